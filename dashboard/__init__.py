@@ -1,0 +1,1 @@
+"""The Streamlit dashboard. Empty until issue 7."""

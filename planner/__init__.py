@@ -1,0 +1,1 @@
+"""Planning and control: drivers that turn observations into steer, throttle and brake."""

@@ -1,0 +1,1 @@
+"""Per-km failure rates, nines and their bounds. Empty until the estimator is built (issue 4)."""

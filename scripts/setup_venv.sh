@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Creates .venv with everything nines needs: `bash scripts/setup_venv.sh [extras]`.
+# A CUDA build of torch already installed for the system Python is kept (the venv sees it);
+# otherwise the CPU build torch==2.13.0 is installed, since a bare `torch` requirement would
+# pull a CUDA build of several GB.
+set -euo pipefail
+extras="${1:-test,carla}"
+python=""
+for candidate in python3.11 python3; do
+  if command -v "$candidate" >/dev/null && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    python="$candidate"; break
+  fi
+done
+[ -n "$python" ] || { echo "setup: Python 3.11 or newer is required (apt-get install python3.11)" >&2; exit 2; }
+
+if "$python" -c 'import torch, sys; sys.exit(0 if torch.version.cuda else 1)' 2>/dev/null; then
+  echo "setup: keeping the system's CUDA torch"
+  [ -x .venv/bin/python ] || "$python" -m venv --system-site-packages .venv
+else
+  [ -x .venv/bin/python ] || "$python" -m venv .venv
+  .venv/bin/python -c 'import torch' 2>/dev/null || .venv/bin/pip install -q torch==2.13.0
+fi
+.venv/bin/pip install -q -e ".[$extras]"

@@ -1,0 +1,1 @@
+"""Worlds: maps, actors, dynamics, events and camera rendering; the embedded batched simulator."""

@@ -1,0 +1,135 @@
+"""How actors move each tick: IDM lane following with lane changes and traffic lights for
+vehicles, constant-speed paths for pedestrians and cyclists; static objects stay put."""
+from __future__ import annotations
+
+import torch
+
+from sim.actor_state import MOTION_CODES, ActorState
+from sim.lane_queries import lane_pose
+from sim.map_bank import MapBank
+from sim.traffic_lights import GREEN, RED
+
+# Intelligent Driver Model (Treiber et al. 2000) with common urban parameters.
+IDM_ACCEL_MPS2 = 1.5
+IDM_DECEL_MPS2 = 2.0
+IDM_MIN_GAP_M = 2.0
+IDM_HEADWAY_S = 1.2
+MAX_DECEL_MPS2 = 8.0
+LOOKAHEAD_M = 60.0
+
+
+def _leader(actors: ActorState, curvature: torch.Tensor, ego: tuple[torch.Tensor, ...],
+            ego_speed: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Gap (m) to and speed (m/s) of whatever is ahead in each actor's curved corridor [B, N]."""
+    ex, ey, eyaw, elen, ewid = ego
+    xs = torch.cat([actors.x_m, ex[:, None]], 1)
+    ys = torch.cat([actors.y_m, ey[:, None]], 1)
+    yaws = torch.cat([actors.yaw_rad, eyaw[:, None]], 1)
+    speeds = torch.cat([actors.speed_mps, ego_speed[:, None]], 1)
+    lengths = torch.cat([actors.length_m, elen[:, None]], 1)
+    widths = torch.cat([actors.width_m, ewid[:, None]], 1)
+    present = torch.cat([actors.active, torch.ones_like(ex[:, None], dtype=torch.bool)], 1)
+    c, s = torch.cos(actors.yaw_rad).unsqueeze(-1), torch.sin(actors.yaw_rad).unsqueeze(-1)
+    dx = xs.unsqueeze(1) - actors.x_m.unsqueeze(-1)
+    dy = ys.unsqueeze(1) - actors.y_m.unsqueeze(-1)
+    along = dx * c + dy * s
+    lateral = -dx * s + dy * c - 0.5 * curvature.unsqueeze(-1) * along ** 2
+    gap = along - 0.5 * (actors.length_m.unsqueeze(-1) + lengths.unsqueeze(1))
+    in_corridor = lateral.abs() < 0.5 * (actors.width_m.unsqueeze(-1) + widths.unsqueeze(1)) + 0.2
+    n = actors.kind.shape[1]
+    not_self = ~torch.eye(n, n + 1, dtype=torch.bool, device=xs.device).unsqueeze(0)
+    ahead = (along > 0) & (along < LOOKAHEAD_M) & in_corridor & present.unsqueeze(1) & not_self
+    gap = torch.where(ahead, gap, torch.full_like(gap, float("inf")))
+    best = gap.argmin(-1, keepdim=True)
+    lead_speed = (speeds.unsqueeze(1) * torch.cos(yaws.unsqueeze(1) - actors.yaw_rad.unsqueeze(-1))).clamp_min(0)
+    return gap.gather(-1, best).squeeze(-1), lead_speed.gather(-1, best).squeeze(-1)
+
+
+def _stop_line_gap(actors: ActorState, bank: MapBank, template: torch.Tensor, lights: torch.Tensor) -> torch.Tensor:
+    """Gap (m) to the stop line of a red (or stoppable yellow) light on each actor's lane [B, N]."""
+    lanes = bank.signal_lane[template].unsqueeze(1)
+    on_lane = lanes == actors.lane.unsqueeze(-1)
+    gap = bank.signal_stop_s[template].unsqueeze(1) - actors.s_m.unsqueeze(-1) - 0.5 * actors.length_m.unsqueeze(-1)
+    braking_m = actors.speed_mps.unsqueeze(-1) ** 2 / (2 * IDM_DECEL_MPS2)
+    state = lights.unsqueeze(1)
+    must_stop = (state == RED) | ((state != GREEN) & (gap > braking_m))
+    relevant = on_lane & must_stop & (gap > -0.5) & ~actors.ignores_red.unsqueeze(-1)
+    return torch.where(relevant, gap, torch.full_like(gap, float("inf"))).min(-1).values
+
+
+def _idm_accel(speed, desired, gap, lead_speed) -> torch.Tensor:
+    dv = speed - lead_speed
+    s_star = IDM_MIN_GAP_M + speed * IDM_HEADWAY_S + speed * dv / (2 * (IDM_ACCEL_MPS2 * IDM_DECEL_MPS2) ** 0.5)
+    free = IDM_ACCEL_MPS2 * (1 - (speed / desired.clamp_min(0.1)) ** 4)
+    interaction = IDM_ACCEL_MPS2 * (s_star.clamp_min(0) / gap.clamp_min(0.1)) ** 2
+    accel = torch.where(desired < 0.1, -IDM_DECEL_MPS2 * (speed > 0).float(), free - interaction)
+    return accel.clamp(-MAX_DECEL_MPS2, IDM_ACCEL_MPS2)
+
+
+def _advance_lanes(actors: ActorState, bank: MapBank) -> None:
+    """Move lane followers past the end of their lane onto the next one; retire those with none."""
+    length = bank.lane_length_m[actors.lane.clamp_min(0)]
+    past = (actors.motion == MOTION_CODES["lane"]) & actors.active & (actors.s_m > length)
+    if not past.any():
+        return
+    next_pos = (actors.route_pos + 1).clamp_max(actors.route_lanes.shape[-1] - 1)
+    planned = actors.route_lanes.gather(-1, next_pos.unsqueeze(-1)).squeeze(-1)
+    planned = torch.where(actors.route_pos + 1 < actors.route_lanes.shape[-1], planned, torch.full_like(planned, -1))
+    following = torch.where(planned >= 0, planned, bank.lane_successor[actors.lane.clamp_min(0)])
+    actors.route_pos = torch.where(past & (planned >= 0), actors.route_pos + 1, actors.route_pos)
+    actors.s_m = torch.where(past, actors.s_m - length, actors.s_m)
+    actors.lane = torch.where(past, following, actors.lane)
+    actors.active &= ~(past & (following < 0))
+
+
+def step_lane_followers(actors: ActorState, bank: MapBank, template: torch.Tensor, lights: torch.Tensor,
+                        ego: tuple[torch.Tensor, ...], ego_speed: torch.Tensor, dt_s: float) -> None:
+    follows = (actors.motion == MOTION_CODES["lane"]) & actors.active & (actors.lane >= 0)
+    lane = actors.lane.clamp_min(0)
+    curvature = lane_pose(bank, lane, actors.s_m, actors.offset_m)[3]
+    gap, lead_speed = _leader(actors, curvature, ego, ego_speed)
+    stop_gap = _stop_line_gap(actors, bank, template, lights)
+    lead_speed = torch.where(stop_gap < gap, torch.zeros_like(lead_speed), lead_speed)
+    gap = torch.minimum(gap, stop_gap)
+    accel = _idm_accel(actors.speed_mps, actors.desired_speed_mps, gap, lead_speed)
+    accel = torch.where(actors.brake_mps2 > 0, -actors.brake_mps2, accel)
+    speed = (actors.speed_mps + accel * dt_s).clamp_min(0)
+    actors.speed_mps = torch.where(follows, speed, actors.speed_mps)
+    actors.s_m = torch.where(follows, actors.s_m + actors.speed_mps * dt_s, actors.s_m)
+    step = (actors.offset_rate_mps * dt_s).clamp_min(0)
+    towards = torch.maximum(torch.minimum(actors.offset_target_m - actors.offset_m, step), -step)
+    lateral_speed = torch.where(follows, towards / dt_s, torch.zeros_like(towards))
+    actors.offset_m = torch.where(follows, actors.offset_m + towards, actors.offset_m)
+    _advance_lanes(actors, bank)
+    follows &= actors.active
+    x, y, heading, _ = lane_pose(bank, actors.lane.clamp_min(0), actors.s_m, actors.offset_m)
+    yaw = heading + torch.atan2(lateral_speed, actors.speed_mps.clamp_min(0.5))
+    actors.x_m = torch.where(follows, x, actors.x_m)
+    actors.y_m = torch.where(follows, y, actors.y_m)
+    actors.yaw_rad = torch.where(follows, yaw, actors.yaw_rad)
+
+
+def step_path_followers(actors: ActorState, dt_s: float) -> None:
+    walks = (actors.motion == MOTION_CODES["path"]) & actors.active & actors.path_moving
+    if not walks.any():
+        return
+    end = actors.path_cum_m[..., -1]
+    dist = torch.where(walks, (actors.path_dist_m + actors.speed_mps * dt_s).minimum(end), actors.path_dist_m)
+    actors.path_dist_m = dist
+    k = torch.searchsorted(actors.path_cum_m.contiguous(), dist.unsqueeze(-1).contiguous()).squeeze(-1) - 1
+    k = k.clamp(0, actors.path_cum_m.shape[-1] - 2)
+    p0 = actors.path_xy.gather(2, k[..., None, None].expand(-1, -1, 1, 2)).squeeze(2)
+    p1 = actors.path_xy.gather(2, (k + 1)[..., None, None].expand(-1, -1, 1, 2)).squeeze(2)
+    c0 = actors.path_cum_m.gather(-1, k.unsqueeze(-1)).squeeze(-1)
+    c1 = actors.path_cum_m.gather(-1, (k + 1).unsqueeze(-1)).squeeze(-1)
+    frac = ((dist - c0) / (c1 - c0).clamp_min(1e-6)).clamp(0, 1).unsqueeze(-1)
+    xy = p0 + frac * (p1 - p0)
+    segment = p1 - p0
+    has_heading = segment.norm(dim=-1) > 1e-6
+    yaw = torch.atan2(segment[..., 1], segment[..., 0])
+    arrived = dist >= end - 1e-6
+    actors.x_m = torch.where(walks, xy[..., 0], actors.x_m)
+    actors.y_m = torch.where(walks, xy[..., 1], actors.y_m)
+    actors.yaw_rad = torch.where(walks & has_heading, yaw, actors.yaw_rad)
+    actors.speed_mps = torch.where(walks & arrived, torch.zeros_like(actors.speed_mps), actors.speed_mps)
+    actors.path_moving &= ~arrived

@@ -1,0 +1,153 @@
+"""The batched state of every non-ego actor, and how an episode's `ActorSpec`s fill one slot.
+
+Shapes: B slots, N actors per slot, E scripted events per actor, K path points, R route lanes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+import torch
+
+from sim.actor_kinds import DEFAULT_SIZE_M, ActorKind
+from sim.episode_spec import ACTION_KINDS, TRIGGER_KINDS, ActorSpec
+from sim.lane_queries import lane_pose
+from sim.map_bank import MapBank
+
+MOTION_CODES = {"static": 0, "lane": 1, "path": 2}
+MAX_EVENTS, MAX_PATH_POINTS, MAX_ROUTE_LANES = 3, 6, 4
+
+
+@dataclass
+class ActorState:
+    """All tensors [B, N] unless noted. Lane followers use lane/s_m/offset_m; path followers
+    the path fields; positions x_m/y_m/yaw_rad are kept current for everyone."""
+
+    kind: torch.Tensor  # int64, ActorKind; 0 = empty slot
+    active: torch.Tensor  # bool
+    motion: torch.Tensor  # int64, MOTION_CODES
+    x_m: torch.Tensor
+    y_m: torch.Tensor
+    yaw_rad: torch.Tensor
+    speed_mps: torch.Tensor
+    length_m: torch.Tensor
+    width_m: torch.Tensor
+    height_m: torch.Tensor
+    colour: torch.Tensor  # [B, N, 3] in [0, 1]
+    lane: torch.Tensor  # int64, global lane index
+    s_m: torch.Tensor
+    offset_m: torch.Tensor  # lateral, left positive
+    offset_target_m: torch.Tensor
+    offset_rate_mps: torch.Tensor
+    route_lanes: torch.Tensor  # [B, N, R] int64, -1 padding
+    route_pos: torch.Tensor  # int64 index into route_lanes
+    desired_speed_mps: torch.Tensor
+    brake_mps2: torch.Tensor  # > 0: braking to a stop at this deceleration, IDM off
+    ignores_red: torch.Tensor  # bool
+    door_open: torch.Tensor  # bool
+    path_xy: torch.Tensor  # [B, N, K, 2]
+    path_cum_m: torch.Tensor  # [B, N, K] distance along the path at each point
+    path_dist_m: torch.Tensor
+    path_moving: torch.Tensor  # bool
+    trigger_kind: torch.Tensor  # [B, N, E] int64 index in TRIGGER_KINDS, -1 none
+    trigger_value: torch.Tensor  # [B, N, E]
+    action_kind: torch.Tensor  # [B, N, E] int64 index in ACTION_KINDS
+    action_value: torch.Tensor  # [B, N, E]
+    fired: torch.Tensor  # [B, N, E] bool
+
+    @staticmethod
+    def empty(batch: int, actors: int, device: torch.device | str) -> "ActorState":
+        n = (batch, actors)
+        shapes = {"colour": n + (3,), "route_lanes": n + (MAX_ROUTE_LANES,), "path_xy": n + (MAX_PATH_POINTS, 2),
+                  "path_cum_m": n + (MAX_PATH_POINTS,)}
+        for name in ("trigger_kind", "trigger_value", "action_kind", "action_value", "fired"):
+            shapes[name] = n + (MAX_EVENTS,)
+        ints = {"kind", "motion", "lane", "route_lanes", "route_pos", "trigger_kind", "action_kind"}
+        bools = {"active", "ignores_red", "door_open", "path_moving", "fired"}
+        values = {}
+        for f in fields(ActorState):
+            dtype = torch.int64 if f.name in ints else torch.bool if f.name in bools else torch.float32
+            values[f.name] = torch.zeros(shapes.get(f.name, n), dtype=dtype, device=device)
+        values["trigger_kind"] -= 1
+        values["route_lanes"] -= 1
+        return ActorState(**values)
+
+    def load_slot(self, slot: int, specs: tuple[ActorSpec, ...], bank: MapBank, template: int) -> None:
+        """Overwrite slot `slot` with the given actors (the rest of the slot is emptied)."""
+        if len(specs) > self.kind.shape[1]:
+            raise ValueError(f"an episode has {len(specs)} actors; the world holds at most {self.kind.shape[1]}")
+        rows = _spec_rows(specs, bank, template, self.kind.shape[1])
+        for name, value in rows.items():
+            target = getattr(self, name)
+            target[slot] = torch.as_tensor(value, dtype=target.dtype, device=target.device)
+        self._place_lane_followers(slot, bank)
+
+    def _place_lane_followers(self, slot: int, bank: MapBank) -> None:
+        on_lane = self.lane[slot] >= 0
+        if not on_lane.any():
+            return
+        lane = self.lane[slot].clamp_min(0)
+        x, y, heading, _ = lane_pose(bank, lane, self.s_m[slot], self.offset_m[slot])
+        self.x_m[slot] = torch.where(on_lane, x, self.x_m[slot])
+        self.y_m[slot] = torch.where(on_lane, y, self.y_m[slot])
+        self.yaw_rad[slot] = torch.where(on_lane, heading, self.yaw_rad[slot])
+
+
+def _spec_rows(specs: tuple[ActorSpec, ...], bank: MapBank, template: int, actors: int) -> dict[str, np.ndarray]:
+    """numpy rows for one slot, field name -> array shaped like the field without B."""
+    graph, base = bank.graphs[template], bank.lane_base[template]
+    rows: dict[str, np.ndarray] = {
+        "kind": np.zeros(actors), "active": np.zeros(actors, bool), "motion": np.zeros(actors),
+        "x_m": np.zeros(actors), "y_m": np.zeros(actors), "yaw_rad": np.zeros(actors),
+        "speed_mps": np.zeros(actors), "length_m": np.ones(actors), "width_m": np.ones(actors),
+        "height_m": np.ones(actors), "colour": np.full((actors, 3), 0.5), "lane": np.full(actors, -1),
+        "s_m": np.zeros(actors), "offset_m": np.zeros(actors), "offset_target_m": np.zeros(actors),
+        "offset_rate_mps": np.zeros(actors), "route_lanes": np.full((actors, MAX_ROUTE_LANES), -1),
+        "route_pos": np.zeros(actors), "desired_speed_mps": np.zeros(actors), "brake_mps2": np.zeros(actors),
+        "ignores_red": np.zeros(actors, bool), "door_open": np.zeros(actors, bool),
+        "path_xy": np.zeros((actors, MAX_PATH_POINTS, 2)), "path_cum_m": np.zeros((actors, MAX_PATH_POINTS)),
+        "path_dist_m": np.zeros(actors), "path_moving": np.zeros(actors, bool),
+        "trigger_kind": np.full((actors, MAX_EVENTS), -1), "trigger_value": np.zeros((actors, MAX_EVENTS)),
+        "action_kind": np.zeros((actors, MAX_EVENTS)), "action_value": np.zeros((actors, MAX_EVENTS)),
+        "fired": np.zeros((actors, MAX_EVENTS), bool),
+    }
+    for i, spec in enumerate(specs):
+        rows["kind"][i] = int(spec.kind)
+        rows["active"][i] = spec.kind != ActorKind.NONE
+        rows["motion"][i] = MOTION_CODES[spec.motion]
+        rows["x_m"][i], rows["y_m"][i], rows["yaw_rad"][i] = spec.x_m, spec.y_m, spec.yaw_rad
+        rows["speed_mps"][i] = spec.speed_mps
+        rows["length_m"][i], rows["width_m"][i], rows["height_m"][i] = spec.size_m or DEFAULT_SIZE_M[spec.kind]
+        rows["colour"][i] = spec.colour
+        rows["desired_speed_mps"][i] = spec.speed_mps if spec.desired_speed_mps is None else spec.desired_speed_mps
+        rows["ignores_red"][i] = spec.ignores_red_lights
+        if spec.lanes:
+            if len(spec.lanes) > MAX_ROUTE_LANES:
+                raise ValueError(f"an actor route has {len(spec.lanes)} lanes; at most {MAX_ROUTE_LANES}")
+            lanes = [base + graph.index_of[key] for key in spec.lanes]
+            rows["route_lanes"][i, :len(lanes)] = lanes
+            rows["lane"][i] = lanes[0]
+            rows["s_m"][i], rows["offset_m"][i], rows["offset_target_m"][i] = spec.s_m, spec.offset_m, spec.offset_m
+        if spec.path:
+            _fill_path(rows, i, spec)
+        if len(spec.events) > MAX_EVENTS:
+            raise ValueError(f"an actor has {len(spec.events)} scripted events; at most {MAX_EVENTS}")
+        for e, event in enumerate(spec.events):
+            rows["trigger_kind"][i, e] = TRIGGER_KINDS.index(event.trigger.kind)
+            rows["trigger_value"][i, e] = event.trigger.value
+            rows["action_kind"][i, e] = ACTION_KINDS.index(event.action.kind)
+            rows["action_value"][i, e] = event.action.value
+    return rows
+
+
+def _fill_path(rows: dict[str, np.ndarray], i: int, spec: ActorSpec) -> None:
+    if len(spec.path) > MAX_PATH_POINTS:
+        raise ValueError(f"an actor path has {len(spec.path)} points; at most {MAX_PATH_POINTS}")
+    points = np.asarray(spec.path, dtype=np.float64)
+    points = np.concatenate([points, np.repeat(points[-1:], MAX_PATH_POINTS - len(points), axis=0)])
+    cum = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(points, axis=0), axis=1))])
+    rows["path_xy"][i], rows["path_cum_m"][i] = points, cum
+    rows["x_m"][i], rows["y_m"][i] = points[0]
+    if len(spec.path) > 1:
+        rows["yaw_rad"][i] = np.arctan2(*(points[1] - points[0])[::-1])
+    rows["path_moving"][i] = spec.speed_mps > 0

@@ -1,0 +1,83 @@
+"""An episode as data: the map, the ego's route, the actors with their scripted events, the
+weather and the seed. Scenario families (the `scenarios` package) build these; the world
+loads them into batch slots. No behaviour is code per scenario: it is all in these records.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from sim.actor_kinds import ActorKind
+from sim.weather import Weather
+
+TriggerKind = Literal["time", "distance", "ttc"]
+ActionKind = Literal["start_path", "brake", "change_lane", "drift", "open_door", "pull_out",
+                     "run_red_light", "stop", "set_speed"]
+TRIGGER_KINDS: tuple[str, ...] = ("time", "distance", "ttc")
+ACTION_KINDS: tuple[str, ...] = ("start_path", "brake", "change_lane", "drift", "open_door", "pull_out",
+                                 "run_red_light", "stop", "set_speed")
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """Fires once: `time` when episode time >= value (s); `distance` when the ego is within
+    value (m, box to box); `ttc` when the time-to-collision with the ego drops below value (s)."""
+
+    kind: TriggerKind
+    value: float
+
+
+@dataclass(frozen=True)
+class Action:
+    """What a fired trigger does. value by kind:
+    start_path: walking/riding speed (m/s); brake: deceleration (m/s^2) to a stop;
+    change_lane: +duration_s to the left, -duration_s to the right; drift: lateral offset (m,
+    left positive) reached over 2 s; pull_out: speed (m/s) while leaving a parking lane to
+    the left; set_speed: new desired speed (m/s); open_door, run_red_light, stop: unused."""
+
+    kind: ActionKind
+    value: float = 0.0
+
+
+@dataclass(frozen=True)
+class ScriptedEvent:
+    trigger: Trigger
+    action: Action
+
+
+@dataclass(frozen=True)
+class ActorSpec:
+    """One actor. Place it on a lane ((road, lane) ids, s along the lane's driving direction,
+    lateral offset) or at x/y/yaw. motion: static, lane (IDM along `lanes`), or path (walks
+    `path` points at speed once started; starts at once when speed_mps > 0)."""
+
+    kind: ActorKind
+    motion: Literal["static", "lane", "path"] = "static"
+    lanes: tuple[tuple[int, int], ...] = ()
+    s_m: float = 0.0
+    offset_m: float = 0.0
+    x_m: float = 0.0
+    y_m: float = 0.0
+    yaw_rad: float = 0.0
+    speed_mps: float = 0.0
+    desired_speed_mps: float | None = None
+    path: tuple[tuple[float, float], ...] = ()
+    size_m: tuple[float, float, float] | None = None
+    colour: tuple[float, float, float] = (0.6, 0.6, 0.65)
+    ignores_red_lights: bool = False
+    events: tuple[ScriptedEvent, ...] = ()
+
+
+@dataclass(frozen=True)
+class EpisodeSpec:
+    """A whole episode. The ego starts ego_s_m along the first lane of `route` at ego_speed_mps."""
+
+    template: str
+    route: str
+    seed: int
+    ego_s_m: float = 5.0
+    ego_speed_mps: float = 0.0
+    actors: tuple[ActorSpec, ...] = ()
+    weather: Weather = field(default_factory=Weather)
+    road_friction: float = 1.0
+    max_time_s: float = 60.0

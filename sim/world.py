@@ -1,0 +1,262 @@
+"""The embedded simulator: B episodes stepping together as tensors on one torch device.
+
+`BatchedWorld` owns the state (ego, actors, routes, tallies) of B slots. `load` puts an
+`EpisodeSpec` into a slot without touching the others (continuous batching); `step` advances
+every slot by one tick and reports `TickEvents`; `observe` renders the cameras.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from sim.actor_behaviour import step_lane_followers, step_path_followers
+from sim.actor_state import ActorState
+from sim.box_geometry import boxes_overlap, gap_and_ttc
+from sim.camera import CameraConfig
+from sim.ego_dynamics import EgoState, step_ego, weather_friction
+from sim.episode_spec import EpisodeSpec
+from sim.events import OUTCOMES, EpisodeStats, TickEvents, count_collisions, crossed_segments
+from sim.lane_queries import lane_pose
+from sim.map_bank import LANE_TYPE_CODES, MapBank, build_map_bank, is_drivable
+from sim.observation import Observation
+from sim.route import RouteState, route_polyline
+from sim.scene_batch import SceneBatch
+from sim.scripted_events import apply_actions, fire_triggers
+from sim.traffic_lights import RED, light_states
+from sim.weather import SENSOR_FAULTS, VECTOR_FIELDS, as_vector
+
+ROUTE_POINTS = 1024
+ROUTE_AHEAD_POINTS, ROUTE_AHEAD_SPACING_M = 10, 2.0
+DOOR_M = 0.9
+
+
+@dataclass(frozen=True)
+class WorldConfig:
+    """batch_size slots of at most max_actors actors, stepped every dt_s (20 Hz as the Leaderboard).
+    An episode ends on its first collision (end_on_collision), when it leaves the route by more
+    than route_deviation_m, when it has stood still for blocked_after_s, at its max_time_s, or
+    on success within route_end_margin_m of the route's end."""
+
+    batch_size: int = 16
+    max_actors: int = 16
+    dt_s: float = 0.05
+    device: str = "cpu"
+    camera: CameraConfig | None = None
+    end_on_collision: bool = True
+    route_deviation_m: float = 30.0
+    blocked_after_s: float = 30.0
+    route_end_margin_m: float = 10.0
+
+
+class BatchedWorld:
+    def __init__(self, config: WorldConfig, bank: MapBank | None = None):
+        self.config = config
+        self.device = torch.device(config.device)
+        self.bank = bank if bank is not None else build_map_bank(self.device)
+        b = config.batch_size
+        self.template = torch.zeros(b, dtype=torch.int64, device=self.device)
+        self.ego = EgoState.zeros(b, self.device)
+        self.actors = ActorState.empty(b, config.max_actors, self.device)
+        self.route = RouteState.empty(b, ROUTE_POINTS, self.device)
+        self.stats = EpisodeStats.fresh(b, self.device)
+        self.weather = torch.zeros(b, len(VECTOR_FIELDS), device=self.device)
+        self.seed = torch.zeros(b, dtype=torch.int64, device=self.device)
+        self.friction = torch.ones(b, device=self.device)
+        self.max_time_s = torch.full((b,), float("inf"), device=self.device)
+        self.loaded = torch.zeros(b, dtype=torch.bool, device=self.device)
+        self.specs: list[EpisodeSpec | None] = [None] * b
+        self._renderer = None
+        self._held_frames: torch.Tensor | None = None
+
+    @property
+    def running(self) -> torch.Tensor:
+        """bool [B]: slots holding an episode that has not ended."""
+        return self.loaded & (self.stats.outcome == 0)
+
+    def load(self, slot: int, spec: EpisodeSpec) -> None:
+        """Start `spec` in `slot`; the other slots are not touched."""
+        template = self.bank.template_index(spec.template)
+        graph = self.bank.graphs[template]
+        lanes = graph.route_lanes(spec.route)
+        self.template[slot] = template
+        self.route.load_slot(slot, route_polyline(graph, lanes))
+        first = torch.tensor([self.bank.lane_base[template] + lanes[0]], device=self.device)
+        x, y, heading, _ = lane_pose(self.bank, first, torch.tensor([spec.ego_s_m], device=self.device),
+                                     torch.zeros(1, device=self.device))
+        for name, value in (("x_m", x[0]), ("y_m", y[0]), ("yaw_rad", heading[0]),
+                            ("speed_mps", spec.ego_speed_mps), ("steer_rad", 0.0)):
+            getattr(self.ego, name)[slot] = value
+        self.actors.load_slot(slot, spec.actors, self.bank, template)
+        weather = torch.tensor(as_vector(spec.weather), device=self.device)
+        self.weather[slot] = weather
+        wetness, snow = weather[VECTOR_FIELDS.index("wetness")], weather[VECTOR_FIELDS.index("snow")]
+        self.friction[slot] = spec.road_friction * weather_friction(wetness, snow)
+        self.seed[slot] = spec.seed
+        self.max_time_s[slot] = spec.max_time_s
+        slots = torch.zeros_like(self.loaded)
+        slots[slot] = True
+        self.stats.reset(slots)
+        self.route.progress_m[slot] = self.route.locate(torch.stack([x, y], -1))[0][0]
+        self.stats.progress_m[slot] = self.route.progress_m[slot]
+        self.loaded[slot] = True
+        self.specs[slot] = spec
+
+    def actor_boxes(self) -> tuple[torch.Tensor, ...]:
+        """(x, y, yaw, length, width) [B, N] of the actors, an open door widening a car to its left."""
+        a = self.actors
+        door = a.door_open.float() * DOOR_M
+        x = a.x_m - 0.5 * door * torch.sin(a.yaw_rad)
+        y = a.y_m + 0.5 * door * torch.cos(a.yaw_rad)
+        return x, y, a.yaw_rad, a.length_m, a.width_m + door
+
+    def actor_velocity(self) -> torch.Tensor:
+        """[B, N, 2] world-frame velocities (m/s)."""
+        a = self.actors
+        return torch.stack([a.speed_mps * torch.cos(a.yaw_rad), a.speed_mps * torch.sin(a.yaw_rad)], -1)
+
+    def light_states(self) -> torch.Tensor:
+        """[B, S] states of each slot's traffic lights now (padding reads as green)."""
+        return light_states(self.bank.signal_phase[self.template], self.stats.time_s)
+
+    def step(self, control: torch.Tensor) -> TickEvents:
+        """Advance every running slot by dt_s. control [B, 3]: steer, throttle, brake."""
+        dt = self.config.dt_s
+        running = self.running
+        prev_xy = torch.stack([self.ego.x_m, self.ego.y_m], -1)
+        before = EgoState(self.ego.x_m, self.ego.y_m, self.ego.yaw_rad, self.ego.speed_mps, self.ego.steer_rad)
+        step_ego(self.ego, control, self.friction, dt)
+        for name in ("x_m", "y_m", "yaw_rad", "speed_mps", "steer_rad"):
+            # an ended episode stands still until its slot is refilled
+            setattr(self.ego, name, torch.where(running, getattr(self.ego, name), getattr(before, name)))
+        self.stats.time_s += running.float() * dt
+        lights = self.light_states()
+        ego_box = self.ego.box()
+        step_path_followers(self.actors, dt)
+        step_lane_followers(self.actors, self.bank, self.template, lights, ego_box, self.ego.speed_mps, dt)
+        boxes = self.actor_boxes()
+        velocity = self.actor_velocity()
+        gap, ttc = gap_and_ttc(ego_box, self.ego.velocity(), boxes, velocity)
+        active = self.actors.active
+        gap = torch.where(active, gap, torch.full_like(gap, float("inf")))
+        ttc = torch.where(active, ttc, torch.full_like(ttc, float("inf")))
+        apply_actions(self.actors, self.bank, fire_triggers(self.actors, self.stats.time_s, gap, ttc))
+        return self._events(running, prev_xy, lights, boxes, velocity, gap, ttc)
+
+    def _events(self, running, prev_xy, lights, boxes, velocity, gap, ttc) -> TickEvents:
+        stats, ego, cfg = self.stats, self.ego, self.config
+        expand = [t.unsqueeze(-1).expand_as(boxes[0]) for t in ego.box()]
+        overlap = boxes_overlap(tuple(expand), boxes) & self.actors.active & running.unsqueeze(-1)
+        relative = (velocity - ego.velocity().unsqueeze(1)).norm(dim=-1)
+        ctype, impact, actor = count_collisions(stats, overlap, self.actors.kind, relative, ego.speed_mps,
+                                                ego.x_m, ego.y_m)
+        xy = torch.stack([ego.x_m, ego.y_m], -1)
+        moved = (xy - prev_xy).norm(dim=-1) * running.float()
+        lane = self.bank.lane_at(self.template, xy)
+        lane_type = self.bank.lane_type[lane.clamp_min(0)]
+        off_road = running & ((lane < 0) | ~is_drivable(lane_type))
+        wrong_way = running & self._wrong_way(lane, lane_type, xy)
+        red = self._red_light(prev_xy, xy, lights) & running.unsqueeze(-1)
+        stats.off_road_m += moved * off_road.float()
+        stats.wrong_way_m += moved * wrong_way.float()
+        stats.red_lights += red.sum(-1)
+        progress, distance = self.route.locate(xy)
+        advance = (progress - self.route.progress_m).clamp_min(0) * running.float()
+        self.route.progress_m = self.route.progress_m + advance
+        stats.progress_m = self.route.progress_m.clone()
+        stats.km += advance / 1000.0
+        stats.min_ttc_s = torch.where(running, torch.minimum(stats.min_ttc_s, ttc.min(-1).values), stats.min_ttc_s)
+        stats.min_distance_m = torch.where(running, torch.minimum(stats.min_distance_m, gap.min(-1).values),
+                                           stats.min_distance_m)
+        still = ego.speed_mps < 0.1
+        stats.stopped_s = torch.where(running & still, stats.stopped_s + cfg.dt_s, torch.zeros_like(stats.stopped_s))
+        outcome = self._outcome(running, ctype, distance)
+        stats.outcome = torch.where(running, outcome, stats.outcome)
+        return TickEvents(ctype, impact, actor, off_road, wrong_way, red.any(-1), running & (outcome > 0), outcome)
+
+    def _wrong_way(self, lane: torch.Tensor, lane_type: torch.Tensor, xy: torch.Tensor) -> torch.Tensor:
+        """Driving against the direction of a (non-junction) driving lane, faster than 0.5 m/s."""
+        safe = lane.clamp_min(0)
+        points = self.bank.lane_xy[safe]
+        k = ((points - xy.unsqueeze(1)) ** 2).sum(-1).argmin(-1)
+        heading = self.bank.lane_heading[safe, k]
+        against = torch.cos(self.ego.yaw_rad - heading) < 0
+        on_lane = (lane >= 0) & (lane_type == LANE_TYPE_CODES["driving"]) & ~self.bank.lane_in_junction[safe]
+        return on_lane & against & (self.ego.speed_mps > 0.5)
+
+    def _red_light(self, prev_xy: torch.Tensor, xy: torch.Tensor, lights: torch.Tensor) -> torch.Tensor:
+        """[B, S]: stop lines crossed this tick, in their lane's direction, while red."""
+        line = self.bank.signal_line[self.template]
+        crossed = crossed_segments(prev_xy, xy, line[..., 0, :], line[..., 1, :])
+        heading = self.bank.signal_heading[self.template]
+        along = torch.cos(self.ego.yaw_rad.unsqueeze(-1) - heading) > 0
+        return crossed & along & (lights == RED) & (self.bank.signal_lane[self.template] >= 0)
+
+    def _outcome(self, running: torch.Tensor, ctype: torch.Tensor, route_distance: torch.Tensor) -> torch.Tensor:
+        cfg, stats = self.config, self.stats
+        codes = {name: torch.full_like(stats.outcome, OUTCOMES.index(name)) for name in OUTCOMES}
+        outcome = codes["running"]
+        outcome = torch.where(stats.time_s >= self.max_time_s, codes["timeout"], outcome)
+        outcome = torch.where(stats.stopped_s >= cfg.blocked_after_s, codes["blocked"], outcome)
+        outcome = torch.where(route_distance > cfg.route_deviation_m, codes["route_deviation"], outcome)
+        if cfg.end_on_collision:
+            outcome = torch.where(ctype > 0, codes["collision"], outcome)
+        done = self.route.progress_m >= self.route.length_m - cfg.route_end_margin_m
+        outcome = torch.where(done & (outcome == 0), codes["success"], outcome)
+        return torch.where(running, outcome, codes["running"])
+
+    def scene(self) -> SceneBatch:
+        """The renderer's view of the current state."""
+        a = self.actors
+        kind = torch.where(a.active, a.kind, torch.zeros_like(a.kind))
+        count = self.bank.signal_count[self.template].unsqueeze(-1)
+        index = torch.arange(self.bank.signal_lane.shape[1], device=self.device)
+        lights = torch.where(index < count, self.light_states(), torch.full_like(count, -1))
+        return SceneBatch(
+            map_index=self.template, ego_pose=torch.stack([self.ego.x_m, self.ego.y_m, self.ego.yaw_rad], -1),
+            actor_kind=kind, actor_pose=torch.stack([a.x_m, a.y_m, a.yaw_rad], -1),
+            actor_size=torch.stack([a.length_m, a.width_m, a.height_m], -1), actor_colour=a.colour,
+            actor_door_open=a.door_open, light_state=lights, weather=self.weather,
+            time_s=self.stats.time_s, seed=self.seed)
+
+    def render(self) -> torch.Tensor:
+        """Camera frames [B, H, W, 3] uint8 of every slot, with frozen-frame faults applied."""
+        if self.config.camera is None:
+            raise ValueError("this world has no camera: set WorldConfig.camera")
+        if self._renderer is None:
+            from sim.render.renderer import Renderer
+            self._renderer = Renderer(self.bank.graphs, self.config.camera, self.config.batch_size)
+        frames = self._renderer.render(self.scene())
+        fault = self.weather[:, VECTOR_FIELDS.index("sensor_fault")]
+        start = self.weather[:, VECTOR_FIELDS.index("sensor_fault_start_s")]
+        frozen = (fault == SENSOR_FAULTS.index("frozen")) & (self.stats.time_s >= start)
+        if self._held_frames is None:
+            self._held_frames = frames.clone()
+        hold = frozen.view(-1, 1, 1, 1)
+        frames = torch.where(hold, self._held_frames, frames)
+        self._held_frames = frames
+        return frames
+
+    def observe(self) -> Observation:
+        frames = self.render() if self.config.camera is not None else None
+        ahead = self.route.points_ahead(ROUTE_AHEAD_POINTS, ROUTE_AHEAD_SPACING_M, self.ego.x_m, self.ego.y_m,
+                                        self.ego.yaw_rad)
+        return Observation(frames, self.ego.speed_mps.clone(), ahead, self.stats.time_s.clone())
+
+    def close(self) -> None:
+        if self._renderer is not None:
+            self._renderer.close()
+            self._renderer = None
+
+
+def episode_records(world: BatchedWorld, slots: np.ndarray) -> list[dict]:
+    """Episode records (the tallies plus the spec's identity) of the given slots."""
+    records = []
+    for slot in slots.tolist():
+        spec = world.specs[slot]
+        row = world.stats.as_row(slot)
+        row.update(template=spec.template, route=spec.route, seed=spec.seed,
+                   route_length_m=float(world.route.length_m[slot]))
+        records.append(row)
+    return records

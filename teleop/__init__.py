@@ -1,0 +1,1 @@
+"""Remote operations: handoff policy, operators, link, queue. Empty until issue 6."""
