@@ -85,9 +85,7 @@ def _advance_lanes(actors: ActorState, bank: MapBank) -> None:
 def step_lane_followers(actors: ActorState, bank: MapBank, template: torch.Tensor, lights: torch.Tensor,
                         ego: tuple[torch.Tensor, ...], ego_speed: torch.Tensor, dt_s: float) -> None:
     follows = (actors.motion == MOTION_CODES["lane"]) & actors.active & (actors.lane >= 0)
-    lane = actors.lane.clamp_min(0)
-    curvature = lane_pose(bank, lane, actors.s_m, actors.offset_m)[3]
-    gap, lead_speed = _leader(actors, curvature, ego, ego_speed)
+    gap, lead_speed = _leader(actors, actors.curvature_1pm, ego, ego_speed)
     stop_gap = _stop_line_gap(actors, bank, template, lights)
     lead_speed = torch.where(stop_gap < gap, torch.zeros_like(lead_speed), lead_speed)
     gap = torch.minimum(gap, stop_gap)
@@ -102,8 +100,9 @@ def step_lane_followers(actors: ActorState, bank: MapBank, template: torch.Tenso
     actors.offset_m = torch.where(follows, actors.offset_m + towards, actors.offset_m)
     _advance_lanes(actors, bank)
     follows &= actors.active
-    x, y, heading, _ = lane_pose(bank, actors.lane.clamp_min(0), actors.s_m, actors.offset_m)
+    x, y, heading, curvature = lane_pose(bank, actors.lane.clamp_min(0), actors.s_m, actors.offset_m)
     yaw = heading + torch.atan2(lateral_speed, actors.speed_mps.clamp_min(0.5))
+    actors.curvature_1pm = torch.where(follows, curvature, actors.curvature_1pm)
     actors.x_m = torch.where(follows, x, actors.x_m)
     actors.y_m = torch.where(follows, y, actors.y_m)
     actors.yaw_rad = torch.where(follows, yaw, actors.yaw_rad)

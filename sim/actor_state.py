@@ -37,6 +37,7 @@ class ActorState:
     lane: torch.Tensor  # int64, global lane index
     s_m: torch.Tensor
     offset_m: torch.Tensor  # lateral, left positive
+    curvature_1pm: torch.Tensor  # of the lane at s_m, left positive
     offset_target_m: torch.Tensor
     offset_rate_mps: torch.Tensor
     route_lanes: torch.Tensor  # [B, N, R] int64, -1 padding
@@ -87,7 +88,8 @@ class ActorState:
         if not on_lane.any():
             return
         lane = self.lane[slot].clamp_min(0)
-        x, y, heading, _ = lane_pose(bank, lane, self.s_m[slot], self.offset_m[slot])
+        x, y, heading, curvature = lane_pose(bank, lane, self.s_m[slot], self.offset_m[slot])
+        self.curvature_1pm[slot] = torch.where(on_lane, curvature, self.curvature_1pm[slot])
         self.x_m[slot] = torch.where(on_lane, x, self.x_m[slot])
         self.y_m[slot] = torch.where(on_lane, y, self.y_m[slot])
         self.yaw_rad[slot] = torch.where(on_lane, heading, self.yaw_rad[slot])
@@ -101,7 +103,7 @@ def _spec_rows(specs: tuple[ActorSpec, ...], bank: MapBank, template: int, actor
         "x_m": np.zeros(actors), "y_m": np.zeros(actors), "yaw_rad": np.zeros(actors),
         "speed_mps": np.zeros(actors), "length_m": np.ones(actors), "width_m": np.ones(actors),
         "height_m": np.ones(actors), "colour": np.full((actors, 3), 0.5), "lane": np.full(actors, -1),
-        "s_m": np.zeros(actors), "offset_m": np.zeros(actors), "offset_target_m": np.zeros(actors),
+        "s_m": np.zeros(actors), "offset_m": np.zeros(actors), "curvature_1pm": np.zeros(actors), "offset_target_m": np.zeros(actors),
         "offset_rate_mps": np.zeros(actors), "route_lanes": np.full((actors, MAX_ROUTE_LANES), -1),
         "route_pos": np.zeros(actors), "desired_speed_mps": np.zeros(actors), "brake_mps2": np.zeros(actors),
         "ignores_red": np.zeros(actors, bool), "door_open": np.zeros(actors, bool),

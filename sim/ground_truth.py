@@ -22,17 +22,20 @@ LIGHT_ON_ROUTE_M = 2.0
 @dataclass
 class GroundTruth:
     """bev [B, 4, 64, 64] float 0/1 (channels BEV_CHANNELS; row 0 is 32 m ahead, the ego at the
-    bottom centre facing up, 0.5 m cells); lanes [B, 3, K, 2]: centre, left and right border of
-    the ego's lane ahead in the ego frame (m); light_state [B] (GREEN/YELLOW/RED, -1 none ahead);
+    bottom centre facing up, 0.5 m cells; only the drivable channel is filled unless asked for
+    occupancy); lanes [B, 3, K, 2]: centre, left and right border of the ego's lane ahead in
+    the ego frame (m), None unless asked for; light_state [B] (GREEN/YELLOW/RED, -1 none ahead);
     light_distance_m [B] (inf none); objects [B, N, 7]: kind, x, y, yaw (ego frame), speed,
-    length, width; object_mask [B, N]."""
+    length, width; object_mask [B, N]; speed_limit_mps [B] of the lane under the ego (of the
+    route's lane where the ego is off the road)."""
 
     bev: torch.Tensor
-    lanes: torch.Tensor
+    lanes: torch.Tensor | None
     light_state: torch.Tensor
     light_distance_m: torch.Tensor
     objects: torch.Tensor
     object_mask: torch.Tensor
+    speed_limit_mps: torch.Tensor
 
 
 def _to_ego(world: BatchedWorld, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -55,11 +58,14 @@ def bev_cell_centres(world: BatchedWorld) -> tuple[torch.Tensor, torch.Tensor]:
     return ego.x_m.view(-1, 1, 1) + fx * c - ly * s, ego.y_m.view(-1, 1, 1) + fx * s + ly * c
 
 
-def bev(world: BatchedWorld) -> torch.Tensor:
+def bev(world: BatchedWorld, occupancy: bool = True) -> torch.Tensor:
     x, y = bev_cell_centres(world)
     b = x.shape[0]
     lane = world.bank.lane_at(world.template.view(-1, 1, 1).expand_as(x), torch.stack([x, y], -1))
     drivable = (lane >= 0) & is_drivable(world.bank.lane_type[lane.clamp_min(0)])
+    if not occupancy:
+        empty = torch.zeros(b, len(BEV_CHANNELS) - 1, BEV_CELLS, BEV_CELLS, device=world.device)
+        return torch.cat([drivable.unsqueeze(1).float(), empty], 1)
     bx, by, byaw, blen, bwid = world.actor_boxes()
     px = x.view(b, -1, 1) - bx.unsqueeze(1)
     py = y.view(b, -1, 1) - by.unsqueeze(1)
@@ -113,7 +119,16 @@ def objects(world: BatchedWorld) -> tuple[torch.Tensor, torch.Tensor]:
     return table, a.active.clone()
 
 
-def ground_truth(world: BatchedWorld) -> GroundTruth:
+def speed_limit(world: BatchedWorld) -> torch.Tensor:
+    xy = torch.stack([world.ego.x_m, world.ego.y_m], -1)
+    lane = world.bank.lane_at(world.template, xy)
+    lane = torch.where(lane >= 0, lane, world.route_first_lane)
+    return world.bank.lane_speed_limit_mps[lane]
+
+
+def ground_truth(world: BatchedWorld, occupancy: bool = True, lanes: bool = True) -> GroundTruth:
+    """Everything at once; the expert skips the occupancy channels and lanes it does not use."""
     state, distance = light_ahead(world)
     table, mask = objects(world)
-    return GroundTruth(bev(world), lane_geometry(world), state, distance, table, mask)
+    return GroundTruth(bev(world, occupancy), lane_geometry(world) if lanes else None, state, distance, table, mask,
+                       speed_limit(world))

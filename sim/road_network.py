@@ -21,7 +21,9 @@ DRIVABLE_LANE_TYPES = ("driving", "parking", "shoulder")
 
 @dataclass(frozen=True)
 class LaneSpec:
-    """One lane of a road. predecessor/successor are lane ids on the linked road (default: same id)."""
+    """One lane of a road. predecessor/successor are lane ids on the linked road. Left unset, the
+    lane continues into the same id where roads join head to tail; joins head to head or tail
+    to tail (where ids flip sign) must set them."""
 
     id: int
     type: LaneType

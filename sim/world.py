@@ -28,7 +28,7 @@ from sim.traffic_lights import RED, light_states
 from sim.weather import SENSOR_FAULTS, VECTOR_FIELDS, as_vector
 
 ROUTE_POINTS = 1024
-ROUTE_AHEAD_POINTS, ROUTE_AHEAD_SPACING_M = 10, 2.0
+ROUTE_AHEAD_POINTS, ROUTE_AHEAD_SPACING_M = 40, 2.0
 DOOR_M = 0.9
 
 
@@ -57,6 +57,7 @@ class BatchedWorld:
         self.bank = bank if bank is not None else build_map_bank(self.device)
         b = config.batch_size
         self.template = torch.zeros(b, dtype=torch.int64, device=self.device)
+        self.route_first_lane = torch.zeros(b, dtype=torch.int64, device=self.device)
         self.ego = EgoState.zeros(b, self.device)
         self.actors = ActorState.empty(b, config.max_actors, self.device)
         self.route = RouteState.empty(b, ROUTE_POINTS, self.device)
@@ -83,6 +84,7 @@ class BatchedWorld:
         self.template[slot] = template
         self.route.load_slot(slot, route_polyline(graph, lanes))
         first = torch.tensor([self.bank.lane_base[template] + lanes[0]], device=self.device)
+        self.route_first_lane[slot] = first[0]
         x, y, heading, _ = lane_pose(self.bank, first, torch.tensor([spec.ego_s_m], device=self.device),
                                      torch.zeros(1, device=self.device))
         for name, value in (("x_m", x[0]), ("y_m", y[0]), ("yaw_rad", heading[0]),
@@ -239,7 +241,14 @@ class BatchedWorld:
         return frames
 
     def observe(self) -> Observation:
-        frames = self.render() if self.config.camera is not None else None
+        """The drivers' view; renders the camera when the world has one."""
+        return self._observation(self.render() if self.config.camera is not None else None)
+
+    def observe_without_camera(self) -> Observation:
+        """The drivers' view without frames, for drivers that do not look at the camera."""
+        return self._observation(None)
+
+    def _observation(self, frames: torch.Tensor | None) -> Observation:
         ahead = self.route.points_ahead(ROUTE_AHEAD_POINTS, ROUTE_AHEAD_SPACING_M, self.ego.x_m, self.ego.y_m,
                                         self.ego.yaw_rad)
         return Observation(frames, self.ego.speed_mps.clone(), ahead, self.stats.time_s.clone())

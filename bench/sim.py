@@ -1,0 +1,132 @@
+"""Benchmark of the embedded simulator: env-steps/s of dynamics + events + camera.
+
+Prints, for 64x128 and 128x256 cameras and B = 1, 16, 64 (and 1024 on a GPU): env-steps/s,
+the renderer's share of the step and its frames/s against a bare moderngl clear + readback
+of the same framebuffer (the floor); then highway-env's highway-fast-v0 with its grayscale
+image observation, measured in the same run, and the ratio. `make bench` runs it.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+# This file is named sim.py (as the issue asks), which would shadow the `sim` package when run
+# as a script: put the repository root first on the path.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scenarios.background_traffic import sample_episode
+from sim.camera import CameraConfig
+from sim.map_bank import build_map_bank
+from sim.world import BatchedWorld, WorldConfig
+
+
+def bench_world(bank, batch: int, camera: CameraConfig, device: str, seconds: float) -> tuple[float, float]:
+    """(env-steps/s, share of time spent rendering) over about `seconds` of stepping."""
+    world = BatchedWorld(WorldConfig(batch_size=batch, camera=camera, device=device), bank=bank)
+    seed = 0
+    for slot in range(batch):
+        world.load(slot, sample_episode(seed))
+        seed += 1
+    control = torch.tensor([[0.0, 0.3, 0.0]], device=device).expand(batch, 3)
+    world.render()
+    ticks, render_s, start = 0, 0.0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        t0 = time.perf_counter()
+        frames = world.render()
+        if device != "cpu":
+            torch.cuda.synchronize()
+        render_s += time.perf_counter() - t0
+        events = world.step(control)
+        for slot in torch.nonzero(events.ended).flatten().tolist():
+            world.load(slot, sample_episode(seed))
+            seed += 1
+        ticks += 1
+    elapsed = time.perf_counter() - start
+    world.close()
+    assert frames.shape == (batch, camera.height, camera.width, 3)
+    return ticks * batch / elapsed, render_s / elapsed
+
+
+def bench_floor(batch: int, camera: CameraConfig, seconds: float) -> float:
+    """Frames/s of a bare clear + readback of a framebuffer tiled like the renderer's."""
+    import moderngl
+
+    ctx = moderngl.create_standalone_context(backend="egl")
+    cols = math.ceil(math.sqrt(batch))
+    rows = math.ceil(batch / cols)
+    fbo = ctx.simple_framebuffer((cols * camera.width, rows * camera.height), components=3)
+    buffer = np.empty(rows * cols * camera.width * camera.height * 3, np.uint8)
+    fbo.use()
+    frames, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        fbo.clear(0.3, 0.5, 0.7)
+        fbo.read_into(buffer, components=3, alignment=1)
+        frames += batch
+    rate = frames / (time.perf_counter() - start)
+    ctx.release()
+    return rate
+
+
+def bench_highway_env(seconds: float) -> float | None:
+    """Steps/s of highway-fast-v0 with a 128x64 grayscale observation, or None if not installed."""
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    try:
+        import gymnasium as gym
+        import highway_env  # noqa: F401  (registers the environments)
+    except ImportError:
+        return None
+    config = {"observation": {"type": "GrayscaleObservation", "observation_shape": (128, 64), "stack_size": 4,
+                              "weights": [0.2989, 0.5870, 0.1140], "scaling": 1.75}}
+    env = gym.make("highway-fast-v0", config=config)
+    env.reset(seed=0)
+    steps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        _, _, terminated, truncated, _ = env.step(env.action_space.sample())
+        steps += 1
+        if terminated or truncated:
+            env.reset()
+    rate = steps / (time.perf_counter() - start)
+    env.close()
+    return rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--seconds", type=float, default=4.0, help="time per measurement")
+    args = parser.parse_args()
+    batches = [1, 16, 64] + ([1024] if args.device != "cpu" else [])
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch "
+          f"{torch.__version__}, device {args.device}")
+    bank = build_map_bank(args.device)
+    print(f"{'camera':>8} {'B':>5} {'env-steps/s':>12} {'render share':>13} {'render fps':>11} {'floor fps':>10} "
+          f"{'of floor':>9}")
+    best = {}
+    for height, width in ((64, 128), (128, 256)):
+        camera = CameraConfig(width=width, height=height)
+        for batch in batches:
+            rate, share = bench_world(bank, batch, camera, args.device, args.seconds)
+            floor = bench_floor(batch, camera, min(args.seconds, 2.0))
+            render_fps = rate / max(share, 1e-9)
+            best[(height, batch)] = rate
+            print(f"{height}x{width:<4} {batch:>5} {rate:>12.0f} {share:>12.0%} {render_fps:>11.0f} {floor:>10.0f} "
+                  f"{render_fps / floor:>9.0%}")
+    highway = bench_highway_env(args.seconds)
+    if highway is None:
+        print("highway-env not installed (pip install -e '.[bench]'): no peer comparison")
+        return
+    ours = best[(64, 64)]
+    print(f"highway-env highway-fast-v0, 128x64 grayscale: {highway:.0f} steps/s; "
+          f"nines 64x128 B=64: {ours:.0f} env-steps/s = {ours / highway:.0f}x")
+
+
+if __name__ == "__main__":
+    main()

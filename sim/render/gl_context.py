@@ -1,0 +1,41 @@
+"""The headless OpenGL context the renderer draws with (EGL, no display needed).
+
+When EGL or the Mesa drivers are missing, `create_context` raises `RenderUnavailable` with
+one line naming the missing library and the package that provides it, instead of a stack of
+loader errors.
+"""
+from __future__ import annotations
+
+import ctypes.util
+
+import moderngl
+
+INSTALL_HINT = "install it with: apt-get install libegl1 libegl-mesa0 libgl1-mesa-dri"
+REQUIRED_GL_VERSION = 330
+
+
+class RenderUnavailable(Exception):
+    """The camera cannot be rendered on this machine; the message says what to install."""
+
+
+def _missing_library() -> str | None:
+    """The first system library the EGL context needs that the loader cannot find."""
+    for name in ("EGL", "GL"):
+        if ctypes.util.find_library(name) is None:
+            return f"lib{name}"
+    return None
+
+
+def create_context() -> moderngl.Context:
+    """A standalone OpenGL >= 3.3 core context on EGL; RenderUnavailable if there is none."""
+    missing = _missing_library()
+    if missing is not None:
+        raise RenderUnavailable(f"camera rendering needs {missing}, which is not installed; {INSTALL_HINT}")
+    try:
+        ctx = moderngl.create_standalone_context(backend="egl", require=REQUIRED_GL_VERSION)
+    except Exception as error:
+        # The loader's own message can span lines; keep the first so the CLI prints one line.
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise RenderUnavailable(f"no EGL OpenGL context ({reason}); the Mesa EGL driver may be missing; "
+                                f"{INSTALL_HINT}") from None
+    return ctx

@@ -1,0 +1,40 @@
+"""The command line: bad input ends with one line and exit code 2; render writes a picture."""
+import subprocess
+import sys
+
+import cv2
+import pytest
+
+NINES = [sys.executable, "-m", "nines"]
+
+
+def run(*args, cwd=None):
+    return subprocess.run(NINES + list(args), capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+@pytest.mark.parametrize("args, names", [
+    (["render", "--map", "moon_base"], "map 'moon_base'"),
+    (["render", "--weather", "clear_noon:fog_density=150"], "weather.fog_density = '150'"),
+    (["render", "--weather", "sandstorm"], "weather preset 'sandstorm'"),
+    (["render", "--weather", "night:fog_density"], "key=value"),
+    (["render", "--width", "4"], "camera.width = 4"),
+    (["render", "--fov", "200"], "camera.fov_deg = 200"),
+    (["render", "--out", "/no/such/folder/x.png"], "output folder"),
+    (["render", "--height", "abc"], "Invalid value"),
+])
+def test_bad_input_is_one_line_and_exit_code_2(args, names, tmp_path):
+    result = run(*args, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert "Traceback" not in result.stderr
+    assert any(names in line for line in lines), result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_render_writes_a_tile_per_weather(tmp_path):
+    out = tmp_path / "frame.png"
+    result = run("render", "--map", "junction_4way", "--weather", "clear_noon", "--weather", "night",
+                 "--width", "128", "--height", "64", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    image = cv2.imread(str(out))
+    assert image is not None and image.shape[0] >= 64 and image.shape[1] >= 2 * 128
