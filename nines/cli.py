@@ -12,7 +12,8 @@ from rich.table import Table
 
 from nines.user_error import UserError, describe_validation
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Simulate driving, count failures per km.")
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Simulate driving, count failures per km.")
 console = Console()
 
 
@@ -85,52 +86,126 @@ def render(
     console.print(f"wrote {out} ({len(weathers)} tiles of {width}x{height})")
 
 
+SUITES_DIR = Path(__file__).resolve().parent.parent / "scenarios" / "suites"
+
+
+def _open_store(db: Path, read_only: bool = False):
+    from nines.store import Store, StoreError
+
+    try:
+        return Store(db, read_only=read_only)
+    except StoreError as error:
+        raise UserError(str(error)) from None
+
+
+def _suite_path(text: str) -> Path:
+    """A suite file, or the name of a shipped suite (smoke, regression, nines)."""
+    path = Path(text)
+    if not path.exists() and (SUITES_DIR / f"{text}.yaml").exists():
+        return SUITES_DIR / f"{text}.yaml"
+    return path
+
+
+def _print_families(table) -> None:
+    view = Table(title="episodes by family")
+    for column in ("family", "episodes", "km", "failures"):
+        view.add_column(column, justify="left" if column == "family" else "right")
+    for row in table.itertuples():
+        view.add_row(row.family, str(row.episodes), f"{row.km:.3f}", str(int(row.failures)))
+    console.print(view)
+    console.print(f"total: {int(table.episodes.sum())} episodes, {table.km.sum():.2f} km, "
+                  f"{int(table.failures.sum())} failures")
+
+
+def _episode_line(row: dict) -> None:
+    print(f"episode {row['episode_id']} {row['outcome']} {row['km']:.3f} km", flush=True)
+
+
 @app.command()
-def demo(
-    episodes: int = typer.Option(32, min=1, help="episodes to run"),
-    batch: int = typer.Option(16, min=1, help="episodes stepped together"),
-    camera: bool = typer.Option(True, help="render the camera every tick"),
-    seed: int = typer.Option(0, help="first episode seed"),
+def run(
+    suite: Optional[str] = typer.Argument(None, help="suite YAML, or a shipped suite: smoke, regression, nines"),
+    resume: Optional[str] = typer.Option(None, help="continue this run id instead of starting one"),
+    db: Path = typer.Option(Path("runs.duckdb"), help="the DuckDB store"),
+    driver: Optional[str] = typer.Option(None, help="expert or lane_keeping (default: the suite's)"),
+    batch: Optional[int] = typer.Option(None, min=1, help="episodes stepped together (default: the suite's)"),
+    device: Optional[str] = typer.Option(None, help="cpu or cuda (default: the suite's)"),
+    progress: bool = typer.Option(True, help="a progress bar; without it, one line per finished episode"),
 ) -> None:
-    """Drive everyday episodes with the simple lane-keeping driver and print what happened."""
-    import time
+    """Run a suite into the store (or resume a killed run) and print the per-family table."""
+    from nines.drivers import DRIVERS
+    from nines.runner import RunSettings, execute_run, new_run
+    from scenarios.suite import SuiteError, load_suite
 
-    import pandas as pd
+    if (suite is None) == (resume is None):
+        raise UserError("give a suite to run, or --resume RUN_ID, not both")
+    if driver is not None and driver not in DRIVERS:
+        raise UserError(f"driver {driver!r} is unknown; expected one of: {', '.join(DRIVERS)}")
+    if device not in (None, "cpu", "cuda"):
+        raise UserError(f"device {device!r} is unknown; expected cpu or cuda")
+    if device == "cuda":
+        import torch
 
-    from nines.closed_loop import run_episodes
-    from planner.lane_keeping import LaneKeepingDriver
-    from scenarios.background_traffic import sample_episode
-    from sim.camera import CameraConfig
-    from sim.world import BatchedWorld, WorldConfig
+        if not torch.cuda.is_available():
+            raise UserError("device cuda was asked for but this torch has no CUDA device; use --device cpu")
+    if resume is not None:
+        store = _open_store(db)
+        run_id = resume
+    else:
+        path = _suite_path(suite)
+        try:
+            parsed = load_suite(path)
+        except SuiteError as error:
+            raise UserError(str(error)) from None
+        store = _open_store(db)
+        settings = RunSettings(driver or parsed.driver, batch or parsed.batch, device or parsed.device)
+        run_id = new_run(store, parsed, path.read_text(encoding="utf-8"), settings)
+        console.print(f"run {run_id} -> {db}")
+    from nines.store import StoreError
 
-    world = BatchedWorld(WorldConfig(batch_size=min(batch, episodes), camera=CameraConfig() if camera else None))
-    specs = (sample_episode(seed + k) for k in range(episodes))
-    start = time.perf_counter()
-    with console.status("driving"):
-        records = run_episodes(world, LaneKeepingDriver(), specs)
-    elapsed = time.perf_counter() - start
-    world.close()
-    table = pd.DataFrame(records)
-    _print_demo(table, elapsed)
+    try:
+        table = execute_run(store, run_id, show_progress=progress, on_episode=None if progress else _episode_line)
+    except StoreError as error:
+        raise UserError(str(error)) from None
+    finally:
+        store.close()
+    _print_families(table)
+    console.print(f"run id: {run_id}")
 
 
-def _print_demo(table, elapsed_s: float) -> None:
-    per_template = Table(title="episodes by map")
-    for column in ("map", "episodes", "km", "collisions", "off-road m", "red lights", "outcomes"):
-        per_template.add_column(column)
-    table["collisions"] = table[["collisions_pedestrian", "collisions_vehicle", "collisions_static"]].sum(axis=1)
-    for template, rows in table.groupby("template"):
-        outcomes = ", ".join(f"{k} {v}" for k, v in rows["outcome"].value_counts().items())
-        per_template.add_row(template, str(len(rows)), f"{rows['km'].sum():.3f}", str(int(rows["collisions"].sum())),
-                             f"{rows['off_road_m'].sum():.1f}", str(int(rows["red_lights"].sum())), outcomes)
-    console.print(per_template)
-    km = table["km"].sum()
-    sim_hours = table["time_s"].sum() / 3600
-    console.print(f"{len(table)} episodes, {km:.3f} km, {int(table['collisions'].sum())} collisions "
-                  f"(pedestrian {int(table['collisions_pedestrian'].sum())}, vehicle "
-                  f"{int(table['collisions_vehicle'].sum())}, static {int(table['collisions_static'].sum())}), "
-                  f"min TTC median {table['min_ttc_s'].replace(float('inf'), float('nan')).median():.2f} s; "
-                  f"{sim_hours * 3600 / elapsed_s:.1f}x real time, {km / (elapsed_s / 3600):.0f} km/h simulated")
+@app.command()
+def demo(db: Path = typer.Option(Path("runs.duckdb"), help="the DuckDB store")) -> None:
+    """The main job: run the smoke suite with the privileged expert and print what happened."""
+    run(suite="smoke", resume=None, db=db, driver=None, batch=None, device=None, progress=True)
+
+
+@app.command()
+def families() -> None:
+    """List the scenario families with their parameters, sources and exposure rates."""
+    from scenarios.catalog import FAMILIES
+
+    for family in FAMILIES.values():
+        exposure = "nominal (per km)" if family.nominal else f"{family.exposure_per_km:g} per km"
+        flag = " [assumed]" if family.assumed else ""
+        console.print(f"[bold]{family.name}[/bold]{flag}: {family.title} ({family.vocabulary}); "
+                      f"map {family.template}; exposure {exposure} ({family.exposure_source})")
+        for parameter in family.all_parameters:
+            console.print(f"    {parameter.name}: {parameter.describe()}  [{parameter.source}]")
+
+
+@app.command("export-parquet")
+def export_parquet(run_id: str = typer.Argument(..., help="run id"), out: Path = typer.Argument(..., help="folder"),
+                   db: Path = typer.Option(Path("runs.duckdb"), help="the DuckDB store")) -> None:
+    """Write a run's runs, episodes and events tables as Parquet files."""
+    from nines.store import StoreError
+
+    store = _open_store(db, read_only=True)
+    try:
+        written = store.export_parquet(run_id, out)
+    except StoreError as error:
+        raise UserError(str(error)) from None
+    finally:
+        store.close()
+    console.print("wrote " + ", ".join(str(p) for p in written))
 
 
 @app.command()
@@ -154,19 +229,21 @@ def export_map(map_name: str = typer.Argument(..., help="map template"),
 
 
 def main() -> None:
+    from nines.store import StoreError
+    from scenarios.suite import SuiteError
     from sim.render.gl_context import RenderUnavailable
 
     try:
-        app(standalone_mode=False)
-    except (UserError, RenderUnavailable) as error:
+        code = app(standalone_mode=False)
+    except (UserError, RenderUnavailable, StoreError, SuiteError) as error:
         print(f"nines: {error}", file=sys.stderr)
         sys.exit(2)
+    except typer.Abort:
+        sys.exit(130)
     except Exception as error:
-        import click
-
-        if isinstance(error, click.exceptions.ClickException):
-            error.show()
+        # usage errors of the command line itself (a bad flag or value): one line, exit 2
+        if hasattr(error, "format_message") and hasattr(error, "exit_code"):
+            print(f"nines: {error.format_message()}", file=sys.stderr)
             sys.exit(2)
-        if isinstance(error, click.exceptions.Abort):
-            sys.exit(130)
         raise
+    sys.exit(code if isinstance(code, int) else 0)

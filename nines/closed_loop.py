@@ -1,42 +1,97 @@
 """The closed loop with continuous batching: every slot of the world holds an episode; when
-one ends its record is taken and the slot is refilled with the next spec at once."""
+one ends, its record goes to `on_done` and the slot is refilled with the next task at once.
+
+Per tick: observe (render the camera if the driver looks at it), ground truth for privileged
+drivers, act, step, log the tick's events. For failure clips, every CLIP_EVERY ticks the
+camera frames are kept in a short ring buffer per slot.
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Callable, Iterator, Protocol
 
 import numpy as np
 import torch
 
-from sim.episode_spec import EpisodeSpec
+from sim.events import COLLISION_TYPES
+from sim.ground_truth import ground_truth
 from sim.observation import Observation
 from sim.world import BatchedWorld, episode_records
 
+CLIP_EVERY = 5
+CLIP_FRAMES = 8
+
 
 class Driver(Protocol):
-    def act(self, obs: Observation) -> torch.Tensor:
-        """Observation of B slots -> control [B, 3] (steer, throttle, brake)."""
+    """Observation (and, for privileged drivers, ground truth) of B slots -> control [B, 3]."""
+
+    def act(self, obs: Observation, *truth) -> torch.Tensor: ...
 
 
-def run_episodes(world: BatchedWorld, driver: Driver, specs: Iterator[EpisodeSpec],
-                 on_record: Callable[[dict], None] | None = None) -> list[dict]:
-    """Drive every spec to its end; returns the episode records in the order they ended."""
-    records: list[dict] = []
-    pending = iter(specs)
+@dataclass
+class SlotLog:
+    """What one slot's current episode left behind: its events and its recent frames."""
+
+    task: object
+    events: list[tuple[float, str, str, float]] = field(default_factory=list)
+    frames: list[np.ndarray] = field(default_factory=list)
+
+
+def _log_events(world: BatchedWorld, logs: list[SlotLog | None], events, was_off: torch.Tensor,
+                was_wrong: torch.Tensor) -> None:
+    flags = torch.stack([events.collision > 0, events.red_light, events.off_road & ~was_off,
+                         events.wrong_way & ~was_wrong], -1)
+    if not flags.any():
+        return
+    time_s = world.stats.time_s.cpu().numpy()
+    for slot, kind in torch.nonzero(flags).tolist():
+        log = logs[slot]
+        if log is None:
+            continue
+        if kind == 0:
+            ctype = COLLISION_TYPES[int(events.collision[slot])]
+            actor = int(events.collided_actor[slot])
+            detail = f"{ctype}:{int(world.actors.kind[slot, actor])}"
+            log.events.append((float(time_s[slot]), "collision", detail, float(events.impact_speed_mps[slot])))
+        else:
+            log.events.append((float(time_s[slot]), ("red_light", "off_road", "wrong_way")[kind - 1], "", 0.0))
+
+
+def run_tasks(world: BatchedWorld, driver: Driver, tasks: Iterator, on_done: Callable[[SlotLog, dict, int], None],
+              uses_camera: bool, keep_clips: bool) -> None:
+    """Drive every task (anything with a `.spec`) to its end; `on_done(log, record, slot)` per
+    episode, called before the slot is refilled (the world still holds the episode's end)."""
+    logs: list[SlotLog | None] = [None] * world.config.batch_size
+    pending = iter(tasks)
+
+    def refill(slot: int) -> None:
+        task = next(pending, None)
+        logs[slot] = None if task is None else SlotLog(task)
+        if task is None:
+            world.loaded[slot] = False
+        else:
+            world.load(slot, task.spec)
+
     for slot in range(world.config.batch_size):
-        spec = next(pending, None)
-        if spec is None:
-            break
-        world.load(slot, spec)
+        refill(slot)
+    privileged = getattr(driver, "privileged", False)
+    truth_options = getattr(driver, "truth_options", {})
+    tick = 0
+    was_off = torch.zeros_like(world.loaded)
+    was_wrong = torch.zeros_like(world.loaded)
     while world.running.any():
-        events = world.step(driver.act(world.observe()))
+        obs = world.observe() if uses_camera else world.observe_without_camera()
+        if keep_clips and tick % CLIP_EVERY == 0:
+            frames = (obs.frames if uses_camera else world.render()).cpu().numpy()
+            for slot, log in enumerate(logs):
+                if log is not None:
+                    log.frames = (log.frames + [frames[slot]])[-CLIP_FRAMES:]
+        control = driver.act(obs, ground_truth(world, **truth_options)) if privileged else driver.act(obs)
+        events = world.step(control)
+        _log_events(world, logs, events, was_off, was_wrong)
+        was_off, was_wrong = events.off_road, events.wrong_way
+        tick += 1
         ended = np.flatnonzero(events.ended.cpu().numpy())
         for record, slot in zip(episode_records(world, ended), ended.tolist()):
-            records.append(record)
-            if on_record is not None:
-                on_record(record)
-            spec = next(pending, None)
-            if spec is not None:
-                world.load(slot, spec)
-            else:
-                world.loaded[slot] = False
-    return records
+            on_done(logs[slot], record, slot)
+            refill(slot)

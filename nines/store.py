@@ -1,0 +1,118 @@
+"""The results store: one DuckDB file with runs, episodes and events.
+
+Episodes are keyed by (run_id, episode_id) and written in one transaction with their events,
+so a run killed at any moment resumes without losing or repeating an episode. A file that is
+not a DuckDB database (corrupt, truncated, something else) raises `StoreError` and is never
+overwritten.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY, created TIMESTAMP, suite TEXT, suite_yaml TEXT, code_version TEXT,
+    driver TEXT, checkpoint TEXT, config TEXT, backend TEXT, device TEXT, status TEXT);
+CREATE TABLE IF NOT EXISTS episodes (
+    run_id TEXT, episode_id TEXT, family TEXT, sampler TEXT, round INTEGER, idx INTEGER, seed UBIGINT,
+    params TEXT, condition TEXT, log_f DOUBLE, log_q DOUBLE, template TEXT, route TEXT,
+    km DOUBLE, duration_s DOUBLE, outcome TEXT, failure BOOLEAN, failure_type TEXT,
+    collisions_pedestrian INTEGER, collisions_vehicle INTEGER, collisions_static INTEGER,
+    impact_speed_mps DOUBLE, collision_kind TEXT, red_lights INTEGER, off_road_m DOUBLE, wrong_way_m DOUBLE,
+    min_ttc_s DOUBLE, min_distance_m DOUBLE, route_completion DOUBLE, clip_path TEXT,
+    PRIMARY KEY (run_id, episode_id));
+CREATE TABLE IF NOT EXISTS events (
+    run_id TEXT, episode_id TEXT, time_s DOUBLE, kind TEXT, detail TEXT, value DOUBLE);
+"""
+EPISODE_COLUMNS = (
+    "run_id", "episode_id", "family", "sampler", "round", "idx", "seed", "params", "condition", "log_f", "log_q",
+    "template", "route", "km", "duration_s", "outcome", "failure", "failure_type", "collisions_pedestrian",
+    "collisions_vehicle", "collisions_static", "impact_speed_mps", "collision_kind", "red_lights", "off_road_m",
+    "wrong_way_m", "min_ttc_s", "min_distance_m", "route_completion", "clip_path")
+FAILURE_OUTCOMES = ("collision", "route_deviation", "blocked")
+
+
+class StoreError(Exception):
+    """The store file cannot be used; the message is one line for the user."""
+
+
+class Store:
+    def __init__(self, path: str | Path, read_only: bool = False):
+        self.path = Path(path)
+        if read_only and not self.path.exists():
+            raise StoreError(f"{self.path}: no such store")
+        try:
+            self.db = duckdb.connect(str(self.path), read_only=read_only)
+            if not read_only:
+                self.db.execute(SCHEMA)
+        except duckdb.Error as error:
+            reason = str(error).strip().splitlines()[0]
+            raise StoreError(f"{self.path}: not a usable DuckDB store ({reason[:160]})") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def create_run(self, run_id: str, suite: str, suite_yaml: str, code_version: str, driver: str,
+                   checkpoint: str, config: dict, backend: str, device: str) -> None:
+        self.db.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running')",
+                        [run_id, datetime.now(timezone.utc), suite, suite_yaml, code_version, driver, checkpoint,
+                         json.dumps(config), backend, device])
+
+    def run(self, run_id: str) -> dict:
+        row = self.db.execute("SELECT * FROM runs WHERE run_id = ?", [run_id]).fetchone()
+        if row is None:
+            known = [r[0] for r in self.db.execute("SELECT run_id FROM runs ORDER BY created DESC LIMIT 5").fetchall()]
+            raise StoreError(f"no run {run_id!r} in {self.path}; latest runs: {', '.join(known) or 'none'}")
+        return dict(zip([d[0] for d in self.db.description], row))
+
+    def set_status(self, run_id: str, status: str) -> None:
+        self.db.execute("UPDATE runs SET status = ? WHERE run_id = ?", [status, run_id])
+
+    def done_episodes(self, run_id: str) -> pd.DataFrame:
+        return self.db.execute("SELECT * FROM episodes WHERE run_id = ? ORDER BY family, round, idx",
+                               [run_id]).df()
+
+    def write_episodes(self, rows: list[dict], events: list[dict]) -> None:
+        """Insert finished episodes and their events atomically; an episode already stored is kept."""
+        if not rows:
+            return
+        frame = pd.DataFrame(rows, columns=list(EPISODE_COLUMNS))
+        event_frame = pd.DataFrame(events, columns=["run_id", "episode_id", "time_s", "kind", "detail", "value"])
+        self.db.execute("BEGIN TRANSACTION")
+        try:
+            self.db.register("new_episodes", frame)
+            self.db.execute("INSERT INTO episodes SELECT * FROM new_episodes ON CONFLICT DO NOTHING")
+            self.db.unregister("new_episodes")
+            if len(event_frame):
+                self.db.register("new_events", event_frame)
+                self.db.execute("INSERT INTO events SELECT e.* FROM new_events e WHERE NOT EXISTS "
+                                "(SELECT 1 FROM events o WHERE o.run_id = e.run_id AND o.episode_id = e.episode_id)")
+                self.db.unregister("new_events")
+            self.db.execute("COMMIT")
+        except Exception:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def drop_episodes(self, run_id: str, episode_ids: list[str]) -> None:
+        if not episode_ids:
+            return
+        self.db.execute("BEGIN TRANSACTION")
+        for table in ("episodes", "events"):
+            self.db.execute(f"DELETE FROM {table} WHERE run_id = ? AND list_contains(?, episode_id)",
+                            [run_id, episode_ids])
+        self.db.execute("COMMIT")
+
+    def export_parquet(self, run_id: str, folder: Path) -> list[Path]:
+        self.run(run_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        written = []
+        for table in ("runs", "episodes", "events"):
+            target = folder / f"{table}.parquet"
+            self.db.execute(f"SELECT * FROM {table} WHERE run_id = ?", [run_id]).df().to_parquet(target)
+            written.append(target)
+        return written

@@ -1,0 +1,36 @@
+"""The privileged expert: the sampling planner fed ground truth instead of perception.
+
+It labels training data and is the perception-free upper bound: a failure the expert also
+makes is a planning failure; one only the camera stack makes is a perception failure.
+"""
+from __future__ import annotations
+
+import torch
+
+from planner.controller import follow
+from planner.obstacle_forecast import constant_velocity
+from planner.sampling_planner import Plan, PlanInputs, plan, plan_times
+from sim.ground_truth import BEV_CHANNELS, BEV_RES_M, GroundTruth
+from sim.observation import Observation
+from sim.traffic_lights import GREEN
+
+
+class ExpertDriver:
+    """Drives from ground truth; `last_plan` keeps the latest plan for labels and logs."""
+
+    privileged = True
+    # what the expert reads of the ground truth (see sim.ground_truth.ground_truth)
+    truth_options = {"occupancy": False, "lanes": False}
+
+    def __init__(self):
+        self.last_plan: Plan | None = None
+
+    def act(self, obs: Observation, truth: GroundTruth) -> torch.Tensor:
+        forecast = constant_velocity(truth.objects, truth.object_mask, plan_times(obs.speed_mps.device))
+        inputs = PlanInputs(
+            path=obs.route_ahead, ego_speed_mps=obs.speed_mps, speed_limit_mps=truth.speed_limit_mps,
+            light_red=(truth.light_state >= 0) & (truth.light_state != GREEN),
+            light_distance_m=truth.light_distance_m, obstacles=forecast,
+            drivable=truth.bev[:, BEV_CHANNELS.index("drivable")] > 0.5, drivable_res_m=BEV_RES_M)
+        self.last_plan = plan(inputs)
+        return follow(self.last_plan.waypoints, self.last_plan.target_speed_mps, obs.speed_mps)

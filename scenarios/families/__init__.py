@@ -1,0 +1,1 @@
+"""The edge-case families, one module per theme; `scenarios.catalog` collects them."""

@@ -1,0 +1,74 @@
+"""A scenario family: one kind of edge case, with everything needed to sample, build and weigh it.
+
+A family names its map template, its typed parameters with naturalistic distributions f (the
+weather condition is always one of them), how often it occurs per km of naturalistic driving
+(its exposure, with a source or "assumed"), a builder from parameters to an `EpisodeSpec`,
+and its criticality measure. Nominal families have no encounter: their failures are counted
+per km directly and they carry most of the km.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from scenarios.parameters import Categorical, Parameter, is_assumed
+from scenarios.weather_mix import CONDITION
+from sim.episode_spec import EpisodeSpec
+
+TTC_CAP_S = 10.0
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    title: str
+    vocabulary: str
+    template: str
+    parameters: tuple[Parameter, ...]
+    exposure_per_km: float | None
+    exposure_source: str
+    build: Callable[[dict, int], EpisodeSpec]
+    nominal: bool = False
+
+    @property
+    def all_parameters(self) -> tuple[Parameter, ...]:
+        """The family's own parameters followed by the weather condition."""
+        return self.parameters + (CONDITION,)
+
+    @property
+    def assumed(self) -> bool:
+        """True when the exposure or any parameter distribution is an assumption."""
+        return is_assumed(self.exposure_source) or any(is_assumed(p.source) for p in self.all_parameters)
+
+    def parameter(self, name: str) -> Parameter:
+        for p in self.all_parameters:
+            if p.name == name:
+                return p
+        raise KeyError(f"family {self.name} has no parameter {name!r}")
+
+    def from_unit(self, u: np.ndarray) -> list[dict]:
+        """Points of the unit cube u [n, d] -> parameter dicts (categoricals as their values)."""
+        rows = []
+        columns = [p.ppf(u[:, k]) for k, p in enumerate(self.all_parameters)]
+        for i in range(u.shape[0]):
+            rows.append({p.name: (p.values[int(col[i])] if isinstance(p, Categorical) else float(col[i]))
+                         for p, col in zip(self.all_parameters, columns)})
+        return rows
+
+    def log_f(self, params: dict) -> float:
+        """log of the naturalistic density f at params (sum over independent parameters)."""
+        total = 0.0
+        for p in self.all_parameters:
+            value = params[p.name]
+            code = p.values.index(value) if isinstance(p, Categorical) else value
+            total += float(p.log_pdf(np.array([code]))[0])
+        return total
+
+
+def criticality(record: dict) -> float:
+    """Lower is more critical: 0 for a failed episode, else its min time-to-collision (capped)."""
+    if record["outcome"] not in ("success", "timeout"):
+        return 0.0
+    return float(min(record["min_ttc_s"], TTC_CAP_S))

@@ -1,0 +1,143 @@
+"""Samplers of family parameters: naturalistic Monte Carlo from f, Halton sweeps over the
+parameter box, and cross-entropy adaptive importance sampling with a defensive mixture.
+
+Every sampler works in the unit cube (one axis per parameter, mapped through each
+parameter's `ppf`) and returns, for each draw, the parameters and log f and log q, so any
+estimator can reweight the episodes later with w = exp(log f - log q).
+
+The CE proposal lives in the unit cube too: per continuous axis a normal truncated to
+[0, 1] fitted to the elite draws; per categorical axis the elite frequencies (smoothed).
+The defensive mixture q = eps * f + (1 - eps) * q_CE keeps q > 0 wherever f > 0, so the
+weighted estimate stays unbiased.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import stats
+from scipy.stats import qmc
+
+from scenarios.family import Family
+from scenarios.parameters import Categorical
+
+MIN_STD = 0.02
+CATEGORY_SMOOTHING = 0.5
+
+
+@dataclass
+class Draw:
+    params: dict
+    log_f: float
+    log_q: float
+
+
+def naturalistic(family: Family, count: int, rng: np.random.Generator) -> list[Draw]:
+    u = rng.random((count, len(family.all_parameters)))
+    return [Draw(p, family.log_f(p), family.log_f(p)) for p in family.from_unit(u)]
+
+
+def halton(family: Family, count: int, seed: int) -> list[Draw]:
+    """A scrambled Halton sweep of the parameter box; q is the box's density through the ppf
+    map, i.e. q = f, so a sweep can be reweighted like Monte Carlo."""
+    u = qmc.Halton(d=len(family.all_parameters), scramble=True, seed=seed).random(count)
+    return [Draw(p, family.log_f(p), family.log_f(p)) for p in family.from_unit(u)]
+
+
+@dataclass
+class CEProposal:
+    """The CE part of the proposal in the unit cube: mean/std per continuous axis, category
+    probabilities per categorical axis (None on the other kind of axis)."""
+
+    mean: list[float | None]
+    std: list[float | None]
+    probs: list[np.ndarray | None]
+    epsilon: float = 0.1
+
+    def _axis_dist(self, k: int):
+        a, b = (0 - self.mean[k]) / self.std[k], (1 - self.mean[k]) / self.std[k]
+        return stats.truncnorm(a, b, loc=self.mean[k], scale=self.std[k])
+
+    def log_density_unit(self, family: Family, u: np.ndarray) -> np.ndarray:
+        """log q_CE at unit-cube points u [n, d], relative to f (f is 1 in the unit cube for
+        continuous axes; categorical axes carry f's shares, divided out here)."""
+        total = np.zeros(len(u))
+        for k, p in enumerate(family.all_parameters):
+            if isinstance(p, Categorical):
+                index = p.ppf(u[:, k])
+                total += np.log(self.probs[k][index]) - np.log(np.asarray(p.probs)[index])
+            else:
+                total += self._axis_dist(k).logpdf(u[:, k])
+        return total
+
+    def sample_unit(self, family: Family, count: int, rng: np.random.Generator) -> np.ndarray:
+        """Unit-cube draws from the mixture eps * f + (1 - eps) * q_CE -> [count, d]."""
+        u = rng.random((count, len(family.all_parameters)))
+        from_ce = rng.random(count) >= self.epsilon
+        for k, p in enumerate(family.all_parameters):
+            if isinstance(p, Categorical):
+                edges = np.cumsum(p.probs)
+                index = rng.choice(len(p.values), size=count, p=self.probs[k] / self.probs[k].sum())
+                low = np.concatenate([[0.0], edges[:-1]])[index]
+                centre = low + (edges[index] - low) * 0.5
+                u[from_ce, k] = centre[from_ce]
+            else:
+                u[from_ce, k] = self._axis_dist(k).rvs(size=int(from_ce.sum()), random_state=rng)
+        return u
+
+    def log_q_over_f(self, family: Family, u: np.ndarray) -> np.ndarray:
+        """log(q / f) of the mixture at unit-cube points u."""
+        ce = self.log_density_unit(family, u)
+        return np.logaddexp(np.log(self.epsilon), np.log1p(-self.epsilon) + ce)
+
+
+def ce_draws(family: Family, proposal: CEProposal, count: int, rng: np.random.Generator) -> list[Draw]:
+    u = proposal.sample_unit(family, count, rng)
+    ratio = proposal.log_q_over_f(family, u)
+    draws = []
+    for params, log_ratio in zip(family.from_unit(u), ratio):
+        log_f = family.log_f(params)
+        draws.append(Draw(params, log_f, log_f + float(log_ratio)))
+    return draws
+
+
+def to_unit(family: Family, params: dict) -> np.ndarray:
+    """Inverse of `Family.from_unit` for one parameter dict -> [d] (categoricals: their bin centre)."""
+    u = np.zeros(len(family.all_parameters))
+    for k, p in enumerate(family.all_parameters):
+        if isinstance(p, Categorical):
+            edges = np.cumsum(p.probs) / np.sum(p.probs)
+            i = p.values.index(params[p.name])
+            u[k] = 0.5 * ((edges[i - 1] if i else 0.0) + edges[i])
+        else:
+            lo, mass = p._mass()
+            u[k] = (p.base.cdf(params[p.name]) - lo) / mass
+    return np.clip(u, 0.0, 1.0)
+
+
+def refit(family: Family, params: list[dict], log_f: np.ndarray, log_q: np.ndarray, criticality: np.ndarray,
+          epsilon: float = 0.1, elite_fraction: float = 0.2) -> CEProposal:
+    """One CE round: fit q_CE to the most critical draws so far (lowest criticality), each
+    weighted by f/q so the fit targets f restricted to the critical region. The first round's
+    draws are naturalistic (q = f)."""
+    count = max(2, int(np.ceil(elite_fraction * len(params))))
+    elite = np.argsort(criticality, kind="stable")[:count]
+    u = np.stack([to_unit(family, params[i]) for i in elite])
+    w = np.exp(log_f[elite] - log_q[elite])
+    w = w / w.sum()
+    mean, std, probs = [], [], []
+    for k, p in enumerate(family.all_parameters):
+        if isinstance(p, Categorical):
+            index = np.array([p.values.index(params[i][p.name]) for i in elite])
+            counts = np.bincount(index, weights=w, minlength=len(p.values))
+            prior = np.asarray(p.probs) / np.sum(p.probs)
+            probs.append((counts + CATEGORY_SMOOTHING * prior) / (1.0 + CATEGORY_SMOOTHING))
+            mean.append(None)
+            std.append(None)
+        else:
+            m = float(np.sum(w * u[:, k]))
+            s = float(np.sqrt(np.sum(w * (u[:, k] - m) ** 2)))
+            mean.append(m)
+            std.append(max(s, MIN_STD))
+            probs.append(None)
+    return CEProposal(mean, std, probs, epsilon)

@@ -1,0 +1,120 @@
+"""Suites: YAML files naming families with counts or km budgets, samplers, seeds, weather
+mixes, backend, driver and camera, validated with pydantic.
+
+`load_suite(path)` returns a `Suite` or raises `SuiteError` with one line naming the file,
+the field and what was expected.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from scenarios.catalog import FAMILIES
+from scenarios.weather_mix import CONDITION
+from sim.camera import CameraConfig
+
+
+class SuiteError(Exception):
+    """A suite file that cannot be used; the message is one line for the user."""
+
+
+class CESettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rounds: int = Field(3, ge=1, le=50)
+    per_round: int = Field(20, ge=2, le=100_000)
+    epsilon: float = Field(0.1, gt=0, le=1, description="share of f in the defensive mixture")
+    elite_fraction: float = Field(0.2, gt=0, le=1)
+
+
+class FamilyEntry(BaseModel):
+    """One family in a suite: `episodes` or a `km` budget, a sampler, fixed parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+    family: str
+    episodes: int | None = Field(None, ge=1, le=1_000_000)
+    km: float | None = Field(None, gt=0, le=1_000_000)
+    sampler: Literal["naturalistic", "halton", "ce"] = "naturalistic"
+    ce: CESettings | None = None
+    weather: dict[str, float] | None = Field(None, description="condition -> relative weight (the proposal)")
+    fixed: dict[str, float | str] = Field(default_factory=dict, description="parameters held at a value")
+
+    @field_validator("family")
+    @classmethod
+    def _known_family(cls, name: str) -> str:
+        if name not in FAMILIES:
+            raise ValueError(f"unknown family {name!r}; run `nines families` for the list")
+        return name
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "FamilyEntry":
+        family = FAMILIES[self.family]
+        if self.sampler == "ce":
+            if self.km is not None:
+                raise ValueError("a km budget needs the naturalistic or halton sampler; ce runs rounds")
+            if self.weather is not None:
+                raise ValueError("a weather mix applies to the naturalistic and halton samplers")
+            self.ce = self.ce or CESettings()
+        elif (self.episodes is None) == (self.km is None):
+            raise ValueError("give exactly one of episodes or km")
+        if self.ce is not None and self.sampler != "ce":
+            raise ValueError("ce settings need sampler: ce")
+        for name, weight in (self.weather or {}).items():
+            if name not in CONDITION.values:
+                raise ValueError(f"weather condition {name!r} is unknown; expected one of {', '.join(CONDITION.values)}")
+            if not weight >= 0:
+                raise ValueError(f"weather weight for {name} must be >= 0")
+        if self.weather is not None and sum(self.weather.values()) <= 0:
+            raise ValueError("weather weights must not all be 0")
+        for name, value in self.fixed.items():
+            try:
+                parameter = family.parameter(name)
+            except KeyError:
+                raise ValueError(f"family {self.family} has no parameter {name!r}") from None
+            if not parameter.contains(value):
+                raise ValueError(f"fixed {name} = {value!r} is outside its support ({parameter.describe()})")
+        return self
+
+
+class Suite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1)
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+    backend: Literal["embedded"] = "embedded"
+    driver: Literal["expert", "lane_keeping"] = "expert"
+    batch: int = Field(32, ge=1, le=65_536)
+    device: Literal["cpu", "cuda"] = "cpu"
+    camera: CameraConfig = Field(default_factory=CameraConfig)
+    clips: bool = True
+    families: list[FamilyEntry] = Field(min_length=1)
+
+
+def _location(loc: tuple) -> str:
+    parts = []
+    for item in loc:
+        parts.append(f"[{item}]" if isinstance(item, int) else ("." if parts else "") + str(item))
+    return "".join(parts)
+
+
+def load_suite(path: str | Path) -> Suite:
+    path = Path(path)
+    if not path.is_file():
+        raise SuiteError(f"{path}: no such suite file")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise SuiteError(f"{path}: malformed YAML{where}; expected a mapping of suite settings") from None
+    if not isinstance(data, dict):
+        raise SuiteError(f"{path}: expected a mapping of suite settings at the top level")
+    try:
+        return Suite(**data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        message = first["msg"].removeprefix("Value error, ")
+        value = first.get("input")
+        shown = "" if isinstance(value, dict) else f" (got {value!r})"
+        raise SuiteError(f"{path}: {_location(first['loc']) or 'suite'}: {message}{shown}") from None
