@@ -192,6 +192,24 @@ def families() -> None:
             console.print(f"    {parameter.name}: {parameter.describe()}  [{parameter.source}]")
 
 
+@app.command()
+def export(family: str = typer.Argument(..., help="scenario family"),
+           seed: int = typer.Option(0, min=0, help="draws the parameters from the family's f"),
+           out: Path = typer.Option(Path("export"), help="folder for FAMILY_SEED.xodr and .xosc")) -> None:
+    """Write one episode of a family as OpenDRIVE + OpenSCENARIO 1.0."""
+    import numpy as np
+
+    from scenarios.catalog import FAMILIES
+    from scenarios.openscenario import export_episode
+
+    if family not in FAMILIES:
+        raise UserError(f"family {family!r} is unknown; run `nines families` for the list")
+    chosen = FAMILIES[family]
+    params = chosen.from_unit(np.random.default_rng(seed).random((1, len(chosen.all_parameters))))[0]
+    xodr, xosc = export_episode(chosen.build(params, seed), out, f"{family}_{seed}")
+    console.print(f"wrote {xodr} and {xosc}")
+
+
 @app.command("export-parquet")
 def export_parquet(run_id: str = typer.Argument(..., help="run id"), out: Path = typer.Argument(..., help="folder"),
                    db: Path = typer.Option(Path("runs.duckdb"), help="the DuckDB store")) -> None:

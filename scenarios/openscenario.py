@@ -1,0 +1,206 @@
+"""Export an episode as OpenSCENARIO 1.0 (.xosc) beside its road as OpenDRIVE (.xodr).
+
+Actors become ScenarioObjects placed with WorldPositions at their starting poses; scripted
+events become Events whose StartTriggers are SimulationTime, RelativeDistance (freespace,
+to the ego) or TimeToCollision conditions. Actions map onto SpeedAction (brake, stop, set
+speed), LaneChangeAction (change lane, pull out), LaneOffsetAction (drift) and
+FollowTrajectoryAction (walking a path). Opening a door and ignoring red lights have no
+OpenSCENARIO 1.0 action: they are left out and listed in the file's description.
+"""
+from __future__ import annotations
+
+import math
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from sim.actor_kinds import ActorKind
+from sim.episode_spec import EpisodeSpec, ScriptedEvent
+from sim.map_bank import MapBank
+from sim.map_templates import TEMPLATES
+from sim.opendrive import write_xodr
+from sim.world import BatchedWorld, WorldConfig
+
+UNSUPPORTED_ACTIONS = ("open_door", "run_red_light")
+DATE = "2026-01-01T00:00:00"
+
+
+def _sub(parent: ET.Element, tag: str, **attrs) -> ET.Element:
+    return ET.SubElement(parent, tag, {k: _text(v) for k, v in attrs.items()})
+
+
+def _text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(float(value)) if isinstance(value, float) else str(value)
+
+
+def _bounding_box(parent: ET.Element, length: float, width: float, height: float) -> None:
+    box = _sub(parent, "BoundingBox")
+    _sub(box, "Center", x=0.0, y=0.0, z=height / 2)
+    _sub(box, "Dimensions", width=width, length=length, height=height)
+
+
+def _entity(entities: ET.Element, name: str, kind: ActorKind, size: tuple[float, float, float]) -> None:
+    obj = _sub(entities, "ScenarioObject", name=name)
+    length, width, height = size
+    if kind in (ActorKind.CAR, ActorKind.TRUCK, ActorKind.CYCLIST):
+        category = {ActorKind.CAR: "car", ActorKind.TRUCK: "truck", ActorKind.CYCLIST: "bicycle"}[kind]
+        vehicle = _sub(obj, "Vehicle", name=name, vehicleCategory=category)
+        _sub(vehicle, "ParameterDeclarations")
+        _sub(vehicle, "Performance", maxSpeed=70.0, maxAcceleration=10.0, maxDeceleration=10.0)
+        _bounding_box(vehicle, length, width, height)
+        axles = _sub(vehicle, "Axles")
+        for tag, x, steer in (("FrontAxle", 0.3 * length, 0.6), ("RearAxle", -0.3 * length, 0.0)):
+            _sub(axles, tag, maxSteering=steer, wheelDiameter=0.6, trackWidth=0.8 * width, positionX=x, positionZ=0.3)
+        _sub(vehicle, "Properties")
+    elif kind == ActorKind.PEDESTRIAN:
+        person = _sub(obj, "Pedestrian", model="pedestrian", mass=70.0, name=name, pedestrianCategory="pedestrian")
+        _sub(person, "ParameterDeclarations")
+        _bounding_box(person, length, width, height)
+        _sub(person, "Properties")
+    else:
+        misc = _sub(obj, "MiscObject", miscObjectCategory="obstacle", mass=10.0, name=name)
+        _sub(misc, "ParameterDeclarations")
+        _bounding_box(misc, length, width, height)
+        _sub(misc, "Properties")
+
+
+def _world_position(parent: ET.Element, x: float, y: float, heading: float) -> None:
+    position = _sub(parent, "Position")
+    _sub(position, "WorldPosition", x=x, y=y, z=0.0, h=heading)
+
+
+def _init(actions: ET.Element, name: str, x: float, y: float, heading: float, speed: float) -> None:
+    private = _sub(actions, "Private", entityRef=name)
+    teleport = _sub(_sub(private, "PrivateAction"), "TeleportAction")
+    _world_position(teleport, x, y, heading)
+    _speed_action(_sub(private, "PrivateAction"), speed, "step", 0.0, "time")
+
+
+def _speed_action(private_action: ET.Element, target: float, shape: str, value: float, dimension: str) -> None:
+    speed = _sub(_sub(private_action, "LongitudinalAction"), "SpeedAction")
+    _sub(speed, "SpeedActionDynamics", dynamicsShape=shape, value=value, dynamicsDimension=dimension)
+    _sub(_sub(speed, "SpeedActionTarget"), "AbsoluteTargetSpeed", value=target)
+
+
+def _lane_change(private_action: ET.Element, actor: str, lanes: int, duration_s: float) -> None:
+    change = _sub(_sub(private_action, "LateralAction"), "LaneChangeAction")
+    _sub(change, "LaneChangeActionDynamics", dynamicsShape="sinusoidal", value=duration_s, dynamicsDimension="time")
+    _sub(_sub(change, "LaneChangeTarget"), "RelativeTargetLane", entityRef=actor, value=lanes)
+
+
+def _actions(event: ET.Element, name: str, scripted: ScriptedEvent, path: tuple) -> None:
+    """The OpenSCENARIO actions of one scripted action (several for walking a path)."""
+    kind, value = scripted.action.kind, scripted.action.value
+    if kind == "start_path":
+        follow = _sub(_sub(_sub(event, "Action", name=f"{name}_walk"), "PrivateAction"), "RoutingAction")
+        trajectory_action = _sub(follow, "FollowTrajectoryAction")
+        trajectory = _sub(trajectory_action, "Trajectory", name=f"{name}_path", closed=False)
+        _sub(trajectory, "ParameterDeclarations")
+        polyline = _sub(_sub(trajectory, "Shape"), "Polyline")
+        elapsed, previous = 0.0, path[0]
+        for x, y in path:
+            elapsed += math.dist(previous, (x, y)) / max(value, 1e-3)
+            previous = (x, y)
+            _world_position(_sub(polyline, "Vertex", time=elapsed), x, y, 0.0)
+        _sub(_sub(trajectory_action, "TimeReference"), "None")
+        _sub(trajectory_action, "TrajectoryFollowingMode", followingMode="position")
+        _speed_action(_sub(_sub(event, "Action", name=f"{name}_pace"), "PrivateAction"), value, "step", 0.0, "time")
+    elif kind in ("brake", "stop"):
+        decel = value if kind == "brake" else 3.0
+        _speed_action(_sub(_sub(event, "Action", name=f"{name}_{kind}"), "PrivateAction"), 0.0, "linear", decel, "rate")
+    elif kind == "set_speed":
+        _speed_action(_sub(_sub(event, "Action", name=f"{name}_speed"), "PrivateAction"), value, "linear", 2.0, "rate")
+    elif kind in ("change_lane", "pull_out"):
+        lanes, duration = (1 if value > 0 else -1, abs(value)) if kind == "change_lane" else (1, 3.0)
+        _lane_change(_sub(_sub(event, "Action", name=f"{name}_lane"), "PrivateAction"), name, lanes, duration)
+        if kind == "pull_out":
+            _speed_action(_sub(_sub(event, "Action", name=f"{name}_go"), "PrivateAction"), value, "linear", 2.0,
+                          "rate")
+    elif kind == "drift":
+        offset = _sub(_sub(_sub(_sub(event, "Action", name=f"{name}_drift"), "PrivateAction"), "LateralAction"),
+                      "LaneOffsetAction", continuous=False)
+        _sub(offset, "LaneOffsetActionDynamics", maxLateralAcc=1.0, dynamicsShape="linear")
+        _sub(_sub(offset, "LaneOffsetTarget"), "AbsoluteTargetLaneOffset", value=value)
+
+
+def _trigger(parent: ET.Element, tag: str, name: str, actor: str, scripted: ScriptedEvent | None) -> None:
+    group = _sub(_sub(parent, tag), "ConditionGroup")
+    condition = _sub(group, "Condition", name=f"{name}_when", delay=0.0, conditionEdge="rising")
+    if scripted is None or scripted.trigger.kind == "time":
+        at = 0.0 if scripted is None else scripted.trigger.value
+        _sub(_sub(condition, "ByValueCondition"), "SimulationTimeCondition", value=at, rule="greaterThan")
+        return
+    by_entity = _sub(condition, "ByEntityCondition")
+    _sub(_sub(by_entity, "TriggeringEntities", triggeringEntitiesRule="any"), "EntityRef", entityRef="ego")
+    entity_condition = _sub(by_entity, "EntityCondition")
+    if scripted.trigger.kind == "distance":
+        _sub(entity_condition, "RelativeDistanceCondition", entityRef=actor, freespace=True,
+             relativeDistanceType="cartesianDistance", value=scripted.trigger.value, rule="lessThan")
+    else:
+        ttc = _sub(entity_condition, "TimeToCollisionCondition", value=scripted.trigger.value, freespace=True,
+                   alongRoute=False, rule="lessThan")
+        _sub(_sub(ttc, "TimeToCollisionConditionTarget"), "EntityRef", entityRef=actor)
+
+
+def to_xosc(spec: EpisodeSpec, xodr_name: str, bank: MapBank | None = None) -> str:
+    """The episode as an OpenSCENARIO 1.0 document."""
+    world = BatchedWorld(WorldConfig(batch_size=1, max_actors=max(1, len(spec.actors))), bank=bank)
+    world.load(0, spec)
+    left_out = sorted({e.action.kind for a in spec.actors for e in a.events if e.action.kind in UNSUPPORTED_ACTIONS})
+    root = ET.Element("OpenSCENARIO")
+    description = f"nines episode on {spec.template}, route {spec.route}, seed {spec.seed}"
+    if left_out:
+        description += f"; not expressible in OpenSCENARIO 1.0 and left out: {', '.join(left_out)}"
+    _sub(root, "FileHeader", revMajor=1, revMinor=0, date=DATE, description=description, author="nines")
+    _sub(root, "ParameterDeclarations")
+    _sub(root, "CatalogLocations")
+    _sub(_sub(root, "RoadNetwork"), "LogicFile", filepath=xodr_name)
+    entities = _sub(root, "Entities")
+    names = ["ego"] + [f"actor{k}" for k in range(len(spec.actors))]
+    _entity(entities, "ego", ActorKind.CAR, (4.6, 1.9, 1.5))
+    a = world.actors
+    for k, actor in enumerate(spec.actors):
+        size = (a.length_m[0, k].item(), a.width_m[0, k].item(), a.height_m[0, k].item())
+        _entity(entities, names[k + 1], actor.kind, size)
+    storyboard = _sub(root, "Storyboard")
+    actions = _sub(_sub(storyboard, "Init"), "Actions")
+    ego = world.ego
+    _init(actions, "ego", ego.x_m.item(), ego.y_m.item(), ego.yaw_rad.item() % (2 * math.pi), spec.ego_speed_mps)
+    for k, actor in enumerate(spec.actors):
+        _init(actions, names[k + 1], a.x_m[0, k].item(), a.y_m[0, k].item(), a.yaw_rad[0, k].item() % (2 * math.pi),
+              a.speed_mps[0, k].item())
+    story = _sub(storyboard, "Story", name="encounter")
+    act = _sub(story, "Act", name="act")
+    for k, actor in enumerate(spec.actors):
+        events = [e for e in actor.events if e.action.kind not in UNSUPPORTED_ACTIONS]
+        if not events:
+            continue
+        name = names[k + 1]
+        group = _sub(act, "ManeuverGroup", maximumExecutionCount=1, name=f"{name}_group")
+        _sub(_sub(group, "Actors", selectTriggeringEntities=False), "EntityRef", entityRef=name)
+        maneuver = _sub(group, "Maneuver", name=f"{name}_maneuver")
+        for n, scripted in enumerate(events):
+            event = _sub(maneuver, "Event", name=f"{name}_event{n}", priority="parallel")
+            _actions(event, name, scripted, actor.path)
+            _trigger(event, "StartTrigger", f"{name}_event{n}", name, scripted)
+    if not len(act):
+        group = _sub(act, "ManeuverGroup", maximumExecutionCount=1, name="ego_group")
+        _sub(_sub(group, "Actors", selectTriggeringEntities=False), "EntityRef", entityRef="ego")
+    _trigger(act, "StartTrigger", "act_start", "ego", None)
+    stop = ET.SubElement(storyboard, "StopTrigger")
+    condition = _sub(_sub(stop, "ConditionGroup"), "Condition", name="time_limit", delay=0.0, conditionEdge="rising")
+    _sub(_sub(condition, "ByValueCondition"), "SimulationTimeCondition", value=spec.max_time_s, rule="greaterThan")
+    world.close()
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def export_episode(spec: EpisodeSpec, folder: Path, stem: str, bank: MapBank | None = None) -> tuple[Path, Path]:
+    """Write stem.xodr and stem.xosc into folder; returns their paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    xodr = folder / f"{stem}.xodr"
+    write_xodr(TEMPLATES[spec.template](), xodr)
+    xosc = folder / f"{stem}.xosc"
+    xosc.write_text(to_xosc(spec, xodr.name, bank), encoding="utf-8")
+    return xodr, xosc
