@@ -19,3 +19,4 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(VENV)/bin/pip install -q -e ".[test,carla,bench]"
 	$(VENV)/bin/python bench/sim.py
+	$(VENV)/bin/python bench/suite.py

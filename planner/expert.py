@@ -10,7 +10,7 @@ import torch
 from planner.controller import follow
 from planner.obstacle_forecast import constant_velocity
 from planner.sampling_planner import Plan, PlanInputs, plan, plan_times
-from sim.ground_truth import BEV_CHANNELS, BEV_RES_M, GroundTruth
+from sim.ground_truth import GroundTruth
 from sim.observation import Observation
 from sim.traffic_lights import GREEN
 
@@ -20,7 +20,7 @@ class ExpertDriver:
 
     privileged = True
     # what the expert reads of the ground truth (see sim.ground_truth.ground_truth)
-    truth_options = {"occupancy": False, "lanes": False}
+    truth_options = {"bev_raster": False, "lanes": False}
 
     def __init__(self):
         self.last_plan: Plan | None = None
@@ -30,7 +30,6 @@ class ExpertDriver:
         inputs = PlanInputs(
             path=obs.route_ahead, ego_speed_mps=obs.speed_mps, speed_limit_mps=truth.speed_limit_mps,
             light_red=(truth.light_state >= 0) & (truth.light_state != GREEN),
-            light_distance_m=truth.light_distance_m, obstacles=forecast,
-            drivable=truth.bev[:, BEV_CHANNELS.index("drivable")] > 0.5, drivable_res_m=BEV_RES_M)
+            light_distance_m=truth.light_distance_m, obstacles=forecast, drivable_at=truth.drivable_at)
         self.last_plan = plan(inputs)
         return follow(self.last_plan.waypoints, self.last_plan.target_speed_mps, obs.speed_mps)

@@ -9,6 +9,7 @@ preferring the lane centre (the right side over the left) and progress.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 
@@ -32,8 +33,8 @@ SWITCH_COST_PER_M = 2.0
 class PlanInputs:
     """path [B, K, 2]: the route ahead; ego_speed_mps [B]; speed_limit_mps [B];
     light_red [B] bool and light_distance_m [B] (inf: none); obstacles: their forecast at the
-    planner's times; drivable: [B, H, W] bool raster, row 0 farthest ahead, with cell size
-    drivable_res_m and the ego at the bottom centre (None: everything is drivable)."""
+    planner's times; drivable_at: ego-frame points [B, M, 2] -> bool [B, M] whether each is
+    drivable (None: everything is)."""
 
     path: torch.Tensor
     ego_speed_mps: torch.Tensor
@@ -41,8 +42,7 @@ class PlanInputs:
     light_red: torch.Tensor
     light_distance_m: torch.Tensor
     obstacles: ObstacleForecast
-    drivable: torch.Tensor | None
-    drivable_res_m: float
+    drivable_at: Callable[[torch.Tensor], torch.Tensor] | None
 
 
 @dataclass
@@ -139,32 +139,35 @@ def candidates(inputs: PlanInputs, times: torch.Tensor) -> tuple[torch.Tensor, .
 
 def first_conflict(xy: torch.Tensor, heading: torch.Tensor, obstacles: ObstacleForecast,
                    times: torch.Tensor) -> torch.Tensor:
-    """Step index of each candidate's first overlap with a forecast obstacle, T if none -> [B, C]."""
-    ox = obstacles.x_m.unsqueeze(1)
-    oy = obstacles.y_m.unsqueeze(1)
-    dx = ox - xy[..., 0].unsqueeze(2)
-    dy = oy - xy[..., 1].unsqueeze(2)
-    c, s = torch.cos(heading).unsqueeze(2), torch.sin(heading).unsqueeze(2)
-    along, across = dx * c + dy * s, -dx * s + dy * c
-    rel = obstacles.yaw_rad.unsqueeze(1) - heading.unsqueeze(2)
-    length, width = obstacles.length_m[:, None, :, None], obstacles.width_m[:, None, :, None]
-    half_x = 0.5 * (EGO_LENGTH_M + length * torch.cos(rel).abs() + width * torch.sin(rel).abs()) + MARGIN_LONG_M
-    half_y = 0.5 * (EGO_WIDTH_M + length * torch.sin(rel).abs() + width * torch.cos(rel).abs()) + MARGIN_LAT_M
-    hit = (along.abs() < half_x) & (across.abs() < half_y) & obstacles.mask[:, None, :, None]
-    steps = torch.arange(len(times), device=times.device).view(1, 1, 1, -1).expand_as(along)
-    return torch.where(hit, steps, torch.full_like(steps, len(times))).amin(dim=(2, 3))
+    """Step index of each candidate's first overlap with a forecast obstacle, T if none -> [B, C].
+
+    Each obstacle is taken by its extent along and across the candidate's heading (exact for
+    aligned boxes), grown by the safety margins. Trigonometry is done once per box and
+    combined with products, since this [B, C, N, T] test is the planner's hot loop."""
+    c_e, s_e = torch.cos(heading).unsqueeze(2), torch.sin(heading).unsqueeze(2)
+    c_o, s_o = torch.cos(obstacles.yaw_rad).unsqueeze(1), torch.sin(obstacles.yaw_rad).unsqueeze(1)
+    dx = obstacles.x_m.unsqueeze(1) - xy[..., 0].unsqueeze(2)
+    dy = obstacles.y_m.unsqueeze(1) - xy[..., 1].unsqueeze(2)
+    along = (dx * c_e + dy * s_e).abs_()
+    across = (dy * c_e - dx * s_e).abs_()
+    cos_rel = (c_o * c_e + s_o * s_e).abs_()
+    sin_rel = (s_o * c_e - c_o * s_e).abs_()
+    length = 0.5 * obstacles.length_m[:, None, :, None]
+    width = 0.5 * obstacles.width_m[:, None, :, None]
+    hit = along < 0.5 * EGO_LENGTH_M + MARGIN_LONG_M + length * cos_rel + width * sin_rel
+    hit &= across < 0.5 * EGO_WIDTH_M + MARGIN_LAT_M + length * sin_rel + width * cos_rel
+    hit &= obstacles.mask[:, None, :, None]
+    steps = torch.arange(len(times), device=times.device)
+    first = torch.where(hit.any(2), steps, len(times))
+    return first.amin(-1)
 
 
-def _off_road_fraction(xy: torch.Tensor, drivable: torch.Tensor | None, res_m: float) -> torch.Tensor:
-    if drivable is None:
+def _off_road_fraction(xy: torch.Tensor, drivable_at: Callable[[torch.Tensor], torch.Tensor] | None) -> torch.Tensor:
+    """Share of each candidate's points [B, C, T, 2] off the drivable area -> [B, C]."""
+    if drivable_at is None:
         return torch.zeros(xy.shape[:2], device=xy.device)
-    rows, cols = drivable.shape[-2:]
-    row = (rows - xy[..., 0] / res_m).floor().long()
-    col = (cols / 2 - xy[..., 1] / res_m).floor().long()
-    inside = (row >= 0) & (row < rows) & (col >= 0) & (col < cols)
-    flat = (row.clamp(0, rows - 1) * cols + col.clamp(0, cols - 1)).view(xy.shape[0], -1)
-    on = drivable.view(drivable.shape[0], -1).gather(1, flat).view(xy.shape[:3])
-    return (inside & ~on).float().mean(-1)
+    b, c, t, _ = xy.shape
+    return (~drivable_at(xy.reshape(b, c * t, 2))).view(b, c, t).float().mean(-1)
 
 
 def offset_cost(offsets: torch.Tensor) -> torch.Tensor:
@@ -187,7 +190,7 @@ def plan(inputs: PlanInputs) -> Plan:
     cost = (hits.float() * (COLLISION_COST * (1 + HORIZON_S - conflict.clamp_max(HORIZON_S))
                             + COLLISION_COST_PER_MPS * impact_speed)
             + RED_LIGHT_COST * runs_red.float()
-            + OFF_ROAD_COST * _off_road_fraction(xy, inputs.drivable, inputs.drivable_res_m)
+            + OFF_ROAD_COST * _off_road_fraction(xy, inputs.drivable_at)
             + offset_cost(offsets).unsqueeze(0)
             + SWITCH_COST_PER_M * (offsets.unsqueeze(0) + inputs.path[:, :1, 1]).abs()
             - PROGRESS_REWARD_PER_M * distance[..., -1])

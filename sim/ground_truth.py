@@ -5,37 +5,37 @@ traffic light ahead. It is never part of the camera stack's `Observation`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 
 from sim.actor_kinds import STATIC_KINDS, VEHICLE_KINDS, ActorKind
 from sim.lane_queries import lane_pose, project_to_lane
-from sim.map_bank import is_drivable
 from sim.world import BatchedWorld
 
 BEV_CELLS, BEV_RES_M = 64, 0.5
 BEV_CHANNELS = ("drivable", "vehicle", "pedestrian", "static")
 LANE_POINTS, LANE_SPACING_M = 16, 2.0
-LIGHT_ON_ROUTE_M = 2.0
 
 
 @dataclass
 class GroundTruth:
     """bev [B, 4, 64, 64] float 0/1 (channels BEV_CHANNELS; row 0 is 32 m ahead, the ego at the
-    bottom centre facing up, 0.5 m cells; only the drivable channel is filled unless asked for
-    occupancy); lanes [B, 3, K, 2]: centre, left and right border of the ego's lane ahead in
+    bottom centre facing up, 0.5 m cells), None unless asked for; lanes [B, 3, K, 2]: centre, left and right border of the ego's lane ahead in
     the ego frame (m), None unless asked for; light_state [B] (GREEN/YELLOW/RED, -1 none ahead);
     light_distance_m [B] (inf none); objects [B, N, 7]: kind, x, y, yaw (ego frame), speed,
     length, width; object_mask [B, N]; speed_limit_mps [B] of the lane under the ego (of the
-    route's lane where the ego is off the road)."""
+    route's lane where the ego is off the road); drivable_at: ego-frame points [B, M, 2] ->
+    bool [B, M], whether each lies on a drivable lane."""
 
-    bev: torch.Tensor
+    bev: torch.Tensor | None
     lanes: torch.Tensor | None
     light_state: torch.Tensor
     light_distance_m: torch.Tensor
     objects: torch.Tensor
     object_mask: torch.Tensor
     speed_limit_mps: torch.Tensor
+    drivable_at: Callable[[torch.Tensor], torch.Tensor]
 
 
 def _to_ego(world: BatchedWorld, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -58,14 +58,10 @@ def bev_cell_centres(world: BatchedWorld) -> tuple[torch.Tensor, torch.Tensor]:
     return ego.x_m.view(-1, 1, 1) + fx * c - ly * s, ego.y_m.view(-1, 1, 1) + fx * s + ly * c
 
 
-def bev(world: BatchedWorld, occupancy: bool = True) -> torch.Tensor:
+def bev(world: BatchedWorld) -> torch.Tensor:
     x, y = bev_cell_centres(world)
     b = x.shape[0]
-    lane = world.bank.lane_at(world.template.view(-1, 1, 1).expand_as(x), torch.stack([x, y], -1))
-    drivable = (lane >= 0) & is_drivable(world.bank.lane_type[lane.clamp_min(0)])
-    if not occupancy:
-        empty = torch.zeros(b, len(BEV_CHANNELS) - 1, BEV_CELLS, BEV_CELLS, device=world.device)
-        return torch.cat([drivable.unsqueeze(1).float(), empty], 1)
+    drivable = world.bank.drivable_at(world.template.view(-1, 1, 1).expand_as(x), torch.stack([x, y], -1))
     bx, by, byaw, blen, bwid = world.actor_boxes()
     px = x.view(b, -1, 1) - bx.unsqueeze(1)
     py = y.view(b, -1, 1) - by.unsqueeze(1)
@@ -96,18 +92,11 @@ def lane_geometry(world: BatchedWorld) -> torch.Tensor:
 
 
 def light_ahead(world: BatchedWorld) -> tuple[torch.Tensor, torch.Tensor]:
-    """State and distance along the route of the first traffic light ahead on the route."""
-    line = world.bank.signal_line[world.template]
-    states = world.light_states()
-    valid = world.bank.signal_lane[world.template] >= 0
-    distance = torch.full(states.shape, float("inf"), device=world.device)
-    for k in range(line.shape[1]):
-        s, off_route = world.route.locate(line[:, k].mean(1))
-        ahead = s - world.route.progress_m
-        distance[:, k] = torch.where(valid[:, k] & (off_route < LIGHT_ON_ROUTE_M) & (ahead > 0), ahead,
-                                     distance[:, k])
+    """State and distance along the route (m) of the first traffic light ahead on the route."""
+    ahead = world.signal_route_s - world.route.progress_m.unsqueeze(-1)
+    distance = torch.where(ahead > 0, ahead, torch.full_like(ahead, float("inf")))
     nearest, k = distance.min(-1)
-    state = states.gather(-1, k.unsqueeze(-1)).squeeze(-1)
+    state = world.light_states().gather(-1, k.unsqueeze(-1)).squeeze(-1)
     return torch.where(nearest.isfinite(), state, torch.full_like(state, -1)), nearest
 
 
@@ -126,9 +115,24 @@ def speed_limit(world: BatchedWorld) -> torch.Tensor:
     return world.bank.lane_speed_limit_mps[lane]
 
 
-def ground_truth(world: BatchedWorld, occupancy: bool = True, lanes: bool = True) -> GroundTruth:
-    """Everything at once; the expert skips the occupancy channels and lanes it does not use."""
+def drivable_query(world: BatchedWorld) -> Callable[[torch.Tensor], torch.Tensor]:
+    """A function from ego-frame points [B, M, 2] (m) to whether each is drivable [B, M]."""
+    ego = world.ego
+    c, s = torch.cos(ego.yaw_rad).view(-1, 1), torch.sin(ego.yaw_rad).view(-1, 1)
+    x0, y0 = ego.x_m.view(-1, 1), ego.y_m.view(-1, 1)
+    template = world.template.view(-1, 1)
+
+    def drivable(points: torch.Tensor) -> torch.Tensor:
+        px, py = points[..., 0], points[..., 1]
+        xy = torch.stack([x0 + px * c - py * s, y0 + px * s + py * c], -1)
+        return world.bank.drivable_at(template.expand_as(px), xy)
+
+    return drivable
+
+
+def ground_truth(world: BatchedWorld, bev_raster: bool = True, lanes: bool = True) -> GroundTruth:
+    """Everything at once; the expert skips the BEV raster and lanes, which it does not use."""
     state, distance = light_ahead(world)
     table, mask = objects(world)
-    return GroundTruth(bev(world, occupancy), lane_geometry(world) if lanes else None, state, distance, table, mask,
-                       speed_limit(world))
+    return GroundTruth(bev(world) if bev_raster else None, lane_geometry(world) if lanes else None, state, distance,
+                       table, mask, speed_limit(world), drivable_query(world))

@@ -30,6 +30,7 @@ class MapBank:
         positive): centrelines in driving direction, padded by repeating the last point (so
         lane_s stays sorted).
     lane_length_m, lane_width_m, lane_speed_limit_mps [L]; lane_type [L] (LANE_TYPE_CODES);
+    lane_drivable [L] bool (a vehicle may drive there: not a sidewalk);
     lane_successor [L] (first successor or -1), lane_left / lane_right [L] (-1: none),
     lane_left_same_direction [L] bool, lane_in_junction [L] bool.
     grid_flat [sum of H*W] int32: lane index per cell, -1 off the road; per template
@@ -50,6 +51,7 @@ class MapBank:
     lane_width_m: torch.Tensor
     lane_speed_limit_mps: torch.Tensor
     lane_type: torch.Tensor
+    lane_drivable: torch.Tensor
     lane_successor: torch.Tensor
     lane_left: torch.Tensor
     lane_right: torch.Tensor
@@ -82,6 +84,11 @@ class MapBank:
         flat = torch.where(inside, flat, torch.zeros_like(flat))
         lane = self.grid_flat[flat].long()
         return torch.where(inside, lane, torch.full_like(lane, -1))
+
+    def drivable_at(self, template: torch.Tensor, xy: torch.Tensor) -> torch.Tensor:
+        """Whether points xy [..., 2] on maps template [...] lie on a drivable lane -> bool [...]."""
+        lane = self.lane_at(template, xy)
+        return (lane >= 0) & self.lane_drivable[lane.clamp_min(0)]
 
 
 def _lane_polygon(lane, half_width_m: float) -> np.ndarray:
@@ -154,6 +161,7 @@ def build_map_bank(device: torch.device | str = "cpu") -> MapBank:
         lane_width_m=tensor([lane.width_m for lane in lanes]),
         lane_speed_limit_mps=tensor([lane.speed_limit_mps for lane in lanes]),
         lane_type=tensor([LANE_TYPE_CODES[lane.type] for lane in lanes], torch.int64),
+        lane_drivable=tensor([lane.type in DRIVABLE_LANE_TYPES for lane in lanes], torch.bool),
         lane_successor=tensor([global_index(b, lane.successors[0] if lane.successors else -1)
                                for lane, b in zip(lanes, bases)], torch.int64),
         lane_left=tensor([global_index(b, lane.left) for lane, b in zip(lanes, bases)], torch.int64),
@@ -171,9 +179,3 @@ def build_map_bank(device: torch.device | str = "cpu") -> MapBank:
         signal_heading=tensor(signal_heading),
         signal_count=tensor([len(p) for p in placed], torch.int64),
     )
-
-
-def is_drivable(lane_type: torch.Tensor) -> torch.Tensor:
-    """True where a lane type code is one a vehicle may drive on (not a sidewalk)."""
-    codes = [LANE_TYPE_CODES[name] for name in DRIVABLE_LANE_TYPES]
-    return torch.isin(lane_type, torch.tensor(codes, device=lane_type.device))

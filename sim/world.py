@@ -19,7 +19,7 @@ from sim.ego_dynamics import EgoState, step_ego, weather_friction
 from sim.episode_spec import EpisodeSpec
 from sim.events import OUTCOMES, EpisodeStats, TickEvents, count_collisions, crossed_segments
 from sim.lane_queries import lane_pose
-from sim.map_bank import LANE_TYPE_CODES, MapBank, build_map_bank, is_drivable
+from sim.map_bank import LANE_TYPE_CODES, MapBank, build_map_bank
 from sim.observation import Observation
 from sim.route import RouteState, route_polyline
 from sim.scene_batch import SceneBatch
@@ -30,6 +30,7 @@ from sim.weather import SENSOR_FAULTS, VECTOR_FIELDS, as_vector
 ROUTE_POINTS = 1024
 ROUTE_AHEAD_POINTS, ROUTE_AHEAD_SPACING_M = 40, 2.0
 DOOR_M = 0.9
+SIGNAL_ON_ROUTE_M = 2.0
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class BatchedWorld:
         b = config.batch_size
         self.template = torch.zeros(b, dtype=torch.int64, device=self.device)
         self.route_first_lane = torch.zeros(b, dtype=torch.int64, device=self.device)
+        self.signal_route_s = torch.full((b, self.bank.signal_lane.shape[1]), float("inf"), device=self.device)
         self.ego = EgoState.zeros(b, self.device)
         self.actors = ActorState.empty(b, config.max_actors, self.device)
         self.route = RouteState.empty(b, ROUTE_POINTS, self.device)
@@ -101,9 +103,21 @@ class BatchedWorld:
         slots[slot] = True
         self.stats.reset(slots)
         self.route.progress_m[slot] = self.route.locate(torch.stack([x, y], -1))[0][0]
+        self.signal_route_s[slot] = self._signals_along_route(slot, template)
         self.stats.progress_m[slot] = self.route.progress_m[slot]
         self.loaded[slot] = True
         self.specs[slot] = spec
+
+    def _signals_along_route(self, slot: int, template: int) -> torch.Tensor:
+        """Route position (m) of each of the map's stop lines that the slot's route crosses, inf
+        for the others [S]."""
+        mids = self.bank.signal_line[template].mean(1)
+        single = RouteState(self.route.xy[slot:slot + 1].expand(len(mids), -1, -1),
+                            self.route.s[slot:slot + 1].expand(len(mids), -1), self.route.length_m[slot:slot + 1],
+                            self.route.progress_m[slot:slot + 1])
+        s, distance = single.locate(mids)
+        on_route = (distance < SIGNAL_ON_ROUTE_M) & (self.bank.signal_lane[template] >= 0)
+        return torch.where(on_route, s, torch.full_like(s, float("inf")))
 
     def actor_boxes(self) -> tuple[torch.Tensor, ...]:
         """(x, y, yaw, length, width) [B, N] of the actors, an open door widening a car to its left."""
@@ -157,7 +171,7 @@ class BatchedWorld:
         moved = (xy - prev_xy).norm(dim=-1) * running.float()
         lane = self.bank.lane_at(self.template, xy)
         lane_type = self.bank.lane_type[lane.clamp_min(0)]
-        off_road = running & ((lane < 0) | ~is_drivable(lane_type))
+        off_road = running & ((lane < 0) | ~self.bank.lane_drivable[lane.clamp_min(0)])
         wrong_way = running & self._wrong_way(lane, lane_type, xy)
         red = self._red_light(prev_xy, xy, lights) & running.unsqueeze(-1)
         stats.off_road_m += moved * off_road.float()
