@@ -130,7 +130,7 @@ def run(
     batch: Optional[int] = typer.Option(None, min=1, help="episodes stepped together (default: the suite's)"),
     device: Optional[str] = typer.Option(None, help="cpu or cuda (default: the suite's)"),
     progress: bool = typer.Option(True, help="a progress bar; without it, one line per finished episode"),
-) -> None:
+) -> str:
     """Run a suite into the store (or resume a killed run) and print the per-family table."""
     from nines.drivers import DRIVERS
     from nines.runner import RunSettings, execute_run, new_run
@@ -170,12 +170,56 @@ def run(
         store.close()
     _print_families(table)
     console.print(f"run id: {run_id}")
+    return run_id
 
 
 @app.command()
 def demo(db: Path = typer.Option(Path("runs.duckdb"), help="the DuckDB store")) -> None:
-    """The main job: run the smoke suite with the privileged expert and print what happened."""
-    run(suite="smoke", resume=None, db=db, driver=None, batch=None, device=None, progress=True)
+    """The main job: run the smoke suite with the privileged expert, then print its report."""
+    run_id = run(suite="smoke", resume=None, db=db, driver=None, batch=None, device=None, progress=True)
+    report(run_id=run_id, db=db, confidence=0.95, as_json=False)
+
+
+@app.command()
+def report(run_id: str = typer.Argument(..., help="run id"),
+           db: Path = typer.Option(Path("runs.duckdb"), help="the DuckDB store"),
+           confidence: float = typer.Option(0.95, help="confidence of the bounds, in (0, 1)"),
+           as_json: bool = typer.Option(False, "--json", help="print the report as JSON")) -> None:
+    """The nines ladder per stream, the weighted crash rate, per-family estimates, Leaderboard scores."""
+    import json
+
+    from nines.report import build_report, load_episodes
+    from nines.report_view import print_report
+
+    if not 0 < confidence < 1:
+        raise UserError(f"confidence = {confidence} is invalid: expected 0 < confidence < 1")
+    store = _open_store(db, read_only=True)
+    try:
+        result = build_report(load_episodes(store, run_id), run_id, confidence)
+    finally:
+        store.close()
+    if as_json:
+        print(json.dumps(result, indent=2, default=float))
+    else:
+        print_report(console, result)
+
+
+@app.command()
+def compare(run_a: str = typer.Argument(..., help="the baseline run"),
+            run_b: str = typer.Argument(..., help="the run to judge against it"),
+            db: Path = typer.Option(Path("runs.duckdb"), help="the DuckDB store")) -> None:
+    """Regressions between two runs: rate ratio with its test, per-family changes, newly failing scenarios."""
+    from nines.report import load_episodes
+    from nines.report_view import print_comparison
+    from reliability.run_comparison import family_changes, newly_failing, rate_ratio
+
+    store = _open_store(db, read_only=True)
+    try:
+        a, b = load_episodes(store, run_a), load_episodes(store, run_b)
+    finally:
+        store.close()
+    ratio = rate_ratio(int(a.failure.sum()), float(a.km.sum()), int(b.failure.sum()), float(b.km.sum()))
+    print_comparison(console, run_a, run_b, ratio, family_changes(a, b), newly_failing(a, b))
 
 
 @app.command()

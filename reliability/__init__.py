@@ -1,1 +1,2 @@
-"""Per-km failure rates, nines and their bounds. Empty until the estimator is built (issue 4)."""
+"""Per-km failure rates, the nines ladder and the estimators behind them. Works on plain
+tables of episode records (pandas); imports no torch and none of the other packages."""

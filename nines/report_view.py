@@ -1,0 +1,72 @@
+"""Rich tables for `nines report` and `nines compare`."""
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+
+def _rate(value) -> str:
+    return "n/a" if value is None else f"{value:.3g}"
+
+
+def print_report(console: Console, report: dict) -> None:
+    console.print(f"[bold]run {report['run_id']}[/bold]: {report['episodes']} episodes, {report['km']:.3f} km "
+                  f"(confidence {report['confidence']:.0%})")
+    if report["zero_km"]:
+        console.print("this run drove 0 km: no per-km rate can be given")
+        return
+    rates = Table(title="failures per km by stream (km driven in this run)")
+    for column in ("stream", "events", "rate/km", "exact interval", "upper bound", "nines shown"):
+        rates.add_column(column)
+    for stream, item in report["streams"].items():
+        e = item["estimate"]
+        rates.add_row(stream, str(e["events"]), _rate(e["rate"]), f"{_rate(e['lower'])} - {_rate(e['upper'])}",
+                      _rate(e["upper_one_sided"]), str(item["nines_demonstrated"]))
+    console.print(rates)
+    ladder = Table(title="nines ladder, stream 'crash' (rate <= 10^-n per km)")
+    for column in ("n", "verdict", "km still needed"):
+        ladder.add_column(column)
+    for rung in report["streams"]["crash"]["ladder"]:
+        needed = "" if rung["km_needed"] is None else f"{rung['km_needed']:.3g}"
+        ladder.add_row(str(rung["nine"]), rung["verdict"], needed)
+    console.print(ladder)
+    refs = ", ".join(f"{r['severity']} {r['per_km']:.2g}/km ({r['name']})" for r in report["human_reference"])
+    console.print(f"human reference lines: {refs}")
+    w = report["weighted_crash_rate"]
+    flag = f"; assumed exposure or distributions: {', '.join(w['assumed_families'])}" if w["assumed_families"] else ""
+    console.print(f"exposure-weighted crash rate: {_rate(w['rate_per_km'])} per km "
+                  f"({_rate(w['lower'])} - {_rate(w['upper'])}){flag}")
+    families = Table(title="families (p per encounter; nominal: per km)")
+    for column in ("family", "episodes", "failures", "p", "RHW 90%", "ESS", "exposure/km", "acceleration", "assumed"):
+        families.add_column(column)
+    for f in report["families"]:
+        families.add_row(f["family"], str(f["episodes"]), str(f["failures"]), _rate(f["p"]),
+                         _rate(f["relative_half_width"]), f"{f['effective_sample_size']:.1f}",
+                         "nominal" if f["nominal"] else _rate(f["exposure_per_km"]),
+                         _rate(f["acceleration"]), "yes" if f["assumed"] else "")
+    console.print(families)
+    console.print(f"expected fatalities: {report['expected_fatalities']:.3g} "
+                  f"({_rate(report['expected_fatalities_per_km'])} per km)")
+    for version in ("2_0", "2_1"):
+        lb = report[f"leaderboard_{version}"]
+        console.print(f"Leaderboard {version.replace('_', '.')}: driving score {lb['driving_score']:.1f}, "
+                      f"route completion {lb['route_completion']:.1f}, penalty {lb['infraction_penalty']:.3f}")
+
+
+def print_comparison(console: Console, run_a: str, run_b: str, ratio, changes, newly_failing) -> None:
+    r = ratio.as_dict()
+    if r["ratio"] is None:
+        console.print(f"{run_b} vs {run_a}: no failures in either run (or no km); no rate ratio")
+    else:
+        console.print(f"{run_b} vs {run_a}: failure-rate ratio {r['ratio']:.3g} "
+                      f"({_rate(r['lower'])} - {_rate(r['upper'])}), p = {r['p_value']:.3g}")
+    table = Table(title="per-family changes")
+    for column in ("family", "A failures/episodes", "B failures/episodes", "p (Fisher)"):
+        table.add_column(column)
+    for row in changes.itertuples():
+        table.add_row(row.family, f"{row.failures_a}/{row.episodes_a}", f"{row.failures_b}/{row.episodes_b}",
+                      _rate(row.p_value))
+    console.print(table)
+    console.print(f"newly failing scenarios: {len(newly_failing)}")
+    for row in newly_failing.itertuples():
+        console.print(f"  {row.episode_id_b}: {row.failure_type} {row.clip_path or ''}")

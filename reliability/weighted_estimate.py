@@ -1,0 +1,132 @@
+"""The exposure-weighted failure rate from scenario families, with importance weights.
+
+lambda = sum over encounter families s of nu_s * p_s + lambda_nominal (reference/statistics.md).
+p_s is estimated from the family's episodes with weights w = f/q = exp(log f - log q);
+lambda_nominal is failures per km of the nominal families. Each family reports its relative
+half-width at 90 % (Feng et al.), its Kish effective sample size and whether its exposure or
+distributions are assumed; the interval for lambda comes from the delta method, and a family
+that has not failed yet adds its zero-event bound to the upper end.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+Z90 = float(stats.norm.ppf(0.95))
+
+
+@dataclass(frozen=True)
+class FamilyEstimate:
+    family: str
+    episodes: int
+    failures: int
+    p: float
+    variance: float
+    relative_half_width: float
+    effective_sample_size: float
+    exposure_per_km: float | None
+    assumed: bool
+    nominal: bool
+    km: float
+    zero_failure_upper: float | None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class WeightedRate:
+    rate_per_km: float
+    lower: float
+    upper: float
+    confidence: float
+    families: list[FamilyEstimate]
+    assumed_families: list[str]
+
+    def as_dict(self) -> dict:
+        out = asdict(self)
+        out["families"] = [f.as_dict() for f in self.families]
+        return out
+
+
+def importance_weights(episodes: pd.DataFrame) -> np.ndarray:
+    """w = f / q per episode; a run whose episodes lack log f or log q cannot be reweighted."""
+    if "log_f" not in episodes or "log_q" not in episodes or episodes[["log_f", "log_q"]].isna().any().any():
+        raise ValueError("episodes lack importance weights (log_f and log_q)")
+    return np.exp(episodes["log_f"].to_numpy() - episodes["log_q"].to_numpy())
+
+
+def family_estimate(name: str, episodes: pd.DataFrame, failed: np.ndarray, exposure: float | None, assumed: bool,
+                    nominal: bool) -> FamilyEstimate:
+    """p (per encounter; per km for nominal families) with its variance, RHW and ESS."""
+    n = len(episodes)
+    km = float(episodes["km"].sum())
+    weights = importance_weights(episodes)
+    ess = float(weights.sum() ** 2 / (weights ** 2).sum()) if n else 0.0
+    if nominal:
+        p = failed.sum() / km if km > 0 else float("nan")
+        variance = failed.sum() / km ** 2 if km > 0 else float("nan")
+    else:
+        values = weights * failed
+        p = float(values.mean()) if n else float("nan")
+        variance = float(values.var(ddof=1) / n) if n > 1 else float("nan")
+    rhw = Z90 * np.sqrt(variance) / p if p > 0 else float("inf")
+    return FamilyEstimate(name, n, int(failed.sum()), float(p), float(variance), float(rhw), ess, exposure, assumed,
+                          nominal, km, None)
+
+
+def with_zero_failure_bound(estimate: FamilyEstimate, confidence: float) -> FamilyEstimate:
+    """A family without failures has p = 0 and no variance; bound it instead with the zero-event
+    bound -ln(1 - C) / n, over its km (nominal) or its effective sample size (encounters)."""
+    if estimate.failures > 0:
+        return estimate
+    base = estimate.km if estimate.nominal else estimate.effective_sample_size
+    bound = -np.log(1 - confidence) / base if base > 0 else float("inf")
+    return FamilyEstimate(**{**estimate.as_dict(), "zero_failure_upper": float(bound)})
+
+
+def weighted_rate(episodes: pd.DataFrame, failed: np.ndarray, families: pd.DataFrame,
+                  confidence: float = 0.95) -> WeightedRate:
+    """families: one row per family name with exposure_per_km (NaN for nominal), nominal,
+    assumed. failed [n] bool per episode (the stream being estimated)."""
+    meta = families.set_index("name")
+    estimates = []
+    for name, rows in episodes.groupby("family", sort=True):
+        info = meta.loc[name]
+        exposure = None if info["nominal"] else float(info["exposure_per_km"])
+        estimates.append(with_zero_failure_bound(
+            family_estimate(name, rows, failed[episodes.index.get_indexer(rows.index)], exposure,
+                            bool(info["assumed"]), bool(info["nominal"])), confidence))
+    encounters = [e for e in estimates if not e.nominal]
+    nominal = [e for e in estimates if e.nominal]
+    nominal_km = sum(e.km for e in nominal)
+    nominal_failures = sum(e.failures for e in nominal)
+    rate = sum(e.exposure_per_km * e.p for e in encounters)
+    variance = sum(e.exposure_per_km ** 2 * (0.0 if np.isnan(e.variance) else e.variance) for e in encounters)
+    if nominal_km > 0:
+        rate += nominal_failures / nominal_km
+        variance += nominal_failures / nominal_km ** 2
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    half = z * np.sqrt(variance)
+    # families without a failure add their zero-event bound to the upper end
+    unseen = sum((1.0 if e.nominal else e.exposure_per_km) * e.zero_failure_upper
+                 for e in estimates if e.zero_failure_upper is not None)
+    if nominal_km > 0 and nominal_failures == 0:
+        unseen -= sum(e.zero_failure_upper for e in nominal)
+        unseen += -np.log(1 - confidence) / nominal_km
+    return WeightedRate(float(rate), float(max(0.0, rate - half)), float(rate + half + unseen), confidence,
+                        estimates, [e.family for e in estimates if e.assumed])
+
+
+def acceleration_factor(estimate: FamilyEstimate) -> float | None:
+    """Naive Monte Carlo episodes needed for the same relative half-width, over those used.
+
+    A naive estimate of p from n Bernoulli draws has RHW = z sqrt((1 - p) / (n p)), so
+    reaching this family's RHW takes n = z^2 (1 - p) / (p RHW^2) episodes."""
+    if estimate.nominal or not estimate.p > 0 or not np.isfinite(estimate.relative_half_width):
+        return None
+    naive = Z90 ** 2 * (1 - estimate.p) / (estimate.p * estimate.relative_half_width ** 2)
+    return float(naive / estimate.episodes)
