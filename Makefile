@@ -20,3 +20,4 @@ bench: $(STAMP)
 	$(VENV)/bin/pip install -q -e ".[test,carla,bench]"
 	$(VENV)/bin/python bench/sim.py
 	$(VENV)/bin/python bench/suite.py
+	$(VENV)/bin/python bench/nines.py

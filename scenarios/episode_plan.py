@@ -117,5 +117,5 @@ def ce_round_tasks(suite: Suite, position: int, round_: int, history: list[dict]
         family = FAMILIES[entry.family]
         proposal = refit(family, [r["params"] for r in history], np.array([r["log_f"] for r in history]),
                          np.array([r["log_q"] for r in history]), np.array([criticality(r) for r in history]),
-                         settings.epsilon, settings.elite_fraction)
+                         settings.per_round, settings.epsilon, settings.elite_fraction)
     return [make_task(suite, position, round_, i, proposal) for i in range(settings.per_round)]

@@ -5,8 +5,11 @@ Every sampler works in the unit cube (one axis per parameter, mapped through eac
 parameter's `ppf`) and returns, for each draw, the parameters and log f and log q, so any
 estimator can reweight the episodes later with w = exp(log f - log q).
 
-The CE proposal lives in the unit cube too: per continuous axis a normal truncated to
-[0, 1] fitted to the elite draws; per categorical axis the elite frequencies (smoothed).
+The CE proposal works per axis: a continuous axis is mapped from the unit cube to a
+standard normal score z = Phi^-1(u), where f is N(0, 1) and q_CE is a normal N(m, s^2)
+fitted to the elite draws (so a rare tail of f is reached by shifting m, with no floor on
+how concentrated q may get near the edge of the box); a categorical axis uses the elite
+frequencies (smoothed).
 The defensive mixture q = eps * f + (1 - eps) * q_CE keeps q > 0 wherever f > 0, so the
 weighted estimate stays unbiased.
 """
@@ -21,7 +24,8 @@ from scipy.stats import qmc
 from scenarios.family import Family
 from scenarios.parameters import Categorical
 
-MIN_STD = 0.02
+MIN_STD = 0.05  # in normal-score units
+U_EPSILON = 1e-15
 CATEGORY_SMOOTHING = 0.5
 
 
@@ -54,20 +58,16 @@ class CEProposal:
     probs: list[np.ndarray | None]
     epsilon: float = 0.1
 
-    def _axis_dist(self, k: int):
-        a, b = (0 - self.mean[k]) / self.std[k], (1 - self.mean[k]) / self.std[k]
-        return stats.truncnorm(a, b, loc=self.mean[k], scale=self.std[k])
-
     def log_density_unit(self, family: Family, u: np.ndarray) -> np.ndarray:
-        """log q_CE at unit-cube points u [n, d], relative to f (f is 1 in the unit cube for
-        continuous axes; categorical axes carry f's shares, divided out here)."""
+        """log(q_CE / f) at unit-cube points u [n, d]."""
         total = np.zeros(len(u))
         for k, p in enumerate(family.all_parameters):
             if isinstance(p, Categorical):
                 index = p.ppf(u[:, k])
                 total += np.log(self.probs[k][index]) - np.log(np.asarray(p.probs)[index])
             else:
-                total += self._axis_dist(k).logpdf(u[:, k])
+                z = _score(u[:, k])
+                total += stats.norm.logpdf(z, self.mean[k], self.std[k]) - stats.norm.logpdf(z)
         return total
 
     def sample_unit(self, family: Family, count: int, rng: np.random.Generator) -> np.ndarray:
@@ -76,19 +76,23 @@ class CEProposal:
         from_ce = rng.random(count) >= self.epsilon
         for k, p in enumerate(family.all_parameters):
             if isinstance(p, Categorical):
-                edges = np.cumsum(p.probs)
+                edges = np.concatenate([[0.0], np.cumsum(p.probs) / np.sum(p.probs)])
                 index = rng.choice(len(p.values), size=count, p=self.probs[k] / self.probs[k].sum())
-                low = np.concatenate([[0.0], edges[:-1]])[index]
-                centre = low + (edges[index] - low) * 0.5
-                u[from_ce, k] = centre[from_ce]
+                u[from_ce, k] = (0.5 * (edges[index] + edges[index + 1]))[from_ce]
             else:
-                u[from_ce, k] = self._axis_dist(k).rvs(size=int(from_ce.sum()), random_state=rng)
+                z = rng.normal(self.mean[k], self.std[k], size=count)
+                u[from_ce, k] = np.clip(stats.norm.cdf(z), U_EPSILON, 1 - U_EPSILON)[from_ce]
         return u
 
     def log_q_over_f(self, family: Family, u: np.ndarray) -> np.ndarray:
         """log(q / f) of the mixture at unit-cube points u."""
         ce = self.log_density_unit(family, u)
         return np.logaddexp(np.log(self.epsilon), np.log1p(-self.epsilon) + ce)
+
+
+def _score(u: np.ndarray) -> np.ndarray:
+    """Normal score of unit-interval values (where f is N(0, 1))."""
+    return stats.norm.ppf(np.clip(u, U_EPSILON, 1 - U_EPSILON))
 
 
 def ce_draws(family: Family, proposal: CEProposal, count: int, rng: np.random.Generator) -> list[Draw]:
@@ -116,14 +120,24 @@ def to_unit(family: Family, params: dict) -> np.ndarray:
 
 
 def refit(family: Family, params: list[dict], log_f: np.ndarray, log_q: np.ndarray, criticality: np.ndarray,
-          epsilon: float = 0.1, elite_fraction: float = 0.2) -> CEProposal:
-    """One CE round: fit q_CE to the most critical draws so far (lowest criticality), each
-    weighted by f/q so the fit targets f restricted to the critical region. The first round's
-    draws are naturalistic (q = f)."""
-    count = max(2, int(np.ceil(elite_fraction * len(params))))
-    elite = np.argsort(criticality, kind="stable")[:count]
+          round_size: int, epsilon: float = 0.1, elite_fraction: float = 0.2, min_failures: int = 10) -> CEProposal:
+    """One CE round; params etc. hold every draw so far, the latest round (round_size draws)
+    last. Until min_failures draws have failed (criticality <= 0), q_CE moves its mean,
+    unweighted, to the most critical elite_fraction of the latest round and keeps f's spread
+    (std 1 in normal scores), which walks toward the failure region without collapsing; from then on to the failures weighted by f/q, which approaches the ideal
+    proposal f restricted to failure. Either way every draw's log q is exact, so the estimate
+    stays unbiased. The first round's draws are naturalistic (q = f)."""
+    failing = np.flatnonzero(criticality <= 0)
+    exploring = len(failing) < min_failures
+    if not exploring:
+        elite = failing
+        w = np.exp(log_f[elite] - log_q[elite])
+    else:
+        latest = np.arange(max(0, len(params) - round_size), len(params))
+        count = max(2, int(np.ceil(elite_fraction * len(latest))))
+        elite = latest[np.argsort(criticality[latest], kind="stable")[:count]]
+        w = np.ones(len(elite))
     u = np.stack([to_unit(family, params[i]) for i in elite])
-    w = np.exp(log_f[elite] - log_q[elite])
     w = w / w.sum()
     mean, std, probs = [], [], []
     for k, p in enumerate(family.all_parameters):
@@ -135,9 +149,10 @@ def refit(family: Family, params: list[dict], log_f: np.ndarray, log_q: np.ndarr
             mean.append(None)
             std.append(None)
         else:
-            m = float(np.sum(w * u[:, k]))
-            s = float(np.sqrt(np.sum(w * (u[:, k] - m) ** 2)))
+            z = _score(u[:, k])
+            m = float(np.sum(w * z))
+            s = float(np.sqrt(np.sum(w * (z - m) ** 2)))
             mean.append(m)
-            std.append(max(s, MIN_STD))
+            std.append(1.0 if exploring else max(s, MIN_STD))
             probs.append(None)
     return CEProposal(mean, std, probs, epsilon)

@@ -46,7 +46,7 @@ def run_ce(rounds: int, per_round: int, seed: int):
     for _ in range(rounds):
         proposal = refit(FAMILY, [d.params for d in history], np.array([d.log_f for d in history]),
                          np.array([d.log_q for d in history]),
-                         np.array([distance_to_failure(d.params) for d in history]), epsilon=0.1)
+                         np.array([distance_to_failure(d.params) for d in history]), per_round, epsilon=0.1)
         last = ce_draws(FAMILY, proposal, per_round, rng)
         fractions.append(np.mean([fails(d.params) for d in last]))
         history = history + last
@@ -57,9 +57,9 @@ def test_ce_proposal_moves_toward_failures():
     fractions, _ = run_ce(rounds=4, per_round=200, seed=1)
     truth = true_probability()
     assert fractions[0] < 0.05
-    # each round puts more of its draws in the failure region: 20x its naturalistic share at the end
-    assert fractions[1] < fractions[2] < fractions[3] < fractions[4]
-    assert fractions[-1] > 20 * truth
+    # the rounds walk into the failure region: most draws fail there, 100x the naturalistic share
+    assert fractions[1] > fractions[0]
+    assert min(fractions[2:]) > 0.5 and fractions[-1] > 100 * truth
 
 
 def test_weights_average_to_one_and_the_estimate_hits_the_truth():
