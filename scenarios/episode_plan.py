@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from typing import Iterator
 
 import numpy as np
-from scipy.stats import qmc
 
 from scenarios.catalog import FAMILIES
 from scenarios.family import Family, criticality
 from scenarios.parameters import Categorical
-from scenarios.samplers import CEProposal, refit
+from scenarios.samplers import CEProposal, halton_unit, refit
 from scenarios.suite import FamilyEntry, Suite
 from sim.episode_spec import EpisodeSpec
 
@@ -50,9 +49,7 @@ def _unit_row(suite: Suite, entry: FamilyEntry, position: int, round_: int, inde
         u = proposal.sample_unit(family, 1, rng)
         return u[0], float(proposal.log_q_over_f(family, u)[0])
     if entry.sampler == "halton":
-        engine = qmc.Halton(d=len(family.all_parameters), scramble=True, seed=suite.seed * 1000 + position)
-        engine.fast_forward(index)
-        u = engine.random(1)[0]
+        u = halton_unit(family, suite.seed * 1000 + position, index, 1)[0]
     else:
         u = rng.random(len(family.all_parameters))
     log_ratio = 0.0

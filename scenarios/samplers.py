@@ -41,10 +41,17 @@ def naturalistic(family: Family, count: int, rng: np.random.Generator) -> list[D
     return [Draw(p, family.log_f(p), family.log_f(p)) for p in family.from_unit(u)]
 
 
+def halton_unit(family: Family, seed: int, start: int, count: int) -> np.ndarray:
+    """Points start .. start + count - 1 of a scrambled Halton sequence in the unit cube -> [count, d]."""
+    engine = qmc.Halton(d=len(family.all_parameters), scramble=True, seed=seed)
+    engine.fast_forward(start)
+    return engine.random(count)
+
+
 def halton(family: Family, count: int, seed: int) -> list[Draw]:
     """A scrambled Halton sweep of the parameter box; q is the box's density through the ppf
     map, i.e. q = f, so a sweep can be reweighted like Monte Carlo."""
-    u = qmc.Halton(d=len(family.all_parameters), scramble=True, seed=seed).random(count)
+    u = halton_unit(family, seed, 0, count)
     return [Draw(p, family.log_f(p), family.log_f(p)) for p in family.from_unit(u)]
 
 
