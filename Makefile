@@ -21,3 +21,5 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/sim.py
 	$(VENV)/bin/python bench/suite.py
 	$(VENV)/bin/python bench/nines.py
+	$(VENV)/bin/python bench/closed_loop.py
+	$(VENV)/bin/python bench/train.py

@@ -52,7 +52,7 @@ def simulator_family(family: str, naive_cap: int, rounds: int, per_round: int, b
             results[name] = (family_estimate(family, episodes, crashed.to_numpy(), None, False, False),
                              time.perf_counter() - start)
         store.close()
-    naive, ce = results["naive"][0], results["ce"][0]
+    ce = results["ce"][0]
     for name, (estimate, seconds) in results.items():
         print(f"  {name:5s}: {estimate.episodes} episodes in {seconds:.0f} s, {estimate.failures} crashes, "
               f"p = {estimate.p:.3g}, RHW90 = {estimate.relative_half_width:.3g}, ESS = {estimate.effective_sample_size:.0f}")

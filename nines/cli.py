@@ -1,7 +1,6 @@
 """The `nines` command line. User errors end with one line on stderr and exit code 2."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -10,7 +9,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from nines.user_error import UserError, describe_validation
+from nines.user_error import UserError, describe_validation, run_app
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Simulate driving, count failures per km.")
@@ -121,18 +120,26 @@ def _episode_line(row: dict) -> None:
     print(f"episode {row['episode_id']} {row['outcome']} {row['km']:.3f} km", flush=True)
 
 
+def _check_checkpoint(path: Path, camera) -> None:
+    """Refuse, before anything is written, a checkpoint the camera driver could not load."""
+    from perception.checkpoint import load
+
+    load(path, camera.width, camera.height)
+
+
 @app.command()
 def run(
     suite: Optional[str] = typer.Argument(None, help="suite YAML, or a shipped suite: smoke, regression, nines"),
     resume: Optional[str] = typer.Option(None, help="continue this run id instead of starting one"),
     db: Path = typer.Option(Path("runs.duckdb"), help="the DuckDB store"),
-    driver: Optional[str] = typer.Option(None, help="expert or lane_keeping (default: the suite's)"),
+    driver: Optional[str] = typer.Option(None, help="camera, expert, blind or lane_keeping (default: the suite's)"),
+    checkpoint: Optional[Path] = typer.Option(None, help="camera network checkpoint (default: the shipped one)"),
     batch: Optional[int] = typer.Option(None, min=1, help="episodes stepped together (default: the suite's)"),
     device: Optional[str] = typer.Option(None, help="cpu or cuda (default: the suite's)"),
     progress: bool = typer.Option(True, help="a progress bar; without it, one line per finished episode"),
 ) -> str:
     """Run a suite into the store (or resume a killed run) and print the per-family table."""
-    from nines.drivers import DRIVERS
+    from nines.drivers import CAMERA_DRIVERS, DRIVERS, checkpoint_path
     from nines.runner import RunSettings, execute_run, new_run
     from scenarios.suite import SuiteError, load_suite
 
@@ -156,8 +163,11 @@ def run(
             parsed = load_suite(path)
         except SuiteError as error:
             raise UserError(str(error)) from None
+        settings = RunSettings(driver or parsed.driver, batch or parsed.batch, device or parsed.device,
+                               str(checkpoint.resolve()) if checkpoint is not None else "")
+        if settings.driver in CAMERA_DRIVERS:
+            _check_checkpoint(checkpoint_path(settings.checkpoint), parsed.camera)
         store = _open_store(db)
-        settings = RunSettings(driver or parsed.driver, batch or parsed.batch, device or parsed.device)
         run_id = new_run(store, parsed, path.read_text(encoding="utf-8"), settings)
         console.print(f"run {run_id} -> {db}")
     from nines.store import StoreError
@@ -175,9 +185,58 @@ def run(
 
 @app.command()
 def demo(db: Path = typer.Option(Path("runs.duckdb"), help="the DuckDB store")) -> None:
-    """The main job: run the smoke suite with the privileged expert, then print its report."""
-    run_id = run(suite="smoke", resume=None, db=db, driver=None, batch=None, device=None, progress=True)
+    """The main job: the smoke suite driven by the camera stack (the shipped checkpoint), its
+    failures split into perception and planning, then the report."""
+    run_id = run(suite="smoke", resume=None, db=db, driver="camera", checkpoint=None, batch=None, device=None,
+                 progress=True)
+    split(run_id=run_id, db=db)
     report(run_id=run_id, db=db, confidence=0.95, as_json=False)
+
+
+@app.command()
+def collect(suite: str = typer.Argument(..., help="suite YAML, or a shipped suite"),
+            out: Path = typer.Option(..., help="new dataset folder"),
+            every: int = typer.Option(4, min=1, help="record every N-th tick"),
+            batch: Optional[int] = typer.Option(None, min=1, help="episodes stepped together (default: the suite's)"),
+            device: str = typer.Option("cpu", help="cpu or cuda"),
+            backend: str = typer.Option("embedded", help="where to drive: embedded")) -> None:
+    """Record labelled camera frames (the expert driving a suite) for `train.py --data DIR`."""
+    from nines.collect import collect as collect_frames
+    from nines.dataset_files import DatasetError
+    from scenarios.suite import SuiteError, load_suite
+
+    if backend != "embedded":
+        raise UserError(f"backend {backend!r} is not available for collect yet; expected embedded")
+    try:
+        parsed = load_suite(_suite_path(suite))
+    except SuiteError as error:
+        raise UserError(str(error)) from None
+    try:
+        count = collect_frames(parsed, out, every, batch or parsed.batch, device)
+    except DatasetError as error:
+        raise UserError(str(error)) from None
+    console.print(f"wrote {count} labelled frames to {out}")
+
+
+@app.command()
+def split(run_id: str = typer.Argument(..., help="run id"),
+          db: Path = typer.Option(Path("runs.duckdb"), help="the DuckDB store")) -> None:
+    """Split a run's failures into perception and planning: re-drive each with the expert."""
+    from nines.failure_split import split_failures
+
+    store = _open_store(db)
+    try:
+        causes = split_failures(store, run_id)
+    finally:
+        store.close()
+    table = Table(title=f"failure causes of {run_id} (expert re-run of each failure)")
+    for column in ("episode", "cause", "expert outcome"):
+        table.add_column(column)
+    for row in causes.itertuples():
+        table.add_row(row.episode_id, row.cause, row.expert_outcome)
+    console.print(table)
+    console.print(f"perception {int((causes.cause == 'perception').sum())}, "
+                  f"planning {int((causes.cause == 'planning').sum())}")
 
 
 @app.command()
@@ -188,14 +247,15 @@ def report(run_id: str = typer.Argument(..., help="run id"),
     """The nines ladder per stream, the weighted crash rate, per-family estimates, Leaderboard scores."""
     import json
 
-    from nines.report import build_report, load_episodes
+    from nines.report import build_report, load_episodes, load_failure_causes
     from nines.report_view import print_report
 
     if not 0 < confidence < 1:
         raise UserError(f"confidence = {confidence} is invalid: expected 0 < confidence < 1")
     store = _open_store(db, read_only=True)
     try:
-        result = build_report(load_episodes(store, run_id), run_id, confidence)
+        result = build_report(load_episodes(store, run_id), run_id, confidence, store.ticks(run_id),
+                              load_failure_causes(store, run_id))
     finally:
         store.close()
     if as_json:
@@ -292,20 +352,8 @@ def export_map(map_name: str = typer.Argument(..., help="map template"),
 
 def main() -> None:
     from nines.store import StoreError
+    from perception.checkpoint import CheckpointError
     from scenarios.suite import SuiteError
     from sim.render.gl_context import RenderUnavailable
 
-    try:
-        code = app(standalone_mode=False)
-    except (UserError, RenderUnavailable, StoreError, SuiteError) as error:
-        print(f"nines: {error}", file=sys.stderr)
-        sys.exit(2)
-    except typer.Abort:
-        sys.exit(130)
-    except Exception as error:
-        # usage errors of the command line itself (a bad flag or value): one line, exit 2
-        if hasattr(error, "format_message") and hasattr(error, "exit_code"):
-            print(f"nines: {error.format_message()}", file=sys.stderr)
-            sys.exit(2)
-        raise
-    sys.exit(code if isinstance(code, int) else 0)
+    run_app(app, "nines", (RenderUnavailable, StoreError, SuiteError, CheckpointError))

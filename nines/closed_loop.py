@@ -3,7 +3,8 @@ one ends, its record goes to `on_done` and the slot is refilled with the next ta
 
 Per tick: observe (render the camera if the driver looks at it), ground truth for privileged
 drivers, act, step, log the tick's events. For failure clips, every CLIP_EVERY ticks the
-camera frames are kept in a short ring buffer per slot.
+camera frames are kept in a short ring buffer per slot. Drivers that report a confidence
+(`last_confidence`, `last_reason`) have it logged every CONFIDENCE_EVERY ticks.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Callable, Iterator, Protocol
 import numpy as np
 import torch
 
+from planner.confidence import REASONS
 from sim.events import COLLISION_TYPES
 from sim.ground_truth import ground_truth
 from sim.observation import Observation
@@ -20,6 +22,7 @@ from sim.world import BatchedWorld, episode_records
 
 CLIP_EVERY = 5
 CLIP_FRAMES = 8
+CONFIDENCE_EVERY = 5
 
 
 class Driver(Protocol):
@@ -35,6 +38,7 @@ class SlotLog:
     task: object
     events: list[tuple[float, str, str, float]] = field(default_factory=list)
     frames: list[np.ndarray] = field(default_factory=list)
+    ticks: list[tuple[float, float, str]] = field(default_factory=list)
 
 
 def _log_events(world: BatchedWorld, logs: list[SlotLog | None], events, was_off: torch.Tensor,
@@ -55,6 +59,15 @@ def _log_events(world: BatchedWorld, logs: list[SlotLog | None], events, was_off
             log.events.append((float(time_s[slot]), "collision", detail, float(events.impact_speed_mps[slot])))
         else:
             log.events.append((float(time_s[slot]), ("red_light", "off_road", "wrong_way")[kind - 1], "", 0.0))
+
+
+def _log_confidence(world: BatchedWorld, logs: list[SlotLog | None], driver: Driver) -> None:
+    time_s = world.stats.time_s.cpu().numpy()
+    value = driver.last_confidence.cpu().numpy()
+    reason = driver.last_reason.cpu().numpy()
+    for slot in np.flatnonzero(world.running.cpu().numpy()).tolist():
+        if logs[slot] is not None:
+            logs[slot].ticks.append((float(time_s[slot]), float(value[slot]), REASONS[int(reason[slot])]))
 
 
 def run_tasks(world: BatchedWorld, driver: Driver, tasks: Iterator, on_done: Callable[[SlotLog, dict, int], None],
@@ -87,6 +100,8 @@ def run_tasks(world: BatchedWorld, driver: Driver, tasks: Iterator, on_done: Cal
                 if log is not None:
                     log.frames = (log.frames + [frames[slot]])[-CLIP_FRAMES:]
         control = driver.act(obs, ground_truth(world, **truth_options)) if privileged else driver.act(obs)
+        if tick % CONFIDENCE_EVERY == 0 and getattr(driver, "last_confidence", None) is not None:
+            _log_confidence(world, logs, driver)
         events = world.step(control)
         _log_events(world, logs, events, was_off, was_wrong)
         was_off, was_wrong = events.off_road, events.wrong_way

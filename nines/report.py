@@ -1,7 +1,9 @@
 """The report of a run: per-stream per-km rates with their nines ladders against the human
 reference lines, the exposure-weighted rate with its interval, per-family estimates with the
-acceleration factor, expected fatalities, and the Leaderboard scores. Numbers come from
-`reliability`; this module only gathers them from the store and the family catalogue."""
+acceleration factor, expected fatalities, the Leaderboard scores, and, for drivers that log
+a confidence, its quality as a failure monitor and the perception / planning split. Numbers
+come from `reliability`; this module only gathers them from the store and the family
+catalogue."""
 from __future__ import annotations
 
 import pandas as pd
@@ -10,6 +12,7 @@ from nines.store import Store
 from nines.user_error import UserError
 from reliability import leaderboard
 from reliability.event_streams import stream_counts, stream_flags
+from reliability.monitor_quality import auroc, false_alarms_per_1000_km, lead_times
 from reliability.nines_ladder import nines_demonstrated, nines_ladder
 from reliability.poisson_rate import rate_estimate
 from reliability.reference_rates import HUMAN_RATES
@@ -24,6 +27,11 @@ def family_table() -> pd.DataFrame:
                           else float("nan"), "nominal": f.nominal, "assumed": f.assumed} for f in FAMILIES.values()])
 
 
+def load_failure_causes(store: Store, run_id: str) -> pd.DataFrame:
+    return store.db.execute("SELECT episode_id, cause, expert_outcome FROM failure_causes WHERE run_id = ?",
+                            [run_id]).df()
+
+
 def load_episodes(store: Store, run_id: str) -> pd.DataFrame:
     store.run(run_id)
     episodes = store.done_episodes(run_id).reset_index(drop=True)
@@ -34,7 +42,33 @@ def load_episodes(store: Store, run_id: str) -> pd.DataFrame:
     return episodes
 
 
-def build_report(episodes: pd.DataFrame, run_id: str, confidence: float = 0.95) -> dict:
+# the conditions that break cameras (reference/driving-and-teleop.md), for the monitor's AUROC
+ADVERSE_CONDITIONS = ("fog", "night", "low_sun", "lens_dirt")
+MONITOR_HORIZON_S, MONITOR_THRESHOLD = 3.0, 0.5
+
+
+def _monitor_quality(episodes: pd.DataFrame, ticks: pd.DataFrame) -> dict:
+    """AUROC of "failure within 3 s", median lead time and false alarms per 1,000 km of the
+    driver's confidence, over all episodes and over those in adverse conditions."""
+    indexed = episodes.set_index("episode_id")
+    failure_time = indexed["duration_s"].where(indexed["failure"])
+    out = {}
+    for name, subset in (("all", indexed), ("adverse", indexed[indexed["condition"].isin(ADVERSE_CONDITIONS)])):
+        chosen = ticks[ticks["episode_id"].isin(subset.index)]
+        times = failure_time.reindex(subset.index)
+        lead = lead_times(chosen, times, MONITOR_THRESHOLD)
+        out[name] = {"episodes": len(subset), "failures": int(subset["failure"].sum()), "ticks": len(chosen),
+                     "auroc": auroc(chosen, times, MONITOR_HORIZON_S),
+                     "lead_time_median_s": float(lead.median()) if len(lead) else None,
+                     "false_alarms_per_1000_km": false_alarms_per_1000_km(chosen, times, subset["km"],
+                                                                          MONITOR_THRESHOLD, MONITOR_HORIZON_S)}
+    return out
+
+
+def build_report(episodes: pd.DataFrame, run_id: str, confidence: float = 0.95, ticks: pd.DataFrame | None = None,
+                 causes: pd.DataFrame | None = None) -> dict:
+    """ticks: the driver's logged confidence (monitor quality, when there is any); causes: the
+    perception / planning split of failures (when `nines split` has run)."""
     km = float(episodes["km"].sum())
     flags = stream_flags(episodes)
     streams = {}
@@ -62,4 +96,7 @@ def build_report(episodes: pd.DataFrame, run_id: str, confidence: float = 0.95) 
                             for r in HUMAN_RATES],
         "leaderboard_2_0": leaderboard.summary(episodes, "2.0"),
         "leaderboard_2_1": leaderboard.summary(episodes, "2.1"),
+        "monitor": _monitor_quality(episodes, ticks) if ticks is not None and len(ticks) else None,
+        "failure_causes": (causes["cause"].value_counts().to_dict() if causes is not None and len(causes)
+                           else None),
     }

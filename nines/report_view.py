@@ -51,6 +51,15 @@ def print_report(console: Console, report: dict) -> None:
         lb = report[f"leaderboard_{version}"]
         console.print(f"Leaderboard {version.replace('_', '.')}: driving score {lb['driving_score']:.1f}, "
                       f"route completion {lb['route_completion']:.1f}, penalty {lb['infraction_penalty']:.3f}")
+    if report["monitor"] is not None:
+        for name, m in report["monitor"].items():
+            lead = "n/a" if m["lead_time_median_s"] is None else f"{m['lead_time_median_s']:.1f} s"
+            console.print(f"confidence monitor ({name} conditions, {m['episodes']} episodes, {m['failures']} "
+                          f"failures): AUROC(failure within 3 s) {_rate(m['auroc'])}, median lead time {lead}, "
+                          f"false alarms {_rate(m['false_alarms_per_1000_km'])} per 1,000 km")
+    if report["failure_causes"] is not None:
+        causes = ", ".join(f"{n} {cause}" for cause, n in sorted(report["failure_causes"].items()))
+        console.print(f"failure causes (expert re-run): {causes}")
 
 
 def print_comparison(console: Console, run_a: str, run_b: str, ratio, changes, newly_failing) -> None:

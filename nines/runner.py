@@ -17,12 +17,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 import yaml
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from nines.closed_loop import SlotLog, run_tasks
-from nines.drivers import make_driver
+from nines.drivers import CAMERA_DRIVERS, checkpoint_path, make_driver
 from nines.failure_clips import write_clip
 from nines.store import FAILURE_OUTCOMES, Store
 from scenarios.episode_plan import EpisodeTask, budget_tasks, ce_round_tasks, fixed_tasks
@@ -33,9 +32,12 @@ from sim.world import BatchedWorld, WorldConfig
 
 @dataclass
 class RunSettings:
+    """checkpoint: the camera drivers' checkpoint path ("" = the shipped one)."""
+
     driver: str
     batch: int
     device: str
+    checkpoint: str = ""
 
 
 def code_version() -> str:
@@ -51,7 +53,8 @@ def code_version() -> str:
 def new_run(store: Store, suite: Suite, suite_yaml: str, settings: RunSettings) -> str:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     run_id = f"{suite.name}-{stamp}-{os.urandom(2).hex()}"
-    store.create_run(run_id, suite.name, suite_yaml, code_version(), settings.driver, "", settings.__dict__,
+    checkpoint = str(checkpoint_path(settings.checkpoint)) if settings.driver in CAMERA_DRIVERS else ""
+    store.create_run(run_id, suite.name, suite_yaml, code_version(), settings.driver, checkpoint, settings.__dict__,
                      suite.backend, settings.device)
     return run_id
 
@@ -120,7 +123,7 @@ def execute_run(store: Store, run_id: str, show_progress: bool = True,
     done = store.done_episodes(run_id)
     done_ids = set(done["episode_id"])
     world = BatchedWorld(WorldConfig(batch_size=settings.batch, device=settings.device, camera=suite.camera))
-    driver = make_driver(settings.driver)
+    driver = make_driver(settings.driver, suite.camera, settings.checkpoint, settings.device)
     clip_dir = store.path.parent / "clips" / run_id
     totals = {"episodes": len(done), "km": float(done["km"].sum()) if len(done) else 0.0,
               "failures": int(done["failure"].sum()) if len(done) else 0}
@@ -137,7 +140,9 @@ def execute_run(store: Store, run_id: str, show_progress: bool = True,
         row = _row(run_id, task, record, clip)
         store.write_episodes([row], [
             {"run_id": run_id, "episode_id": task.episode_id, "time_s": t, "kind": k, "detail": d, "value": v}
-            for t, k, d, v in log.events])
+            for t, k, d, v in log.events], [
+            {"run_id": run_id, "episode_id": task.episode_id, "time_s": t, "confidence": c, "reason": r}
+            for t, c, r in log.ticks])
         if on_episode is not None:
             on_episode(row)
         for position, budget in budgets.items():
@@ -170,7 +175,8 @@ def execute_run(store: Store, run_id: str, show_progress: bool = True,
                 ce_tasks += [t for t in ce_round_tasks(suite, p, round_, history)
                              if t.episode_id not in done_ids]
             first_wave = (fixed, *budgets.values()) if round_ == 0 else ()
-            run_tasks(world, driver, _chain(*first_wave, ce_tasks), on_done, uses_camera=False,
+            run_tasks(world, driver, _chain(*first_wave, ce_tasks), on_done,
+                      uses_camera=getattr(driver, "uses_camera", False),
                       keep_clips=suite.clips)
     world.close()
     _trim_budgets(store, run_id, suite, budgets)

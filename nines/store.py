@@ -1,4 +1,5 @@
-"""The results store: one DuckDB file with runs, episodes and events.
+"""The results store: one DuckDB file with runs, episodes, events, the driver's confidence
+over time (ticks), and the perception-or-planning cause of failures.
 
 Episodes are keyed by (run_id, episode_id) and written in one transaction with their events,
 so a run killed at any moment resumes without losing or repeating an episode. A file that is
@@ -28,7 +29,13 @@ CREATE TABLE IF NOT EXISTS episodes (
     PRIMARY KEY (run_id, episode_id));
 CREATE TABLE IF NOT EXISTS events (
     run_id TEXT, episode_id TEXT, time_s DOUBLE, kind TEXT, detail TEXT, value DOUBLE);
+CREATE TABLE IF NOT EXISTS ticks (
+    run_id TEXT, episode_id TEXT, time_s DOUBLE, confidence DOUBLE, reason TEXT);
+CREATE TABLE IF NOT EXISTS failure_causes (
+    run_id TEXT, episode_id TEXT, cause TEXT, expert_outcome TEXT, PRIMARY KEY (run_id, episode_id));
 """
+EVENT_COLUMNS = ("run_id", "episode_id", "time_s", "kind", "detail", "value")
+TICK_COLUMNS = ("run_id", "episode_id", "time_s", "confidence", "reason")
 EPISODE_COLUMNS = (
     "run_id", "episode_id", "family", "sampler", "round", "idx", "seed", "params", "condition", "log_f", "log_q",
     "template", "route", "km", "duration_s", "outcome", "failure", "failure_type", "collisions_pedestrian",
@@ -77,32 +84,45 @@ class Store:
         return self.db.execute("SELECT * FROM episodes WHERE run_id = ? ORDER BY family, round, idx",
                                [run_id]).df()
 
-    def write_episodes(self, rows: list[dict], events: list[dict]) -> None:
-        """Insert finished episodes and their events atomically; an episode already stored is kept."""
+    def write_episodes(self, rows: list[dict], events: list[dict], ticks: list[dict] | None = None) -> None:
+        """Insert finished episodes with their events and ticks atomically; an episode already
+        stored is kept as it is."""
         if not rows:
             return
         frame = pd.DataFrame(rows, columns=list(EPISODE_COLUMNS))
-        event_frame = pd.DataFrame(events, columns=["run_id", "episode_id", "time_s", "kind", "detail", "value"])
         self.db.execute("BEGIN TRANSACTION")
         try:
             self.db.register("new_episodes", frame)
             self.db.execute("INSERT INTO episodes SELECT * FROM new_episodes ON CONFLICT DO NOTHING")
             self.db.unregister("new_episodes")
-            if len(event_frame):
-                self.db.register("new_events", event_frame)
-                self.db.execute("INSERT INTO events SELECT e.* FROM new_events e WHERE NOT EXISTS "
-                                "(SELECT 1 FROM events o WHERE o.run_id = e.run_id AND o.episode_id = e.episode_id)")
-                self.db.unregister("new_events")
+            for table, columns, values in (("events", EVENT_COLUMNS, events), ("ticks", TICK_COLUMNS, ticks or [])):
+                if not values:
+                    continue
+                self.db.register("new_rows", pd.DataFrame(values, columns=list(columns)))
+                self.db.execute(f"INSERT INTO {table} SELECT n.* FROM new_rows n WHERE NOT EXISTS "
+                                f"(SELECT 1 FROM {table} o WHERE o.run_id = n.run_id AND o.episode_id = n.episode_id)")
+                self.db.unregister("new_rows")
             self.db.execute("COMMIT")
         except Exception:
             self.db.execute("ROLLBACK")
             raise
 
+    def ticks(self, run_id: str) -> pd.DataFrame:
+        return self.db.execute("SELECT episode_id, time_s, confidence, reason FROM ticks WHERE run_id = ?",
+                               [run_id]).df()
+
+    def write_failure_causes(self, run_id: str, causes: pd.DataFrame) -> None:
+        """causes: episode_id, cause, expert_outcome; replaces earlier causes of those episodes."""
+        frame = causes.assign(run_id=run_id)[["run_id", "episode_id", "cause", "expert_outcome"]]
+        self.db.register("new_causes", frame)
+        self.db.execute("INSERT OR REPLACE INTO failure_causes SELECT * FROM new_causes")
+        self.db.unregister("new_causes")
+
     def drop_episodes(self, run_id: str, episode_ids: list[str]) -> None:
         if not episode_ids:
             return
         self.db.execute("BEGIN TRANSACTION")
-        for table in ("episodes", "events"):
+        for table in ("episodes", "events", "ticks", "failure_causes"):
             self.db.execute(f"DELETE FROM {table} WHERE run_id = ? AND list_contains(?, episode_id)",
                             [run_id, episode_ids])
         self.db.execute("COMMIT")
@@ -111,7 +131,7 @@ class Store:
         self.run(run_id)
         folder.mkdir(parents=True, exist_ok=True)
         written = []
-        for table in ("runs", "episodes", "events"):
+        for table in ("runs", "episodes", "events", "ticks", "failure_causes"):
             target = folder / f"{table}.parquet"
             self.db.execute(f"SELECT * FROM {table} WHERE run_id = ?", [run_id]).df().to_parquet(target)
             written.append(target)

@@ -1,6 +1,8 @@
 """User errors: bad input that ends a command with one clear line and exit code 2."""
 from __future__ import annotations
 
+import sys
+
 from pydantic import ValidationError
 
 
@@ -18,3 +20,24 @@ def describe_validation(prefix: str, error: ValidationError) -> str:
               if key in context]
     expected = f"expected {' and '.join(bounds)}" if bounds else first["msg"]
     return f"{prefix}.{field} = {value!r} is invalid: {expected}"
+
+
+def run_app(app, prog: str, user_errors: tuple[type[Exception], ...]) -> None:
+    """Run a typer app; user errors and command-line usage errors print one line
+    `prog: message` and exit 2, with no traceback."""
+    import typer
+
+    try:
+        code = app(standalone_mode=False)
+    except (UserError, *user_errors) as error:
+        print(f"{prog}: {error}", file=sys.stderr)
+        sys.exit(2)
+    except typer.Abort:
+        sys.exit(130)
+    except Exception as error:
+        # usage errors of the command line itself (a bad flag or value): one line, exit 2
+        if hasattr(error, "format_message") and hasattr(error, "exit_code"):
+            print(f"{prog}: {error.format_message()}", file=sys.stderr)
+            sys.exit(2)
+        raise
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,1 +1,1 @@
-"""Camera networks and their uncertainty. Empty until the camera stack is built (issue 5)."""
+"""The camera stack's perception: network, ensemble uncertainty, labels and checkpoints."""

@@ -5,11 +5,13 @@ makes is a planning failure; one only the camera stack makes is a perception fai
 """
 from __future__ import annotations
 
+from functools import partial
+
 import torch
 
 from planner.controller import follow
 from planner.obstacle_forecast import constant_velocity
-from planner.sampling_planner import Plan, PlanInputs, plan, plan_times
+from planner.sampling_planner import Plan, PlanInputs, first_conflict, plan, plan_times
 from sim.ground_truth import GroundTruth
 from sim.observation import Observation
 from sim.traffic_lights import GREEN
@@ -30,6 +32,7 @@ class ExpertDriver:
         inputs = PlanInputs(
             path=obs.route_ahead, ego_speed_mps=obs.speed_mps, speed_limit_mps=truth.speed_limit_mps,
             light_red=(truth.light_state >= 0) & (truth.light_state != GREEN),
-            light_distance_m=truth.light_distance_m, obstacles=forecast, drivable_at=truth.drivable_at)
+            light_distance_m=truth.light_distance_m, conflict_step=partial(first_conflict, obstacles=forecast),
+            drivable_at=truth.drivable_at)
         self.last_plan = plan(inputs)
         return follow(self.last_plan.waypoints, self.last_plan.target_speed_mps, obs.speed_mps)

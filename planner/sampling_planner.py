@@ -32,30 +32,37 @@ SWITCH_COST_PER_M = 2.0
 @dataclass
 class PlanInputs:
     """path [B, K, 2]: the route ahead; ego_speed_mps [B]; speed_limit_mps [B];
-    light_red [B] bool and light_distance_m [B] (inf: none); obstacles: their forecast at the
-    planner's times; drivable_at: ego-frame points [B, M, 2] -> bool [B, M] whether each is
-    drivable (None: everything is)."""
+    light_red [B] bool and light_distance_m [B] (inf: none); conflict_step: candidates' xy
+    [B, C, T, 2], heading [B, C, T] and times [T] -> step index [B, C] of each candidate's
+    first conflict with an obstacle (T: none), from forecast boxes (`first_conflict`) or a
+    predicted occupancy grid; drivable_at: ego-frame points [B, M, 2] -> bool [B, M] whether
+    each is drivable (None: everything is); keep_lane [B] bool (None: all may swerve): episodes
+    that may only brake or go on in their lane, not swerve."""
 
     path: torch.Tensor
     ego_speed_mps: torch.Tensor
     speed_limit_mps: torch.Tensor
     light_red: torch.Tensor
     light_distance_m: torch.Tensor
-    obstacles: ObstacleForecast
+    conflict_step: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
     drivable_at: Callable[[torch.Tensor], torch.Tensor] | None
+    keep_lane: torch.Tensor | None = None
 
 
 @dataclass
 class Plan:
     """waypoints [B, T, 2] of the chosen candidate; target_speed_mps [B] (speed it wants in
     0.5 s); cost [B] of the chosen and cost_gap [B] to the runner-up; min_ttc_s [B]: first
-    forecast conflict of the chosen candidate (inf: none); offset_m [B]."""
+    forecast conflict of the chosen candidate (inf: none); course_ttc_s [B]: first conflict
+    if the ego held its speed along the route (the classic time to collision; inf: none);
+    offset_m [B]."""
 
     waypoints: torch.Tensor
     target_speed_mps: torch.Tensor
     cost: torch.Tensor
     cost_gap: torch.Tensor
     min_ttc_s: torch.Tensor
+    course_ttc_s: torch.Tensor
     offset_m: torch.Tensor
 
 
@@ -137,8 +144,8 @@ def candidates(inputs: PlanInputs, times: torch.Tensor) -> tuple[torch.Tensor, .
             distance.unsqueeze(1).expand(expand).reshape(b, o * s, t), offsets.repeat_interleave(s))
 
 
-def first_conflict(xy: torch.Tensor, heading: torch.Tensor, obstacles: ObstacleForecast,
-                   times: torch.Tensor) -> torch.Tensor:
+def first_conflict(xy: torch.Tensor, heading: torch.Tensor, times: torch.Tensor,
+                   obstacles: ObstacleForecast) -> torch.Tensor:
     """Step index of each candidate's first overlap with a forecast obstacle, T if none -> [B, C].
 
     Each obstacle is taken by its extent along and across the candidate's heading (exact for
@@ -176,10 +183,17 @@ def offset_cost(offsets: torch.Tensor) -> torch.Tensor:
     return torch.where(offsets > 0, LEFT_OFFSET_COST_PER_M * offsets, -RIGHT_OFFSET_COST_PER_M * offsets)
 
 
+def _course_ttc(inputs: PlanInputs, times: torch.Tensor) -> torch.Tensor:
+    """Time [B] to the first conflict of the ego holding its speed along the route."""
+    xy, heading = _along_path(inputs.path, (inputs.ego_speed_mps.view(-1, 1, 1) * times).contiguous())
+    step = inputs.conflict_step(xy, heading, times)[:, 0]
+    return torch.where(step < len(times), times[step.clamp_max(len(times) - 1)], float("inf"))
+
+
 def plan(inputs: PlanInputs) -> Plan:
     times = plan_times(inputs.path.device)
     xy, heading, speed, distance, offsets = candidates(inputs, times)
-    step = first_conflict(xy, heading, inputs.obstacles, times)
+    step = inputs.conflict_step(xy, heading, times)
     hits = step < len(times)
     at = step.clamp_max(len(times) - 1).unsqueeze(-1)
     conflict = torch.where(hits, times[at.squeeze(-1)], torch.full_like(speed[..., 0], float("inf")))
@@ -194,10 +208,12 @@ def plan(inputs: PlanInputs) -> Plan:
             + offset_cost(offsets).unsqueeze(0)
             + SWITCH_COST_PER_M * (offsets.unsqueeze(0) + inputs.path[:, :1, 1]).abs()
             - PROGRESS_REWARD_PER_M * distance[..., -1])
+    if inputs.keep_lane is not None:
+        cost = cost + COLLISION_COST * (inputs.keep_lane.unsqueeze(-1) & (offsets != 0).unsqueeze(0)).float()
     best2 = cost.topk(2, dim=-1, largest=False)
     best = best2.indices[:, 0]
     rows = torch.arange(len(best), device=best.device)
     half_second = int(round(0.5 / STEP_S)) - 1
     return Plan(waypoints=xy[rows, best], target_speed_mps=speed[rows, best, half_second],
                 cost=best2.values[:, 0], cost_gap=best2.values[:, 1] - best2.values[:, 0],
-                min_ttc_s=conflict[rows, best], offset_m=offsets[best])
+                min_ttc_s=conflict[rows, best], course_ttc_s=_course_ttc(inputs, times), offset_m=offsets[best])

@@ -83,7 +83,7 @@ class Suite(BaseModel):
     name: str = Field(min_length=1)
     seed: int = Field(0, ge=0, le=2**31 - 1)
     backend: Literal["embedded"] = "embedded"
-    driver: Literal["expert", "lane_keeping"] = "expert"
+    driver: Literal["expert", "lane_keeping", "camera", "blind"] = "expert"
     batch: int = Field(32, ge=1, le=65_536)
     device: Literal["cpu", "cuda"] = "cpu"
     camera: CameraConfig = Field(default_factory=CameraConfig)

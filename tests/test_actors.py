@@ -1,6 +1,4 @@
 """Actors: IDM following, traffic lights, and scripted triggers and actions."""
-import torch
-
 from sim.actor_kinds import ActorKind
 from sim.episode_spec import Action, ActorSpec, EpisodeSpec, ScriptedEvent, Trigger
 from world_helpers import drive, hold_speed, make_world

@@ -255,3 +255,23 @@ def test_tiles_in_several_framebuffer_columns_come_out_in_batch_order(graphs, mo
     assert (split.layout.rows, split.layout.cols) == (3, 2)
     difference = (frames.float() - expected.float()).abs().mean(dim=(1, 2, 3))
     assert (difference < 2.0).all(), difference
+
+
+def test_two_worlds_in_one_process_render_independently():
+    """Training renders its data world while a closed-loop evaluation world comes and goes: a
+    renderer must draw in its own GL context whatever another one made current."""
+    from scenarios.background_traffic import sample_episode
+    from sim.world import BatchedWorld, WorldConfig
+
+    first = BatchedWorld(WorldConfig(batch_size=8, camera=CameraConfig()))
+    for slot in range(8):
+        first.load(slot, sample_episode(slot))
+    before = first.render()
+    second = BatchedWorld(WorldConfig(batch_size=2, camera=CameraConfig()))
+    for slot in range(2):
+        second.load(slot, sample_episode(100 + slot))
+    second.render()
+    assert torch.equal(first.render(), before)
+    second.close()
+    assert torch.equal(first.render(), before)
+    first.close()

@@ -7,7 +7,6 @@ import sys
 
 import cv2
 import duckdb
-import pytest
 
 from nines.runner import RunSettings, execute_run, new_run
 from nines.store import Store

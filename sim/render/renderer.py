@@ -72,6 +72,11 @@ class Renderer:
 
     def render(self, scene: SceneBatch) -> torch.Tensor:
         """Frames uint8 [B, H, W, 3] (RGB, row 0 at the top) on scene.ego_pose's device."""
+        # another renderer in this process (a second world) may have made its context current
+        with self.ctx:
+            return self._render(scene)
+
+    def _render(self, scene: SceneBatch) -> torch.Tensor:
         batch = scene.batch_size
         if batch > self.max_batch:
             raise ValueError(f"scene batch of {batch} exceeds the renderer's max_batch {self.max_batch}")

@@ -1,0 +1,85 @@
+"""The camera-only driver: perception's Percept -> the sampling planner -> pure pursuit.
+
+The planner is the expert's own (planner.sampling_planner); only its inputs differ: the
+predicted obstacles (rays, checked against each candidate by planner.ray_conflict) instead of
+forecast ground-truth boxes, the predicted drivable area, traffic light and speed limit. Obstacle velocities come from tracking each ray's distance over time
+(planner.ray_tracker; the network's guess until a track is long enough), never negative. It swerves only around something
+standing in its lane, and only while it is confident; otherwise it keeps its lane. `blind=True` zeroes the frames: the baseline that shows
+the camera is used.
+"""
+from __future__ import annotations
+
+import torch
+
+from perception.camera_stack import CameraStack
+from perception.labels import LIGHT_CLASSES
+from perception.percept import Percept
+from perception.uncertainty import CENTRAL_RAYS
+from planner.confidence import LOW_CONFIDENCE, confidence
+from planner.controller import follow
+from perception.obstacle_rays import rays_to_occupancy
+from planner.grid_drivable import grid_drivable
+from planner.ray_conflict import ray_conflict
+from planner.ray_tracker import RayTracker
+from planner.sampling_planner import Plan, PlanInputs, plan
+from sim.observation import Observation
+
+STOPPING_LIGHTS = [LIGHT_CLASSES.index("yellow"), LIGHT_CLASSES.index("red")]
+PASS_WITHIN_M, STANDING_MPS = 30.0, 2.0
+
+
+def plan_inputs(percept: Percept, obs: Observation, keep_lane: torch.Tensor | None = None) -> PlanInputs:
+    light_red = percept.light_probs[:, STOPPING_LIGHTS].sum(-1) > 0.5
+    seen = percept.light_probs.argmax(-1) != LIGHT_CLASSES.index("none")
+    distance = torch.where(seen | light_red, percept.light_distance_m, torch.full_like(percept.light_distance_m,
+                                                                                       float("inf")))
+    return PlanInputs(path=obs.route_ahead, ego_speed_mps=obs.speed_mps, speed_limit_mps=percept.speed_limit_mps,
+                      light_red=light_red, light_distance_m=distance,
+                      conflict_step=ray_conflict(percept.obstacle_distance_m, percept.obstacle_speed_mps),
+                      drivable_at=grid_drivable(percept.drivable, obs.route_ahead), keep_lane=keep_lane)
+
+
+class CameraDriver:
+    """Drives from the camera; keeps the latest percept, plan, confidence and reason."""
+
+    uses_camera = True
+
+    def __init__(self, stack: CameraStack, blind: bool = False):
+        self.stack = stack
+        self.blind = blind
+        self.last_percept: Percept | None = None
+        self.last_plan: Plan | None = None
+        self.last_confidence: torch.Tensor | None = None
+        self.last_reason: torch.Tensor | None = None
+        self.tracker = RayTracker()
+
+    def _keep_lane(self, percept: Percept) -> torch.Tensor:
+        """Episodes that may not swerve [B]: those unsure of what they see (brake in lane
+        rather than swerve on a guess) and those with nothing standing in their lane ahead
+        (moving traffic is followed, not overtaken)."""
+        central_m = percept.obstacle_distance_m[:, CENTRAL_RAYS]
+        nearest = central_m.argmin(-1, keepdim=True)
+        standing = (central_m.gather(-1, nearest) < PASS_WITHIN_M) & (
+            percept.obstacle_speed_mps[:, CENTRAL_RAYS].gather(-1, nearest) < STANDING_MPS)
+        keep = ~standing.squeeze(-1)
+        if self.last_confidence is not None:
+            keep |= self.last_confidence.to(keep.device) < LOW_CONFIDENCE
+        return keep
+
+    def act(self, obs: Observation) -> torch.Tensor:
+        """Observation -> control [B, 3] (steer, throttle, brake)."""
+        if self.blind:
+            obs = Observation(torch.zeros_like(obs.frames), obs.speed_mps, obs.route_ahead, obs.time_s)
+        device = obs.speed_mps.device
+        percept = self.stack.perceive(obs)
+        percept = Percept(**{k: v.to(device) for k, v in percept.__dict__.items()})
+        tracked, trusted = self.tracker.update(percept.obstacle_distance_m, obs.speed_mps, obs.time_s)
+        # the track once it is long enough (one frame cannot show speed), and obstacles ahead
+        # never taken as coming at us (a noisy track would pass them through the ego)
+        speed = torch.where(trusted, tracked, percept.obstacle_speed_mps).clamp_min(0.0)
+        percept.obstacle_speed_mps = speed
+        percept.occupancy = rays_to_occupancy(percept.obstacle_distance_m, speed)
+        self.last_percept = percept
+        self.last_plan = plan(plan_inputs(percept, obs, self._keep_lane(percept)))
+        self.last_confidence, self.last_reason = confidence(percept, self.last_plan)
+        return follow(self.last_plan.waypoints, self.last_plan.target_speed_mps, obs.speed_mps)
