@@ -82,7 +82,8 @@ def test_failures_get_a_clip_and_events(tmp_path, bank):
     events = store.db.execute("SELECT kind, detail, value FROM events WHERE episode_id = ?", [rows[0][0]]).fetchall()
     assert ("collision" in [e[0] for e in events]) and all(e[2] > 5.0 for e in events if e[0] == "collision")
     written = store.export_parquet(run_id, tmp_path / "parquet")
-    assert [p.name for p in written] == ["runs.parquet", "episodes.parquet", "events.parquet"]
+    assert [p.name for p in written] == ["runs.parquet", "episodes.parquet", "events.parquet", "ticks.parquet",
+                                         "failure_causes.parquet"]
     import pandas as pd
     assert len(pd.read_parquet(written[1])) == 2
     store.close()

@@ -9,6 +9,7 @@ import torch
 
 from nines.dataset_files import load_dataset
 from perception import checkpoint
+from perception.obstacle_rays import MAX_RANGE_M
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ["--batch", "8", "--sim-batch", "4", "--buffer-size", "256", "--eval-episodes", "1", "--members", "2",
@@ -54,8 +55,8 @@ def test_collect_then_train_from_the_dataset(tmp_path):
     n = len(dataset.samples)
     assert n > 50 and dataset.samples.frames.shape[1:] == (64, 128, 3)
     assert dataset.samples.frames.dtype == torch.uint8 and dataset.samples.frames.float().std() > 10
-    # the stopped lead vehicle is in the labels: some frames have occupied cells ahead
-    assert dataset.samples.targets.occupancy.flatten(1).amax(1).sum() > 0
+    # the stopped lead vehicle is in the labels: some frames have an obstacle on a ray
+    assert (dataset.samples.targets.obstacle_distance_m < MAX_RANGE_M).any()
     assert set(np.unique(dataset.samples.targets.drivable.numpy())) <= {0.0, 1.0}
     trained = train("--out", str(tmp_path / "run"), "--steps", "3", "--data", str(tmp_path / "data"),
                     "--eval-every", "100")
