@@ -23,3 +23,4 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/nines.py
 	$(VENV)/bin/python bench/closed_loop.py
 	$(VENV)/bin/python bench/train.py
+	$(VENV)/bin/python bench/teleop.py

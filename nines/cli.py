@@ -120,6 +120,31 @@ def _episode_line(row: dict) -> None:
     print(f"episode {row['episode_id']} {row['outcome']} {row['km']:.3f} km", flush=True)
 
 
+def teleop_settings(path: Path | None, **overrides) -> dict | None:
+    """The console's settings from a YAML file and command-line overrides (None: no console);
+    a bad value is one line naming it and what is allowed."""
+    import yaml
+
+    from teleop.config import TeleopConfig
+
+    given = {name: value for name, value in overrides.items() if value is not None}
+    if path is None and not given:
+        return None
+    base = {}
+    if path is not None:
+        try:
+            base = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError, UnicodeDecodeError) as error:
+            raise UserError(f"{path}: cannot read console settings ({type(error).__name__}); "
+                            "expected a YAML mapping of teleop settings") from None
+        if not isinstance(base, dict):
+            raise UserError(f"{path}: expected a YAML mapping of teleop settings")
+    try:
+        return TeleopConfig(**{**base, **given}).model_dump()
+    except ValidationError as error:
+        raise UserError(describe_validation("teleop", error)) from None
+
+
 def _check_checkpoint(path: Path, camera) -> None:
     """Refuse, before anything is written, a checkpoint the camera driver could not load."""
     from perception.checkpoint import load
@@ -137,8 +162,15 @@ def run(
     batch: Optional[int] = typer.Option(None, min=1, help="episodes stepped together (default: the suite's)"),
     device: Optional[str] = typer.Option(None, help="cpu or cuda (default: the suite's)"),
     progress: bool = typer.Option(True, help="a progress bar; without it, one line per finished episode"),
+    operators: Optional[int] = typer.Option(None, help="put a remote-operations console with this many operators "
+                                                       "behind the camera driver"),
+    teleop: Optional[Path] = typer.Option(None, help="YAML of console settings (teleop.config.TeleopConfig)"),
+    latency_ms: Optional[float] = typer.Option(None, help="console link: median one-way latency (ms)"),
+    handoff_threshold: Optional[float] = typer.Option(None, help="console: request help below this confidence"),
+    teleop_mode: Optional[str] = typer.Option(None, help="console: auto, assistance or driving"),
 ) -> str:
-    """Run a suite into the store (or resume a killed run) and print the per-family table."""
+    """Run a suite into the store (or resume a killed run) and print the per-family table.
+    Any console option puts a remote-operations console behind the camera driver."""
     from nines.drivers import CAMERA_DRIVERS, DRIVERS, checkpoint_path
     from nines.runner import RunSettings, execute_run, new_run
     from scenarios.suite import SuiteError, load_suite
@@ -163,8 +195,13 @@ def run(
             parsed = load_suite(path)
         except SuiteError as error:
             raise UserError(str(error)) from None
+        console_settings = teleop_settings(teleop, operators=operators, latency_ms=latency_ms,
+                                           threshold=handoff_threshold, mode=teleop_mode)
         settings = RunSettings(driver or parsed.driver, batch or parsed.batch, device or parsed.device,
-                               str(checkpoint.resolve()) if checkpoint is not None else "")
+                               str(checkpoint.resolve()) if checkpoint is not None else "", console_settings)
+        if console_settings is not None and settings.driver not in CAMERA_DRIVERS:
+            raise UserError(f"a remote-operations console needs a camera driver ({', '.join(CAMERA_DRIVERS)}); "
+                            f"got {settings.driver}")
         if settings.driver in CAMERA_DRIVERS:
             _check_checkpoint(checkpoint_path(settings.checkpoint), parsed.camera)
         store = _open_store(db)
@@ -185,10 +222,10 @@ def run(
 
 @app.command()
 def demo(db: Path = typer.Option(Path("runs.duckdb"), help="the DuckDB store")) -> None:
-    """The main job: the smoke suite driven by the camera stack (the shipped checkpoint), its
-    failures split into perception and planning, then the report."""
+    """The main job: the smoke suite driven by the camera stack (the shipped checkpoint) with a
+    remote-operations console, its failures split into perception and planning, then the report."""
     run_id = run(suite="smoke", resume=None, db=db, driver="camera", checkpoint=None, batch=None, device=None,
-                 progress=True)
+                 progress=True, operators=4, teleop=None, latency_ms=None, handoff_threshold=None, teleop_mode=None)
     split(run_id=run_id, db=db)
     report(run_id=run_id, db=db, confidence=0.95, as_json=False)
 
@@ -247,15 +284,16 @@ def report(run_id: str = typer.Argument(..., help="run id"),
     """The nines ladder per stream, the weighted crash rate, per-family estimates, Leaderboard scores."""
     import json
 
-    from nines.report import build_report, load_episodes, load_failure_causes
+    from nines.report import build_report, load_episodes, load_failure_causes, load_teleop
     from nines.report_view import print_report
 
     if not 0 < confidence < 1:
         raise UserError(f"confidence = {confidence} is invalid: expected 0 < confidence < 1")
     store = _open_store(db, read_only=True)
     try:
-        result = build_report(load_episodes(store, run_id), run_id, confidence, store.ticks(run_id),
-                              load_failure_causes(store, run_id))
+        episodes = load_episodes(store, run_id)
+        result = build_report(episodes, run_id, confidence, store.ticks(run_id), load_failure_causes(store, run_id),
+                              load_teleop(store, run_id, episodes))
     finally:
         store.close()
     if as_json:
@@ -280,6 +318,63 @@ def compare(run_a: str = typer.Argument(..., help="the baseline run"),
         store.close()
     ratio = rate_ratio(int(a.failure.sum()), float(a.km.sum()), int(b.failure.sum()), float(b.km.sum()))
     print_comparison(console, run_a, run_b, ratio, family_changes(a, b), newly_failing(a, b))
+
+
+@app.command("teleop-sweep")
+def teleop_sweep(suite: str = typer.Argument(..., help="suite YAML, or a shipped suite"),
+                 thresholds: str = typer.Option("0.3,0.4,0.5,0.6", help="comma-separated handoff thresholds in [0, 1]"),
+                 operators: int = typer.Option(4, help="operators on duty while the suite runs"),
+                 fleet: int = typer.Option(100, help="fleet size to staff (vehicles on the road together)"),
+                 target_nine: int = typer.Option(2, help="crashes per km <= 10^-n to meet"),
+                 teleop: Optional[Path] = typer.Option(None, help="YAML of other console settings"),
+                 db: Path = typer.Option(Path("runs.duckdb"), help="the DuckDB store"),
+                 batch: Optional[int] = typer.Option(None, min=1, help="episodes stepped together"),
+                 confidence: float = typer.Option(0.95, help="confidence of the crash-rate bound"),
+                 progress: bool = typer.Option(True, help="progress bars")) -> None:
+    """Handoffs per 1,000 km against crashes per km, one run per threshold, and for a target
+    nine the cheapest threshold and the staffing that meet it."""
+    from nines.drivers import checkpoint_path
+    from nines.runner import RunSettings
+    from nines.teleop_sweep import cheapest, run_sweep
+    from scenarios.suite import SuiteError, load_suite
+
+    try:
+        values = [float(part) for part in thresholds.split(",")]
+    except ValueError:
+        raise UserError(f"--thresholds {thresholds!r} is invalid: expected numbers in [0, 1] separated by commas") from None
+    if fleet < 1 or not 1 <= target_nine <= 9 or not 0 < confidence < 1:
+        raise UserError("expected --fleet >= 1, --target-nine in 1..9 and 0 < --confidence < 1")
+    console_settings = None
+    for value in values:
+        console_settings = teleop_settings(teleop, operators=operators, threshold=value)
+    path = _suite_path(suite)
+    try:
+        parsed = load_suite(path)
+    except SuiteError as error:
+        raise UserError(str(error)) from None
+    _check_checkpoint(checkpoint_path(""), parsed.camera)
+    store = _open_store(db)
+    try:
+        curve = run_sweep(store, parsed, path.read_text(encoding="utf-8"),
+                          RunSettings("camera", batch or parsed.batch, parsed.device, "", console_settings), values,
+                          fleet, confidence, progress)
+    finally:
+        store.close()
+    view = Table(title=f"handoff threshold sweep, {parsed.name}; staffing for {fleet} vehicles, "
+                       f"P(wait > 5 s) <= 5 %")
+    for column in ("threshold", "handoffs/1,000 km", "crashes/km", f"upper {confidence:.0%}", "operators", "run"):
+        view.add_column(column)
+    for row in curve.itertuples():
+        view.add_row(f"{row.threshold:g}", f"{row.handoffs_per_1000_km:.3g}", f"{row.crashes_per_km:.3g}",
+                     f"{row.crash_upper_per_km:.3g}", str(row.operators_needed), row.run_id)
+    console.print(view)
+    best = cheapest(curve, target_nine)
+    if best is None:
+        console.print(f"no threshold demonstrates {target_nine} nines (crashes per km <= 1e-{target_nine} at "
+                      f"{confidence:.0%}) with {curve['km'].iloc[0]:.2f} km per run; run more km")
+    else:
+        console.print(f"cheapest for {target_nine} nines: threshold {best.threshold:g}, {best.operators_needed} "
+                      f"operators for {fleet} vehicles ({best.handoffs_per_1000_km:.3g} handoffs per 1,000 km)")
 
 
 @app.command()

@@ -4,7 +4,9 @@ one ends, its record goes to `on_done` and the slot is refilled with the next ta
 Per tick: observe (render the camera if the driver looks at it), ground truth for privileged
 drivers, act, step, log the tick's events. For failure clips, every CLIP_EVERY ticks the
 camera frames are kept in a short ring buffer per slot. Drivers that report a confidence
-(`last_confidence`, `last_reason`) have it logged every CONFIDENCE_EVERY ticks.
+(`last_confidence`, `last_reason`) have it logged every CONFIDENCE_EVERY ticks. Drivers with
+a remote-operations console (`start_episode`, `end_episode`) hear of every episode's start
+and end, and hand back the episode's handoff records at its end.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from typing import Callable, Iterator, Protocol
 import numpy as np
 import torch
 
+from nines.store import FAILURE_OUTCOMES
 from planner.confidence import REASONS
 from sim.events import COLLISION_TYPES
 from sim.ground_truth import ground_truth
@@ -39,6 +42,7 @@ class SlotLog:
     events: list[tuple[float, str, str, float]] = field(default_factory=list)
     frames: list[np.ndarray] = field(default_factory=list)
     ticks: list[tuple[float, float, str]] = field(default_factory=list)
+    handoffs: list[dict] = field(default_factory=list)
 
 
 def _log_events(world: BatchedWorld, logs: list[SlotLog | None], events, was_off: torch.Tensor,
@@ -76,14 +80,17 @@ def run_tasks(world: BatchedWorld, driver: Driver, tasks: Iterator, on_done: Cal
     episode, called before the slot is refilled (the world still holds the episode's end)."""
     logs: list[SlotLog | None] = [None] * world.config.batch_size
     pending = iter(tasks)
+    console = hasattr(driver, "start_episode")
 
     def refill(slot: int) -> None:
         task = next(pending, None)
         logs[slot] = None if task is None else SlotLog(task)
         if task is None:
             world.loaded[slot] = False
-        else:
-            world.load(slot, task.spec)
+            return
+        world.load(slot, task.spec)
+        if console:
+            driver.start_episode(slot, task.seed)
 
     for slot in range(world.config.batch_size):
         refill(slot)
@@ -108,5 +115,8 @@ def run_tasks(world: BatchedWorld, driver: Driver, tasks: Iterator, on_done: Cal
         tick += 1
         ended = np.flatnonzero(events.ended.cpu().numpy())
         for record, slot in zip(episode_records(world, ended), ended.tolist()):
+            if console:
+                outcome = record["outcome"]
+                logs[slot].handoffs = driver.end_episode(slot, outcome, outcome in FAILURE_OUTCOMES)
             on_done(logs[slot], record, slot)
             refill(slot)

@@ -1,10 +1,13 @@
 """The report of a run: per-stream per-km rates with their nines ladders against the human
 reference lines, the exposure-weighted rate with its interval, per-family estimates with the
 acceleration factor, expected fatalities, the Leaderboard scores, and, for drivers that log
-a confidence, its quality as a failure monitor and the perception / planning split. Numbers
+a confidence, its quality as a failure monitor and the perception / planning split, and for
+runs with a remote-operations console its handoffs, queue and staffing. Numbers
 come from `reliability`; this module only gathers them from the store and the family
 catalogue."""
 from __future__ import annotations
+
+import json
 
 import pandas as pd
 
@@ -12,6 +15,7 @@ from nines.store import Store
 from nines.user_error import UserError
 from reliability import leaderboard
 from reliability.event_streams import stream_counts, stream_flags
+from reliability.handoff_stats import teleop_summary
 from reliability.monitor_quality import auroc, false_alarms_per_1000_km, lead_times
 from reliability.nines_ladder import nines_demonstrated, nines_ladder
 from reliability.poisson_rate import rate_estimate
@@ -65,10 +69,19 @@ def _monitor_quality(episodes: pd.DataFrame, ticks: pd.DataFrame) -> dict:
     return out
 
 
+def load_teleop(store: Store, run_id: str, episodes: pd.DataFrame) -> dict | None:
+    """The console's tables of a run (None for runs without one) and its fleet size."""
+    if "handoffs" not in episodes or episodes["handoffs"].isna().any():
+        return None
+    settings = json.loads(store.run(run_id)["config"])
+    return {"handoffs": store.handoffs(run_id), "queue": store.queue(run_id), "fleet": settings["batch"]}
+
+
 def build_report(episodes: pd.DataFrame, run_id: str, confidence: float = 0.95, ticks: pd.DataFrame | None = None,
-                 causes: pd.DataFrame | None = None) -> dict:
+                 causes: pd.DataFrame | None = None, teleop: dict | None = None) -> dict:
     """ticks: the driver's logged confidence (monitor quality, when there is any); causes: the
-    perception / planning split of failures (when `nines split` has run)."""
+    perception / planning split of failures (when `nines split` has run); teleop: the
+    console's tables (`load_teleop`)."""
     km = float(episodes["km"].sum())
     flags = stream_flags(episodes)
     streams = {}
@@ -99,4 +112,5 @@ def build_report(episodes: pd.DataFrame, run_id: str, confidence: float = 0.95, 
         "monitor": _monitor_quality(episodes, ticks) if ticks is not None and len(ticks) else None,
         "failure_causes": (causes["cause"].value_counts().to_dict() if causes is not None and len(causes)
                            else None),
+        "teleop": teleop_summary(episodes, teleop["handoffs"], teleop["queue"], teleop["fleet"]) if teleop else None,
     }

@@ -9,6 +9,33 @@ def _rate(value) -> str:
     return "n/a" if value is None else f"{value:.3g}"
 
 
+def _print_ladder(console: Console, report: dict, stream: str, title: str) -> None:
+    ladder = Table(title=f"nines ladder for {title}, stream '{stream}' (rate <= 10^-n per km)")
+    for column in ("n", "verdict", "km still needed"):
+        ladder.add_column(column)
+    for rung in report["streams"][stream]["ladder"]:
+        needed = "" if rung["km_needed"] is None else f"{rung['km_needed']:.3g}"
+        ladder.add_row(str(rung["nine"]), rung["verdict"], needed)
+    console.print(ladder)
+
+
+def _print_teleop(console: Console, t: dict) -> None:
+    per_operator = "n/a" if t["vehicles_per_operator"] is None else f"{t['vehicles_per_operator']:.1f}"
+    utilisation = "n/a" if t["utilisation"] is None else f"{t['utilisation']:.0%}"
+    console.print(f"remote operations: {t['handoffs']} handoffs ({_rate(t['per_1000_km'])} per 1,000 km; "
+                  f"{', '.join(f'{n} {m}' for m, n in t['by_mode'].items()) or 'none'}), wait median "
+                  f"{_rate(t['wait_median_s'])} s, p95 {_rate(t['wait_p95_s'])} s, never served {t['never_served']}; "
+                  f"{t['operators']} operators for {t['fleet']} vehicles ({per_operator} per operator), utilisation "
+                  f"{utilisation}, longest queue {t['queue_max']}; failures during handoff "
+                  f"{t['failures_during_handoff']}, operator errors {t['operator_errors']}")
+    erlang = t["erlang_c"]
+    if erlang is not None:
+        console.print(f"Erlang C: {erlang['arrival_per_s'] * 3600:.3g} requests/h, {erlang['service_s']:.3g} s per "
+                      f"request -> {erlang['operators_needed']} operators for P(wait > {t['wait_target_s']:g} s) <= "
+                      f"{t['target_share']:.0%}; with {t['operators']}: Erlang C "
+                      f"{erlang['p_wait_over_target_with_operators']:.2f}, simulated {_rate(t['p_wait_over_target'])}")
+
+
 def print_report(console: Console, report: dict) -> None:
     console.print(f"[bold]run {report['run_id']}[/bold]: {report['episodes']} episodes, {report['km']:.3f} km "
                   f"(confidence {report['confidence']:.0%})")
@@ -23,13 +50,9 @@ def print_report(console: Console, report: dict) -> None:
         rates.add_row(stream, str(e["events"]), _rate(e["rate"]), f"{_rate(e['lower'])} - {_rate(e['upper'])}",
                       _rate(e["upper_one_sided"]), str(item["nines_demonstrated"]))
     console.print(rates)
-    ladder = Table(title="nines ladder, stream 'crash' (rate <= 10^-n per km)")
-    for column in ("n", "verdict", "km still needed"):
-        ladder.add_column(column)
-    for rung in report["streams"]["crash"]["ladder"]:
-        needed = "" if rung["km_needed"] is None else f"{rung['km_needed']:.3g}"
-        ladder.add_row(str(rung["nine"]), rung["verdict"], needed)
-    console.print(ladder)
+    _print_ladder(console, report, "crash", "crashes")
+    if "crash_or_handoff" in report["streams"]:
+        _print_ladder(console, report, "crash_or_handoff", "interventions")
     refs = ", ".join(f"{r['severity']} {r['per_km']:.2g}/km ({r['name']})" for r in report["human_reference"])
     console.print(f"human reference lines: {refs}")
     w = report["weighted_crash_rate"]
@@ -57,6 +80,8 @@ def print_report(console: Console, report: dict) -> None:
             console.print(f"confidence monitor ({name} conditions, {m['episodes']} episodes, {m['failures']} "
                           f"failures): AUROC(failure within 3 s) {_rate(m['auroc'])}, median lead time {lead}, "
                           f"false alarms {_rate(m['false_alarms_per_1000_km'])} per 1,000 km")
+    if report["teleop"] is not None:
+        _print_teleop(console, report["teleop"])
     if report["failure_causes"] is not None:
         causes = ", ".join(f"{n} {cause}" for cause, n in sorted(report["failure_causes"].items()))
         console.print(f"failure causes (expert re-run): {causes}")

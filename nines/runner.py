@@ -28,16 +28,20 @@ from scenarios.episode_plan import EpisodeTask, budget_tasks, ce_round_tasks, fi
 from scenarios.suite import Suite
 from sim.ground_truth import ground_truth
 from sim.world import BatchedWorld, WorldConfig
+from teleop.config import TeleopConfig
+from teleop.console import TeleopDriver
 
 
 @dataclass
 class RunSettings:
-    """checkpoint: the camera drivers' checkpoint path ("" = the shipped one)."""
+    """checkpoint: the camera drivers' checkpoint path ("" = the shipped one); teleop: the
+    remote-operations console's settings (TeleopConfig fields), None for no console."""
 
     driver: str
     batch: int
     device: str
     checkpoint: str = ""
+    teleop: dict | None = None
 
 
 def code_version() -> str:
@@ -59,7 +63,7 @@ def new_run(store: Store, suite: Suite, suite_yaml: str, settings: RunSettings) 
     return run_id
 
 
-def _row(run_id: str, task: EpisodeTask, record: dict, clip: str) -> dict:
+def _row(run_id: str, task: EpisodeTask, record: dict, clip: str, handoffs: int | None) -> dict:
     outcome = record["outcome"]
     failure = outcome in FAILURE_OUTCOMES
     failure_type = "none"
@@ -78,6 +82,7 @@ def _row(run_id: str, task: EpisodeTask, record: dict, clip: str) -> dict:
         "off_road_m": record["off_road_m"], "wrong_way_m": record["wrong_way_m"],
         "min_ttc_s": record["min_ttc_s"], "min_distance_m": record["min_distance_m"],
         "route_completion": min(1.0, record["progress_m"] / max(record["route_length_m"], 1e-6)), "clip_path": clip,
+        "handoffs": handoffs,
     }
 
 
@@ -124,6 +129,10 @@ def execute_run(store: Store, run_id: str, show_progress: bool = True,
     done_ids = set(done["episode_id"])
     world = BatchedWorld(WorldConfig(batch_size=settings.batch, device=settings.device, camera=suite.camera))
     driver = make_driver(settings.driver, suite.camera, settings.checkpoint, settings.device)
+    if settings.teleop is not None:
+        driver = TeleopDriver(driver, TeleopConfig(**settings.teleop), settings.batch, world.config.dt_s,
+                              settings.device)
+        driver.tick = round(store.queue_end_s(run_id) / world.config.dt_s) + 1 if len(done) else 0
     clip_dir = store.path.parent / "clips" / run_id
     totals = {"episodes": len(done), "km": float(done["km"].sum()) if len(done) else 0.0,
               "failures": int(done["failure"].sum()) if len(done) else 0}
@@ -137,12 +146,16 @@ def execute_run(store: Store, run_id: str, show_progress: bool = True,
         if record["outcome"] in FAILURE_OUTCOMES and suite.clips and log.frames:
             bev = ground_truth(world).bev[slot].cpu().numpy()
             clip = str(write_clip(clip_dir / f"{task.episode_id.replace(':', '_')}.png", log.frames, bev))
-        row = _row(run_id, task, record, clip)
+        row = _row(run_id, task, record, clip, len(log.handoffs) if settings.teleop is not None else None)
         store.write_episodes([row], [
             {"run_id": run_id, "episode_id": task.episode_id, "time_s": t, "kind": k, "detail": d, "value": v}
             for t, k, d, v in log.events], [
             {"run_id": run_id, "episode_id": task.episode_id, "time_s": t, "confidence": c, "reason": r}
-            for t, c, r in log.ticks])
+            for t, c, r in log.ticks], [
+            {"run_id": run_id, "episode_id": task.episode_id, **handoff} for handoff in log.handoffs])
+        if settings.teleop is not None:
+            store.write_queue(run_id, driver.queue_samples)
+            driver.queue_samples = []
         if on_episode is not None:
             on_episode(row)
         for position, budget in budgets.items():

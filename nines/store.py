@@ -1,5 +1,6 @@
 """The results store: one DuckDB file with runs, episodes, events, the driver's confidence
-over time (ticks), and the perception-or-planning cause of failures.
+over time (ticks), the perception-or-planning cause of failures, and for runs with a
+remote-operations console its handoffs and its queue over time (teleop_queue).
 
 Episodes are keyed by (run_id, episode_id) and written in one transaction with their events,
 so a run killed at any moment resumes without losing or repeating an episode. A file that is
@@ -25,22 +26,32 @@ CREATE TABLE IF NOT EXISTS episodes (
     km DOUBLE, duration_s DOUBLE, outcome TEXT, failure BOOLEAN, failure_type TEXT,
     collisions_pedestrian INTEGER, collisions_vehicle INTEGER, collisions_static INTEGER,
     impact_speed_mps DOUBLE, collision_kind TEXT, red_lights INTEGER, off_road_m DOUBLE, wrong_way_m DOUBLE,
-    min_ttc_s DOUBLE, min_distance_m DOUBLE, route_completion DOUBLE, clip_path TEXT,
+    min_ttc_s DOUBLE, min_distance_m DOUBLE, route_completion DOUBLE, clip_path TEXT, handoffs INTEGER,
     PRIMARY KEY (run_id, episode_id));
+ALTER TABLE episodes ADD COLUMN IF NOT EXISTS handoffs INTEGER;
 CREATE TABLE IF NOT EXISTS events (
     run_id TEXT, episode_id TEXT, time_s DOUBLE, kind TEXT, detail TEXT, value DOUBLE);
 CREATE TABLE IF NOT EXISTS ticks (
     run_id TEXT, episode_id TEXT, time_s DOUBLE, confidence DOUBLE, reason TEXT);
 CREATE TABLE IF NOT EXISTS failure_causes (
     run_id TEXT, episode_id TEXT, cause TEXT, expert_outcome TEXT, PRIMARY KEY (run_id, episode_id));
+CREATE TABLE IF NOT EXISTS handoffs (
+    run_id TEXT, episode_id TEXT, start_s DOUBLE, reason TEXT, urgency_s DOUBLE, wait_s DOUBLE,
+    awareness_s DOUBLE, mode TEXT, operator INTEGER, operator_s DOUBLE, resolution TEXT, outcome TEXT,
+    operator_error BOOLEAN);
+CREATE TABLE IF NOT EXISTS teleop_queue (
+    run_id TEXT, time_s DOUBLE, waiting INTEGER, busy INTEGER, operators INTEGER, remote_driving INTEGER);
 """
 EVENT_COLUMNS = ("run_id", "episode_id", "time_s", "kind", "detail", "value")
 TICK_COLUMNS = ("run_id", "episode_id", "time_s", "confidence", "reason")
+HANDOFF_COLUMNS = ("run_id", "episode_id", "start_s", "reason", "urgency_s", "wait_s", "awareness_s", "mode",
+                   "operator", "operator_s", "resolution", "outcome", "operator_error")
+QUEUE_COLUMNS = ("run_id", "time_s", "waiting", "busy", "operators", "remote_driving")
 EPISODE_COLUMNS = (
     "run_id", "episode_id", "family", "sampler", "round", "idx", "seed", "params", "condition", "log_f", "log_q",
     "template", "route", "km", "duration_s", "outcome", "failure", "failure_type", "collisions_pedestrian",
     "collisions_vehicle", "collisions_static", "impact_speed_mps", "collision_kind", "red_lights", "off_road_m",
-    "wrong_way_m", "min_ttc_s", "min_distance_m", "route_completion", "clip_path")
+    "wrong_way_m", "min_ttc_s", "min_distance_m", "route_completion", "clip_path", "handoffs")
 FAILURE_OUTCOMES = ("collision", "route_deviation", "blocked")
 
 
@@ -84,9 +95,10 @@ class Store:
         return self.db.execute("SELECT * FROM episodes WHERE run_id = ? ORDER BY family, round, idx",
                                [run_id]).df()
 
-    def write_episodes(self, rows: list[dict], events: list[dict], ticks: list[dict] | None = None) -> None:
-        """Insert finished episodes with their events and ticks atomically; an episode already
-        stored is kept as it is."""
+    def write_episodes(self, rows: list[dict], events: list[dict], ticks: list[dict] | None = None,
+                       handoffs: list[dict] | None = None) -> None:
+        """Insert finished episodes with their events, ticks and handoffs atomically; an
+        episode already stored is kept as it is."""
         if not rows:
             return
         frame = pd.DataFrame(rows, columns=list(EPISODE_COLUMNS))
@@ -95,7 +107,8 @@ class Store:
             self.db.register("new_episodes", frame)
             self.db.execute("INSERT INTO episodes SELECT * FROM new_episodes ON CONFLICT DO NOTHING")
             self.db.unregister("new_episodes")
-            for table, columns, values in (("events", EVENT_COLUMNS, events), ("ticks", TICK_COLUMNS, ticks or [])):
+            for table, columns, values in (("events", EVENT_COLUMNS, events), ("ticks", TICK_COLUMNS, ticks or []),
+                                           ("handoffs", HANDOFF_COLUMNS, handoffs or [])):
                 if not values:
                     continue
                 self.db.register("new_rows", pd.DataFrame(values, columns=list(columns)))
@@ -106,6 +119,24 @@ class Store:
         except Exception:
             self.db.execute("ROLLBACK")
             raise
+
+    def write_queue(self, run_id: str, samples: list[dict]) -> None:
+        """Append samples of the console's queue (fleet time, waiting, busy operators, ...)."""
+        if samples:
+            self.db.register("new_samples", pd.DataFrame(samples).assign(run_id=run_id)[list(QUEUE_COLUMNS)])
+            self.db.execute("INSERT INTO teleop_queue SELECT * FROM new_samples")
+            self.db.unregister("new_samples")
+
+    def queue_end_s(self, run_id: str) -> float:
+        """The last fleet time sampled for run_id (0 if none): a resumed run's clock goes on from it."""
+        end = self.db.execute("SELECT max(time_s) FROM teleop_queue WHERE run_id = ?", [run_id]).fetchone()[0]
+        return float(end or 0.0)
+
+    def handoffs(self, run_id: str) -> pd.DataFrame:
+        return self.db.execute("SELECT * FROM handoffs WHERE run_id = ?", [run_id]).df()
+
+    def queue(self, run_id: str) -> pd.DataFrame:
+        return self.db.execute("SELECT * FROM teleop_queue WHERE run_id = ? ORDER BY time_s", [run_id]).df()
 
     def ticks(self, run_id: str) -> pd.DataFrame:
         return self.db.execute("SELECT episode_id, time_s, confidence, reason FROM ticks WHERE run_id = ?",
@@ -122,7 +153,7 @@ class Store:
         if not episode_ids:
             return
         self.db.execute("BEGIN TRANSACTION")
-        for table in ("episodes", "events", "ticks", "failure_causes"):
+        for table in ("episodes", "events", "ticks", "failure_causes", "handoffs"):
             self.db.execute(f"DELETE FROM {table} WHERE run_id = ? AND list_contains(?, episode_id)",
                             [run_id, episode_ids])
         self.db.execute("COMMIT")
@@ -131,7 +162,7 @@ class Store:
         self.run(run_id)
         folder.mkdir(parents=True, exist_ok=True)
         written = []
-        for table in ("runs", "episodes", "events", "ticks", "failure_causes"):
+        for table in ("runs", "episodes", "events", "ticks", "failure_causes", "handoffs", "teleop_queue"):
             target = folder / f"{table}.parquet"
             self.db.execute(f"SELECT * FROM {table} WHERE run_id = ?", [run_id]).df().to_parquet(target)
             written.append(target)

@@ -28,7 +28,8 @@ STOPPING_LIGHTS = [LIGHT_CLASSES.index("yellow"), LIGHT_CLASSES.index("red")]
 PASS_WITHIN_M, STANDING_MPS = 30.0, 2.0
 
 
-def plan_inputs(percept: Percept, obs: Observation, keep_lane: torch.Tensor | None = None) -> PlanInputs:
+def plan_inputs(percept: Percept, obs: Observation, keep_lane: torch.Tensor | None = None,
+                forced_offset_m: torch.Tensor | None = None) -> PlanInputs:
     light_red = percept.light_probs[:, STOPPING_LIGHTS].sum(-1) > 0.5
     seen = percept.light_probs.argmax(-1) != LIGHT_CLASSES.index("none")
     distance = torch.where(seen | light_red, percept.light_distance_m, torch.full_like(percept.light_distance_m,
@@ -36,7 +37,8 @@ def plan_inputs(percept: Percept, obs: Observation, keep_lane: torch.Tensor | No
     return PlanInputs(path=obs.route_ahead, ego_speed_mps=obs.speed_mps, speed_limit_mps=percept.speed_limit_mps,
                       light_red=light_red, light_distance_m=distance,
                       conflict_step=ray_conflict(percept.obstacle_distance_m, percept.obstacle_speed_mps),
-                      drivable_at=grid_drivable(percept.drivable, obs.route_ahead), keep_lane=keep_lane)
+                      drivable_at=grid_drivable(percept.drivable, obs.route_ahead), keep_lane=keep_lane,
+                      forced_offset_m=forced_offset_m)
 
 
 class CameraDriver:
@@ -66,8 +68,9 @@ class CameraDriver:
             keep |= self.last_confidence.to(keep.device) < LOW_CONFIDENCE
         return keep
 
-    def act(self, obs: Observation) -> torch.Tensor:
-        """Observation -> control [B, 3] (steer, throttle, brake)."""
+    def act(self, obs: Observation, forced_offset_m: torch.Tensor | None = None) -> torch.Tensor:
+        """Observation -> control [B, 3] (steer, throttle, brake). forced_offset_m [B]: a
+        remote operator's lateral offset (m; NaN where none), see PlanInputs."""
         if self.blind:
             obs = Observation(torch.zeros_like(obs.frames), obs.speed_mps, obs.route_ahead, obs.time_s)
         device = obs.speed_mps.device
@@ -80,6 +83,6 @@ class CameraDriver:
         percept.obstacle_speed_mps = speed
         percept.occupancy = rays_to_occupancy(percept.obstacle_distance_m, speed)
         self.last_percept = percept
-        self.last_plan = plan(plan_inputs(percept, obs, self._keep_lane(percept)))
+        self.last_plan = plan(plan_inputs(percept, obs, self._keep_lane(percept), forced_offset_m))
         self.last_confidence, self.last_reason = confidence(percept, self.last_plan)
         return follow(self.last_plan.waypoints, self.last_plan.target_speed_mps, obs.speed_mps)

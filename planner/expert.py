@@ -9,7 +9,7 @@ from functools import partial
 
 import torch
 
-from planner.controller import follow
+from planner.controller import Tuning, follow
 from planner.obstacle_forecast import constant_velocity
 from planner.sampling_planner import Plan, PlanInputs, first_conflict, plan, plan_times
 from sim.ground_truth import GroundTruth
@@ -18,13 +18,16 @@ from sim.traffic_lights import GREEN
 
 
 class ExpertDriver:
-    """Drives from ground truth; `last_plan` keeps the latest plan for labels and logs."""
+    """Drives from ground truth; `last_plan` keeps the latest plan for labels and logs.
+    tuning: how gently it controls, for a driver whose commands arrive late (see
+    teleop.operator_model)."""
 
     privileged = True
     # what the expert reads of the ground truth (see sim.ground_truth.ground_truth)
     truth_options = {"bev_raster": False, "lanes": False}
 
-    def __init__(self):
+    def __init__(self, tuning: Tuning = Tuning()):
+        self.tuning = tuning
         self.last_plan: Plan | None = None
 
     def act(self, obs: Observation, truth: GroundTruth) -> torch.Tensor:
@@ -35,4 +38,4 @@ class ExpertDriver:
             light_distance_m=truth.light_distance_m, conflict_step=partial(first_conflict, obstacles=forecast),
             drivable_at=truth.drivable_at)
         self.last_plan = plan(inputs)
-        return follow(self.last_plan.waypoints, self.last_plan.target_speed_mps, obs.speed_mps)
+        return follow(self.last_plan.waypoints, self.last_plan.target_speed_mps, obs.speed_mps, self.tuning)

@@ -37,7 +37,8 @@ class PlanInputs:
     first conflict with an obstacle (T: none), from forecast boxes (`first_conflict`) or a
     predicted occupancy grid; drivable_at: ego-frame points [B, M, 2] -> bool [B, M] whether
     each is drivable (None: everything is); keep_lane [B] bool (None: all may swerve): episodes
-    that may only brake or go on in their lane, not swerve."""
+    that may only brake or go on in their lane, not swerve; forced_offset_m [B] (NaN: free;
+    None: all free): the lateral offset a remote operator chose, which overrides keep_lane."""
 
     path: torch.Tensor
     ego_speed_mps: torch.Tensor
@@ -47,6 +48,7 @@ class PlanInputs:
     conflict_step: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
     drivable_at: Callable[[torch.Tensor], torch.Tensor] | None
     keep_lane: torch.Tensor | None = None
+    forced_offset_m: torch.Tensor | None = None
 
 
 @dataclass
@@ -209,7 +211,12 @@ def plan(inputs: PlanInputs) -> Plan:
             + SWITCH_COST_PER_M * (offsets.unsqueeze(0) + inputs.path[:, :1, 1]).abs()
             - PROGRESS_REWARD_PER_M * distance[..., -1])
     if inputs.keep_lane is not None:
-        cost = cost + COLLISION_COST * (inputs.keep_lane.unsqueeze(-1) & (offsets != 0).unsqueeze(0)).float()
+        free = inputs.forced_offset_m is None or inputs.forced_offset_m.isnan()
+        keep = (inputs.keep_lane & free).unsqueeze(-1)
+        cost = cost + COLLISION_COST * (keep & (offsets != 0).unsqueeze(0)).float()
+    if inputs.forced_offset_m is not None:
+        forced = inputs.forced_offset_m.unsqueeze(-1)
+        cost = cost + COLLISION_COST * (~forced.isnan() & (offsets.unsqueeze(0) != forced)).float()
     best2 = cost.topk(2, dim=-1, largest=False)
     best = best2.indices[:, 0]
     rows = torch.arange(len(best), device=best.device)

@@ -1,1 +1,2 @@
-"""Remote operations: handoff policy, operators, link, queue. Empty until issue 6."""
+"""Remote operations: the console that puts operators behind the camera driver (handoff
+policy, camera health, minimal-risk manoeuvre, operations centre, link, operator model)."""

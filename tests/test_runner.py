@@ -83,7 +83,7 @@ def test_failures_get_a_clip_and_events(tmp_path, bank):
     assert ("collision" in [e[0] for e in events]) and all(e[2] > 5.0 for e in events if e[0] == "collision")
     written = store.export_parquet(run_id, tmp_path / "parquet")
     assert [p.name for p in written] == ["runs.parquet", "episodes.parquet", "events.parquet", "ticks.parquet",
-                                         "failure_causes.parquet"]
+                                         "failure_causes.parquet", "handoffs.parquet", "teleop_queue.parquet"]
     import pandas as pd
     assert len(pd.read_parquet(written[1])) == 2
     store.close()

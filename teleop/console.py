@@ -1,0 +1,248 @@
+"""The remote-operations console around a camera driver: a per-episode state machine
+AUTONOMOUS -> REQUESTED -> OPERATOR -> AUTONOMOUS over every slot of the batch, sharing
+one operations centre.
+
+- AUTONOMOUS: the camera driver drives; the handoff policy watches its confidence, its
+  plan's time to collision and the camera's health.
+- REQUESTED: the request (frame, reason, urgency) waits in the centre's queue, then an
+  operator builds situation awareness; the car flies the minimal-risk manoeuvre meanwhile.
+- OPERATOR, remote driving: the privileged expert on the world as the operator saw it
+  (through the delayed, lossy link, after a human reaction time, with steering noise) drives
+  until the camera driver's confidence has recovered. Remote assistance: the operator picks
+  a lateral offset (the expert's, or with some probability a wrong one); the camera driver
+  keeps driving with that offset forced for the guidance time, and the operator is free.
+
+Every handoff becomes one record (see `end_episode`); the queue is sampled over time. The
+fleet clock is ticks x dt_s, shared by all slots; episode times come from the observation.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from planner.camera_driver import CameraDriver
+from planner.confidence import REASONS
+from planner.expert import ExpertDriver
+from sim.ground_truth import GroundTruth
+from sim.observation import Observation
+from teleop.command_link import CommandLink
+from teleop.config import TeleopConfig
+from teleop.handoff_policy import TRIGGERS, HandoffPolicy
+from teleop.minimal_risk import minimal_risk_control
+from teleop.operations_centre import OperationsCentre, Request
+from teleop.operator_model import awareness_s, choose_offset, next_steer_noise, remote_tuning
+from teleop.sensor_health import SensorHealth
+
+AUTONOMOUS, REQUESTED, OPERATOR = 0, 1, 2
+# reasons the camera cannot see: a human has to see for it (remote driving in auto mode)
+PERCEPTION_REASONS = ("sensor_fault", "ensemble_disagreement", "out_of_distribution")
+QUEUE_EVERY = 5
+
+
+@dataclass
+class Handoff:
+    """One handoff of one episode. phase: waiting, awareness, remote_driving or guided."""
+
+    request: Request
+    start_s: float
+    mode: str
+    phase: str = "waiting"
+    awareness_s: float = math.nan
+    ready_s: float = math.inf
+    released_s: float | None = None
+    guidance_until_s: float = math.inf
+    operator_error: bool = False
+    resolution: str = ""
+    outcome: str = "ok"
+
+    def row(self, now_s: float) -> dict:
+        request = self.request
+        busy_until = self.released_s if self.released_s is not None else now_s
+        return {"start_s": self.start_s, "reason": request.reason, "urgency_s": request.urgency_s,
+                "wait_s": request.wait_s, "awareness_s": self.awareness_s, "mode": self.mode,
+                "operator": request.operator,
+                "operator_s": None if request.assigned_s is None else busy_until - request.assigned_s,
+                "resolution": self.resolution, "outcome": self.outcome, "operator_error": self.operator_error}
+
+
+class TeleopDriver:
+    """Drives B slots: the camera driver, the console's state machine and the operators."""
+
+    privileged = True
+    truth_options = ExpertDriver.truth_options
+    uses_camera = True
+
+    def __init__(self, inner: CameraDriver, config: TeleopConfig, batch: int, dt_s: float,
+                 device: torch.device | str):
+        self.inner, self.config, self.dt_s = inner, config, dt_s
+        self.expert = ExpertDriver(remote_tuning(config))
+        self.centre = OperationsCentre(config.operators)
+        self.policy = HandoffPolicy(config, dt_s)
+        self.health = SensorHealth(dt_s)
+        self.link = CommandLink(batch, config, dt_s, device)
+        self.state = torch.full((batch,), AUTONOMOUS, dtype=torch.int64, device=device)
+        self.active = torch.zeros(batch, dtype=torch.bool, device=device)
+        self.forced_offset_m = torch.full((batch,), math.nan, device=device)
+        self.open: list[Handoff | None] = [None] * batch
+        self.closed: list[list[Handoff]] = [[] for _ in range(batch)]
+        self.rngs = [np.random.default_rng(slot) for slot in range(batch)]
+        self.noise = np.zeros(batch)
+        self.tick = 0
+        self.queue_samples: list[dict] = []
+
+    @property
+    def now_s(self) -> float:
+        return self.tick * self.dt_s
+
+    @property
+    def last_confidence(self) -> torch.Tensor | None:
+        return self.inner.last_confidence
+
+    @property
+    def last_reason(self) -> torch.Tensor | None:
+        return self.inner.last_reason
+
+    def start_episode(self, slot: int, seed: int) -> None:
+        """A new episode in slot: autonomous, with its own generator for the link and operators."""
+        self.state[slot], self.active[slot] = AUTONOMOUS, True
+        self.forced_offset_m[slot] = math.nan
+        self.open[slot], self.closed[slot] = None, []
+        self.rngs[slot] = np.random.default_rng([seed, 7])
+        self.noise[slot] = 0.0
+        self.policy.reset(slot)
+        self.health.reset(slot)
+        self.link.reset(slot)
+
+    def end_episode(self, slot: int, outcome: str, failed: bool) -> list[dict]:
+        """The episode in slot ended with outcome: close its open handoff (a failure then is a
+        failure during the handoff, named by its phase) and return all its handoff records."""
+        handoff = self.open[slot]
+        if handoff is not None:
+            if failed:
+                handoff.outcome = f"{outcome}_while_{handoff.phase}"
+            self._close(slot, "episode_ended")
+        rows = [h.row(self.now_s) for h in self.closed[slot]]
+        self.closed[slot], self.active[slot] = [], False
+        return rows
+
+    def _close(self, slot: int, resolution: str) -> None:
+        handoff = self.open[slot]
+        self.centre.withdraw(handoff.request)
+        if handoff.request.assigned_s is not None and handoff.released_s is None:
+            self._free_operator(handoff)
+        handoff.resolution = resolution
+        self.closed[slot].append(handoff)
+        self.open[slot] = None
+        self.state[slot] = AUTONOMOUS
+        self.forced_offset_m[slot] = math.nan
+        self.policy.reset(slot)
+
+    def _free_operator(self, handoff: Handoff) -> None:
+        handoff.released_s = self.now_s
+        self.centre.release(handoff.request.operator)
+
+    def _mode(self, reason: str) -> str:
+        if self.config.mode != "auto":
+            return self.config.mode
+        return "driving" if reason in PERCEPTION_REASONS else "assistance"
+
+    def _request(self, obs: Observation, triggers, slots: list[int]) -> None:
+        reasons = self.inner.last_reason.tolist()
+        trigger = triggers.trigger.tolist()
+        urgency = triggers.urgency_s.tolist()
+        for slot in slots:
+            reason = TRIGGERS[trigger[slot]]
+            if reason == "low_confidence" and reasons[slot]:
+                reason = REASONS[reasons[slot]]
+            frame = None if obs.frames is None else obs.frames[slot].cpu().numpy()
+            request = Request(slot, min(urgency[slot], 1e9), self.now_s, reason, frame)
+            self.open[slot] = Handoff(request, float(obs.time_s[slot]), self._mode(reason))
+            self.state[slot] = REQUESTED
+            self.centre.submit(request)
+
+    def _start_awareness(self, assigned: list[Request], plan_offset_m: list[float],
+                         expert_offset_m: list[float]) -> None:
+        """Operators start on the requests just assigned; confirming the vehicle's own plan
+        (the expert would take the same offset) is quick, finding another is slow."""
+        for request in assigned:
+            handoff = self.open[request.slot]
+            confirm = handoff.mode == "assistance" and plan_offset_m[request.slot] == expert_offset_m[request.slot]
+            handoff.awareness_s = awareness_s(self.rngs[request.slot], self.config, confirm)
+            handoff.ready_s, handoff.phase = self.now_s + handoff.awareness_s, "awareness"
+
+    def _operator_about_to_act(self) -> bool:
+        """Whether the operators' view of the world is needed this tick: someone drives
+        remotely, or will act before the link's history runs out (the expert is the
+        costliest part of the console, so it only runs then)."""
+        soon_s = self.now_s + self.link.depth * self.dt_s
+        return any(h is not None and (h.phase == "remote_driving" or (h.phase == "awareness" and h.ready_s <= soon_s))
+                   for h in self.open)
+
+    def _operators_act(self, expert_offset_m: list[float]) -> None:
+        for slot, handoff in enumerate(self.open):
+            if handoff is None or handoff.phase != "awareness" or handoff.ready_s > self.now_s:
+                continue
+            self.state[slot] = OPERATOR
+            if handoff.mode == "driving":
+                handoff.phase = "remote_driving"
+                continue
+            offset, handoff.operator_error = choose_offset(self.rngs[slot], expert_offset_m[slot],
+                                                           self.config.operator_error)
+            self.forced_offset_m[slot] = offset
+            handoff.phase, handoff.guidance_until_s = "guided", self.now_s + self.config.guidance_s
+            self._free_operator(handoff)
+
+    def _release(self, recovered: list[bool]) -> None:
+        for slot, handoff in enumerate(self.open):
+            if handoff is None:
+                continue
+            if handoff.phase == "guided" and self.now_s >= handoff.guidance_until_s:
+                self._close(slot, "guidance_given")
+            elif handoff.phase == "remote_driving" and recovered[slot]:
+                self._close(slot, "released_confident")
+
+    def _remote_control(self, control: torch.Tensor, remote: list[int]) -> torch.Tensor:
+        """The control of remote-driven slots is what arrives over the link (until the first
+        command arrives, the minimal-risk manoeuvre's)."""
+        for slot in remote:
+            command = self.link.receive(slot, self.rngs[slot])
+            if command is None:
+                continue
+            self.noise[slot] = next_steer_noise(self.rngs[slot], self.noise[slot], self.config, self.dt_s)
+            control[slot] = command
+            control[slot, 0] = (command[0] + self.noise[slot]).clamp(-1, 1)
+        return control
+
+    def act(self, obs: Observation, truth: GroundTruth) -> torch.Tensor:
+        """Observation and ground truth (for the operators only) -> control [B, 3]."""
+        guided = self.forced_offset_m if not self.forced_offset_m.isnan().all() else None
+        autonomy = self.inner.act(obs, forced_offset_m=guided)
+        plan = self.inner.last_plan
+        fault = self.health.update(obs.frames, obs.speed_mps)
+        triggers = self.policy.update(self.inner.last_confidence, plan.min_ttc_s, fault, obs.speed_mps,
+                                      (self.state == AUTONOMOUS) & self.active)
+        self._request(obs, triggers, torch.nonzero(triggers.request).flatten().tolist())
+        assigned = self.centre.assign(self.now_s)
+        expert_offset = [0.0] * len(self.open)
+        if assigned or self._operator_about_to_act():
+            self.link.push(self.expert.act(obs, truth))
+            expert_offset = self.expert.last_plan.offset_m.tolist()
+        else:
+            self.link.push(autonomy)
+        self._start_awareness(assigned, plan.offset_m.tolist(), expert_offset)
+        self._operators_act(expert_offset)
+        self._release(triggers.recovered.tolist())
+        remote = [slot for slot, h in enumerate(self.open) if h is not None and h.phase == "remote_driving"]
+        braking = self.state == REQUESTED
+        braking[remote] = True
+        mrm = minimal_risk_control(obs.route_ahead, obs.speed_mps, autonomy, self.config.mrm_decel_mps2)
+        control = self._remote_control(torch.where(braking.unsqueeze(-1), mrm, autonomy), remote)
+        if self.tick % QUEUE_EVERY == 0:
+            self.queue_samples.append({"time_s": self.now_s, "waiting": self.centre.waiting,
+                                       "busy": self.centre.busy, "operators": self.centre.operators,
+                                       "remote_driving": len(remote)})
+        self.tick += 1
+        return control

@@ -1,0 +1,196 @@
+"""The remote-operations console on real closed-loop runs of the shipped camera stack: fog
+makes it hand off and clear weather does not, a broken camera is a hard trigger, with no
+free operator the queue grows while the minimal-risk manoeuvre stops the cars, latency makes
+remote driving worse on the same episodes; the staffing formula against a long
+discrete-event run of the queue; and the store, report and CLI around it."""
+import dataclasses
+import heapq
+import json
+
+import numpy as np
+import pytest
+import yaml
+
+from nines.cli import app
+from nines.closed_loop import run_tasks
+from nines.drivers import make_driver
+from nines.store import Store
+from reliability import staffing
+from scenarios.episode_plan import fixed_tasks
+from scenarios.suite import Suite
+from sim.camera import CameraConfig
+from sim.weather import PRESETS
+from sim.world import BatchedWorld, WorldConfig
+from teleop.config import TeleopConfig
+from teleop.console import TeleopDriver
+from teleop.operations_centre import OperationsCentre, Request
+
+
+def _tasks(families: dict[str, int], condition: str = "clear", seed: int = 0) -> list:
+    suite = Suite(name="t", seed=seed, camera={"width": 128, "height": 64}, clips=False,
+                  families=[{"family": f, "episodes": n, "fixed": {"condition": condition}} for f, n in families.items()])
+    return [t for p in range(len(suite.families)) for t in fixed_tasks(suite, p)]
+
+
+def _with_weather(tasks: list, preset: str) -> list:
+    return [dataclasses.replace(t, spec=dataclasses.replace(t.spec, weather=PRESETS[preset])) for t in tasks]
+
+
+def _drive(tasks: list, config: TeleopConfig) -> tuple[list[dict], TeleopDriver]:
+    """Every task through the camera stack behind a console; one result per episode."""
+    world = BatchedWorld(WorldConfig(batch_size=len(tasks), camera=CameraConfig(width=128, height=64)))
+    driver = TeleopDriver(make_driver("camera", world.config.camera), config, len(tasks), world.config.dt_s, "cpu")
+    results = []
+
+    def on_done(log, record, slot):
+        results.append({"index": tasks.index(log.task), "outcome": record["outcome"], "handoffs": log.handoffs,
+                        "completion": record["progress_m"] / record["route_length_m"],
+                        "collisions": record["collisions_vehicle"] + record["collisions_pedestrian"]
+                        + record["collisions_static"]})
+
+    run_tasks(world, driver, iter(tasks), on_done, uses_camera=True, keep_clips=False)
+    world.close()
+    return sorted(results, key=lambda r: r["index"]), driver
+
+
+def test_fog_makes_the_camera_stack_hand_off_and_clear_weather_rarely_does():
+    clear = _tasks({"nominal_urban": 4, "lead_vehicle_brakes": 4})
+    fog = _with_weather(clear, "dense_fog")
+    broken = _with_weather(clear[:2], "black_frame")
+    results, _ = _drive(clear + fog + broken, TeleopConfig(operators=18))
+    handed = [bool(r["handoffs"]) for r in results]
+    assert sum(handed[:8]) <= 1
+    assert sum(handed[8:16]) >= 5
+    reasons = {h["reason"] for r in results[16:] for h in r["handoffs"]}
+    assert reasons == {"sensor_fault"}
+    assert all(h["wait_s"] == 0.0 for r in results for h in r["handoffs"])  # an operator was always free
+
+
+def test_without_free_operators_the_queue_grows_and_the_cars_stop():
+    tasks = _tasks({"nominal_urban": 3})
+    always = dict(threshold=1.0, dwell_s=0.0)  # every vehicle asks at once
+    results, driver = _drive(tasks, TeleopConfig(operators=0, **always))
+    waiting = [s["waiting"] for s in driver.queue_samples]
+    full = waiting.index(3)
+    assert waiting[:full] == sorted(waiting[:full]) and set(waiting[full:full + 40]) == {3}  # 10 s and more
+    assert all(r["outcome"] == "blocked" for r in results)  # the minimal-risk manoeuvre stood them still
+    rows = [h for r in results for h in r["handoffs"]]
+    assert len(rows) == 3 and all(h["wait_s"] is None and h["outcome"] == "blocked_while_waiting" for h in rows)
+
+    staffed, _ = _drive(tasks, TeleopConfig(operators=3, **always))
+    waits = [h["wait_s"] for r in staffed for h in r["handoffs"]]
+    assert waits and max(waits) <= 0.5
+
+
+def test_more_latency_makes_remote_driving_worse_on_the_same_episodes():
+    tasks = _tasks({"lead_vehicle_brakes": 8}, seed=1)
+    remote = dict(operators=8, mode="driving", threshold=1.0, dwell_s=0.0, release_threshold=1.0,
+                  path_awareness_s=0.5, awareness_sigma=0.0)
+    fast, _ = _drive(tasks, TeleopConfig(latency_ms=0.0, jitter_ms=0.0, **remote))
+    slow, _ = _drive(tasks, TeleopConfig(latency_ms=600.0, jitter_ms=120.0, **remote))
+    assert all(h["mode"] == "driving" for r in fast + slow for h in r["handoffs"])
+    assert sum(r["collisions"] > 0 for r in slow) >= sum(r["collisions"] > 0 for r in fast) + 2
+    assert np.mean([r["completion"] for r in slow]) < np.mean([r["completion"] for r in fast]) - 0.05
+
+
+def test_staffing_matches_the_reference_examples():
+    # 3 % of time in assistance, 30 s sessions, P(wait > 5 s) <= 5 %: 7, 14 and 100 agents
+    for vehicles, agents in ((100, 7), (300, 14), (3000, 100)):
+        assert staffing.operators_needed(vehicles * 0.03 / 30, 30.0, 5.0, 0.05) == agents
+
+
+def _simulated_waits(operators: int, arrival_per_s: float, service_s: float, requests: int) -> np.ndarray:
+    """A discrete-event run of the operations centre with Poisson arrivals and exponential
+    service: the queue model of the console, with every request equally urgent."""
+    rng = np.random.default_rng(0)
+    centre, events, waits = OperationsCentre(operators), [], []
+    arrivals = np.cumsum(rng.exponential(1 / arrival_per_s, requests))
+    for slot, time_s in enumerate(arrivals):
+        heapq.heappush(events, (time_s, 1, slot))
+    while events:
+        now, kind, value = heapq.heappop(events)
+        if kind == 1:
+            centre.submit(Request(value, 1.0, now, "test"))
+        else:
+            centre.release(value)
+        for request in centre.assign(now):
+            waits.append(request.wait_s)
+            heapq.heappush(events, (now + rng.exponential(service_s), 0, request.operator))
+    return np.array(waits)
+
+
+def test_erlang_c_agrees_with_a_long_discrete_event_run():
+    operators, arrival, service = 5, 0.1, 35.0  # offered load 3.5, utilisation 70 %
+    waits = _simulated_waits(operators, arrival, service, 200_000)
+    assert len(waits) == 200_000
+    assert (waits > 0).mean() == pytest.approx(staffing.wait_probability(operators, arrival * service), rel=0.1)
+    assert (waits > 5).mean() == pytest.approx(staffing.wait_longer_than(operators, arrival, service, 5.0), rel=0.1)
+    assert waits.mean() == pytest.approx(staffing.mean_wait_s(operators, arrival, service), rel=0.1)
+
+
+def test_the_queue_serves_the_most_urgent_first():
+    centre = OperationsCentre(1)
+    calm, urgent = Request(0, 30.0, 0.0, "low_confidence"), Request(1, 1.2, 0.5, "ttc_guard")
+    centre.submit(calm)
+    centre.submit(urgent)
+    assert centre.assign(1.0) == [urgent] and centre.waiting == 1
+    centre.withdraw(calm)
+    centre.release(urgent.operator)
+    assert centre.assign(2.0) == [] and centre.waiting == 0 and centre.busy == 0
+
+
+SUITE = {"name": "fogday", "seed": 2, "driver": "camera", "batch": 8, "camera": {"width": 128, "height": 64},
+         "clips": False, "families": [{"family": "nominal_urban", "episodes": 4, "fixed": {"condition": "fog"}},
+                                      {"family": "lead_vehicle_brakes", "episodes": 4, "fixed": {"condition": "fog"}}]}
+
+
+def test_a_run_with_a_console_stores_handoffs_and_the_ladder_counts_them(tmp_path, capsys):
+    suite_file, db = tmp_path / "fog.yaml", tmp_path / "runs.duckdb"
+    suite_file.write_text(yaml.safe_dump(SUITE))
+    run_id = app(["run", str(suite_file), "--db", str(db), "--operators", "2", "--handoff-threshold", "0.7",
+                  "--no-progress"], standalone_mode=False)
+    capsys.readouterr()
+    app(["report", run_id, "--db", str(db), "--json"], standalone_mode=False)
+    report = json.loads(capsys.readouterr().out)
+    store = Store(db, read_only=True)
+    episodes, handoffs, queue = store.done_episodes(run_id), store.handoffs(run_id), store.queue(run_id)
+    store.close()
+    assert len(handoffs) == episodes["handoffs"].sum() > 0
+    interventions = ((episodes[["collisions_pedestrian", "collisions_vehicle", "collisions_static"]].sum(axis=1) > 0)
+                     | (episodes["handoffs"] > 0)).sum()
+    union = report["streams"]["crash_or_handoff"]
+    assert union["estimate"]["events"] == interventions
+    assert union["estimate"]["rate"] == pytest.approx(interventions / episodes["km"].sum())
+    teleop = report["teleop"]
+    assert teleop["handoffs"] == len(handoffs) and teleop["operators"] == 2 and teleop["fleet"] == 8
+    assert teleop["per_1000_km"] == pytest.approx(len(handoffs) / episodes["km"].sum() * 1000)
+    assert 0 < teleop["utilisation"] <= 1 and len(queue) > 10
+    assert teleop["erlang_c"]["operators_needed"] >= 1
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--operators", "-1"], "teleop.operators = -1 is invalid: expected >= 0"),
+    (["--operators", "2", "--latency-ms", "-5"], "teleop.latency_ms = -5.0 is invalid: expected >= 0"),
+    (["--operators", "2", "--handoff-threshold", "1.5"], "teleop.threshold = 1.5 is invalid: expected <= 1"),
+    (["--driver", "expert", "--operators", "2"], "a remote-operations console needs a camera driver"),
+])
+def test_bad_console_settings_are_one_line_and_exit_2(tmp_path, flags, message):
+    import subprocess
+    import sys
+
+    db = tmp_path / "runs.duckdb"
+    done = subprocess.run([sys.executable, "-m", "nines", "run", "smoke", "--db", str(db), *flags],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert not db.exists()
+
+
+def test_bad_operator_error_probability_in_a_settings_file(tmp_path):
+    import subprocess
+    import sys
+
+    settings = tmp_path / "console.yaml"
+    settings.write_text("operator_error: 1.5\n")
+    done = subprocess.run([sys.executable, "-m", "nines", "teleop-sweep", "smoke", "--teleop", str(settings),
+                           "--db", str(tmp_path / "runs.duckdb")], capture_output=True, text=True)
+    assert done.returncode == 2 and "teleop.operator_error = 1.5 is invalid: expected <= 1" in done.stderr
