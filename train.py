@@ -72,6 +72,63 @@ def _calibrate(net: CameraNet, buffer: ReplayBuffer, generator: torch.Generator)
     net.train()
 
 
+def _resume(last: Path, net: CameraNet, optimizer: torch.optim.Optimizer) -> tuple[int, list[dict]]:
+    """Load OUT/last.pt into net and optimizer; returns (step reached, evaluation history)."""
+    try:
+        payload = checkpoint.read(last)
+        net.load_state_dict(payload["state_dict"])
+    except (checkpoint.CheckpointError, RuntimeError) as error:
+        raise UserError(f"cannot resume from {last}: {str(error).splitlines()[0]}; move it away to start over") \
+            from None
+    optimizer.load_state_dict(payload["training_state"]["optimizer"])
+    return int(payload["training_state"]["step"]), list(payload["metadata"].get("evaluation_history", []))
+
+
+def _data(dataset, ranks: distributed.Ranks, cam: CameraConfig, buffer_size: int, batch: int, sim_batch: int,
+          every: int, seed: int, start_step: int) -> tuple[ReplayBuffer, ExpertRollouts | None]:
+    """The replay buffer, filled from this rank's shard of the dataset or from expert rollouts
+    (returned too, to keep generating)."""
+    if dataset is not None:
+        buffer = ReplayBuffer(len(dataset.samples), ranks.device)
+        buffer.push(dataset.samples.index(slice(ranks.rank, None, ranks.world_size)))
+        return buffer, None
+    buffer = ReplayBuffer(buffer_size, ranks.device)
+    rollouts = ExpertRollouts(training_tasks(seed * 1000 + ranks.rank * 100 + start_step), sim_batch, cam,
+                              str(ranks.device), every=every, seed=seed * 1000 + ranks.rank)
+    while buffer.size < min(buffer_size, 4 * batch):
+        buffer.push(rollouts.next_samples())
+    return buffer, rollouts
+
+
+def _optimise(model, optimizer: torch.optim.Optimizer, buffer: ReplayBuffer, batch: int, members: int,
+              generator: torch.Generator, device: torch.device) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """One optimiser step on a sampled batch; returns the loss and its terms."""
+    batch_data = buffer.sample(batch, generator)
+    with torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda"):
+        out = model(batch_data.frames, batch_data.speed_mps, batch_data.route)
+    terms = loss_terms(out, batch_data.targets, bootstrap_weights(members, batch, generator, device))
+    loss = total_loss(terms)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return loss, terms
+
+
+def _log(writer, step: int, loss: torch.Tensor, terms: dict[str, torch.Tensor], samples_per_s: float) -> None:
+    writer.add_scalar("loss/total", loss.item(), step)
+    for name, value in terms.items():
+        writer.add_scalar(f"loss/{name}", value.item(), step)
+    writer.add_scalar("throughput/samples_per_s", samples_per_s, step)
+
+
+def _evaluate(net: CameraNet, cam: CameraConfig, device: torch.device, episodes: int, step: int) -> dict:
+    """Closed-loop evaluation of the network as it is at step."""
+    net.eval()
+    result = {"step": step, **evaluate(net, cam, device, episodes)}
+    net.train()
+    return result
+
+
 @app.command()
 def main(
     out: Path = typer.Option(Path("runs/train"), help="folder for checkpoints and TensorBoard logs"),
@@ -115,32 +172,12 @@ def main(
     net = CameraNet(NetConfig(width=cam.width, height=cam.height, members=members, shared_trunk=shared_trunk))
     net.to(ranks.device)
     optimizer = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
-    start_step, history = 0, []
     last = out / "last.pt"
-    if resume and last.exists():
-        try:
-            payload = checkpoint.read(last)
-            net.load_state_dict(payload["state_dict"])
-        except (checkpoint.CheckpointError, RuntimeError) as error:
-            raise UserError(f"cannot resume from {last}: {str(error).splitlines()[0]}; move it away to start over") \
-                from None
-        optimizer.load_state_dict(payload["training_state"]["optimizer"])
-        start_step = int(payload["training_state"]["step"])
-        history = list(payload["metadata"].get("evaluation_history", []))
+    start_step, history = _resume(last, net, optimizer) if resume and last.exists() else (0, [])
     model = DistributedDataParallel(net) if ranks.distributed else net
-    cuda = ranks.device.type == "cuda"
-    if cuda:
+    if ranks.device.type == "cuda":
         model = model.to(memory_format=torch.channels_last)
-
-    buffer = ReplayBuffer(buffer_size if dataset is None else len(dataset.samples), ranks.device)
-    rollouts = None
-    if dataset is None:
-        rollouts = ExpertRollouts(training_tasks(seed * 1000 + ranks.rank * 100 + start_step), sim_batch, cam,
-                                  str(ranks.device), every=every, seed=seed * 1000 + ranks.rank)
-        while buffer.size < min(buffer_size, 4 * batch):
-            buffer.push(rollouts.next_samples())
-    else:
-        buffer.push(dataset.samples.index(slice(ranks.rank, None, ranks.world_size)))
+    buffer, rollouts = _data(dataset, ranks, cam, buffer_size, batch, sim_batch, every, seed, start_step)
 
     writer = None
     if ranks.main:
@@ -174,26 +211,13 @@ def main(
                 buffer.push(rollouts.next_samples())
             for group in optimizer.param_groups:
                 group["lr"] = lr * _schedule(step, steps)
-            batch_data = buffer.sample(batch, generator)
-            with torch.autocast("cuda", dtype=torch.bfloat16, enabled=cuda):
-                out_ = model(batch_data.frames, batch_data.speed_mps, batch_data.route)
-            terms = loss_terms(out_, batch_data.targets, bootstrap_weights(members, batch, generator, ranks.device))
-            loss = total_loss(terms)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+            loss, terms = _optimise(model, optimizer, buffer, batch, members, generator, ranks.device)
             samples_seen += batch * ranks.world_size
             if writer is not None and (step % 20 == 0 or step == steps - 1):
-                elapsed = time.perf_counter() - tick
-                writer.add_scalar("loss/total", loss.item(), step)
-                for name, value in terms.items():
-                    writer.add_scalar(f"loss/{name}", value.item(), step)
-                writer.add_scalar("throughput/samples_per_s", samples_seen / max(elapsed, 1e-9), step)
+                _log(writer, step, loss, terms, samples_seen / max(time.perf_counter() - tick, 1e-9))
                 bar.update(task, description=f"loss {loss.item():.3f}")
             if ranks.main and (step + 1) % eval_every == 0:
-                net.eval()
-                history.append({"step": step + 1, **evaluate(net, cam, ranks.device, eval_episodes)})
-                net.train()
+                history.append(_evaluate(net, cam, ranks.device, eval_episodes, step + 1))
                 for name, value in history[-1].items():
                     writer.add_scalar(f"eval/{name}", value, step)
             if ranks.main and ((step + 1) % save_every == 0 or step == steps - 1):
@@ -202,8 +226,7 @@ def main(
     if ranks.main:
         _calibrate(net, buffer, generator)
         if not history or history[-1]["step"] != steps:
-            net.eval()
-            history.append({"step": steps, **evaluate(net, cam, ranks.device, eval_episodes)})
+            history.append(_evaluate(net, cam, ranks.device, eval_episodes, steps))
         save(steps)
         metadata["evaluation"] = history[-1]
         checkpoint.save(out / "camera.pt", net, metadata)

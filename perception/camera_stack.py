@@ -55,9 +55,10 @@ class CameraStack:
 
     @torch.inference_mode()
     def perceive(self, obs: Observation) -> Percept:
-        """Observation of B episodes (frames [B, H, W, 3] uint8) -> Percept."""
+        """Observation of B episodes (frames [B, H, W, 3] uint8) -> Percept, on the
+        observation's device."""
         cuda = self.device.type == "cuda"
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=cuda):
             out = self.net(obs.frames.to(self.device), obs.speed_mps.to(self.device),
                            obs.route_ahead.to(self.device))
-        return to_percept(self.net, out)
+        return to_percept(self.net, out).to(obs.speed_mps.device)

@@ -2,16 +2,17 @@
 unsure it is. Shapes: B episodes; R x C the BEV grid (perception.bev_grid)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import torch
+
+from perception.obstacle_rays import rays_to_occupancy
 
 
 @dataclass
 class Percept:
-    """obstacle_distance_m, obstacle_speed_mps [B, RAYS] (perception.obstacle_rays) and the
-    occupancy [B, T, R, C] in 0/1 drawn from them at OCCUPANCY_TIMES_S; drivable [B, R, C]
-    probabilities;
+    """obstacle_distance_m, obstacle_speed_mps [B, RAYS] (perception.obstacle_rays), from
+    which `occupancy` is drawn on demand; drivable [B, R, C] probabilities;
     light_probs [B, 4] (LIGHT_CLASSES); light_distance_m [B]; speed_limit_mps [B];
     waypoints [B, W, 2] (m, ego frame) at WAYPOINT_TIMES_S; target_speed_mps [B];
     disagreement [B] and ood [B]: ensemble spread and feature novelty, each scaled so that 0
@@ -19,7 +20,6 @@ class Percept:
 
     obstacle_distance_m: torch.Tensor
     obstacle_speed_mps: torch.Tensor
-    occupancy: torch.Tensor
     drivable: torch.Tensor
     light_probs: torch.Tensor
     light_distance_m: torch.Tensor
@@ -28,3 +28,11 @@ class Percept:
     target_speed_mps: torch.Tensor
     disagreement: torch.Tensor
     ood: torch.Tensor
+
+    @property
+    def occupancy(self) -> torch.Tensor:
+        """[B, T, R, C] in 0/1: the obstacles on the BEV grid at OCCUPANCY_TIMES_S."""
+        return rays_to_occupancy(self.obstacle_distance_m, self.obstacle_speed_mps)
+
+    def to(self, device: torch.device | str) -> "Percept":
+        return Percept(**{f.name: getattr(self, f.name).to(device) for f in fields(self)})

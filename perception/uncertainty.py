@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 
 from perception.network import CameraNet, NetOutput
-from perception.obstacle_rays import RAYS, rays_to_occupancy
+from perception.obstacle_rays import RAYS
 from perception.percept import Percept
 
 # the rays the ego drives along soon: where disagreement matters most
@@ -57,7 +57,7 @@ def to_percept(net: CameraNet, out: NetOutput) -> Percept:
     d50, d99, o50, o99 = net.calibration
     distance, speed = out.ray_distance_m.mean(0), out.ray_speed_mps.mean(0)
     return Percept(
-        obstacle_distance_m=distance, obstacle_speed_mps=speed, occupancy=rays_to_occupancy(distance, speed),
+        obstacle_distance_m=distance, obstacle_speed_mps=speed,
         drivable=torch.sigmoid(out.drivable_logits).mean(0), light_probs=torch.softmax(out.light_logits, -1).mean(0),
         light_distance_m=out.light_distance_m.mean(0).clamp_min(0), speed_limit_mps=out.speed_limit_mps.mean(0),
         waypoints=out.waypoints.mean(0), target_speed_mps=out.target_speed_mps.mean(0).clamp_min(0),

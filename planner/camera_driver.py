@@ -2,10 +2,11 @@
 
 The planner is the expert's own (planner.sampling_planner); only its inputs differ: the
 predicted obstacles (rays, checked against each candidate by planner.ray_conflict) instead of
-forecast ground-truth boxes, the predicted drivable area, traffic light and speed limit. Obstacle velocities come from tracking each ray's distance over time
-(planner.ray_tracker; the network's guess until a track is long enough), never negative. It swerves only around something
-standing in its lane, and only while it is confident; otherwise it keeps its lane. `blind=True` zeroes the frames: the baseline that shows
-the camera is used.
+forecast ground-truth boxes, the predicted drivable area, traffic light and speed limit.
+Obstacle velocities come from tracking each ray's distance over time (planner.ray_tracker;
+the network's guess until a track is long enough), never negative. It swerves only around
+something standing in its lane, and only while it is confident; otherwise it keeps its lane.
+`blind=True` zeroes the frames: the baseline that shows the camera is used.
 """
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from perception.percept import Percept
 from perception.uncertainty import CENTRAL_RAYS
 from planner.confidence import LOW_CONFIDENCE, confidence
 from planner.controller import follow
-from perception.obstacle_rays import rays_to_occupancy
 from planner.grid_drivable import grid_drivable
 from planner.ray_conflict import ray_conflict
 from planner.ray_tracker import RayTracker
@@ -38,7 +38,7 @@ def plan_inputs(percept: Percept, obs: Observation, keep_lane: torch.Tensor | No
                       light_red=light_red, light_distance_m=distance,
                       conflict_step=ray_conflict(percept.obstacle_distance_m, percept.obstacle_speed_mps),
                       drivable_at=grid_drivable(percept.drivable, obs.route_ahead), keep_lane=keep_lane,
-                      forced_offset_m=forced_offset_m)
+                      forced_offset_m=forced_offset_m, course_ttc=True)
 
 
 class CameraDriver:
@@ -73,15 +73,12 @@ class CameraDriver:
         remote operator's lateral offset (m; NaN where none), see PlanInputs."""
         if self.blind:
             obs = Observation(torch.zeros_like(obs.frames), obs.speed_mps, obs.route_ahead, obs.time_s)
-        device = obs.speed_mps.device
         percept = self.stack.perceive(obs)
-        percept = Percept(**{k: v.to(device) for k, v in percept.__dict__.items()})
         tracked, trusted = self.tracker.update(percept.obstacle_distance_m, obs.speed_mps, obs.time_s)
         # the track once it is long enough (one frame cannot show speed), and obstacles ahead
         # never taken as coming at us (a noisy track would pass them through the ego)
         speed = torch.where(trusted, tracked, percept.obstacle_speed_mps).clamp_min(0.0)
         percept.obstacle_speed_mps = speed
-        percept.occupancy = rays_to_occupancy(percept.obstacle_distance_m, speed)
         self.last_percept = percept
         self.last_plan = plan(plan_inputs(percept, obs, self._keep_lane(percept), forced_offset_m))
         self.last_confidence, self.last_reason = confidence(percept, self.last_plan)

@@ -13,7 +13,8 @@ THROTTLE_GAIN, BRAKE_GAIN = 0.5, 0.35
 THROTTLE_LOOP_PER_S, BRAKE_LOOP_PER_S = THROTTLE_GAIN * MAX_ACCEL_MPS2, BRAKE_GAIN * MAX_BRAKE_MPS2
 
 
-def pure_pursuit_steer(waypoints: torch.Tensor, speed_mps: torch.Tensor, extra_lookahead_s: float = 0.0) -> torch.Tensor:
+def pure_pursuit_steer(waypoints: torch.Tensor, speed_mps: torch.Tensor,
+                       extra_lookahead_s: float = 0.0) -> torch.Tensor:
     """Steer command in [-1, 1] [B] towards the waypoint [B, T, 2] nearest the lookahead distance."""
     lookahead = torch.clamp(speed_mps * (LOOKAHEAD_S + extra_lookahead_s), min=MIN_LOOKAHEAD_M)
     distance = waypoints.norm(dim=-1)

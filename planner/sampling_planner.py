@@ -38,7 +38,8 @@ class PlanInputs:
     predicted occupancy grid; drivable_at: ego-frame points [B, M, 2] -> bool [B, M] whether
     each is drivable (None: everything is); keep_lane [B] bool (None: all may swerve): episodes
     that may only brake or go on in their lane, not swerve; forced_offset_m [B] (NaN: free;
-    None: all free): the lateral offset a remote operator chose, which overrides keep_lane."""
+    None: all free): the lateral offset a remote operator chose, which overrides keep_lane;
+    course_ttc: whether to compute Plan.course_ttc_s (one more conflict check; else inf)."""
 
     path: torch.Tensor
     ego_speed_mps: torch.Tensor
@@ -49,6 +50,7 @@ class PlanInputs:
     drivable_at: Callable[[torch.Tensor], torch.Tensor] | None
     keep_lane: torch.Tensor | None = None
     forced_offset_m: torch.Tensor | None = None
+    course_ttc: bool = False
 
 
 @dataclass
@@ -218,9 +220,10 @@ def plan(inputs: PlanInputs) -> Plan:
         forced = inputs.forced_offset_m.unsqueeze(-1)
         cost = cost + COLLISION_COST * (~forced.isnan() & (offsets.unsqueeze(0) != forced)).float()
     best2 = cost.topk(2, dim=-1, largest=False)
+    course_ttc_s = _course_ttc(inputs, times) if inputs.course_ttc else torch.full_like(best2.values[:, 0], float("inf"))
     best = best2.indices[:, 0]
     rows = torch.arange(len(best), device=best.device)
     half_second = int(round(0.5 / STEP_S)) - 1
     return Plan(waypoints=xy[rows, best], target_speed_mps=speed[rows, best, half_second],
                 cost=best2.values[:, 0], cost_gap=best2.values[:, 1] - best2.values[:, 0],
-                min_ttc_s=conflict[rows, best], course_ttc_s=_course_ttc(inputs, times), offset_m=offsets[best])
+                min_ttc_s=conflict[rows, best], course_ttc_s=course_ttc_s, offset_m=offsets[best])
