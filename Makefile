@@ -24,3 +24,4 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/closed_loop.py
 	$(VENV)/bin/python bench/train.py
 	$(VENV)/bin/python bench/teleop.py
+	$(VENV)/bin/python bench/dashboard.py

@@ -1,6 +1,7 @@
 """The `nines` command line. User errors end with one line on stderr and exit code 2."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -228,6 +229,8 @@ def demo(db: Path = typer.Option(Path("runs.duckdb"), help="the DuckDB store")) 
                  progress=True, operators=4, teleop=None, latency_ms=None, handoff_threshold=None, teleop_mode=None)
     split(run_id=run_id, db=db)
     report(run_id=run_id, db=db, confidence=0.95, as_json=False)
+    command = sys.argv[0] if Path(sys.argv[0]).name == "nines" else "nines"
+    console.print(f"open the dashboard on this store: {command} dashboard --db {db}")
 
 
 @app.command()
@@ -309,7 +312,7 @@ def compare(run_a: str = typer.Argument(..., help="the baseline run"),
     """Regressions between two runs: rate ratio with its test, per-family changes, newly failing scenarios."""
     from nines.report import load_episodes
     from nines.report_view import print_comparison
-    from reliability.run_comparison import family_changes, newly_failing, rate_ratio
+    from reliability.run_comparison import family_changes, family_counts, newly_failing, rate_ratio
 
     store = _open_store(db, read_only=True)
     try:
@@ -317,7 +320,42 @@ def compare(run_a: str = typer.Argument(..., help="the baseline run"),
     finally:
         store.close()
     ratio = rate_ratio(int(a.failure.sum()), float(a.km.sum()), int(b.failure.sum()), float(b.km.sum()))
-    print_comparison(console, run_a, run_b, ratio, family_changes(a, b), newly_failing(a, b))
+    print_comparison(console, run_a, run_b, ratio, family_changes(family_counts(a), family_counts(b)),
+                     newly_failing(a, b))
+
+
+@app.command()
+def dashboard(db: Path = typer.Option(Path("runs.duckdb"), help="the DuckDB store"),
+              port: int = typer.Option(8501, min=1, max=65535, help="port to serve on"),
+              host: str = typer.Option("127.0.0.1", help="address to bind (127.0.0.1: this machine only)")) -> None:
+    """Serve the reliability dashboard on a store (streamlit)."""
+    import os
+    import subprocess
+    import sys
+
+    app_file = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+    console.print(f"dashboard on http://{host}:{port} for {db.resolve()}")
+    env = {**os.environ, "NINES_DB": str(db.resolve())}
+    raise typer.Exit(subprocess.call([sys.executable, "-m", "streamlit", "run", str(app_file),
+                                      "--server.port", str(port), "--server.address", host,
+                                      "--server.headless", "true", "--browser.gatherUsageStats", "false"], env=env))
+
+
+@app.command()
+def rerun(run_id: str = typer.Argument(..., help="run id"),
+          episode_id: str = typer.Argument(..., help="episode id, FAMILY:SAMPLER:ROUND:INDEX"),
+          db: Path = typer.Option(Path("runs.duckdb"), help="the DuckDB store")) -> None:
+    """Drive one stored episode again, exactly: same suite, seed, parameters and driver settings."""
+    from nines.rerun import rerun as rerun_episode
+
+    store = _open_store(db, read_only=True)
+    try:
+        record, log = rerun_episode(store, run_id, episode_id)
+    finally:
+        store.close()
+    console.print(f"{episode_id}: {record['outcome']}, {record['km']:.3f} km in {record['time_s']:.1f} s; "
+                  f"events: {', '.join(f'{k} at {t:.1f} s' for t, k, _, _ in log.events) or 'none'}; "
+                  f"handoffs: {len(log.handoffs)}")
 
 
 @app.command("teleop-sweep")
@@ -341,7 +379,8 @@ def teleop_sweep(suite: str = typer.Argument(..., help="suite YAML, or a shipped
     try:
         values = [float(part) for part in thresholds.split(",")]
     except ValueError:
-        raise UserError(f"--thresholds {thresholds!r} is invalid: expected numbers in [0, 1] separated by commas") from None
+        raise UserError(f"--thresholds {thresholds!r} is invalid: expected numbers in [0, 1] separated by "
+                        "commas") from None
     if fleet < 1 or not 1 <= target_nine <= 9 or not 0 < confidence < 1:
         raise UserError("expected --fleet >= 1, --target-nine in 1..9 and 0 < --confidence < 1")
     console_settings = None

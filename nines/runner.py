@@ -129,11 +129,11 @@ def execute_run(store: Store, run_id: str, show_progress: bool = True,
     done_ids = set(done["episode_id"])
     world = BatchedWorld(WorldConfig(batch_size=settings.batch, device=settings.device, camera=suite.camera))
     driver = make_driver(settings.driver, suite.camera, settings.checkpoint, settings.device)
+    clip_dir = store.path.parent / "clips" / run_id
     if settings.teleop is not None:
         driver = TeleopDriver(driver, TeleopConfig(**settings.teleop), settings.batch, world.config.dt_s,
-                              settings.device)
+                              settings.device, clip_dir / "requests", clip_dir / "console.json")
         driver.tick = round(store.queue_end_s(run_id) / world.config.dt_s) + 1 if len(done) else 0
-    clip_dir = store.path.parent / "clips" / run_id
     totals = {"episodes": len(done), "km": float(done["km"].sum()) if len(done) else 0.0,
               "failures": int(done["failure"].sum()) if len(done) else 0}
     start = time.perf_counter()
@@ -184,7 +184,7 @@ def execute_run(store: Store, run_id: str, show_progress: bool = True,
             for p in ce_positions:
                 if round_ >= suite.families[p].ce.rounds:
                     continue
-                history = _history(store, run_id, suite.families[p].family, round_)
+                history = ce_history(store, run_id, suite.families[p].family, round_)
                 ce_tasks += [t for t in ce_round_tasks(suite, p, round_, history)
                              if t.episode_id not in done_ids]
             first_wave = (fixed, *budgets.values()) if round_ == 0 else ()
@@ -197,7 +197,7 @@ def execute_run(store: Store, run_id: str, show_progress: bool = True,
     return summary(store, run_id)
 
 
-def _history(store: Store, run_id: str, family: str, before_round: int) -> list[dict]:
+def ce_history(store: Store, run_id: str, family: str, before_round: int) -> list[dict]:
     rows = store.db.execute(
         "SELECT params, log_f, log_q, outcome, min_ttc_s FROM episodes WHERE run_id = ? AND family = ? "
         "AND sampler = 'ce' AND round < ? ORDER BY round, idx", [run_id, family, before_round]).fetchall()

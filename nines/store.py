@@ -38,15 +38,18 @@ CREATE TABLE IF NOT EXISTS failure_causes (
 CREATE TABLE IF NOT EXISTS handoffs (
     run_id TEXT, episode_id TEXT, start_s DOUBLE, reason TEXT, urgency_s DOUBLE, wait_s DOUBLE,
     awareness_s DOUBLE, mode TEXT, operator INTEGER, operator_s DOUBLE, resolution TEXT, outcome TEXT,
-    operator_error BOOLEAN);
+    operator_error BOOLEAN, frame_path TEXT);
+ALTER TABLE handoffs ADD COLUMN IF NOT EXISTS frame_path TEXT;
 CREATE TABLE IF NOT EXISTS teleop_queue (
-    run_id TEXT, time_s DOUBLE, waiting INTEGER, busy INTEGER, operators INTEGER, remote_driving INTEGER);
+    run_id TEXT, time_s DOUBLE, waiting INTEGER, busy INTEGER, operators INTEGER, remote_driving INTEGER,
+    open_requests TEXT);
+ALTER TABLE teleop_queue ADD COLUMN IF NOT EXISTS open_requests TEXT;
 """
 EVENT_COLUMNS = ("run_id", "episode_id", "time_s", "kind", "detail", "value")
 TICK_COLUMNS = ("run_id", "episode_id", "time_s", "confidence", "reason")
 HANDOFF_COLUMNS = ("run_id", "episode_id", "start_s", "reason", "urgency_s", "wait_s", "awareness_s", "mode",
-                   "operator", "operator_s", "resolution", "outcome", "operator_error")
-QUEUE_COLUMNS = ("run_id", "time_s", "waiting", "busy", "operators", "remote_driving")
+                   "operator", "operator_s", "resolution", "outcome", "operator_error", "frame_path")
+QUEUE_COLUMNS = ("run_id", "time_s", "waiting", "busy", "operators", "remote_driving", "open_requests")
 EPISODE_COLUMNS = (
     "run_id", "episode_id", "family", "sampler", "round", "idx", "seed", "params", "condition", "log_f", "log_q",
     "template", "route", "km", "duration_s", "outcome", "failure", "failure_type", "collisions_pedestrian",

@@ -29,7 +29,8 @@ def threshold_row(episodes: pd.DataFrame, handoffs: pd.DataFrame, fleet: int, co
     if len(handoffs) and len(served):
         needed = operators_needed(fleet * len(handoffs) / driving_s, float(served["operator_s"].mean()),
                                   WAIT_TARGET_S, WAIT_TARGET_SHARE)
-    return {"km": km, "crashes": crashes, "crashes_per_km": estimate.rate, "crash_upper_per_km": estimate.upper_one_sided,
+    return {"km": km, "crashes": crashes, "crashes_per_km": estimate.rate,
+            "crash_upper_per_km": estimate.upper_one_sided,
             "handoffs": len(handoffs), "handoffs_per_1000_km": len(handoffs) / km * 1000 if km > 0 else None,
             "operators_needed": needed}
 

@@ -50,15 +50,21 @@ def rate_ratio(events_a: int, km_a: float, events_b: int, km_b: float, confidenc
                      float(test.pvalue))
 
 
+def family_counts(episodes: pd.DataFrame) -> pd.DataFrame:
+    """Per family (index): episodes and failures."""
+    return episodes.groupby("family").agg(episodes=("failure", "size"), failures=("failure", "sum"))
+
+
 def family_changes(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
-    """Per family: episodes and failures in each run and Fisher's exact p-value of the change."""
+    """Per family, from each run's `family_counts`: episodes and failures in each run and
+    Fisher's exact p-value of the change."""
     rows = []
-    for family in sorted(set(a.family) | set(b.family)):
-        fa, fb = a[a.family == family], b[b.family == family]
-        ka, kb = int(fa.failure.sum()), int(fb.failure.sum())
-        p_value = stats.fisher_exact([[ka, len(fa) - ka], [kb, len(fb) - kb]]).pvalue if len(fa) and len(fb) else None
-        rows.append({"family": family, "episodes_a": len(fa), "failures_a": ka, "episodes_b": len(fb),
-                     "failures_b": kb, "p_value": p_value})
+    for family in sorted(set(a.index) | set(b.index)):
+        na, ka = (int(a.at[family, "episodes"]), int(a.at[family, "failures"])) if family in a.index else (0, 0)
+        nb, kb = (int(b.at[family, "episodes"]), int(b.at[family, "failures"])) if family in b.index else (0, 0)
+        p_value = stats.fisher_exact([[ka, na - ka], [kb, nb - kb]]).pvalue if na and nb else None
+        rows.append({"family": family, "episodes_a": na, "failures_a": ka, "episodes_b": nb, "failures_b": kb,
+                     "p_value": p_value})
     return pd.DataFrame(rows)
 
 

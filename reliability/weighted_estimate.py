@@ -6,6 +6,10 @@ lambda_nominal is failures per km of the nominal families. Each family reports i
 half-width at 90 % (Feng et al.), its Kish effective sample size and whether its exposure or
 distributions are assumed; the interval for lambda comes from the delta method, and a family
 that has not failed yet adds its zero-event bound to the upper end.
+
+Everything is computed from per-family sums (episodes, km, failures, sum w, sum w^2, sum w y,
+sum (w y)^2; `SUM_COLUMNS`), so a store can aggregate them in SQL without handing over every
+episode; `family_sums` gives them from an episode table.
 """
 from __future__ import annotations
 
@@ -59,23 +63,43 @@ def importance_weights(episodes: pd.DataFrame) -> np.ndarray:
     return np.exp(episodes["log_f"].to_numpy() - episodes["log_q"].to_numpy())
 
 
+SUM_COLUMNS = ("episodes", "km", "failures", "w", "w2", "wy", "wy2")
+
+
+def family_sums(episodes: pd.DataFrame, failed: np.ndarray) -> pd.DataFrame:
+    """One row per family (index) with SUM_COLUMNS, from episodes with family, km, log_f,
+    log_q and failed [n] bool (the stream being estimated)."""
+    weights = importance_weights(episodes)
+    values = weights * failed
+    table = pd.DataFrame({"family": episodes["family"].to_numpy(), "episodes": 1, "km": episodes["km"].to_numpy(),
+                          "failures": failed.astype(int), "w": weights, "w2": weights ** 2, "wy": values,
+                          "wy2": values ** 2})
+    return table.groupby("family", sort=True).sum()
+
+
+def estimate_from_sums(name: str, sums: pd.Series, exposure: float | None, assumed: bool,
+                       nominal: bool) -> FamilyEstimate:
+    """p (per encounter; per km for nominal families) with its variance, RHW and ESS, from
+    one family's SUM_COLUMNS."""
+    n, km, failures = int(sums["episodes"]), float(sums["km"]), int(sums["failures"])
+    ess = float(sums["w"] ** 2 / sums["w2"]) if n and sums["w2"] > 0 else 0.0
+    if nominal:
+        p = failures / km if km > 0 else float("nan")
+        variance = failures / km ** 2 if km > 0 else float("nan")
+    else:
+        p = float(sums["wy"] / n) if n else float("nan")
+        # the sample variance of w y over n, from its sums (clipped at 0 against rounding)
+        variance = max(0.0, float((sums["wy2"] - n * p ** 2) / (n - 1) / n)) if n > 1 else float("nan")
+    rhw = Z90 * np.sqrt(variance) / p if p > 0 else float("inf")
+    return FamilyEstimate(name, n, failures, float(p), float(variance), float(rhw), ess, exposure, assumed,
+                          nominal, km, None)
+
+
 def family_estimate(name: str, episodes: pd.DataFrame, failed: np.ndarray, exposure: float | None, assumed: bool,
                     nominal: bool) -> FamilyEstimate:
-    """p (per encounter; per km for nominal families) with its variance, RHW and ESS."""
-    n = len(episodes)
-    km = float(episodes["km"].sum())
-    weights = importance_weights(episodes)
-    ess = float(weights.sum() ** 2 / (weights ** 2).sum()) if n else 0.0
-    if nominal:
-        p = failed.sum() / km if km > 0 else float("nan")
-        variance = failed.sum() / km ** 2 if km > 0 else float("nan")
-    else:
-        values = weights * failed
-        p = float(values.mean()) if n else float("nan")
-        variance = float(values.var(ddof=1) / n) if n > 1 else float("nan")
-    rhw = Z90 * np.sqrt(variance) / p if p > 0 else float("inf")
-    return FamilyEstimate(name, n, int(failed.sum()), float(p), float(variance), float(rhw), ess, exposure, assumed,
-                          nominal, km, None)
+    """The estimate of one family from its episodes."""
+    sums = family_sums(episodes.assign(family=name), failed).iloc[0]
+    return estimate_from_sums(name, sums, exposure, assumed, nominal)
 
 
 def with_zero_failure_bound(estimate: FamilyEstimate, confidence: float) -> FamilyEstimate:
@@ -92,14 +116,18 @@ def weighted_rate(episodes: pd.DataFrame, failed: np.ndarray, families: pd.DataF
                   confidence: float = 0.95) -> WeightedRate:
     """families: one row per family name with exposure_per_km (NaN for nominal), nominal,
     assumed. failed [n] bool per episode (the stream being estimated)."""
+    return weighted_rate_from_sums(family_sums(episodes, failed), families, confidence)
+
+
+def weighted_rate_from_sums(sums: pd.DataFrame, families: pd.DataFrame, confidence: float = 0.95) -> WeightedRate:
+    """The same from per-family sums (index family, SUM_COLUMNS)."""
     meta = families.set_index("name")
     estimates = []
-    for name, rows in episodes.groupby("family", sort=True):
+    for name, row in sums.sort_index().iterrows():
         info = meta.loc[name]
         exposure = None if info["nominal"] else float(info["exposure_per_km"])
         estimates.append(with_zero_failure_bound(
-            family_estimate(name, rows, failed[episodes.index.get_indexer(rows.index)], exposure,
-                            bool(info["assumed"]), bool(info["nominal"])), confidence))
+            estimate_from_sums(name, row, exposure, bool(info["assumed"]), bool(info["nominal"])), confidence))
     encounters = [e for e in estimates if not e.nominal]
     nominal = [e for e in estimates if e.nominal]
     nominal_km = sum(e.km for e in nominal)

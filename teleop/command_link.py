@@ -27,9 +27,11 @@ class CommandLink:
         self.history = torch.zeros(self.depth, batch, 3, device=device)
         self.tick = 0
         self.delivered_tick = np.full(batch, -1, dtype=np.int64)
+        self.last_delay_s = np.full(batch, np.nan)
 
     def reset(self, slot: int) -> None:
         self.delivered_tick[slot] = -1
+        self.last_delay_s[slot] = np.nan
 
     def push(self, commands: torch.Tensor) -> None:
         """The operators' commands [B, 3] decided this tick."""
@@ -45,6 +47,7 @@ class CommandLink:
         if not lost:
             delay_s = self.one_way_s(rng) + self.config.reaction_s + self.one_way_s(rng)
             sent = self.tick - round(delay_s / self.dt_s)
+            self.last_delay_s[slot] = delay_s
             if sent > self.tick - self.depth:
                 self.delivered_tick[slot] = max(self.delivered_tick[slot], sent)
         if self.delivered_tick[slot] < 0 or self.delivered_tick[slot] <= self.tick - self.depth:

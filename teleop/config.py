@@ -38,6 +38,6 @@ class TeleopConfig(BaseModel):
     # 0.2-0.3 s) and low-frequency steering noise (0.005 of full lock = 0.17 degrees at the
     # road wheels, some 2.5 degrees at a steering wheel with a 15:1 ratio); assumed values
     reaction_s: float = Field(0.25, ge=0, le=10)
-    steer_noise: float = Field(0.005, ge=0, le=1, description="std of the operator's steering noise (share of full lock)")
+    steer_noise: float = Field(0.005, ge=0, le=1, description="std of operator steering noise, share of full lock")
     # minimal-risk manoeuvre: comfortable braking, well under the 3.5 m/s^2 an ACC may use
     mrm_decel_mps2: float = Field(2.5, gt=0, le=9)

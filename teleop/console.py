@@ -12,14 +12,21 @@ one operations centre.
   a lateral offset (the expert's, or with some probability a wrong one); the camera driver
   keeps driving with that offset forced for the guidance time, and the operator is free.
 
-Every handoff becomes one record (see `end_episode`); the queue is sampled over time. The
-fleet clock is ticks x dt_s, shared by all slots; episode times come from the observation.
+Every handoff becomes one record (see `end_episode`); the queue is sampled over time with
+its open requests (what a console shows live); request frames are saved as PNGs and a live
+snapshot (the latest sample, its open requests and the recent queue) is rewritten every
+second of fleet time when given paths for them. The fleet clock is ticks x dt_s, shared by
+all slots; episode times come from the observation.
 """
 from __future__ import annotations
 
+import json
 import math
+from collections import deque
 from dataclasses import dataclass
+from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 
@@ -37,6 +44,7 @@ from teleop.operator_model import awareness_s, choose_offset, next_steer_noise, 
 from teleop.sensor_health import SensorHealth
 
 AUTONOMOUS, REQUESTED, OPERATOR = 0, 1, 2
+LIVE_EVERY, LIVE_HISTORY = 20, 240
 # reasons the camera cannot see: a human has to see for it (remote driving in auto mode)
 PERCEPTION_REASONS = ("sensor_fault", "ensemble_disagreement", "out_of_distribution")
 QUEUE_EVERY = 5
@@ -65,7 +73,8 @@ class Handoff:
                 "wait_s": request.wait_s, "awareness_s": self.awareness_s, "mode": self.mode,
                 "operator": request.operator,
                 "operator_s": None if request.assigned_s is None else busy_until - request.assigned_s,
-                "resolution": self.resolution, "outcome": self.outcome, "operator_error": self.operator_error}
+                "resolution": self.resolution, "outcome": self.outcome, "operator_error": self.operator_error,
+                "frame_path": request.frame_path}
 
 
 class TeleopDriver:
@@ -76,8 +85,10 @@ class TeleopDriver:
     uses_camera = True
 
     def __init__(self, inner: CameraDriver, config: TeleopConfig, batch: int, dt_s: float,
-                 device: torch.device | str):
+                 device: torch.device | str, frame_dir: Path | None = None, live_path: Path | None = None):
         self.inner, self.config, self.dt_s = inner, config, dt_s
+        self.frame_dir, self.live_path = frame_dir, live_path
+        self.recent: deque[dict] = deque(maxlen=LIVE_HISTORY)
         self.expert = ExpertDriver(remote_tuning(config))
         self.centre = OperationsCentre(config.operators)
         self.policy = HandoffPolicy(config, dt_s)
@@ -159,6 +170,11 @@ class TeleopDriver:
                 reason = REASONS[reasons[slot]]
             frame = None if obs.frames is None else obs.frames[slot].cpu().numpy()
             request = Request(slot, min(urgency[slot], 1e9), self.now_s, reason, frame)
+            if frame is not None and self.frame_dir is not None:
+                path = self.frame_dir / f"request_{self.tick}_{slot}.png"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                cv2.imwrite(str(path), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+                request.frame_path = str(path)
             self.open[slot] = Handoff(request, float(obs.time_s[slot]), self._mode(reason))
             self.state[slot] = REQUESTED
             self.centre.submit(request)
@@ -216,6 +232,32 @@ class TeleopDriver:
             control[slot, 0] = (command[0] + self.noise[slot]).clamp(-1, 1)
         return control
 
+    def _open_requests(self) -> str:
+        """JSON list of the open handoffs as a console shows them: slot, reason, time budget,
+        wait so far, phase, operator, frame and link delay (the last command's, else the
+        configured median round trip)."""
+        rows = []
+        for slot, handoff in enumerate(self.open):
+            if handoff is None:
+                continue
+            request = handoff.request
+            delay_s = self.link.last_delay_s[slot]
+            rows.append({"slot": slot, "reason": request.reason, "urgency_s": request.urgency_s,
+                         "waited_s": (request.assigned_s if request.assigned_s is not None else self.now_s)
+                         - request.submitted_s, "phase": handoff.phase, "operator": request.operator,
+                         "frame_path": request.frame_path,
+                         "link_ms": 2 * self.config.latency_ms if np.isnan(delay_s) else 1000 * delay_s})
+        return json.dumps(rows)
+
+    def _write_live(self) -> None:
+        """Rewrite the live snapshot atomically (a reader never sees half a file)."""
+        snapshot = {**self.queue_samples[-1], "history": list(self.recent)}
+        snapshot["open_requests"] = json.loads(snapshot["open_requests"])
+        self.live_path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.live_path.with_suffix(".partial")
+        partial.write_text(json.dumps(snapshot), encoding="utf-8")
+        partial.replace(self.live_path)
+
     def act(self, obs: Observation, truth: GroundTruth) -> torch.Tensor:
         """Observation and ground truth (for the operators only) -> control [B, 3]."""
         guided = self.forced_offset_m if not self.forced_offset_m.isnan().all() else None
@@ -243,6 +285,9 @@ class TeleopDriver:
         if self.tick % QUEUE_EVERY == 0:
             self.queue_samples.append({"time_s": self.now_s, "waiting": self.centre.waiting,
                                        "busy": self.centre.busy, "operators": self.centre.operators,
-                                       "remote_driving": len(remote)})
+                                       "remote_driving": len(remote), "open_requests": self._open_requests()})
+            self.recent.append({k: self.queue_samples[-1][k] for k in ("time_s", "waiting", "busy")})
+        if self.live_path is not None and self.tick % LIVE_EVERY == 0:
+            self._write_live()
         self.tick += 1
         return control

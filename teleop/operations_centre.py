@@ -15,13 +15,15 @@ import numpy as np
 @dataclass
 class Request:
     """A vehicle asking for help: its batch slot, time budget (s), why, the camera frame it
-    sent ([H, W, 3] uint8, or None) and, once served, who took it and when."""
+    sent ([H, W, 3] uint8, or None; frame_path where it was saved) and, once served, who took
+    it and when."""
 
     slot: int
     urgency_s: float
     submitted_s: float
     reason: str
     frame: np.ndarray | None = None
+    frame_path: str = ""
     operator: int = -1
     assigned_s: float | None = None
     withdrawn: bool = field(default=False, repr=False)

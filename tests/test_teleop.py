@@ -2,19 +2,18 @@
 makes it hand off and clear weather does not, a broken camera is a hard trigger, with no
 free operator the queue grows while the minimal-risk manoeuvre stops the cars, latency makes
 remote driving worse on the same episodes; the staffing formula against a long
-discrete-event run of the queue; and the store, report and CLI around it."""
+discrete-event run of the queue; bad console settings. (A run through the CLI with a console,
+its store tables and the report's interventions ladder: tests/test_dashboard.py.)"""
 import dataclasses
 import heapq
-import json
+import sys
 
 import numpy as np
 import pytest
-import yaml
 
-from nines.cli import app
+from nines.cli import main
 from nines.closed_loop import run_tasks
 from nines.drivers import make_driver
-from nines.store import Store
 from reliability import staffing
 from scenarios.episode_plan import fixed_tasks
 from scenarios.suite import Suite
@@ -28,7 +27,8 @@ from teleop.operations_centre import OperationsCentre, Request
 
 def _tasks(families: dict[str, int], condition: str = "clear", seed: int = 0) -> list:
     suite = Suite(name="t", seed=seed, camera={"width": 128, "height": 64}, clips=False,
-                  families=[{"family": f, "episodes": n, "fixed": {"condition": condition}} for f, n in families.items()])
+                  families=[{"family": f, "episodes": n, "fixed": {"condition": condition}}
+                            for f, n in families.items()])
     return [t for p in range(len(suite.families)) for t in fixed_tasks(suite, p)]
 
 
@@ -36,9 +36,10 @@ def _with_weather(tasks: list, preset: str) -> list:
     return [dataclasses.replace(t, spec=dataclasses.replace(t.spec, weather=PRESETS[preset])) for t in tasks]
 
 
-def _drive(tasks: list, config: TeleopConfig) -> tuple[list[dict], TeleopDriver]:
+def _drive(tasks: list, config: TeleopConfig, **world_config) -> tuple[list[dict], TeleopDriver]:
     """Every task through the camera stack behind a console; one result per episode."""
-    world = BatchedWorld(WorldConfig(batch_size=len(tasks), camera=CameraConfig(width=128, height=64)))
+    world = BatchedWorld(WorldConfig(batch_size=len(tasks), camera=CameraConfig(width=128, height=64),
+                                     **world_config))
     driver = TeleopDriver(make_driver("camera", world.config.camera), config, len(tasks), world.config.dt_s, "cpu")
     results = []
 
@@ -69,7 +70,8 @@ def test_fog_makes_the_camera_stack_hand_off_and_clear_weather_rarely_does():
 def test_without_free_operators_the_queue_grows_and_the_cars_stop():
     tasks = _tasks({"nominal_urban": 3})
     always = dict(threshold=1.0, dwell_s=0.0)  # every vehicle asks at once
-    results, driver = _drive(tasks, TeleopConfig(operators=0, **always))
+    # a car standing still for 10 s counts as blocked (30 s by default; shorter keeps the test quick)
+    results, driver = _drive(tasks, TeleopConfig(operators=0, **always), blocked_after_s=10.0)
     waiting = [s["waiting"] for s in driver.queue_samples]
     full = waiting.index(3)
     assert waiting[:full] == sorted(waiting[:full]) and set(waiting[full:full + 40]) == {3}  # 10 s and more
@@ -139,33 +141,12 @@ def test_the_queue_serves_the_most_urgent_first():
     assert centre.assign(2.0) == [] and centre.waiting == 0 and centre.busy == 0
 
 
-SUITE = {"name": "fogday", "seed": 2, "driver": "camera", "batch": 8, "camera": {"width": 128, "height": 64},
-         "clips": False, "families": [{"family": "nominal_urban", "episodes": 4, "fixed": {"condition": "fog"}},
-                                      {"family": "lead_vehicle_brakes", "episodes": 4, "fixed": {"condition": "fog"}}]}
-
-
-def test_a_run_with_a_console_stores_handoffs_and_the_ladder_counts_them(tmp_path, capsys):
-    suite_file, db = tmp_path / "fog.yaml", tmp_path / "runs.duckdb"
-    suite_file.write_text(yaml.safe_dump(SUITE))
-    run_id = app(["run", str(suite_file), "--db", str(db), "--operators", "2", "--handoff-threshold", "0.7",
-                  "--no-progress"], standalone_mode=False)
-    capsys.readouterr()
-    app(["report", run_id, "--db", str(db), "--json"], standalone_mode=False)
-    report = json.loads(capsys.readouterr().out)
-    store = Store(db, read_only=True)
-    episodes, handoffs, queue = store.done_episodes(run_id), store.handoffs(run_id), store.queue(run_id)
-    store.close()
-    assert len(handoffs) == episodes["handoffs"].sum() > 0
-    interventions = ((episodes[["collisions_pedestrian", "collisions_vehicle", "collisions_static"]].sum(axis=1) > 0)
-                     | (episodes["handoffs"] > 0)).sum()
-    union = report["streams"]["crash_or_handoff"]
-    assert union["estimate"]["events"] == interventions
-    assert union["estimate"]["rate"] == pytest.approx(interventions / episodes["km"].sum())
-    teleop = report["teleop"]
-    assert teleop["handoffs"] == len(handoffs) and teleop["operators"] == 2 and teleop["fleet"] == 8
-    assert teleop["per_1000_km"] == pytest.approx(len(handoffs) / episodes["km"].sum() * 1000)
-    assert 0 < teleop["utilisation"] <= 1 and len(queue) > 10
-    assert teleop["erlang_c"]["operators_needed"] >= 1
+def _command_line(monkeypatch, capsys, *args: str) -> tuple[int, str]:
+    """`nines ARGS` through the real entry point in this process: (exit code, stderr)."""
+    monkeypatch.setattr(sys, "argv", ["nines", *args])
+    with pytest.raises(SystemExit) as done:
+        main()
+    return done.value.code, capsys.readouterr().err
 
 
 @pytest.mark.parametrize("flags, message", [
@@ -174,23 +155,16 @@ def test_a_run_with_a_console_stores_handoffs_and_the_ladder_counts_them(tmp_pat
     (["--operators", "2", "--handoff-threshold", "1.5"], "teleop.threshold = 1.5 is invalid: expected <= 1"),
     (["--driver", "expert", "--operators", "2"], "a remote-operations console needs a camera driver"),
 ])
-def test_bad_console_settings_are_one_line_and_exit_2(tmp_path, flags, message):
-    import subprocess
-    import sys
-
+def test_bad_console_settings_are_one_line_and_exit_2(tmp_path, monkeypatch, capsys, flags, message):
     db = tmp_path / "runs.duckdb"
-    done = subprocess.run([sys.executable, "-m", "nines", "run", "smoke", "--db", str(db), *flags],
-                          capture_output=True, text=True)
-    assert done.returncode == 2 and message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    code, err = _command_line(monkeypatch, capsys, "run", "smoke", "--db", str(db), *flags)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
     assert not db.exists()
 
 
-def test_bad_operator_error_probability_in_a_settings_file(tmp_path):
-    import subprocess
-    import sys
-
+def test_bad_operator_error_probability_in_a_settings_file(tmp_path, monkeypatch, capsys):
     settings = tmp_path / "console.yaml"
     settings.write_text("operator_error: 1.5\n")
-    done = subprocess.run([sys.executable, "-m", "nines", "teleop-sweep", "smoke", "--teleop", str(settings),
-                           "--db", str(tmp_path / "runs.duckdb")], capture_output=True, text=True)
-    assert done.returncode == 2 and "teleop.operator_error = 1.5 is invalid: expected <= 1" in done.stderr
+    code, err = _command_line(monkeypatch, capsys, "teleop-sweep", "smoke", "--teleop", str(settings),
+                              "--db", str(tmp_path / "runs.duckdb"))
+    assert code == 2 and "teleop.operator_error = 1.5 is invalid: expected <= 1" in err

@@ -1,0 +1,142 @@
+"""Aggregated queries on the results store for the dashboard. Every function asks DuckDB for
+a small table (sums per run, per family, per bin, a downsampled curve) and never pulls every
+episode into pandas, so pages stay fast on stores of millions of episodes.
+
+STREAM_SQL is the SQL form of reliability.event_streams (the tests hold them equal).
+"""
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pandas as pd
+
+CRASH_SQL = "(collisions_pedestrian > 0 OR collisions_vehicle > 0 OR collisions_static > 0)"
+STREAM_SQL = {
+    "crash_pedestrian": "collisions_pedestrian > 0", "crash_vehicle": "collisions_vehicle > 0",
+    "crash_static": "collisions_static > 0", "crash": CRASH_SQL, "handoff": "handoffs > 0",
+    "crash_or_handoff": f"({CRASH_SQL} OR handoffs > 0)",
+}
+CURVE_POINTS = 200
+
+
+def _df(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
+    return con.execute(sql, params or []).df()
+
+
+def runs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One row per run, newest first: identity, settings and totals (episodes, km, crashes,
+    handoffs; handoffs NULL for runs without a console)."""
+    return _df(con, f"""
+        SELECT r.run_id, r.created, r.suite, r.driver, r.code_version, r.status, r.config,
+               count(e.episode_id) AS episodes, coalesce(sum(e.km), 0) AS km,
+               coalesce(sum(({CRASH_SQL})::INT), 0) AS crashes, sum(e.handoffs) AS handoffs
+        FROM runs r LEFT JOIN episodes e USING (run_id)
+        GROUP BY ALL ORDER BY r.created DESC""")
+
+
+def streams_of(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
+    """The streams a run has: crashes always, handoffs only with a console."""
+    console = con.execute("SELECT count(*) > 0 AND bool_and(handoffs IS NOT NULL) FROM episodes WHERE run_id = ?",
+                          [run_id]).fetchone()[0]
+    return [s for s in STREAM_SQL if console or "handoff" not in s]
+
+
+def stream_totals(con: duckdb.DuckDBPyConnection, run_ids: list[str], stream: str) -> pd.DataFrame:
+    """Per run: episodes, km and events of `stream`."""
+    return _df(con, f"""
+        SELECT run_id, count(*) AS episodes, sum(km) AS km, sum(({STREAM_SQL[stream]})::INT) AS events
+        FROM episodes WHERE list_contains(?, run_id) GROUP BY run_id""", [run_ids])
+
+
+def cumulative(con: duckdb.DuckDBPyConnection, run_id: str, stream: str, points: int = CURVE_POINTS) -> pd.DataFrame:
+    """Cumulative km and events of `stream` in the order episodes were stored, at about
+    `points` evenly spaced episodes (and the last)."""
+    return _df(con, f"""
+        WITH ordered AS (
+            SELECT sum(km) OVER w AS km, sum(({STREAM_SQL[stream]})::INT) OVER w AS events,
+                   row_number() OVER w AS n, count(*) OVER () AS total
+            FROM episodes WHERE run_id = ? WINDOW w AS (ORDER BY rowid))
+        SELECT km, events, n FROM ordered
+        WHERE n % greatest(1, total // ?) = 0 OR n = total ORDER BY n""", [run_id, points])
+
+
+def family_sums(con: duckdb.DuckDBPyConnection, run_id: str, stream: str) -> pd.DataFrame:
+    """Per family the sums the weighted estimate needs (reliability.weighted_estimate.SUM_COLUMNS)."""
+    flag = f"({STREAM_SQL[stream]})::INT"
+    return _df(con, f"""
+        SELECT family, count(*) AS episodes, sum(km) AS km, sum({flag}) AS failures,
+               sum(exp(log_f - log_q)) AS w, sum(exp(2 * (log_f - log_q))) AS w2,
+               sum(exp(log_f - log_q) * {flag}) AS wy, sum(exp(2 * (log_f - log_q)) * {flag}) AS wy2,
+               bool_or(sampler = 'ce') AS ce
+        FROM episodes WHERE run_id = ? GROUP BY family ORDER BY family""", [run_id]).set_index("family")
+
+
+def criticality(con: duckdb.DuckDBPyConnection, run_id: str, bin_s: float = 0.5, top_s: float = 10.0) -> pd.DataFrame:
+    """Histogram of each family's smallest time to collision (s), in bins of bin_s up to top_s."""
+    return _df(con, """
+        SELECT family, least(floor(min_ttc_s / ?) * ?, ?) AS min_ttc_s, count(*) AS episodes
+        FROM episodes WHERE run_id = ? AND min_ttc_s IS NOT NULL AND isfinite(min_ttc_s)
+        GROUP BY ALL ORDER BY ALL""", [bin_s, bin_s, top_s, run_id])
+
+
+def by_condition(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
+    return _df(con, """
+        SELECT condition, count(*) AS episodes, sum(failure::INT) AS failures, sum(km) AS km
+        FROM episodes WHERE run_id = ? GROUP BY condition ORDER BY episodes DESC""", [run_id])
+
+
+def family_counts(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
+    """Per family (index): episodes and failures (reliability.run_comparison.family_counts)."""
+    return _df(con, """SELECT family, count(*) AS episodes, sum(failure::INT) AS failures
+                       FROM episodes WHERE run_id = ? GROUP BY family ORDER BY family""", [run_id]).set_index("family")
+
+
+def newly_failing(con: duckdb.DuckDBPyConnection, run_a: str, run_b: str) -> pd.DataFrame:
+    """Scenarios (same family, seed and parameters) that passed in run_a and fail in run_b."""
+    return _df(con, """
+        SELECT b.episode_id, b.family, b.failure_type, b.clip_path
+        FROM episodes a JOIN episodes b ON a.family = b.family AND a.seed = b.seed AND a.params = b.params
+        WHERE a.run_id = ? AND b.run_id = ? AND NOT a.failure AND b.failure ORDER BY b.episode_id""",
+               [run_a, run_b])
+
+
+def failed_episodes(con: duckdb.DuckDBPyConnection, run_id: str, limit: int = 500) -> pd.DataFrame:
+    return _df(con, """SELECT episode_id, failure_type, condition FROM episodes
+                       WHERE run_id = ? AND failure ORDER BY episode_id LIMIT ?""", [run_id, limit])
+
+
+def episode(con: duckdb.DuckDBPyConnection, run_id: str, episode_id: str) -> dict:
+    """One episode's record with its events, confidence ticks and handoffs."""
+    row = _df(con, "SELECT * FROM episodes WHERE run_id = ? AND episode_id = ?", [run_id, episode_id])
+    record = row.iloc[0].to_dict()
+    record["params"] = json.loads(record["params"])
+    for table in ("events", "ticks", "handoffs"):
+        record[table] = _df(con, f"SELECT * EXCLUDE (run_id, episode_id) FROM {table} "
+                                 "WHERE run_id = ? AND episode_id = ? ORDER BY 1", [run_id, episode_id])
+    return record
+
+
+def handoff_summary(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
+    """The run's handoffs without their frames: one row each (a few per episode at most)."""
+    return _df(con, "SELECT * EXCLUDE (run_id) FROM handoffs WHERE run_id = ?", [run_id])
+
+
+def queue(con: duckdb.DuckDBPyConnection, run_id: str, points: int = CURVE_POINTS) -> pd.DataFrame:
+    """The console's queue over fleet time, downsampled to about `points` samples."""
+    return _df(con, """
+        WITH q AS (SELECT *, row_number() OVER (ORDER BY time_s) AS n, count(*) OVER () AS total
+                   FROM teleop_queue WHERE run_id = ?)
+        SELECT * EXCLUDE (run_id, n, total) FROM q
+        WHERE n % greatest(1, total // ?) = 0 OR n = total ORDER BY time_s""", [run_id, points])
+
+
+def latest_queue(con: duckdb.DuckDBPyConnection, run_id: str) -> dict | None:
+    """The newest queue sample with its open requests, or None."""
+    row = _df(con, "SELECT * EXCLUDE (run_id) FROM teleop_queue WHERE run_id = ? ORDER BY time_s DESC LIMIT 1",
+              [run_id])
+    if row.empty:
+        return None
+    sample = row.iloc[0].to_dict()
+    sample["open_requests"] = json.loads(sample["open_requests"] or "[]")
+    return sample
