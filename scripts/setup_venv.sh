@@ -21,3 +21,13 @@ else
   .venv/bin/python -c 'import torch' 2>/dev/null || .venv/bin/pip install -q torch==2.13.0
 fi
 .venv/bin/pip install -q -e ".[$extras]"
+
+# the dashboard's browser test drives Debian's chromium through chromedriver
+if [[ ",$extras," == *",test,"* ]] && ! { command -v chromium && command -v chromedriver; } >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get install -y -q --no-install-recommends chromium chromium-driver >/dev/null \
+      || echo "setup: could not install chromium; the dashboard's browser test will try again" >&2
+  else
+    echo "setup: chromium and chromium-driver are missing (apt-get install chromium chromium-driver)" >&2
+  fi
+fi

@@ -10,9 +10,12 @@ import torch
 class Observation:
     """frames [B, H, W, 3] uint8 RGB (None when the world has no camera); speed_mps [B];
     route_ahead [B, K, 2]: the next K route points in the ego frame (m, x forward, y left);
-    time_s [B]: episode time."""
+    time_s [B]: episode time; refuge_offset_m [B] (None: unknown): from the map, like the
+    route, the lateral offset (m, right negative) from the lane under the ego to the centre
+    of a parking lane or shoulder beside it on the right, 0 where there is none."""
 
     frames: torch.Tensor | None
     speed_mps: torch.Tensor
     route_ahead: torch.Tensor
     time_s: torch.Tensor
+    refuge_offset_m: torch.Tensor | None = None

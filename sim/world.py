@@ -262,10 +262,22 @@ class BatchedWorld:
         """The drivers' view without frames, for drivers that do not look at the camera."""
         return self._observation(None)
 
+    def _refuge_offset(self) -> torch.Tensor:
+        """[B] lateral offset (m, right negative) from the lane under the ego to the centre of
+        a parking lane or shoulder on its right, 0 where there is none."""
+        lane = self.bank.lane_at(self.template, torch.stack([self.ego.x_m, self.ego.y_m], -1)).clamp_min(-1)
+        right = torch.where(lane >= 0, self.bank.lane_right[lane.clamp_min(0)], -1)
+        right_type = self.bank.lane_type[right.clamp_min(0)]
+        refuge = (right >= 0) & ((right_type == LANE_TYPE_CODES["parking"])
+                                 | (right_type == LANE_TYPE_CODES["shoulder"]))
+        offset = -0.5 * (self.bank.lane_width_m[lane.clamp_min(0)] + self.bank.lane_width_m[right.clamp_min(0)])
+        return torch.where(refuge, offset, torch.zeros_like(offset))
+
     def _observation(self, frames: torch.Tensor | None) -> Observation:
         ahead = self.route.points_ahead(ROUTE_AHEAD_POINTS, ROUTE_AHEAD_SPACING_M, self.ego.x_m, self.ego.y_m,
                                         self.ego.yaw_rad)
-        return Observation(frames, self.ego.speed_mps.clone(), ahead, self.stats.time_s.clone())
+        return Observation(frames, self.ego.speed_mps.clone(), ahead, self.stats.time_s.clone(),
+                           self._refuge_offset())
 
     def close(self) -> None:
         if self._renderer is not None:

@@ -5,7 +5,8 @@ one operations centre.
 - AUTONOMOUS: the camera driver drives; the handoff policy watches its confidence, its
   plan's time to collision and the camera's health.
 - REQUESTED: the request (frame, reason, urgency) waits in the centre's queue, then an
-  operator builds situation awareness; the car flies the minimal-risk manoeuvre meanwhile.
+  operator builds situation awareness; the car flies the minimal-risk manoeuvre meanwhile,
+  to the road edge if the map has one on the right and the camera sees it free.
 - OPERATOR, remote driving: the privileged expert on the world as the operator saw it
   (through the delayed, lossy link, after a human reaction time, with steering noise) drives
   until the camera driver's confidence has recovered. Remote assistance: the operator picks
@@ -38,7 +39,7 @@ from sim.observation import Observation
 from teleop.command_link import CommandLink
 from teleop.config import TeleopConfig
 from teleop.handoff_policy import TRIGGERS, HandoffPolicy
-from teleop.minimal_risk import minimal_risk_control
+from teleop.minimal_risk import minimal_risk_control, refuge_is_free
 from teleop.operations_centre import OperationsCentre, Request
 from teleop.operator_model import awareness_s, choose_offset, next_steer_noise, remote_tuning
 from teleop.sensor_health import SensorHealth
@@ -57,6 +58,7 @@ class Handoff:
     request: Request
     start_s: float
     mode: str
+    refuge_m: float = 0.0
     phase: str = "waiting"
     awareness_s: float = math.nan
     ready_s: float = math.inf
@@ -179,6 +181,20 @@ class TeleopDriver:
             self.state[slot] = REQUESTED
             self.centre.submit(request)
 
+    def _pull_over_where_free(self, obs: Observation) -> None:
+        """Vehicles flying the minimal-risk manoeuvre in lane move to the road edge as soon as
+        the camera sees it free far enough (between parked cars, that is once slow enough);
+        once chosen, the road edge is kept."""
+        if obs.refuge_offset_m is None:
+            return
+        free = refuge_is_free(self.inner.last_percept.obstacle_distance_m, obs.refuge_offset_m, obs.speed_mps,
+                              self.config.mrm_decel_mps2).tolist()
+        offsets = obs.refuge_offset_m.tolist()
+        for slot, handoff in enumerate(self.open):
+            if handoff is not None and handoff.phase in ("waiting", "awareness") and handoff.refuge_m == 0 \
+                    and free[slot]:
+                handoff.refuge_m = offsets[slot]
+
     def _start_awareness(self, assigned: list[Request], plan_offset_m: list[float],
                          expert_offset_m: list[float]) -> None:
         """Operators start on the requests just assigned; confirming the vehicle's own plan
@@ -277,10 +293,13 @@ class TeleopDriver:
         self._start_awareness(assigned, plan.offset_m.tolist(), expert_offset)
         self._operators_act(expert_offset)
         self._release(triggers.recovered.tolist())
+        self._pull_over_where_free(obs)
         remote = [slot for slot, h in enumerate(self.open) if h is not None and h.phase == "remote_driving"]
         braking = self.state == REQUESTED
         braking[remote] = True
-        mrm = minimal_risk_control(obs.route_ahead, obs.speed_mps, autonomy, self.config.mrm_decel_mps2)
+        stop_at_m = torch.tensor([0.0 if h is None else h.refuge_m for h in self.open],
+                                 device=obs.speed_mps.device)
+        mrm = minimal_risk_control(obs.route_ahead, obs.speed_mps, autonomy, self.config.mrm_decel_mps2, stop_at_m)
         control = self._remote_control(torch.where(braking.unsqueeze(-1), mrm, autonomy), remote)
         if self.tick % QUEUE_EVERY == 0:
             self.queue_samples.append({"time_s": self.now_s, "waiting": self.centre.waiting,

@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 
 from nines.cli import main
 from nines.closed_loop import run_tasks
@@ -18,6 +19,7 @@ from reliability import staffing
 from scenarios.episode_plan import fixed_tasks
 from scenarios.suite import Suite
 from sim.camera import CameraConfig
+from sim.map_bank import LANE_TYPE_CODES
 from sim.weather import PRESETS
 from sim.world import BatchedWorld, WorldConfig
 from teleop.config import TeleopConfig
@@ -46,6 +48,8 @@ def _drive(tasks: list, config: TeleopConfig, **world_config) -> tuple[list[dict
     def on_done(log, record, slot):
         results.append({"index": tasks.index(log.task), "outcome": record["outcome"], "handoffs": log.handoffs,
                         "completion": record["progress_m"] / record["route_length_m"],
+                        "lane_type": int(world.bank.lane_type[world.bank.lane_at(
+                            world.template[slot], torch.stack([world.ego.x_m[slot], world.ego.y_m[slot]]))]),
                         "collisions": record["collisions_vehicle"] + record["collisions_pedestrian"]
                         + record["collisions_static"]})
 
@@ -68,7 +72,7 @@ def test_fog_makes_the_camera_stack_hand_off_and_clear_weather_rarely_does():
 
 
 def test_without_free_operators_the_queue_grows_and_the_cars_stop():
-    tasks = _tasks({"nominal_urban": 3})
+    tasks = _tasks({"pedestrian_far_side": 3})  # an urban street with an empty parking lane
     always = dict(threshold=1.0, dwell_s=0.0)  # every vehicle asks at once
     # a car standing still for 10 s counts as blocked (30 s by default; shorter keeps the test quick)
     results, driver = _drive(tasks, TeleopConfig(operators=0, **always), blocked_after_s=10.0)
@@ -76,6 +80,8 @@ def test_without_free_operators_the_queue_grows_and_the_cars_stop():
     full = waiting.index(3)
     assert waiting[:full] == sorted(waiting[:full]) and set(waiting[full:full + 40]) == {3}  # 10 s and more
     assert all(r["outcome"] == "blocked" for r in results)  # the minimal-risk manoeuvre stood them still
+    # they stop at the road edge: in the parking lane, which the camera sees free
+    assert all(r["lane_type"] == LANE_TYPE_CODES["parking"] and r["collisions"] == 0 for r in results)
     rows = [h for r in results for h in r["handoffs"]]
     assert len(rows) == 3 and all(h["wait_s"] is None and h["outcome"] == "blocked_while_waiting" for h in rows)
 
