@@ -35,6 +35,11 @@ def runs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         GROUP BY ALL ORDER BY r.created DESC""")
 
 
+def run_settings(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
+    """A run's stored settings (driver, batch, device, checkpoint, teleop), from the runs table alone."""
+    return json.loads(con.execute("SELECT config FROM runs WHERE run_id = ?", [run_id]).fetchone()[0])
+
+
 def streams_of(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
     """The streams a run has: crashes always, handoffs only with a console."""
     console = con.execute("SELECT count(*) > 0 AND bool_and(handoffs IS NOT NULL) FROM episodes WHERE run_id = ?",

@@ -20,7 +20,7 @@ from reliability.staffing import wait_longer_than
 
 def summary(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
     totals = store_queries.stream_totals(con, [run_id], "handoff").iloc[0]
-    fleet = json.loads(store_queries.runs(con).set_index("run_id").at[run_id, "config"])["batch"]
+    fleet = store_queries.run_settings(con, run_id)["batch"]
     return teleop_summary(pd.DataFrame({"km": [totals["km"]]}), store_queries.handoff_summary(con, run_id),
                           store_queries.queue(con, run_id, points=10 ** 9), fleet)
 

@@ -22,6 +22,11 @@ OBJECT_DEPTH_M = 4.0
 BOX_SAMPLES = (24, 6)
 
 
+def ray_slopes(device: torch.device | str = "cpu") -> torch.Tensor:
+    """The lateral slope y/x at the centre of each ray [RAYS], left to right."""
+    return SLOPE_MAX - (torch.arange(RAYS, device=device) + 0.5) * 2 * SLOPE_MAX / RAYS
+
+
 def ray_of(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Ray index [...] of ego-frame points and whether they lie in the view and range."""
     slope = y / x.clamp_min(1e-3)

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import torch
 
-from perception.obstacle_rays import MAX_RANGE_M, RAYS, SLOPE_MAX
+from perception.obstacle_rays import MAX_RANGE_M, ray_slopes
 from planner.controller import pure_pursuit_steer
 from sim.ego_dynamics import MAX_BRAKE_MPS2
 
 HOLD_BRAKE, STANDSTILL_MPS = 0.5, 0.2
 CLEARANCE_M = 10.0
 REFUGE_HALF_WIDTH_M = 1.5
-# the lateral slope y/x at the centre of each ray
-RAY_SLOPES = SLOPE_MAX - (torch.arange(RAYS) + 0.5) * 2 * SLOPE_MAX / RAYS
 
 
 def refuge_is_free(distance_m: torch.Tensor, refuge_offset_m: torch.Tensor, speed_mps: torch.Tensor,
@@ -25,7 +23,7 @@ def refuge_is_free(distance_m: torch.Tensor, refuge_offset_m: torch.Tensor, spee
     (refuge_offset_m [B] +- REFUGE_HALF_WIDTH_M across) nearer than the stopping distance
     plus CLEARANCE_M."""
     needed = (speed_mps ** 2 / (2 * decel_mps2) + CLEARANCE_M).unsqueeze(-1)
-    lateral_m = RAY_SLOPES.to(distance_m.device) * distance_m
+    lateral_m = ray_slopes(distance_m.device) * distance_m
     in_lane = (lateral_m - refuge_offset_m.unsqueeze(-1)).abs() < REFUGE_HALF_WIDTH_M
     seen = distance_m < MAX_RANGE_M - 1.0
     return ~(seen & in_lane & (distance_m < needed)).any(-1)
