@@ -341,6 +341,36 @@ def dashboard(db: Path = typer.Option(Path("runs.duckdb"), help="the DuckDB stor
                                       "--server.headless", "true", "--browser.gatherUsageStats", "false"], env=env))
 
 
+def parse_size(text: str) -> tuple[int, int]:
+    """'WxH' -> (width, height) in pixels."""
+    width, x, height = text.lower().partition("x")
+    if not x or not width.isdigit() or not height.isdigit():
+        raise UserError(f"camera size {text!r} is malformed; expected WIDTHxHEIGHT, e.g. 800x600")
+    make_camera(int(width), int(height), 90.0)
+    return int(width), int(height)
+
+
+@app.command("serve-carla")
+def serve_carla(host: str = typer.Option("127.0.0.1", help="address to bind (127.0.0.1: this machine only)"),
+                port: int = typer.Option(2000, min=1, max=65534, help="RPC port; sensor streams use port + 1"),
+                map_name: str = typer.Option("straight", "--map", help="map template loaded at start"),
+                camera: str = typer.Option("800x600", help="default RGB camera size, WxH (CARLA's is 800x600)"),
+                trace: bool = typer.Option(False, help="print every RPC call to stderr")) -> None:
+    """Serve the embedded simulator to the unmodified `carla` 0.9.16 client (RPC and streams)."""
+    import socket
+
+    from sim.carla_wire.server import serve_forever
+
+    check_template(map_name)
+    width, height = parse_size(camera)
+    for candidate in (port, port + 1):
+        with socket.socket() as probe:
+            if probe.connect_ex((host, candidate)) == 0:
+                raise UserError(f"port {candidate} on {host} is already in use; choose another --port")
+    console.print(f"nines serve-carla: CARLA 0.9.16 on {host}:{port} (streams {port + 1}), map {map_name}")
+    serve_forever(map_name, host, port, (width, height), trace)
+
+
 @app.command()
 def rerun(run_id: str = typer.Argument(..., help="run id"),
           episode_id: str = typer.Argument(..., help="episode id, FAMILY:SAMPLER:ROUND:INDEX"),

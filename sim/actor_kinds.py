@@ -28,3 +28,4 @@ DEFAULT_SIZE_M = {
     ActorKind.BARRIER: (0.5, 2.0, 1.0),
     ActorKind.DEBRIS: (1.0, 0.8, 0.3),
 }
+CHILD_SIZE_M = (0.4, 0.45, 1.15)  # a pedestrian child of about six years

@@ -10,11 +10,10 @@ from scipy import stats
 from scenarios.actor_builders import car, episode, parked, walker
 from scenarios.family import Family
 from scenarios.parameters import Continuous
-from sim.actor_kinds import ActorKind
+from sim.actor_kinds import CHILD_SIZE_M, ActorKind
 from sim.episode_spec import ActorSpec, Trigger
 
 EGO_S_M = 5.0
-CHILD_SIZE_M = (0.4, 0.45, 1.15)
 
 ego_speed = Continuous("ego_speed", "m/s", 7.0, 14.0, stats.norm(11.0, 2.0), "assumed: 30-50 km/h streets")
 crossing_x = Continuous("crossing_x", "m", 40.0, 200.0, stats.uniform(40.0, 160.0), "assumed")

@@ -1,0 +1,341 @@
+"""The RPC methods of the wire server: each CARLA 0.9.16 call a client makes, answered from
+a `WireWorld`. Positions cross `sim.carla_frame` here and nowhere else in the server.
+
+`call` takes a decoded request and returns the msgpack-ready result (None for async calls).
+Ticks publish the world state and sensor data through `publish(stream_id, payload)`.
+"""
+from __future__ import annotations
+
+import math
+import time
+from typing import Callable
+
+from sim.carla_frame import from_carla, to_carla, vector_from_carla, vector_to_carla
+from sim.carla_weather import from_carla as weather_from_carla
+from sim.carla_weather import to_carla as weather_to_carla
+from sim.carla_wire import stream_frames
+from sim.carla_wire.blueprints import SEMANTIC_TAG, Blueprint, definitions, library
+from sim.carla_wire.messages import (CARLA_VERSION, Actor, ActorDescription, EpisodeSettings, Transform,
+                                     VehicleControl, WalkerControl, WireError, error, value, void, void_error)
+from sim.carla_wire.wire_world import Contact, WireActor, WireWorld
+from sim.lane_graph import LaneGraph
+from sim.map_templates import TEMPLATES
+from sim.opendrive import to_xodr
+
+WORLD_STREAM = 1
+SENSOR_STREAM_BASE = 1000
+SPAWN_POINT_SPACING_M = 25.0
+MAP_PREFIX = "/Game/nines/Maps/"
+OPENDRIVE_MAP = "OpenDriveMap"  # the map name CARLA gives a world generated from OpenDRIVE
+# CARLA methods whose answer is Response<void>: their errors take that shape
+VOID_METHODS = {"destroy_actor", "load_new_episode", "copy_opendrive_to_file", "set_episode_settings_void",
+                "load_map_layer", "unload_map_layer", "enable_environment_objects", "reset_all_traffic_lights",
+                "freeze_all_traffic_lights", "apply_color_texture_to_object", "set_files_base_folder"}
+VEHICLE_DOORS_ALL = 6  # carla.VehicleDoor.All; the renderer shows the driver's door only
+
+
+def _is_0916_call(params: list) -> bool:
+    """0.9.16 clients prepend [is_async] to every call; other versions do not."""
+    return bool(params) and isinstance(params[0], list) and len(params[0]) == 1 and isinstance(params[0][0], bool)
+
+
+class Session:
+    """What one server process serves: the world, the blueprints, the settings and streams."""
+
+    def __init__(self, world: WireWorld, stream_port: int, publish: Callable[[int, bytes], None],
+                 camera_size: tuple[int, int] = (800, 600)):
+        self.world = world
+        self.stream_port = stream_port
+        self.publish = publish
+        self.blueprints = library(camera_size)
+        self._definitions = definitions(self.blueprints)
+        self.settings = EpisodeSettings()
+        self.subscribed: set[int] = set()  # stream ids with a client reading them (kept by the server)
+        self.traffic_managers: dict[int, str] = {}
+        self._opendrive_template = ""
+        self.xodr = {name: to_xodr(build()) for name, build in TEMPLATES.items()}
+        self.methods: dict[str, Callable] = {
+            name[len("rpc_"):]: getattr(self, name) for name in dir(self) if name.startswith("rpc_")}
+
+    def call(self, method: str, params: list):
+        """One request -> its result, or None when the client does not wait (async calls)."""
+        if not _is_0916_call(params):
+            return error(f"nines serve-carla speaks CARLA {CARLA_VERSION}'s protocol only; this client's "
+                         f"calls have another layout: install carla=={CARLA_VERSION}")
+        is_async, args = params[0][0], params[1:]
+        handler = self.methods.get(method)
+        if handler is None:
+            message = f"nines serve-carla does not implement the CARLA RPC method '{method}'"
+            return None if is_async else void_error(message) if method in VOID_METHODS else error(message)
+        try:
+            result = handler(*args)
+        except WireError as exc:
+            result = void_error(str(exc)) if method in VOID_METHODS else error(str(exc))
+        except (TypeError, ValueError, IndexError, KeyError) as exc:
+            result = error(f"bad arguments to '{method}': {exc}")
+        return None if is_async else result
+
+    # -- episode, map and settings -------------------------------------------------------
+    def rpc_version(self):
+        return value(CARLA_VERSION)
+
+    def rpc_get_episode_info(self):
+        return value([self.world.episode_id, [stream_frames.token(WORLD_STREAM, self.stream_port)]])
+
+    def rpc_get_map_info(self):
+        spawns = [self._transform(x, y, 0.5, yaw).pack() for x, y, yaw in self._spawn_points()]
+        return value([MAP_PREFIX + self.world.template, spawns])
+
+    def _spawn_points(self) -> list[tuple[float, float, float]]:
+        """Every SPAWN_POINT_SPACING_M along the driving lanes outside junctions."""
+        graph: LaneGraph = self.world.bank.graphs[self.world.template_index]
+        points = []
+        for lane in graph.lanes:
+            if lane.type != "driving" or lane.in_junction:
+                continue
+            s = lane.s_m
+            for target in range(5, int(s[-1]) - 5, int(SPAWN_POINT_SPACING_M)):
+                k = min(int((s < target).sum()), len(s) - 1)
+                points.append((float(lane.centre_xy[k, 0]), float(lane.centre_xy[k, 1]), float(lane.heading_rad[k])))
+        return points
+
+    def rpc_get_map_data(self):
+        return value(self.xodr[self.world.template])
+
+    def rpc_get_required_files(self, *_):
+        return value([])
+
+    def rpc_get_available_maps(self):
+        return value([MAP_PREFIX + name for name in TEMPLATES])
+
+    def rpc_load_new_episode(self, map_name: str, *_):
+        name = map_name.rsplit("/", 1)[-1]
+        if name == OPENDRIVE_MAP and self._opendrive_template:
+            name = self._opendrive_template
+        if name not in TEMPLATES:
+            raise WireError(f"map '{map_name}' not found; this server has {', '.join(TEMPLATES)}")
+        self.world.load(name)
+        return void()
+
+    def rpc_copy_opendrive_to_file(self, opendrive: str, *_):
+        """generate_opendrive_world, part one (load_new_episode('OpenDriveMap') follows): this
+        server builds worlds from the OpenDRIVE of its own templates only."""
+        name = next((n for n, text in self.xodr.items() if text.strip() == str(opendrive).strip()), None)
+        if name is None:
+            raise WireError("this server builds worlds from the OpenDRIVE of its own map templates only "
+                            "(sim.opendrive.to_xodr); this document is not one of them")
+        self._opendrive_template = name
+        return void()
+
+    def rpc_get_episode_settings(self):
+        return value(self.settings.pack())
+
+    def rpc_set_episode_settings(self, raw: list):
+        self.settings = EpisodeSettings.unpack(raw)
+        if self.settings.fixed_delta_seconds:
+            self.world.dt_s = float(self.settings.fixed_delta_seconds)
+        return value(self.world.frame)
+
+    def rpc_get_weather_parameters(self):
+        return value(list(weather_to_carla(self.world.weather)))
+
+    def rpc_set_weather_parameters(self, raw: list):
+        self.world.weather = weather_from_carla(raw)
+
+    def rpc_get_actor_definitions(self):
+        return value([d.pack() for d in self._definitions])
+
+    def rpc_get_spectator(self):
+        return value(Actor(0, 0, ActorDescription(0, "spectator"), (0.0, 0.0, 0.0), (0.0, 0.0, 0.0)).pack())
+
+    def rpc_get_vehicle_light_states(self):
+        return value([])
+
+    def rpc_query_lights_state(self, *_):
+        return value([])
+
+    def rpc_reset_all_traffic_lights(self):
+        """The lights run on their map phases from the episode start; nothing to reset."""
+        return void()
+
+    def rpc_is_traffic_manager_running(self, port: int):
+        return value(int(port) in self.traffic_managers)
+
+    def rpc_add_traffic_manager_running(self, endpoint: list):
+        self.traffic_managers[int(endpoint[1])] = str(endpoint[0])
+        return value(True)
+
+    def rpc_destroy_traffic_manager(self, port: int):
+        return value(self.traffic_managers.pop(int(port), None) is not None)
+
+    # -- actors --------------------------------------------------------------------------
+    def _blueprint(self, description: ActorDescription) -> Blueprint:
+        for bp in self.blueprints:
+            if bp.id == description.id:
+                return bp
+        raise WireError(f"spawn failed: no blueprint '{description.id}' on this server")
+
+    def rpc_spawn_actor(self, description: list, transform: list):
+        return self._spawn(description, transform, 0)
+
+    def rpc_spawn_actor_with_parent(self, description: list, transform: list, parent: int, *_):
+        return self._spawn(description, transform, int(parent))
+
+    def _spawn(self, raw_description: list, raw_transform: list, parent: int):
+        description = ActorDescription.unpack(raw_description)
+        transform = Transform.unpack(raw_transform)
+        x, y, z, yaw = from_carla(transform.location, transform.rotation)
+        actor = self.world.spawn(self._blueprint(description), description, (x, y, z, yaw),
+                                 transform.rotation[0], parent)
+        actor.stream_id = SENSOR_STREAM_BASE + actor.id
+        return value(self._actor(actor).pack())
+
+    def _actor(self, actor: WireActor) -> Actor:
+        length, width, height = actor.blueprint.size_m
+        tags = bytes([SEMANTIC_TAG[actor.blueprint.kind]]) if actor.blueprint.kind in SEMANTIC_TAG else b""
+        token = stream_frames.token(actor.stream_id, self.stream_port) if actor.role in ("camera", "collision") else b""
+        return Actor(actor.id, actor.parent, actor.description, (0.0, 0.0, 0.5 * height),
+                     (0.5 * length, 0.5 * width, 0.5 * height), tags, token)
+
+    def rpc_get_actors_by_id(self, ids: list):
+        return value([self._actor(self.world.actors[i]).pack() for i in ids if i in self.world.actors])
+
+    def rpc_get_actor_bounding_box(self, actor_id: int):
+        actor = self._actor(self.world.actor(int(actor_id)))
+        return value([list(actor.box_centre), list(actor.box_extent), [0.0, 0.0, 0.0], actor.id])
+
+    def rpc_destroy_actor(self, actor_id: int):
+        if not self.world.destroy(int(actor_id)):
+            raise WireError(f"destroy failed: actor {actor_id} not found")
+        return value(True)
+
+    def rpc_get_sensor_token(self, stream_id: int):
+        """Clients resolve every stream id they were given (world state, sensors) here."""
+        return value([stream_frames.token(int(stream_id), self.stream_port)])
+
+    def rpc_enable_sensor_for_ros(self, *_):
+        return void()
+
+    def rpc_apply_control_to_vehicle(self, actor_id: int, raw: list):
+        self.world.actor(int(actor_id)).control = VehicleControl.unpack(raw)
+
+    def rpc_apply_control_to_walker(self, actor_id: int, raw: list):
+        control = WalkerControl.unpack(raw)
+        actor = self.world.actor(int(actor_id))
+        dx, dy, _ = vector_from_carla(control.direction)
+        norm = math.hypot(dx, dy) or 1.0
+        actor.walk_direction, actor.walk_speed_mps = (dx / norm, dy / norm), control.speed
+
+    def rpc_set_actor_transform(self, actor_id: int, raw: list):
+        transform = Transform.unpack(raw)
+        actor = self.world.actor(int(actor_id))
+        actor.x_m, actor.y_m, z, actor.yaw_rad = from_carla(transform.location, transform.rotation)
+        actor.z_m = z if actor.parent else 0.0
+
+    def rpc_set_actor_location(self, actor_id: int, location: list):
+        actor = self.world.actor(int(actor_id))
+        actor.x_m, actor.y_m, _, _ = from_carla(tuple(location), (0.0, 0.0, 0.0))
+
+    def rpc_set_actor_simulate_physics(self, actor_id: int, enabled: bool):
+        self.world.actor(int(actor_id)).physics = bool(enabled)
+
+    def rpc_set_actor_target_velocity(self, actor_id: int, velocity: list):
+        actor = self.world.actor(int(actor_id))
+        vx, vy, _ = vector_from_carla(tuple(velocity))
+        actor.speed_mps = math.hypot(vx, vy)
+
+    def rpc_open_vehicle_door(self, actor_id: int, door: int):
+        self.world.actor(int(actor_id)).door_open = True
+
+    def rpc_close_vehicle_door(self, actor_id: int, door: int):
+        self.world.actor(int(actor_id)).door_open = False
+
+    def rpc_apply_batch(self, commands: list, do_tick_cue: bool):
+        """Traffic-Manager batches: vehicle controls, autopilot flags, transforms, physics."""
+        responses = []
+        for command in commands:
+            index, body = command
+            try:
+                self._batch_command(int(index), body)
+                responses.append([[1, body[0] if body else 0]])
+            except WireError as exc:
+                responses.append([[0, [str(exc)]]])
+        if do_tick_cue and self.settings.synchronous_mode:
+            self.tick()
+        return responses
+
+    def _batch_command(self, index: int, body: list) -> None:
+        handlers = {BATCH_DESTROY: lambda b: self.world.destroy(int(b[0])),
+                    BATCH_VEHICLE_CONTROL: lambda b: self.rpc_apply_control_to_vehicle(*b),
+                    BATCH_WALKER_CONTROL: lambda b: self.rpc_apply_control_to_walker(*b),
+                    BATCH_TRANSFORM: lambda b: self.rpc_set_actor_transform(*b),
+                    BATCH_TARGET_VELOCITY: lambda b: self.rpc_set_actor_target_velocity(*b),
+                    BATCH_SIMULATE_PHYSICS: lambda b: self.rpc_set_actor_simulate_physics(*b),
+                    BATCH_AUTOPILOT: lambda b: None, BATCH_LIGHT_STATE: lambda b: None}
+        if index not in handlers:
+            raise WireError(f"batch command #{index} is not served here")
+        handlers[index](body)
+
+    # -- ticking -------------------------------------------------------------------------
+    def rpc_tick_cue(self):
+        return value(self.tick())
+
+    def tick(self) -> int:
+        """Step the world, then publish the world state and every subscribed sensor's data."""
+        contacts = self.world.tick()
+        frame, stamp = self.world.frame, self.world.time_s
+        records = [self._state_record(a) for a in self.world.actors.values()]
+        self.publish(WORLD_STREAM, stream_frames.world_state(frame, stamp, self.world.episode_id, time.time(),
+                                                             self.world.dt_s, records))
+        for actor in list(self.world.actors.values()):
+            if actor.stream_id in self.subscribed and actor.role == "camera":
+                rgb = self.world.render(actor)
+                self.publish(actor.stream_id, stream_frames.image(frame, stamp, self._pose(actor), rgb,
+                                                                  actor.camera.fov_deg))
+        for contact in contacts:
+            self._publish_contact(contact, frame, stamp)
+        return frame
+
+    def _publish_contact(self, contact: Contact, frame: int, stamp: float) -> None:
+        sensor = self.world.actors[contact.sensor]
+        if sensor.stream_id not in self.subscribed:
+            return
+        owner, other = self.world.actors[contact.parent], self.world.actors[contact.other]
+        length, width, _ = owner.blueprint.size_m
+        # an impulse of the right order (a 1,500 kg car) along the line between the two
+        dx, dy = other.x_m - owner.x_m, other.y_m - owner.y_m
+        norm = math.hypot(dx, dy) or 1.0
+        impulse = vector_to_carla(*(1500.0 * contact.relative_speed_mps * d / norm for d in (dx, dy)))
+        self.publish(sensor.stream_id, stream_frames.collision(frame, stamp, self._pose(sensor),
+                                                               self._actor(owner).pack(), self._actor(other).pack(),
+                                                               impulse))
+
+    def _state_record(self, actor: WireActor) -> bytes:
+        union = b""
+        if actor.role == "vehicle":
+            c = actor.control
+            union = stream_frames.vehicle_union(c.throttle, c.steer, c.brake, c.hand_brake, c.reverse,
+                                                self.world.speed_limit_kmh(actor))
+        velocity = vector_to_carla(*self._world_velocity(actor))
+        return stream_frames.actor_state(actor.id, self._pose(actor), velocity, union)
+
+    def _world_velocity(self, actor: WireActor) -> tuple[float, float, float]:
+        if actor.parent:
+            return self._world_velocity(self.world.actors[actor.parent])
+        if actor.role == "vehicle" and actor.physics:
+            return actor.speed_mps * math.cos(actor.yaw_rad), actor.speed_mps * math.sin(actor.yaw_rad), 0.0
+        return actor.velocity[0], actor.velocity[1], 0.0
+
+    def _pose(self, actor: WireActor):
+        x, y, z, yaw = self.world.world_pose(actor)
+        return to_carla(x, y, z, yaw, actor.pitch_deg)
+
+    def _transform(self, x: float, y: float, z: float, yaw: float) -> Transform:
+        return Transform(*to_carla(x, y, z, yaw))
+
+
+# rpc::Command variant indices in CARLA 0.9.16 (the order of its CommandType variant)
+(BATCH_SPAWN, BATCH_DESTROY, BATCH_VEHICLE_CONTROL, BATCH_ACKERMANN, BATCH_WALKER_CONTROL, BATCH_PHYSICS_CONTROL,
+ BATCH_TRANSFORM, BATCH_WALKER_STATE, BATCH_TARGET_VELOCITY, BATCH_TARGET_ANGULAR_VELOCITY, BATCH_IMPULSE,
+ BATCH_FORCE, BATCH_ANGULAR_IMPULSE, BATCH_TORQUE, BATCH_SIMULATE_PHYSICS, BATCH_ENABLE_GRAVITY, BATCH_AUTOPILOT,
+ BATCH_TELEMETRY, BATCH_LIGHT_STATE) = range(19)

@@ -1,0 +1,72 @@
+"""The binary payloads of CARLA 0.9.16's sensor streams: every frame is u32 size + payload,
+and every payload starts with the 48-byte sensor header. Layouts from reference/carla.md
+(read from the client library's debug info); all little-endian, packed.
+"""
+from __future__ import annotations
+
+import struct
+
+import msgpack
+import numpy as np
+
+# indices into the 0.9.16 client's compiled sensor registry; other versions differ
+COLLISION, LANE_INVASION, RGB_CAMERA, WORLD_STATE = 0, 6, 13, 17
+ACTIVE = 1  # rpc::ActorState::Active
+
+HEADER = struct.Struct("<QQd6f")  # sensor type, frame, timestamp, x y z pitch yaw roll
+EPISODE_HEADER = struct.Struct("<Qdf3ii")  # episode id, platform time, delta s, map origin, state
+ACTOR_STATE = struct.Struct("<IB6f3f3f3f54s")  # 119 bytes
+VEHICLE_UNION = struct.Struct("<3f3?ifB?IB")  # packed control (19), speed limit, light state, ...
+IMAGE_HEADER = struct.Struct("<IIf")
+TOKEN = struct.Struct("<IHBB16s")
+SIZE = struct.Struct("<I")
+
+
+def token(stream_id: int, port: int) -> bytes:
+    """A 24-byte stream token for a TCP stream on 127.0.0.1:port."""
+    return TOKEN.pack(stream_id, port, 1, 1, bytes([127, 0, 0, 1]) + bytes(12))
+
+
+def framed(payload: bytes) -> bytes:
+    return SIZE.pack(len(payload)) + payload
+
+
+def header(sensor_type: int, frame: int, timestamp_s: float, transform) -> bytes:
+    """transform: ((x, y, z), (pitch, yaw, roll)) in CARLA's frame."""
+    return HEADER.pack(sensor_type, frame, timestamp_s, *transform[0], *transform[1])
+
+
+def vehicle_union(throttle: float, steer: float, brake: float, hand_brake: bool, reverse: bool,
+                  speed_limit_kmh: float) -> bytes:
+    packed = VEHICLE_UNION.pack(throttle, steer, brake, hand_brake, reverse, False, 1, speed_limit_kmh,
+                                0, False, 0, 0)
+    return packed.ljust(54, b"\0")
+
+
+def actor_state(actor_id: int, transform, velocity, union: bytes = b"") -> bytes:
+    """One 119-byte ActorDynamicState record (angular velocity and acceleration zero)."""
+    return ACTOR_STATE.pack(actor_id, ACTIVE, *transform[0], *transform[1], *velocity, 0.0, 0.0, 0.0,
+                            0.0, 0.0, 0.0, union.ljust(54, b"\0"))
+
+
+def world_state(frame: int, timestamp_s: float, episode_id: int, platform_s: float, delta_s: float,
+                actors: list[bytes]) -> bytes:
+    """The tick message every client waits for: header, episode header, one record per actor."""
+    head = header(WORLD_STATE, frame, timestamp_s, ((0.0, 0.0, 0.0), (0.0, 0.0, 0.0)))
+    return head + EPISODE_HEADER.pack(episode_id, platform_s, delta_s, 0, 0, 0, 0) + b"".join(actors)
+
+
+def image(frame: int, timestamp_s: float, transform, rgb: np.ndarray, fov_deg: float) -> bytes:
+    """rgb uint8 [H, W, 3] -> an RGB camera frame with BGRA pixels."""
+    height, width, _ = rgb.shape
+    bgra = np.empty((height, width, 4), dtype=np.uint8)
+    bgra[..., :3] = rgb[..., ::-1]
+    bgra[..., 3] = 255
+    return header(RGB_CAMERA, frame, timestamp_s, transform) + IMAGE_HEADER.pack(width, height, fov_deg) + bgra.tobytes()
+
+
+def collision(frame: int, timestamp_s: float, transform, self_actor: list, other_actor: list,
+              normal_impulse: tuple[float, float, float]) -> bytes:
+    """self_actor / other_actor: packed rpc::Actor arrays."""
+    body = msgpack.packb([self_actor, other_actor, list(normal_impulse)], use_bin_type=True)
+    return header(COLLISION, frame, timestamp_s, transform) + body

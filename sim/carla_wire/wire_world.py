@@ -1,0 +1,268 @@
+"""The world behind the wire server: the actors a CARLA client spawned, on one of our maps,
+stepped with the embedded simulator's own pieces (the bicycle model, box geometry, traffic
+light phases, the camera renderer).
+
+Everything here is in our frame (SI, radians, y left); `session` converts at the wire.
+Vehicles with physics follow their last control through `step_ego`; walkers follow their
+last WalkerControl; actors with physics off stay where the client puts them (the way CARLA's
+scenario and co-simulation tools drive scripted actors). Collision sensors report, each tick,
+every solid actor whose box overlaps their parent's.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from sim.box_geometry import boxes_overlap
+from sim.camera import CameraConfig
+from sim.carla_wire.blueprints import Blueprint
+from sim.carla_wire.messages import ActorDescription, VehicleControl, WireError
+from sim.ego_dynamics import EgoState, step_ego, weather_friction
+from sim.map_bank import MapBank
+from sim.scene_batch import SceneBatch
+from sim.traffic_lights import light_states
+from sim.weather import Weather, as_vector
+
+SOLID_ROLES = ("vehicle", "walker", "prop")
+
+
+@dataclass
+class WireActor:
+    """One spawned actor. Pose (x_m, y_m, z_m, yaw_rad) is in the world for free actors and
+    relative to the parent for attached ones (sensors); pitch_deg only matters for cameras."""
+
+    id: int
+    blueprint: Blueprint
+    description: ActorDescription
+    parent: int
+    x_m: float
+    y_m: float
+    z_m: float
+    yaw_rad: float
+    pitch_deg: float = 0.0
+    speed_mps: float = 0.0
+    steer_rad: float = 0.0
+    velocity: tuple[float, float] = (0.0, 0.0)
+    control: VehicleControl = field(default_factory=VehicleControl)
+    walk_direction: tuple[float, float] = (1.0, 0.0)
+    walk_speed_mps: float = 0.0
+    physics: bool = True
+    door_open: bool = False
+    colour: tuple[float, float, float] = (0.6, 0.6, 0.65)
+    camera: CameraConfig | None = None
+    stream_id: int = 0
+
+    @property
+    def role(self) -> str:
+        return self.blueprint.role
+
+    def box(self) -> tuple[float, float, float, float, float]:
+        """(x, y, yaw, length, width) in the world; an open door widens a car to its left."""
+        length, width, _ = self.blueprint.size_m
+        door = 0.9 if self.door_open else 0.0
+        return (self.x_m - 0.5 * door * math.sin(self.yaw_rad), self.y_m + 0.5 * door * math.cos(self.yaw_rad),
+                self.yaw_rad, length, width + door)
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A collision sensor's report for one tick: its actor, its parent and what it hit."""
+
+    sensor: int
+    parent: int
+    other: int
+    relative_speed_mps: float
+
+
+class WireWorld:
+    """One map (a template of `bank`) and the actors on it; advanced by `tick`."""
+
+    def __init__(self, bank: MapBank, template: str):
+        self.bank = bank
+        self.actors: dict[int, WireActor] = {}
+        self.weather = Weather()
+        self.dt_s = 0.05
+        self.frame = 0
+        self.time_s = 0.0
+        self.episode_id = 1
+        self.template = ""
+        self._next_id = 1
+        self._renderers: dict[int, object] = {}
+        self.load(template)
+
+    def load(self, template: str) -> None:
+        """A fresh episode on `template`: every actor is gone, time restarts at 0."""
+        self.bank.template_index(template)
+        for actor_id in list(self.actors):
+            self.destroy(actor_id)
+        self.template = template
+        self.time_s = 0.0
+        self.episode_id += 1
+
+    @property
+    def template_index(self) -> int:
+        return self.bank.template_index(self.template)
+
+    def spawn(self, blueprint: Blueprint, description: ActorDescription, pose: tuple[float, float, float, float],
+              pitch_deg: float, parent: int) -> WireActor:
+        if parent and parent not in self.actors:
+            raise WireError(f"spawn failed: parent actor {parent} does not exist")
+        actor = WireActor(self._next_id, blueprint, description, parent, *pose, pitch_deg=pitch_deg)
+        if blueprint.role in SOLID_ROLES and not parent:
+            actor.z_m = 0.0  # the road is flat: everything stands on it
+        colour = description.attribute("color")
+        if colour:
+            actor.colour = tuple(min(max(int(c) / 255.0, 0.0), 1.0) for c in colour.split(",")[:3])
+        if blueprint.role == "camera":
+            actor.camera = self._camera_config(description, actor)
+        self._next_id += 1
+        self.actors[actor.id] = actor
+        return actor
+
+    def _camera_config(self, description: ActorDescription, actor: WireActor) -> CameraConfig:
+        if not actor.parent or self.actors[actor.parent].role != "vehicle":
+            raise WireError("spawn failed: this server renders cameras attached to a vehicle only")
+        try:
+            return CameraConfig(width=int(description.attribute("image_size_x", "800")),
+                                height=int(description.attribute("image_size_y", "600")),
+                                fov_deg=float(description.attribute("fov", "90")), mount_x_m=actor.x_m,
+                                mount_y_m=actor.y_m, mount_z_m=actor.z_m, pitch_deg=actor.pitch_deg)
+        except ValueError as exc:
+            raise WireError(f"spawn failed: camera not supported here ({exc.errors()[0]['msg']})") from exc
+
+    def destroy(self, actor_id: int) -> bool:
+        if actor_id not in self.actors:
+            return False
+        for child in [a.id for a in self.actors.values() if a.parent == actor_id]:
+            self.destroy(child)
+        renderer = self._renderers.pop(actor_id, None)
+        if renderer is not None:
+            renderer.close()
+        del self.actors[actor_id]
+        return True
+
+    def actor(self, actor_id: int) -> WireActor:
+        if actor_id not in self.actors:
+            raise WireError(f"actor {actor_id} not found")
+        return self.actors[actor_id]
+
+    def world_pose(self, actor: WireActor) -> tuple[float, float, float, float]:
+        """(x, y, z, yaw) in the world of any actor, attached ones through their parent."""
+        if not actor.parent:
+            return actor.x_m, actor.y_m, actor.z_m, actor.yaw_rad
+        px, py, pz, pyaw = self.world_pose(self.actors[actor.parent])
+        c, s = math.cos(pyaw), math.sin(pyaw)
+        return (px + c * actor.x_m - s * actor.y_m, py + s * actor.x_m + c * actor.y_m, pz + actor.z_m,
+                pyaw + actor.yaw_rad)
+
+    def tick(self) -> list[Contact]:
+        """Advance by dt_s: vehicles and walkers with physics move; returns this tick's contacts."""
+        before = {a.id: (a.x_m, a.y_m) for a in self.actors.values() if not a.parent}
+        self._step_vehicles()
+        for actor in self.actors.values():
+            if actor.role == "walker" and actor.physics:
+                actor.x_m += actor.walk_direction[0] * actor.walk_speed_mps * self.dt_s
+                actor.y_m += actor.walk_direction[1] * actor.walk_speed_mps * self.dt_s
+                if actor.walk_speed_mps > 0:
+                    actor.yaw_rad = math.atan2(actor.walk_direction[1], actor.walk_direction[0])
+        for actor_id, (x, y) in before.items():
+            actor = self.actors[actor_id]
+            actor.velocity = ((actor.x_m - x) / self.dt_s, (actor.y_m - y) / self.dt_s)
+            if actor.role != "vehicle" or not actor.physics:
+                actor.speed_mps = math.hypot(*actor.velocity)
+        self.frame += 1
+        self.time_s += self.dt_s
+        return self._contacts()
+
+    def _step_vehicles(self) -> None:
+        vehicles = [a for a in self.actors.values() if a.role == "vehicle" and a.physics and not a.parent]
+        if not vehicles:
+            return
+        state = EgoState(*(torch.tensor([getattr(a, name) for a in vehicles], dtype=torch.float32)
+                           for name in ("x_m", "y_m", "yaw_rad", "speed_mps", "steer_rad")))
+        # CARLA steers right positive; ours left positive. There is no reverse gear here.
+        control = torch.tensor([[-a.control.steer, 0.0 if a.control.reverse else a.control.throttle,
+                                 1.0 if a.control.hand_brake else a.control.brake] for a in vehicles])
+        friction = torch.tensor([self.friction_at(a) for a in vehicles])
+        step_ego(state, control, friction, self.dt_s)
+        for i, actor in enumerate(vehicles):
+            for name in ("x_m", "y_m", "yaw_rad", "speed_mps", "steer_rad"):
+                setattr(actor, name, float(getattr(state, name)[i]))
+
+    def friction_at(self, vehicle: WireActor) -> float:
+        """Road friction mu under a vehicle: a friction trigger's value where one covers it,
+        else the dry road scaled by the weather's wetness."""
+        for trigger in self.actors.values():
+            if trigger.role != "friction":
+                continue
+            extent_x = float(trigger.description.attribute("extent_x", "1"))
+            extent_y = float(trigger.description.attribute("extent_y", "1"))
+            dx, dy = vehicle.x_m - trigger.x_m, vehicle.y_m - trigger.y_m
+            c, s = math.cos(trigger.yaw_rad), math.sin(trigger.yaw_rad)
+            if abs(c * dx + s * dy) <= extent_x and abs(-s * dx + c * dy) <= extent_y:
+                return float(trigger.description.attribute("friction", "1"))
+        return float(weather_friction(torch.tensor(self.weather.wetness), torch.tensor(0.0)))
+
+    def _contacts(self) -> list[Contact]:
+        sensors = [a for a in self.actors.values() if a.role == "collision" and a.parent in self.actors]
+        solids = [a for a in self.actors.values() if a.role in SOLID_ROLES and not a.parent]
+        contacts = []
+        for sensor in sensors:
+            owner = self.actors[sensor.parent]
+            others = [a for a in solids if a.id != owner.id]
+            if not others:
+                continue
+            boxes = tuple(torch.tensor(values, dtype=torch.float32) for values in zip(*(a.box() for a in others)))
+            mine = tuple(torch.full((len(others),), value, dtype=torch.float32) for value in owner.box())
+            hit = boxes_overlap(mine, boxes)
+            for other, touching in zip(others, hit.tolist()):
+                if touching:
+                    relative = math.hypot(other.velocity[0] - owner.velocity[0], other.velocity[1] - owner.velocity[1])
+                    contacts.append(Contact(sensor.id, owner.id, other.id, relative))
+        return contacts
+
+    def render(self, camera: WireActor) -> np.ndarray:
+        """The camera's frame, uint8 [H, W, 3] RGB, drawn with the embedded renderer."""
+        if camera.id not in self._renderers:
+            from sim.render.renderer import Renderer
+            self._renderers[camera.id] = Renderer(self.bank.graphs, camera.camera, 1)
+        return self._renderers[camera.id].render(self._scene(self.actors[camera.parent]))[0].numpy()
+
+    def _scene(self, ego: WireActor) -> SceneBatch:
+        others = [a for a in self.actors.values() if a.role in SOLID_ROLES and not a.parent and a.id != ego.id]
+        count = max(len(others), 1)
+        kind = torch.zeros(1, count, dtype=torch.int64)
+        pose, size, colour = torch.zeros(1, count, 3), torch.ones(1, count, 3), torch.full((1, count, 3), 0.5)
+        door = torch.zeros(1, count, dtype=torch.bool)
+        for i, actor in enumerate(others):
+            kind[0, i] = int(actor.blueprint.kind)
+            pose[0, i] = torch.tensor([actor.x_m, actor.y_m, actor.yaw_rad])
+            size[0, i] = torch.tensor(actor.blueprint.size_m)
+            colour[0, i] = torch.tensor(actor.colour)
+            door[0, i] = actor.door_open
+        template = self.template_index
+        lights = light_states(self.bank.signal_phase[template].unsqueeze(0), torch.tensor([self.time_s]))
+        index = torch.arange(lights.shape[-1])
+        lights = torch.where(index < self.bank.signal_count[template], lights, torch.full_like(lights, -1))
+        return SceneBatch(map_index=torch.tensor([template]),
+                          ego_pose=torch.tensor([[ego.x_m, ego.y_m, ego.yaw_rad]], dtype=torch.float32),
+                          actor_kind=kind, actor_pose=pose, actor_size=size, actor_colour=colour,
+                          actor_door_open=door, light_state=lights,
+                          weather=torch.tensor([as_vector(self.weather)], dtype=torch.float32),
+                          time_s=torch.tensor([self.time_s], dtype=torch.float32),
+                          seed=torch.tensor([self.episode_id]))
+
+    def speed_limit_kmh(self, actor: WireActor) -> float:
+        lane = self.bank.lane_at(torch.tensor(self.template_index), torch.tensor([actor.x_m, actor.y_m]))
+        if int(lane) < 0:
+            return 0.0
+        return float(self.bank.lane_speed_limit_mps[int(lane)]) * 3.6
+
+    def close(self) -> None:
+        for renderer in self._renderers.values():
+            renderer.close()
+        self._renderers.clear()
+
