@@ -169,6 +169,12 @@ def run(
     latency_ms: Optional[float] = typer.Option(None, help="console link: median one-way latency (ms)"),
     handoff_threshold: Optional[float] = typer.Option(None, help="console: request help below this confidence"),
     teleop_mode: Optional[str] = typer.Option(None, help="console: auto, assistance or driving"),
+    backend: str = typer.Option("embedded", help="embedded, or carla: a CARLA server (or nines serve-carla)"),
+    carla_host: str = typer.Option("127.0.0.1", help="carla backend: the server's address"),
+    carla_port: int = typer.Option(2000, min=1, max=65535, help="carla backend: the server's RPC port"),
+    carla_retries: int = typer.Option(3, min=0, help="carla backend: retries of an episode whose server failed"),
+    carla_timeout: float = typer.Option(10.0, min=0.5, help="carla backend: seconds before a silent server counts "
+                                                             "as failed"),
 ) -> str:
     """Run a suite into the store (or resume a killed run) and print the per-family table.
     Any console option puts a remote-operations console behind the camera driver."""
@@ -198,8 +204,16 @@ def run(
             raise UserError(str(error)) from None
         console_settings = teleop_settings(teleop, operators=operators, latency_ms=latency_ms,
                                            threshold=handoff_threshold, mode=teleop_mode)
-        settings = RunSettings(driver or parsed.driver, batch or parsed.batch, device or parsed.device,
-                               str(checkpoint.resolve()) if checkpoint is not None else "", console_settings)
+        if backend not in ("embedded", "carla"):
+            raise UserError(f"backend {backend!r} is unknown; expected embedded or carla")
+        if backend == "carla" and console_settings is not None:
+            raise UserError("the remote-operations console runs on the embedded backend only; drop --backend carla "
+                            "or the console options")
+        carla = ({"host": carla_host, "port": carla_port, "retries": carla_retries, "timeout_s": carla_timeout}
+                 if backend == "carla" else None)
+        settings = RunSettings(driver or parsed.driver, 1 if carla else batch or parsed.batch,
+                               device or parsed.device, str(checkpoint.resolve()) if checkpoint is not None else "",
+                               console_settings, backend, carla)
         if console_settings is not None and settings.driver not in CAMERA_DRIVERS:
             raise UserError(f"a remote-operations console needs a camera driver ({', '.join(CAMERA_DRIVERS)}); "
                             f"got {settings.driver}")
@@ -209,11 +223,15 @@ def run(
         run_id = new_run(store, parsed, path.read_text(encoding="utf-8"), settings)
         console.print(f"run {run_id} -> {db}")
     from nines.store import StoreError
+    from sim.carla_backend import InfrastructureError
 
     try:
         table = execute_run(store, run_id, show_progress=progress, on_episode=None if progress else _episode_line)
     except StoreError as error:
         raise UserError(str(error)) from None
+    except InfrastructureError as error:
+        console.print(f"nines: {error}; nothing was counted as a driving failure; continue with --resume {run_id}")
+        raise typer.Exit(1) from None
     finally:
         store.close()
     _print_families(table)

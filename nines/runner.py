@@ -26,6 +26,7 @@ from nines.failure_clips import write_clip
 from nines.store import FAILURE_OUTCOMES, Store
 from scenarios.episode_plan import EpisodeTask, budget_tasks, ce_round_tasks, fixed_tasks
 from scenarios.suite import Suite
+from sim.carla_backend import CarlaEndpoint, CarlaWorld, InfrastructureError
 from sim.ground_truth import ground_truth
 from sim.world import BatchedWorld, WorldConfig
 from teleop.config import TeleopConfig
@@ -42,6 +43,8 @@ class RunSettings:
     device: str
     checkpoint: str = ""
     teleop: dict | None = None
+    backend: str = "embedded"
+    carla: dict | None = None  # CarlaEndpoint fields for the carla backend
 
 
 def code_version() -> str:
@@ -59,7 +62,7 @@ def new_run(store: Store, suite: Suite, suite_yaml: str, settings: RunSettings) 
     run_id = f"{suite.name}-{stamp}-{os.urandom(2).hex()}"
     checkpoint = str(checkpoint_path(settings.checkpoint)) if settings.driver in CAMERA_DRIVERS else ""
     store.create_run(run_id, suite.name, suite_yaml, code_version(), settings.driver, checkpoint, settings.__dict__,
-                     suite.backend, settings.device)
+                     settings.backend, settings.device)
     return run_id
 
 
@@ -127,7 +130,7 @@ def execute_run(store: Store, run_id: str, show_progress: bool = True,
     store.set_status(run_id, "running")
     done = store.done_episodes(run_id)
     done_ids = set(done["episode_id"])
-    world = BatchedWorld(WorldConfig(batch_size=settings.batch, device=settings.device, camera=suite.camera))
+    world = make_world(settings, suite)
     driver = make_driver(settings.driver, suite.camera, settings.checkpoint, settings.device)
     clip_dir = store.path.parent / "clips" / run_id
     if settings.teleop is not None:
@@ -149,7 +152,7 @@ def execute_run(store: Store, run_id: str, show_progress: bool = True,
         row = _row(run_id, task, record, clip, len(log.handoffs) if settings.teleop is not None else None)
         store.write_episodes([row], [
             {"run_id": run_id, "episode_id": task.episode_id, "time_s": t, "kind": k, "detail": d, "value": v}
-            for t, k, d, v in log.events], [
+            for t, k, d, v in log.events + world.drain_sensor_events()], [
             {"run_id": run_id, "episode_id": task.episode_id, "time_s": t, "confidence": c, "reason": r}
             for t, c, r in log.ticks], [
             {"run_id": run_id, "episode_id": task.episode_id, **handoff} for handoff in log.handoffs])
@@ -188,13 +191,60 @@ def execute_run(store: Store, run_id: str, show_progress: bool = True,
                 ce_tasks += [t for t in ce_round_tasks(suite, p, round_, history)
                              if t.episode_id not in done_ids]
             first_wave = (fixed, *budgets.values()) if round_ == 0 else ()
-            run_tasks(world, driver, _chain(*first_wave, ce_tasks), on_done,
-                      uses_camera=getattr(driver, "uses_camera", False),
-                      keep_clips=suite.clips)
+            _drive(world, driver, _chain(*first_wave, ce_tasks), on_done, suite.clips,
+                   lambda task, attempt, message: store.write_infrastructure_error(
+                       run_id, task.episode_id, attempt, message))
     world.close()
     _trim_budgets(store, run_id, suite, budgets)
     store.set_status(run_id, "complete")
     return summary(store, run_id)
+
+
+def make_world(settings: RunSettings, suite: Suite) -> BatchedWorld:
+    config = WorldConfig(batch_size=settings.batch, device=settings.device, camera=suite.camera)
+    if settings.backend == "carla":
+        return CarlaWorld(config, CarlaEndpoint(**(settings.carla or {})))
+    return BatchedWorld(config)
+
+
+class _RetryingTasks:
+    """A task iterator that can put the task now running back in front (B = 1 backends)."""
+
+    def __init__(self, tasks):
+        self._tasks = iter(tasks)
+        self._again: list[EpisodeTask] = []
+        self.current: EpisodeTask | None = None
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> EpisodeTask:
+        self.current = self._again.pop() if self._again else next(self._tasks)
+        return self.current
+
+    def retry_current(self) -> None:
+        self._again.append(self.current)
+
+
+def _drive(world: BatchedWorld, driver, tasks, on_done, keep_clips: bool,
+           on_infrastructure_error: Callable[[EpisodeTask, int, str], None]) -> None:
+    """run_tasks, surviving server failures: the episode under a failed server is recorded as
+    an infrastructure error (never an episode), the world reconnects and the episode is
+    retried, up to the endpoint's `retries`; after that the run goes on without it."""
+    tasks = _RetryingTasks(tasks)
+    attempts: dict[str, int] = {}
+    while True:
+        try:
+            run_tasks(world, driver, tasks, on_done, uses_camera=getattr(driver, "uses_camera", False),
+                      keep_clips=keep_clips)
+            return
+        except InfrastructureError as error:
+            task = tasks.current
+            attempts[task.episode_id] = attempts.get(task.episode_id, 0) + 1
+            on_infrastructure_error(task, attempts[task.episode_id], str(error))
+            if attempts[task.episode_id] <= world.endpoint.retries:
+                tasks.retry_current()
+            world.reconnect()
 
 
 def ce_history(store: Store, run_id: str, family: str, before_round: int) -> list[dict]:

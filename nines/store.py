@@ -44,6 +44,8 @@ CREATE TABLE IF NOT EXISTS teleop_queue (
     run_id TEXT, time_s DOUBLE, waiting INTEGER, busy INTEGER, operators INTEGER, remote_driving INTEGER,
     open_requests TEXT);
 ALTER TABLE teleop_queue ADD COLUMN IF NOT EXISTS open_requests TEXT;
+CREATE TABLE IF NOT EXISTS infrastructure_errors (
+    run_id TEXT, episode_id TEXT, attempt INTEGER, failed_at TIMESTAMP, message TEXT);
 """
 EVENT_COLUMNS = ("run_id", "episode_id", "time_s", "kind", "detail", "value")
 TICK_COLUMNS = ("run_id", "episode_id", "time_s", "confidence", "reason")
@@ -129,6 +131,15 @@ class Store:
             self.db.register("new_samples", pd.DataFrame(samples).assign(run_id=run_id)[list(QUEUE_COLUMNS)])
             self.db.execute("INSERT INTO teleop_queue SELECT * FROM new_samples")
             self.db.unregister("new_samples")
+
+    def write_infrastructure_error(self, run_id: str, episode_id: str, attempt: int, message: str) -> None:
+        """An episode the simulator server failed under: kept apart, never a driving failure."""
+        self.db.execute("INSERT INTO infrastructure_errors VALUES (?, ?, ?, now(), ?)",
+                        [run_id, episode_id, attempt, message])
+
+    def infrastructure_errors(self, run_id: str) -> pd.DataFrame:
+        return self.db.execute("SELECT episode_id, attempt, failed_at, message FROM infrastructure_errors "
+                               "WHERE run_id = ? ORDER BY failed_at", [run_id]).df()
 
     def queue_end_s(self, run_id: str) -> float:
         """The last fleet time sampled for run_id (0 if none): a resumed run's clock goes on from it."""

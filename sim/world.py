@@ -137,33 +137,41 @@ class BatchedWorld:
         return light_states(self.bank.signal_phase[self.template], self.stats.time_s)
 
     def step(self, control: torch.Tensor) -> TickEvents:
-        """Advance every running slot by dt_s. control [B, 3]: steer, throttle, brake."""
+        """Advance every running slot by dt_s. control [B, 3]: steer, throttle, brake.
+        The actors move first, reacting to the ego as it was; then the ego (`_advance_ego`);
+        then contacts, triggers and events on the new poses."""
         dt = self.config.dt_s
         running = self.running
         prev_xy = torch.stack([self.ego.x_m, self.ego.y_m], -1)
-        before = EgoState(self.ego.x_m, self.ego.y_m, self.ego.yaw_rad, self.ego.speed_mps, self.ego.steer_rad)
-        step_ego(self.ego, control, self.friction, dt)
-        for name in ("x_m", "y_m", "yaw_rad", "speed_mps", "steer_rad"):
-            # an ended episode stands still until its slot is refilled
-            setattr(self.ego, name, torch.where(running, getattr(self.ego, name), getattr(before, name)))
         self.stats.time_s += running.float() * dt
         lights = self.light_states()
-        ego_box = self.ego.box()
         step_path_followers(self.actors, dt)
-        step_lane_followers(self.actors, self.bank, self.template, lights, ego_box, self.ego.speed_mps, dt)
+        step_lane_followers(self.actors, self.bank, self.template, lights, self.ego.box(), self.ego.speed_mps, dt)
+        self._advance_ego(control, running)
         boxes = self.actor_boxes()
         velocity = self.actor_velocity()
-        gap, ttc = gap_and_ttc(ego_box, self.ego.velocity(), boxes, velocity)
+        gap, ttc = gap_and_ttc(self.ego.box(), self.ego.velocity(), boxes, velocity)
         active = self.actors.active
         gap = torch.where(active, gap, torch.full_like(gap, float("inf")))
         ttc = torch.where(active, ttc, torch.full_like(ttc, float("inf")))
+        overlap = self._contacts(boxes) & active & running.unsqueeze(-1)
         apply_actions(self.actors, self.bank, fire_triggers(self.actors, self.stats.time_s, gap, ttc))
-        return self._events(running, prev_xy, lights, boxes, velocity, gap, ttc)
+        return self._events(running, prev_xy, lights, overlap, velocity, gap, ttc)
 
-    def _events(self, running, prev_xy, lights, boxes, velocity, gap, ttc) -> TickEvents:
+    def _advance_ego(self, control: torch.Tensor, running: torch.Tensor) -> None:
+        """The ego's dynamics; an ended episode stands still until its slot is refilled."""
+        before = EgoState(self.ego.x_m, self.ego.y_m, self.ego.yaw_rad, self.ego.speed_mps, self.ego.steer_rad)
+        step_ego(self.ego, control, self.friction, self.config.dt_s)
+        for name in ("x_m", "y_m", "yaw_rad", "speed_mps", "steer_rad"):
+            setattr(self.ego, name, torch.where(running, getattr(self.ego, name), getattr(before, name)))
+
+    def _contacts(self, boxes: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        """bool [B, N]: actors whose boxes touch the ego's now."""
+        expand = [t.unsqueeze(-1).expand_as(boxes[0]) for t in self.ego.box()]
+        return boxes_overlap(tuple(expand), boxes)
+
+    def _events(self, running, prev_xy, lights, overlap, velocity, gap, ttc) -> TickEvents:
         stats, ego, cfg = self.stats, self.ego, self.config
-        expand = [t.unsqueeze(-1).expand_as(boxes[0]) for t in ego.box()]
-        overlap = boxes_overlap(tuple(expand), boxes) & self.actors.active & running.unsqueeze(-1)
         relative = (velocity - ego.velocity().unsqueeze(1)).norm(dim=-1)
         ctype, impact, actor = count_collisions(stats, overlap, self.actors.kind, relative, ego.speed_mps,
                                                 ego.x_m, ego.y_m)
@@ -278,6 +286,11 @@ class BatchedWorld:
                                         self.ego.yaw_rad)
         return Observation(frames, self.ego.speed_mps.clone(), ahead, self.stats.time_s.clone(),
                            self._refuge_offset())
+
+    def drain_sensor_events(self) -> list[tuple[float, str, str, float]]:
+        """(time_s, kind, detail, value) events a backend's own sensors saw since the last
+        call, beyond what `step` reports; the embedded world has none."""
+        return []
 
     def close(self) -> None:
         if self._renderer is not None:

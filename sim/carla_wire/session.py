@@ -28,10 +28,8 @@ SPAWN_POINT_SPACING_M = 25.0
 MAP_PREFIX = "/Game/nines/Maps/"
 OPENDRIVE_MAP = "OpenDriveMap"  # the map name CARLA gives a world generated from OpenDRIVE
 # CARLA methods whose answer is Response<void>: their errors take that shape
-VOID_METHODS = {"destroy_actor", "load_new_episode", "copy_opendrive_to_file", "set_episode_settings_void",
-                "load_map_layer", "unload_map_layer", "enable_environment_objects", "reset_all_traffic_lights",
-                "freeze_all_traffic_lights", "apply_color_texture_to_object", "set_files_base_folder"}
-VEHICLE_DOORS_ALL = 6  # carla.VehicleDoor.All; the renderer shows the driver's door only
+VOID_METHODS = {"load_new_episode", "copy_opendrive_to_file", "reset_all_traffic_lights", "freeze_all_traffic_lights",
+                "set_actor_simulate_physics", "load_map_layer", "unload_map_layer"}
 
 
 def _is_0916_call(params: list) -> bool:
@@ -73,7 +71,10 @@ class Session:
             result = void_error(str(exc)) if method in VOID_METHODS else error(str(exc))
         except (TypeError, ValueError, IndexError, KeyError) as exc:
             result = error(f"bad arguments to '{method}': {exc}")
-        return None if is_async else result
+        if is_async:
+            return None
+        # setters answer nothing when called async; 0.9.16 calls some of them waiting for Response<void>
+        return void() if result is None else result
 
     # -- episode, map and settings -------------------------------------------------------
     def rpc_version(self):
@@ -284,16 +285,17 @@ class Session:
         """Step the world, then publish the world state and every subscribed sensor's data."""
         contacts = self.world.tick()
         frame, stamp = self.world.frame, self.world.time_s
-        records = [self._state_record(a) for a in self.world.actors.values()]
-        self.publish(WORLD_STREAM, stream_frames.world_state(frame, stamp, self.world.episode_id, time.time(),
-                                                             self.world.dt_s, records))
+        # contacts and images go out before the world state that ends a client's tick()
+        for contact in contacts:
+            self._publish_contact(contact, frame, stamp)
         for actor in list(self.world.actors.values()):
             if actor.stream_id in self.subscribed and actor.role == "camera":
                 rgb = self.world.render(actor)
                 self.publish(actor.stream_id, stream_frames.image(frame, stamp, self._pose(actor), rgb,
                                                                   actor.camera.fov_deg))
-        for contact in contacts:
-            self._publish_contact(contact, frame, stamp)
+        records = [self._state_record(a) for a in self.world.actors.values()]
+        self.publish(WORLD_STREAM, stream_frames.world_state(frame, stamp, self.world.episode_id, time.time(),
+                                                             self.world.dt_s, records))
         return frame
 
     def _publish_contact(self, contact: Contact, frame: int, stamp: float) -> None:

@@ -1,0 +1,179 @@
+"""The CARLA wire server and the carla backend, through the real `carla` 0.9.16 client and a
+real `nines serve-carla` process."""
+import json
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import msgpack
+import pytest
+import yaml
+
+carla = pytest.importorskip("carla")
+
+import torch  # noqa: E402
+
+from sim.ego_dynamics import EgoState, step_ego  # noqa: E402
+from sim.map_templates import TEMPLATES  # noqa: E402
+from sim.opendrive import to_xodr  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+NINES = [sys.executable, "-m", "nines"]
+
+
+def _serve(port: int) -> subprocess.Popen:
+    server = subprocess.Popen(NINES + ["serve-carla", "--port", str(port), "--camera", "128x64"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return server
+        time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("serve-carla did not start")
+
+
+@pytest.fixture(scope="module")
+def server_port():
+    port = 2310
+    server = _serve(port)
+    yield port
+    server.kill()
+    server.wait()
+
+
+def _call(port: int, request: list) -> list:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(msgpack.packb(request))
+        unpacker = msgpack.Unpacker(raw=False)
+        while True:
+            unpacker.feed(conn.recv(65536))
+            for message in unpacker:
+                return message
+
+
+def test_an_ordinary_carla_script_runs_unchanged(server_port):
+    out = subprocess.run([sys.executable, str(ROOT / "tests" / "carla_user_script.py"), str(server_port)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout.strip().splitlines()[-1])
+    assert summary["server"] == "0.9.16"
+    frames = summary["frames"]
+    assert len(frames) == 100 and all(b - a == 1 for a, b in zip(frames, frames[1:]))
+    # frame-aligned images; only the first can be missed, while the stream connects
+    assert summary["image_frames"][-1] == frames[-1] and len(summary["image_frames"]) >= 98
+    assert set(summary["image_frames"]) <= set(frames)
+    assert (summary["width"], summary["height"], summary["bytes"]) == (256, 128, 256 * 128 * 4)
+    assert summary["distinct_values"] > 10  # a real picture, not a blank buffer
+    # the embedded bicycle model, 100 ticks at 0.6 throttle from rest, straight ahead (CARLA's +x)
+    ego = EgoState.zeros(1, "cpu")
+    for _ in range(100):
+        step_ego(ego, torch.tensor([[0.0, 0.6, 0.0]]), torch.ones(1), 0.05)
+    assert summary["end_x"] - summary["start_x"] == pytest.approx(float(ego.x_m[0]), abs=0.01)
+    assert summary["end_y"] == pytest.approx(summary["spawn_y"], abs=0.01)
+
+
+def test_every_template_loads_through_carla_map_and_get_map(server_port):
+    client = carla.Client("127.0.0.1", server_port)
+    client.set_timeout(20.0)
+    for name, build in TEMPLATES.items():
+        xodr = to_xodr(build())
+        offline = carla.Map(name, xodr)
+        world = client.generate_opendrive_world(xodr, carla.OpendriveGenerationParameters())
+        served = world.get_map()
+        assert served.name.endswith(name)
+        assert served.to_opendrive() == offline.to_opendrive()
+        ours, theirs = served.generate_waypoints(5.0), offline.generate_waypoints(5.0)
+        assert len(ours) == len(theirs) > 20
+    with pytest.raises(RuntimeError, match="own map templates"):
+        client.generate_opendrive_world(xodr.replace("urban_street", "elsewhere"),
+                                        carla.OpendriveGenerationParameters())
+
+
+def test_other_client_versions_and_unknown_methods_get_clear_errors(server_port):
+    # a pre-0.9.16 client sends no [is_async] metadata before the arguments
+    _, msgid, err, result = _call(server_port, [0, 7, "get_episode_info", []])
+    assert msgid == 7 and err is None
+    assert "0.9.16" in result[0][1][0] and "carla==0.9.16" in result[0][1][0]
+    _, _, _, result = _call(server_port, [0, 8, "get_made_up_thing", [[False], 1]])
+    assert result[0][0] == 0 and "'get_made_up_thing'" in result[0][1][0]
+    _, _, _, result = _call(server_port, [0, 9, "destroy_actor", [[False], 987654]])
+    assert result[0][0] == 0 and "987654 not found" in result[0][1][0]
+
+
+def _suite(tmp_path: Path) -> Path:
+    """The smoke suite's families, one episode each, driven by the expert."""
+    suite = yaml.safe_load((ROOT / "scenarios" / "suites" / "smoke.yaml").read_text())
+    suite["name"] = "smoke_one_each"
+    suite["driver"] = "expert"
+    for entry in suite["families"]:
+        entry["episodes"] = 1
+    path = tmp_path / "suite.yaml"
+    path.write_text(yaml.safe_dump(suite))
+    return path
+
+
+def _episodes(db: Path) -> dict:
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("SELECT episode_id, outcome, km, red_lights, collisions_pedestrian + collisions_vehicle "
+                           "+ collisions_static, duration_s FROM episodes").fetchall()
+        kinds = con.execute("SELECT episode_id, kind FROM events WHERE kind <> 'lane_invasion'").fetchall()
+        errors = con.execute("SELECT count(*) FROM infrastructure_errors").fetchone()[0]
+    events = {}
+    for episode, kind in kinds:
+        events.setdefault(episode, []).append(kind)
+    return {r[0]: (r[1], r[2], r[3], r[4], r[5], sorted(events.get(r[0], []))) for r in rows}, errors
+
+
+def _run(suite: Path, db: Path, *extra: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(NINES + ["run", str(suite), "--db", str(db), "--no-progress", *extra],
+                          capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+
+
+def _assert_same(carla_run: dict, embedded_run: dict) -> None:
+    assert carla_run.keys() == embedded_run.keys()
+    for episode, (outcome, km, red, collisions, _, events) in embedded_run.items():
+        c_outcome, c_km, c_red, c_collisions, _, c_events = carla_run[episode]
+        assert (c_outcome, c_red, c_collisions, c_events) == (outcome, red, collisions, events), episode
+        assert c_km == pytest.approx(km, rel=0.01), episode
+
+
+def test_carla_backend_agrees_with_the_embedded_backend(server_port, tmp_path):
+    suite = _suite(tmp_path)
+    embedded = _run(suite, tmp_path / "embedded.duckdb", "--batch", "1")
+    assert embedded.returncode == 0, embedded.stdout + embedded.stderr
+    served = _run(suite, tmp_path / "carla.duckdb", "--backend", "carla", "--carla-port", str(server_port))
+    assert served.returncode == 0, served.stdout + served.stderr
+    carla_run, errors = _episodes(tmp_path / "carla.duckdb")
+    embedded_run, _ = _episodes(tmp_path / "embedded.duckdb")
+    assert errors == 0 and len(carla_run) == 6
+    _assert_same(carla_run, embedded_run)
+    with duckdb.connect(str(tmp_path / "carla.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT backend FROM runs").fetchone()[0] == "carla"
+
+
+def test_a_server_killed_mid_run_is_an_infrastructure_error_and_the_run_goes_on(tmp_path):
+    port = 2330
+    suite = _suite(tmp_path)
+    server = _serve(port)
+    run = subprocess.Popen(NINES + ["run", str(suite), "--db", str(tmp_path / "carla.duckdb"), "--no-progress",
+                                    "--backend", "carla", "--carla-port", str(port), "--carla-timeout", "3"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+    try:
+        time.sleep(12)  # inside the first episodes
+        server.kill()
+        server.wait()
+        time.sleep(1)
+        server = _serve(port)
+        output, _ = run.communicate(timeout=600)
+    finally:
+        server.kill()
+        run.kill()
+    assert run.returncode == 0, output
+    carla_run, errors = _episodes(tmp_path / "carla.duckdb")
+    assert errors >= 1
+    assert len(carla_run) == 6 and all(row[0] == "success" for row in carla_run.values())
