@@ -25,3 +25,4 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/train.py
 	$(VENV)/bin/python bench/teleop.py
 	$(VENV)/bin/python bench/dashboard.py
+	$(VENV)/bin/python bench/carla_wire.py

@@ -11,6 +11,7 @@ import asyncio
 import struct
 import sys
 
+import cv2
 import msgpack
 
 from sim.carla_wire import stream_frames
@@ -30,14 +31,14 @@ class WireServer:
         self.session = Session(self.world, port + 1, self.publish, camera_size)
         self._streams: dict[int, list[asyncio.StreamWriter]] = {}
 
-    def publish(self, stream_id: int, payload: bytes) -> None:
+    def publish(self, stream_id: int, payload: bytes | list) -> None:
         writers = self._streams.get(stream_id, [])
         frame = stream_frames.framed(payload)
         for writer in list(writers):
             if writer.is_closing():
                 writers.remove(writer)
             else:
-                writer.write(frame)
+                writer.writelines(frame)
 
     async def _rpc(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         unpacker = msgpack.Unpacker(raw=False, strict_map_key=False)
@@ -97,6 +98,9 @@ class WireServer:
 
 def serve_forever(template: str, host: str, port: int, camera_size: tuple[int, int] = (800, 600),
                   trace: bool = False) -> None:
+    # cv2's worker threads fight the rasteriser's and the client's for the cores: per frame,
+    # one thread converts in a tenth of the time
+    cv2.setNumThreads(1)
     server = WireServer(template, host, port, camera_size, trace)
     try:
         asyncio.run(server.serve())

@@ -40,7 +40,7 @@ def _is_0916_call(params: list) -> bool:
 class Session:
     """What one server process serves: the world, the blueprints, the settings and streams."""
 
-    def __init__(self, world: WireWorld, stream_port: int, publish: Callable[[int, bytes], None],
+    def __init__(self, world: WireWorld, stream_port: int, publish: Callable[[int, bytes | list], None],
                  camera_size: tuple[int, int] = (800, 600)):
         self.world = world
         self.stream_port = stream_port

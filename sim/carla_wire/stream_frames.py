@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import struct
 
+import cv2
 import msgpack
 import numpy as np
 
@@ -27,8 +28,10 @@ def token(stream_id: int, port: int) -> bytes:
     return TOKEN.pack(stream_id, port, 1, 1, bytes([127, 0, 0, 1]) + bytes(12))
 
 
-def framed(payload: bytes) -> bytes:
-    return SIZE.pack(len(payload)) + payload
+def framed(payload: bytes | list) -> list:
+    """A stream frame: the u32 size, then the payload (bytes, or buffers to send in order)."""
+    parts = payload if isinstance(payload, list) else [payload]
+    return [SIZE.pack(sum(len(part) for part in parts))] + parts
 
 
 def header(sensor_type: int, frame: int, timestamp_s: float, transform) -> bytes:
@@ -56,13 +59,13 @@ def world_state(frame: int, timestamp_s: float, episode_id: int, platform_s: flo
     return head + EPISODE_HEADER.pack(episode_id, platform_s, delta_s, 0, 0, 0, 0) + b"".join(actors)
 
 
-def image(frame: int, timestamp_s: float, transform, rgb: np.ndarray, fov_deg: float) -> bytes:
-    """rgb uint8 [H, W, 3] -> an RGB camera frame with BGRA pixels."""
+def image(frame: int, timestamp_s: float, transform, rgb: np.ndarray, fov_deg: float) -> list:
+    """rgb uint8 [H, W, 3] -> an RGB camera frame with BGRA pixels, as buffers to send in
+    order (the pixels are not copied again)."""
     height, width, _ = rgb.shape
-    bgra = np.empty((height, width, 4), dtype=np.uint8)
-    bgra[..., :3] = rgb[..., ::-1]
-    bgra[..., 3] = 255
-    return header(RGB_CAMERA, frame, timestamp_s, transform) + IMAGE_HEADER.pack(width, height, fov_deg) + bgra.tobytes()
+    bgra = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGRA)
+    head = header(RGB_CAMERA, frame, timestamp_s, transform) + IMAGE_HEADER.pack(width, height, fov_deg)
+    return [head, memoryview(bgra).cast("B")]
 
 
 def collision(frame: int, timestamp_s: float, transform, self_actor: list, other_actor: list,

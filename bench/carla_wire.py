@@ -1,0 +1,122 @@
+"""Benchmark of the CARLA wire server: ticks/s of a synchronous session through the real
+`carla` 0.9.16 client (one vehicle, one RGB camera, every frame's image received), side by
+side with the embedded backend's own rate for the same batch of 1 (step + render), at
+800x600 and 128x256 (width x height). `make bench` runs it.
+
+Targets (issue 8): the wire costs at most 2x the embedded rate at 128x256, and reaches
+>= 150 ticks/s at 800x600 on 2 CPU cores (a real CARLA server with a camera: about 20-25).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import queue
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sim.camera import CameraConfig  # noqa: E402
+from sim.episode_spec import EpisodeSpec  # noqa: E402
+from sim.world import BatchedWorld, WorldConfig  # noqa: E402
+
+SIZES = ((800, 600), (128, 256))
+PORT = 2450
+
+
+def embedded_rates(width: int, height: int, ticks: int) -> tuple[float, float]:
+    """(ticks/s of step + observe, frames/s of the renderer alone: this machine's limit)."""
+    world = BatchedWorld(WorldConfig(batch_size=1, camera=CameraConfig(width=width, height=height)))
+    world.load(0, EpisodeSpec("straight", "main", seed=1, max_time_s=1e6))
+    control = torch.tensor([[0.0, 0.3, 0.0]])
+    world.observe()
+    start = time.perf_counter()
+    for _ in range(ticks):
+        world.step(control)
+        world.observe()
+    rate = ticks / (time.perf_counter() - start)
+    scene = world.scene()
+    start = time.perf_counter()
+    for _ in range(ticks):
+        world._renderer.render(scene)
+    render_rate = ticks / (time.perf_counter() - start)
+    world.close()
+    return rate, render_rate
+
+
+def wire_rate(width: int, height: int, ticks: int) -> float:
+    import carla
+
+    client = carla.Client("127.0.0.1", PORT)
+    client.set_timeout(20.0)
+    world = client.get_world()
+    settings = world.get_settings()
+    settings.synchronous_mode, settings.fixed_delta_seconds = True, 0.05
+    world.apply_settings(settings)
+    library = world.get_blueprint_library()
+    vehicle = world.spawn_actor(library.find("vehicle.tesla.model3"), world.get_map().get_spawn_points()[0])
+    camera_bp = library.find("sensor.camera.rgb")
+    camera_bp.set_attribute("image_size_x", str(width))
+    camera_bp.set_attribute("image_size_y", str(height))
+    camera = world.spawn_actor(camera_bp, carla.Transform(carla.Location(x=1.0, z=1.5)), attach_to=vehicle)
+    images: queue.Queue = queue.Queue()
+    camera.listen(images.put)
+    for _ in range(5):  # the stream connects after listen()
+        world.tick()
+    while not images.empty():
+        images.get()
+    control = carla.VehicleControl(throttle=0.3)
+    start = time.perf_counter()
+    for _ in range(ticks):
+        vehicle.apply_control(control)
+        frame = world.tick()
+        while images.get(timeout=20).frame < frame:
+            pass
+    rate = ticks / (time.perf_counter() - start)
+    camera.stop()
+    camera.destroy()
+    vehicle.destroy()
+    settings.synchronous_mode = False
+    world.apply_settings(settings)
+    return rate
+
+
+def start_server() -> subprocess.Popen:
+    server = subprocess.Popen([sys.executable, "-m", "nines", "serve-carla", "--port", str(PORT)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", PORT)) == 0:
+                return server
+        time.sleep(0.2)
+    server.kill()
+    raise SystemExit("serve-carla did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ticks", type=int, default=400)
+    args = parser.parse_args()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPU cores, torch {torch.__version__}")
+    server = start_server()
+    try:
+        for width, height in SIZES:
+            embedded, render_only = embedded_rates(width, height, args.ticks)
+            wire = wire_rate(width, height, args.ticks)
+            print(f"{width}x{height}: embedded {embedded:6.1f} ticks/s, wire server + carla client {wire:6.1f} "
+                  f"ticks/s (wire cost {embedded / wire:.2f}x the embedded); the renderer alone "
+                  f"{render_only:6.1f} frames/s (wire at {wire / render_only:.2f} of it)")
+    finally:
+        server.kill()
+
+
+if __name__ == "__main__":
+    main()
