@@ -301,15 +301,24 @@ def split(run_id: str = typer.Argument(..., help="run id"),
 def report(run_id: str = typer.Argument(..., help="run id"),
            db: Path = typer.Option(Path("runs.duckdb"), help="the DuckDB store"),
            confidence: float = typer.Option(0.95, help="confidence of the bounds, in (0, 1)"),
-           as_json: bool = typer.Option(False, "--json", help="print the report as JSON")) -> None:
+           as_json: bool = typer.Option(False, "--json", help="print the report as JSON"),
+           leaderboard_json: Optional[Path] = typer.Option(None, help="also write the run as a Leaderboard "
+                                                                      "results JSON file here"),
+           leaderboard_version: str = typer.Option("2.0", help="Leaderboard scoring for that file: 2.0 or 2.1"),
+           ) -> None:
     """The nines ladder per stream, the weighted crash rate, per-family estimates, Leaderboard scores."""
     import json
+    import os
+
+    from reliability.leaderboard import results_json
 
     from nines.report import build_report, load_episodes, load_failure_causes, load_teleop
     from nines.report_view import print_report
 
     if not 0 < confidence < 1:
         raise UserError(f"confidence = {confidence} is invalid: expected 0 < confidence < 1")
+    if leaderboard_version not in ("2.0", "2.1"):
+        raise UserError(f"leaderboard version {leaderboard_version!r} is unknown; expected 2.0 or 2.1")
     store = _open_store(db, read_only=True)
     try:
         episodes = load_episodes(store, run_id)
@@ -317,6 +326,10 @@ def report(run_id: str = typer.Argument(..., help="run id"),
                               load_teleop(store, run_id, episodes))
     finally:
         store.close()
+    if leaderboard_json is not None:
+        partial = leaderboard_json.with_name(leaderboard_json.name + ".partial")
+        partial.write_text(results_json(episodes, leaderboard_version), encoding="utf-8")
+        os.replace(partial, leaderboard_json)
     if as_json:
         print(json.dumps(result, indent=2, default=float))
     else:

@@ -1,6 +1,7 @@
 """The CARLA wire server and the carla backend, through the real `carla` 0.9.16 client and a
 real `nines serve-carla` process."""
 import json
+import math
 import socket
 import subprocess
 import sys
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 import msgpack
+import numpy as np
 import pytest
 import yaml
 
@@ -16,9 +18,12 @@ carla = pytest.importorskip("carla")
 
 import torch  # noqa: E402
 
+from sim.carla_frame import to_carla  # noqa: E402
 from sim.ego_dynamics import EgoState, step_ego  # noqa: E402
+from sim.map_bank import build_map_bank  # noqa: E402
 from sim.map_templates import TEMPLATES  # noqa: E402
 from sim.opendrive import to_xodr  # noqa: E402
+from sim.route import route_polyline  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 NINES = [sys.executable, "-m", "nines"]
@@ -153,7 +158,16 @@ def test_carla_backend_agrees_with_the_embedded_backend(server_port, tmp_path):
     assert errors == 0 and len(carla_run) == 6
     _assert_same(carla_run, embedded_run)
     with duckdb.connect(str(tmp_path / "carla.duckdb"), read_only=True) as con:
-        assert con.execute("SELECT backend FROM runs").fetchone()[0] == "carla"
+        run_id, backend = con.execute("SELECT run_id, backend FROM runs").fetchone()
+    assert backend == "carla"
+    results = tmp_path / "results.json"
+    report = subprocess.run(NINES + ["report", run_id, "--db", str(tmp_path / "carla.duckdb"),
+                                     "--leaderboard-json", str(results)], capture_output=True, text=True, cwd=ROOT)
+    assert report.returncode == 0, report.stderr
+    document = json.loads(results.read_text())
+    records = {r["route_id"]: r for r in document["_checkpoint"]["records"]}
+    assert records.keys() == carla_run.keys()
+    assert all(r["status"] == ("Completed" if carla_run[k][0] == "success" else "Failed") for k, r in records.items())
 
 
 def test_a_server_killed_mid_run_is_an_infrastructure_error_and_the_run_goes_on(tmp_path):
@@ -177,3 +191,76 @@ def test_a_server_killed_mid_run_is_an_infrastructure_error_and_the_run_goes_on(
     carla_run, errors = _episodes(tmp_path / "carla.duckdb")
     assert errors >= 1
     assert len(carla_run) == 6 and all(row[0] == "success" for row in carla_run.values())
+
+
+def _route_transforms(template: str, route: str) -> tuple[list, np.ndarray]:
+    """A template's route as the Leaderboard hands it over: (carla.Transform, road option) pairs."""
+    bank = build_map_bank("cpu")
+    graph = bank.graphs[bank.template_index(template)]
+    polyline = route_polyline(graph, graph.route_lanes(route))
+    plan = []
+    for (x0, y0), (x1, y1) in zip(polyline, np.concatenate([polyline[1:], polyline[-1:] * 2 - polyline[-2:-1]])):
+        location, rotation = to_carla(float(x0), float(y0), 0.0, math.atan2(y1 - y0, x1 - x0))
+        plan.append((carla.Transform(carla.Location(*location), carla.Rotation(*rotation)), 4))
+    return plan, polyline
+
+
+def test_the_leaderboard_agent_drives_through_a_real_client_session(server_port):
+    import nines.leaderboard_agent as entry
+
+    client = carla.Client("127.0.0.1", server_port)
+    client.set_timeout(20.0)
+    world = client.generate_opendrive_world(to_xodr(TEMPLATES["urban_street"]()),
+                                            carla.OpendriveGenerationParameters())
+    settings = world.get_settings()
+    settings.synchronous_mode, settings.fixed_delta_seconds = True, 0.05
+    world.apply_settings(settings)
+    plan, polyline = _route_transforms("urban_street", "forward")
+    agent = getattr(entry, entry.get_entry_point())("127.0.0.1", server_port)
+    agent.set_global_plan([], plan)
+    agent.setup("")
+    library = world.get_blueprint_library()
+    hero_bp = library.find("vehicle.tesla.model3")
+    hero_bp.set_attribute("role_name", "hero")
+    hero = world.spawn_actor(hero_bp, plan[5][0])
+    latest, sensors = {}, []
+    for spec in agent.sensors():
+        if spec["type"] == "sensor.speedometer":
+            continue
+        bp = library.find(spec["type"])
+        for key, name in (("width", "image_size_x"), ("height", "image_size_y"), ("fov", "fov")):
+            if key in spec:
+                bp.set_attribute(name, str(spec[key]))
+        mount = carla.Transform(carla.Location(spec["x"], spec["y"], spec["z"]),
+                                carla.Rotation(spec.get("pitch", 0.0), spec.get("yaw", 0.0), spec.get("roll", 0.0)))
+        sensor = world.spawn_actor(bp, mount, attach_to=hero)
+        sensor.listen(lambda data, sid=spec["id"]: latest.__setitem__(sid, data))
+        sensors.append(sensor)
+    frame = 0
+    for _ in range(3):
+        frame = world.tick()
+    for tick in range(160):
+        deadline = time.monotonic() + 10
+        while any(latest.get(i) is None or latest[i].frame < frame for i in ("front", "gnss", "imu")):
+            assert time.monotonic() < deadline, "sensor data did not arrive"
+            time.sleep(0.001)
+        image, fix, imu = latest["front"], latest["gnss"], latest["imu"]
+        velocity = hero.get_velocity()
+        input_data = {
+            "front": (frame, np.frombuffer(image.raw_data, np.uint8).reshape(image.height, image.width, 4)),
+            "gnss": (frame, np.array([fix.latitude, fix.longitude, fix.altitude])),
+            "imu": (frame, np.array([0.0, 0.0, 9.81, 0.0, 0.0, 0.0, imu.compass])),
+            "speed": (frame, {"speed": math.hypot(velocity.x, velocity.y)})}
+        hero.apply_control(agent.run_step(input_data, tick * 0.05))
+        frame = world.tick()
+    end, speed = hero.get_transform().location, hero.get_velocity().length()
+    agent.destroy()
+    for actor in sensors + [hero]:
+        actor.destroy()
+    settings.synchronous_mode = False
+    world.apply_settings(settings)
+    start = plan[5][0].location
+    print(f"agent drove {end.x - start.x:.1f} m, at {speed:.1f} m/s, {end.y - start.y:+.2f} m off its lane")
+    assert end.x - start.x > 25.0 and speed > 3.0
+    # still in its lane: the forward lane's centre is 1.625 m right of the road's centre line
+    assert abs(end.y - start.y) < 1.0 and start.y == pytest.approx(1.625, abs=0.01)

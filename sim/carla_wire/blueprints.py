@@ -17,6 +17,7 @@ PROP_IDS = {"static.prop.trafficcone01": ActorKind.CONE, "static.prop.constructi
             "static.prop.streetbarrier": ActorKind.BARRIER, "static.prop.warningconstruction": ActorKind.BARRIER,
             "static.prop.dirtdebris01": ActorKind.DEBRIS, "static.prop.garbage01": ActorKind.DEBRIS}
 CAMERA, COLLISION, LANE_INVASION = "sensor.camera.rgb", "sensor.other.collision", "sensor.other.lane_invasion"
+GNSS, IMU = "sensor.other.gnss", "sensor.other.imu"
 FRICTION_TRIGGER, SPECTATOR = "static.trigger.friction", "spectator"
 # CARLA 0.9.16 semantic tags (CityObjectLabel) by kind
 SEMANTIC_TAG = {ActorKind.CAR: 14, ActorKind.TRUCK: 15, ActorKind.PEDESTRIAN: 12, ActorKind.CYCLIST: 19,
@@ -25,7 +26,7 @@ SEMANTIC_TAG = {ActorKind.CAR: 14, ActorKind.TRUCK: 15, ActorKind.PEDESTRIAN: 12
 
 @dataclass(frozen=True)
 class Blueprint:
-    """role: vehicle, walker, prop, camera, collision, lane_invasion, friction or spectator."""
+    """role: vehicle, walker, prop, camera, collision, lane_invasion, gnss, imu, friction or spectator."""
 
     id: str
     role: str
@@ -85,7 +86,10 @@ def library(camera_size: tuple[int, int] = (800, 600)) -> list[Blueprint]:
                                                                             modifiable=False)))
                    for i, kind in PROP_IDS.items()]
     blueprints += [_camera(*camera_size), Blueprint(COLLISION, "collision", attributes=(_role_name(),)),
-                   Blueprint(LANE_INVASION, "lane_invasion", attributes=(_role_name(),)), _friction()]
+                   Blueprint(LANE_INVASION, "lane_invasion", attributes=(_role_name(),)),
+                   Blueprint(GNSS, "gnss", attributes=(_role_name(), ActorAttribute("sensor_tick", "float", "0.0"))),
+                   Blueprint(IMU, "imu", attributes=(_role_name(), ActorAttribute("sensor_tick", "float", "0.0"))),
+                   _friction()]
     return blueprints
 
 

@@ -10,7 +10,7 @@ import math
 import time
 from typing import Callable
 
-from sim.carla_frame import from_carla, to_carla, vector_from_carla, vector_to_carla
+from sim.carla_frame import from_carla, to_carla, to_compass, to_gnss, vector_from_carla, vector_to_carla
 from sim.carla_weather import from_carla as weather_from_carla
 from sim.carla_weather import to_carla as weather_to_carla
 from sim.carla_wire import stream_frames
@@ -18,11 +18,13 @@ from sim.carla_wire.blueprints import SEMANTIC_TAG, Blueprint, definitions, libr
 from sim.carla_wire.messages import (CARLA_VERSION, Actor, ActorDescription, EpisodeSettings, Transform,
                                      VehicleControl, WalkerControl, WireError, error, value, void, void_error)
 from sim.carla_wire.wire_world import Contact, WireActor, WireWorld
+from sim.ego_dynamics import GRAVITY_MPS2
 from sim.lane_graph import LaneGraph
 from sim.map_templates import TEMPLATES
 from sim.opendrive import to_xodr
 
 WORLD_STREAM = 1
+STREAMED_ROLES = ("camera", "collision", "gnss", "imu")
 SENSOR_STREAM_BASE = 1000
 SPAWN_POINT_SPACING_M = 25.0
 MAP_PREFIX = "/Game/nines/Maps/"
@@ -194,7 +196,7 @@ class Session:
     def _actor(self, actor: WireActor) -> Actor:
         length, width, height = actor.blueprint.size_m
         tags = bytes([SEMANTIC_TAG[actor.blueprint.kind]]) if actor.blueprint.kind in SEMANTIC_TAG else b""
-        token = stream_frames.token(actor.stream_id, self.stream_port) if actor.role in ("camera", "collision") else b""
+        token = stream_frames.token(actor.stream_id, self.stream_port) if actor.role in STREAMED_ROLES else b""
         return Actor(actor.id, actor.parent, actor.description, (0.0, 0.0, 0.5 * height),
                      (0.5 * length, 0.5 * width, 0.5 * height), tags, token)
 
@@ -289,14 +291,26 @@ class Session:
         for contact in contacts:
             self._publish_contact(contact, frame, stamp)
         for actor in list(self.world.actors.values()):
-            if actor.stream_id in self.subscribed and actor.role == "camera":
-                rgb = self.world.render(actor)
-                self.publish(actor.stream_id, stream_frames.image(frame, stamp, self._pose(actor), rgb,
-                                                                  actor.camera.fov_deg))
+            if actor.stream_id in self.subscribed:
+                self._publish_measurement(actor, frame, stamp)
         records = [self._state_record(a) for a in self.world.actors.values()]
         self.publish(WORLD_STREAM, stream_frames.world_state(frame, stamp, self.world.episode_id, time.time(),
                                                              self.world.dt_s, records))
         return frame
+
+    def _publish_measurement(self, actor: WireActor, frame: int, stamp: float) -> None:
+        """A camera image, GNSS fix or IMU reading of the sensor `actor` for this frame."""
+        pose = self._pose(actor)
+        if actor.role == "camera":
+            rgb = self.world.render(actor)
+            self.publish(actor.stream_id, stream_frames.image(frame, stamp, pose, rgb, actor.camera.fov_deg))
+        elif actor.role == "gnss":
+            x, y, z, _ = self.world.world_pose(actor)
+            self.publish(actor.stream_id, stream_frames.gnss(frame, stamp, pose, *to_gnss(x, y, z)))
+        elif actor.role == "imu":
+            _, _, _, yaw = self.world.world_pose(actor)
+            self.publish(actor.stream_id, stream_frames.imu(frame, stamp, pose, (0.0, 0.0, GRAVITY_MPS2),
+                                                            (0.0, 0.0, 0.0), to_compass(yaw)))
 
     def _publish_contact(self, contact: Contact, frame: int, stamp: float) -> None:
         sensor = self.world.actors[contact.sensor]

@@ -11,7 +11,7 @@ import msgpack
 import numpy as np
 
 # indices into the 0.9.16 client's compiled sensor registry; other versions differ
-COLLISION, LANE_INVASION, RGB_CAMERA, WORLD_STATE = 0, 6, 13, 17
+COLLISION, GNSS, IMU, LANE_INVASION, RGB_CAMERA, WORLD_STATE = 0, 4, 5, 6, 13, 17
 ACTIVE = 1  # rpc::ActorState::Active
 
 HEADER = struct.Struct("<QQd6f")  # sensor type, frame, timestamp, x y z pitch yaw roll
@@ -73,3 +73,14 @@ def collision(frame: int, timestamp_s: float, transform, self_actor: list, other
     """self_actor / other_actor: packed rpc::Actor arrays."""
     body = msgpack.packb([self_actor, other_actor, list(normal_impulse)], use_bin_type=True)
     return header(COLLISION, frame, timestamp_s, transform) + body
+
+
+def gnss(frame: int, timestamp_s: float, transform, latitude: float, longitude: float, altitude: float) -> bytes:
+    body = msgpack.packb([latitude, longitude, altitude])
+    return header(GNSS, frame, timestamp_s, transform) + body
+
+
+def imu(frame: int, timestamp_s: float, transform, accelerometer, gyroscope, compass_rad: float) -> bytes:
+    """accelerometer m/s^2 and gyroscope rad/s in CARLA's frame; compass from north, clockwise."""
+    body = msgpack.packb([list(accelerometer), list(gyroscope), compass_rad])
+    return header(IMU, frame, timestamp_s, transform) + body
