@@ -82,6 +82,22 @@ def test_an_ordinary_carla_script_runs_unchanged(server_port):
     assert summary["end_y"] == pytest.approx(summary["spawn_y"], abs=0.01)
 
 
+def test_weather_walkers_props_sensors_and_the_traffic_manager_work(server_port):
+    out = subprocess.run([sys.executable, str(ROOT / "tests" / "carla_session_script.py"), str(server_port)],
+                         capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout.strip().splitlines()[-1])
+    assert (summary["fog"], summary["wetness"]) == (40.0, 70.0)
+    # full throttle from rest meets the car parked 15 m ahead: the collision sensor names it
+    assert summary["hits"][0][1] == "vehicle.audi.a2" and summary["hit_count"] >= 1
+    assert summary["crossings"] == [["Broken"]]  # steering left over the centre line
+    assert summary["walker_moved_y"] == pytest.approx(60 * 0.05 * 1.5, abs=1e-3)
+    assert summary["cone_type"] == "static.prop.trafficcone01"
+    # the client's Traffic Manager drives the parked car away along its lane
+    assert summary["autopilot_dx"] > 5.0 and abs(summary["autopilot_dy"]) < 0.2 and summary["autopilot_speed"] > 3.0
+    assert summary["left"] == []
+
+
 def test_every_template_loads_through_carla_map_and_get_map(server_port):
     client = carla.Client("127.0.0.1", server_port)
     client.set_timeout(20.0)

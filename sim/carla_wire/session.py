@@ -257,7 +257,7 @@ class Session:
         """Traffic-Manager batches: vehicle controls, autopilot flags, transforms, physics."""
         responses = []
         for command in commands:
-            index, body = command
+            index, body = command[0]  # a Command is [variant], the variant [index, body]
             try:
                 self._batch_command(int(index), body)
                 responses.append([[1, body[0] if body else 0]])
