@@ -102,7 +102,8 @@ class BatchedWorld:
         slots = torch.zeros_like(self.loaded)
         slots[slot] = True
         self.stats.reset(slots)
-        self.route.progress_m[slot] = self.route.locate(torch.stack([x, y], -1))[0][0]
+        # every slot's ego against its own route; only this slot's answer is kept
+        self.route.progress_m[slot] = self.route.locate(torch.stack([self.ego.x_m, self.ego.y_m], -1))[0][slot]
         self.signal_route_s[slot] = self._signals_along_route(slot, template)
         self.stats.progress_m[slot] = self.route.progress_m[slot]
         self.loaded[slot] = True

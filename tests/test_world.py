@@ -78,3 +78,17 @@ def test_observation_route_ahead_is_in_the_ego_frame(bank):
     far = obs.route_ahead[0, -1]
     assert far[1].item() > 0  # the curve bends left ahead
     assert math.isclose(obs.speed_mps[0].item(), 0.0)
+
+
+def test_an_episode_measures_the_same_km_in_any_slot(bank):
+    """Its starting progress is found on its own route, whatever the other slots hold."""
+    first = EpisodeSpec("straight", "main", seed=1, ego_s_m=5.0)
+    other = EpisodeSpec("urban_street", "reverse", seed=2, ego_s_m=40.0)
+    km = []
+    for batch, slot in ((1, 0), (4, 3)):
+        world = make_world(bank, [other] * batch)
+        world.load(slot, first)
+        for _ in range(100):
+            world.step(torch.tensor([[0.0, 0.5, 0.0]] * batch))
+        km.append(float(world.stats.km[slot]))
+    assert km[0] > 0.02 and km[1] == km[0]
