@@ -12,7 +12,6 @@ import argparse
 import os
 import platform
 import queue
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sim.camera import CameraConfig  # noqa: E402
+from sim.carla_wire.server import wait_until_listening  # noqa: E402
 from sim.episode_spec import EpisodeSpec  # noqa: E402
 from sim.world import BatchedWorld, WorldConfig  # noqa: E402
 
@@ -91,14 +91,10 @@ def wire_rate(width: int, height: int, ticks: int) -> float:
 def start_server() -> subprocess.Popen:
     server = subprocess.Popen([sys.executable, "-m", "nines", "serve-carla", "--port", str(PORT)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", PORT)) == 0:
-                return server
-        time.sleep(0.2)
-    server.kill()
-    raise SystemExit("serve-carla did not start")
+    if not wait_until_listening("127.0.0.1", PORT, 60):
+        server.kill()
+        raise SystemExit("serve-carla did not start")
+    return server
 
 
 def main() -> None:

@@ -388,16 +388,13 @@ def serve_carla(host: str = typer.Option("127.0.0.1", help="address to bind (127
                 camera: str = typer.Option("800x600", help="default RGB camera size, WxH (CARLA's is 800x600)"),
                 trace: bool = typer.Option(False, help="print every RPC call to stderr")) -> None:
     """Serve the embedded simulator to the unmodified `carla` 0.9.16 client (RPC and streams)."""
-    import socket
-
-    from sim.carla_wire.server import serve_forever
+    from sim.carla_wire.server import port_is_open, serve_forever
 
     check_template(map_name)
     width, height = parse_size(camera)
     for candidate in (port, port + 1):
-        with socket.socket() as probe:
-            if probe.connect_ex((host, candidate)) == 0:
-                raise UserError(f"port {candidate} on {host} is already in use; choose another --port")
+        if port_is_open(host, candidate):
+            raise UserError(f"port {candidate} on {host} is already in use; choose another --port")
     console.print(f"nines serve-carla: CARLA 0.9.16 on {host}:{port} (streams {port + 1}), map {map_name}")
     serve_forever(map_name, host, port, (width, height), trace)
 

@@ -19,6 +19,7 @@ carla = pytest.importorskip("carla")
 import torch  # noqa: E402
 
 from sim.carla_frame import to_carla  # noqa: E402
+from sim.carla_wire.server import wait_until_listening  # noqa: E402
 from sim.ego_dynamics import EgoState, step_ego  # noqa: E402
 from sim.map_bank import build_map_bank  # noqa: E402
 from sim.map_templates import TEMPLATES  # noqa: E402
@@ -34,14 +35,10 @@ def _serve(port: int, trace: Path | None = None) -> subprocess.Popen:
     log = open(trace, "w") if trace else subprocess.DEVNULL
     server = subprocess.Popen(NINES + ["serve-carla", "--port", str(port), "--camera", "128x64"]
                               + (["--trace"] if trace else []), stdout=subprocess.DEVNULL, stderr=log, cwd=ROOT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return server
-        time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("serve-carla did not start")
+    if not wait_until_listening("127.0.0.1", port, 60):
+        server.kill()
+        raise RuntimeError("serve-carla did not start")
+    return server
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ PROP_IDS = {"static.prop.trafficcone01": ActorKind.CONE, "static.prop.constructi
             "static.prop.dirtdebris01": ActorKind.DEBRIS, "static.prop.garbage01": ActorKind.DEBRIS}
 CAMERA, COLLISION, LANE_INVASION = "sensor.camera.rgb", "sensor.other.collision", "sensor.other.lane_invasion"
 GNSS, IMU = "sensor.other.gnss", "sensor.other.imu"
-FRICTION_TRIGGER, SPECTATOR = "static.trigger.friction", "spectator"
+FRICTION_TRIGGER = "static.trigger.friction"
 # CARLA 0.9.16 semantic tags (CityObjectLabel) by kind
 SEMANTIC_TAG = {ActorKind.CAR: 14, ActorKind.TRUCK: 15, ActorKind.PEDESTRIAN: 12, ActorKind.CYCLIST: 19,
                 ActorKind.CONE: 5, ActorKind.BARRIER: 5, ActorKind.DEBRIS: 20}
@@ -26,7 +26,7 @@ SEMANTIC_TAG = {ActorKind.CAR: 14, ActorKind.TRUCK: 15, ActorKind.PEDESTRIAN: 12
 
 @dataclass(frozen=True)
 class Blueprint:
-    """role: vehicle, walker, prop, camera, collision, lane_invasion, gnss, imu, friction or spectator."""
+    """role: vehicle, walker, prop, camera, collision, lane_invasion, gnss, imu or friction."""
 
     id: str
     role: str

@@ -8,8 +8,10 @@ u32-size-prefixed frames. In asynchronous mode the world ticks itself in real ti
 from __future__ import annotations
 
 import asyncio
+import socket
 import struct
 import sys
+import time
 
 import cv2
 import msgpack
@@ -94,6 +96,22 @@ class WireServer:
             ready.set()
         async with rpc, streams:
             await asyncio.gather(rpc.serve_forever(), streams.serve_forever(), self._free_run())
+
+
+def port_is_open(host: str, port: int) -> bool:
+    """Whether something accepts TCP connections on host:port."""
+    with socket.socket() as probe:
+        return probe.connect_ex((host, port)) == 0
+
+
+def wait_until_listening(host: str, port: int, timeout_s: float) -> bool:
+    """Poll until a server (one started in another process) accepts connections."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if port_is_open(host, port):
+            return True
+        time.sleep(0.2)
+    return False
 
 
 def serve_forever(template: str, host: str, port: int, camera_size: tuple[int, int] = (800, 600),

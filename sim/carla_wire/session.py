@@ -216,9 +216,6 @@ class Session:
         """Clients resolve every stream id they were given (world state, sensors) here."""
         return value([stream_frames.token(int(stream_id), self.stream_port)])
 
-    def rpc_enable_sensor_for_ros(self, *_):
-        return void()
-
     def rpc_apply_control_to_vehicle(self, actor_id: int, raw: list):
         self.world.actor(int(actor_id)).control = VehicleControl.unpack(raw)
 

@@ -10,8 +10,9 @@ import cv2
 import msgpack
 import numpy as np
 
-# indices into the 0.9.16 client's compiled sensor registry; other versions differ
-COLLISION, GNSS, IMU, LANE_INVASION, RGB_CAMERA, WORLD_STATE = 0, 4, 5, 6, 13, 17
+# indices into the 0.9.16 client's compiled sensor registry; other versions differ. (6, the
+# lane-invasion sensor, never crosses the wire: the client computes it from the map.)
+COLLISION, GNSS, IMU, RGB_CAMERA, WORLD_STATE = 0, 4, 5, 13, 17
 ACTIVE = 1  # rpc::ActorState::Active
 
 HEADER = struct.Struct("<QQd6f")  # sensor type, frame, timestamp, x y z pitch yaw roll
