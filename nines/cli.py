@@ -211,6 +211,12 @@ def run(
                             "or the console options")
         carla = ({"host": carla_host, "port": carla_port, "retries": carla_retries, "timeout_s": carla_timeout}
                  if backend == "carla" else None)
+        if carla is not None:
+            from sim.carla_wire.server import port_is_open
+
+            if not port_is_open(carla_host, carla_port):
+                raise UserError(f"no CARLA server answers at {carla_host}:{carla_port}; start one (e.g. nines "
+                                f"serve-carla --port {carla_port}) or fix --carla-host / --carla-port")
         settings = RunSettings(driver or parsed.driver, 1 if carla else batch or parsed.batch,
                                device or parsed.device, str(checkpoint.resolve()) if checkpoint is not None else "",
                                console_settings, backend, carla)
@@ -230,7 +236,8 @@ def run(
     except StoreError as error:
         raise UserError(str(error)) from None
     except InfrastructureError as error:
-        console.print(f"nines: {error}; nothing was counted as a driving failure; continue with --resume {run_id}")
+        console.print(f"nines: {error}; nothing was counted as a driving failure; continue with --resume {run_id}",
+                      soft_wrap=True)
         raise typer.Exit(1) from None
     finally:
         store.close()

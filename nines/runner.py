@@ -194,6 +194,8 @@ def execute_run(store: Store, run_id: str, show_progress: bool = True,
             _drive(world, driver, _chain(*first_wave, ce_tasks), on_done, suite.clips,
                    lambda task, attempt, message: store.write_infrastructure_error(
                        run_id, task.episode_id, attempt, message))
+        for note in sorted(world.notes):
+            progress.console.print(f"{settings.backend} backend: {note}")
     world.close()
     _trim_budgets(store, run_id, suite, budgets)
     store.set_status(run_id, "complete")

@@ -63,7 +63,6 @@ class CarlaWorld(BatchedWorld):
             raise ValueError("the carla backend drives one episode per server: batch_size must be 1")
         super().__init__(config)
         self.endpoint = endpoint
-        self.notes: set[str] = set()
         self._client = None
         self._carla_world = None
         self._spawned: list = []
@@ -112,7 +111,7 @@ class CarlaWorld(BatchedWorld):
         import carla
 
         self._destroy_actors()
-        self.notes.update(f"weather field '{name}' has no CARLA counterpart"
+        self.notes.update(f"weather field '{name}' has no CARLA counterpart: not shown"
                           for name in untranslatable(spec.weather))
         self._carla_world = self._client.generate_opendrive_world(
             to_xodr(TEMPLATES[spec.template]()), carla.OpendriveGenerationParameters())

@@ -70,6 +70,7 @@ class BatchedWorld:
         self.max_time_s = torch.full((b,), float("inf"), device=self.device)
         self.loaded = torch.zeros(b, dtype=torch.bool, device=self.device)
         self.specs: list[EpisodeSpec | None] = [None] * b
+        self.notes: set[str] = set()  # what this backend could not reproduce of the episodes it ran
         self._renderer = None
         self._held_frames: torch.Tensor | None = None
 

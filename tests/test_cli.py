@@ -21,6 +21,11 @@ def run(*args, cwd=None):
     (["render", "--fov", "200"], "camera.fov_deg = 200"),
     (["render", "--out", "/no/such/folder/x.png"], "output folder"),
     (["render", "--height", "abc"], "Invalid value"),
+    (["serve-carla", "--camera", "800by600"], "WIDTHxHEIGHT"),
+    (["serve-carla", "--map", "moon_base"], "map 'moon_base'"),
+    (["run", "smoke", "--backend", "carla", "--carla-port", "2998"], "no CARLA server answers at 127.0.0.1:2998"),
+    (["run", "smoke", "--backend", "unreal"], "backend 'unreal'"),
+    (["run", "smoke", "--backend", "carla", "--operators", "2"], "embedded backend only"),
 ])
 def test_bad_input_is_one_line_and_exit_code_2(args, names, tmp_path):
     result = run(*args, cwd=tmp_path)
