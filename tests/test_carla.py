@@ -68,8 +68,8 @@ def test_an_ordinary_carla_script_runs_unchanged(server_port):
     assert summary["server"] == "0.9.16"
     frames = summary["frames"]
     assert len(frames) == 100 and all(b - a == 1 for a, b in zip(frames, frames[1:]))
-    # frame-aligned images; only the first can be missed, while the stream connects
-    assert summary["image_frames"][-1] == frames[-1] and len(summary["image_frames"]) >= 98
+    # frame-aligned images; only the first few can be missed, while the stream connects
+    assert summary["image_frames"][-1] == frames[-1] and len(summary["image_frames"]) >= 95
     assert set(summary["image_frames"]) <= set(frames)
     assert (summary["width"], summary["height"], summary["bytes"]) == (256, 128, 256 * 128 * 4)
     assert summary["distinct_values"] > 10  # a real picture, not a blank buffer
