@@ -169,7 +169,8 @@ def run(
     latency_ms: Optional[float] = typer.Option(None, help="console link: median one-way latency (ms)"),
     handoff_threshold: Optional[float] = typer.Option(None, help="console: request help below this confidence"),
     teleop_mode: Optional[str] = typer.Option(None, help="console: auto, assistance or driving"),
-    backend: str = typer.Option("embedded", help="embedded, or carla: a CARLA server (or nines serve-carla)"),
+    backend: Optional[str] = typer.Option(None, help="embedded, or carla: a CARLA server (or nines serve-carla); "
+                                                     "default: the suite's"),
     carla_host: str = typer.Option("127.0.0.1", help="carla backend: the server's address"),
     carla_port: int = typer.Option(2000, min=1, max=65535, help="carla backend: the server's RPC port"),
     carla_retries: int = typer.Option(3, min=0, help="carla backend: retries of an episode whose server failed"),
@@ -204,6 +205,7 @@ def run(
             raise UserError(str(error)) from None
         console_settings = teleop_settings(teleop, operators=operators, latency_ms=latency_ms,
                                            threshold=handoff_threshold, mode=teleop_mode)
+        backend = backend or parsed.backend
         if backend not in ("embedded", "carla"):
             raise UserError(f"backend {backend!r} is unknown; expected embedded or carla")
         if backend == "carla" and console_settings is not None:

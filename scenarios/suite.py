@@ -82,7 +82,7 @@ class Suite(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1)
     seed: int = Field(0, ge=0, le=2**31 - 1)
-    backend: Literal["embedded"] = "embedded"
+    backend: Literal["embedded", "carla"] = "embedded"
     driver: Literal["expert", "lane_keeping", "camera", "blind"] = "expert"
     batch: int = Field(32, ge=1, le=65_536)
     device: Literal["cpu", "cuda"] = "cpu"
