@@ -253,9 +253,10 @@ def demo(db: Path = typer.Option(Path("runs.duckdb"), help="the DuckDB store")) 
     """The main job: the smoke suite driven by the camera stack (the shipped checkpoint) with a
     remote-operations console, its failures split into perception and planning, then the report."""
     run_id = run(suite="smoke", resume=None, db=db, driver="camera", checkpoint=None, batch=None, device=None,
-                 progress=True, operators=4, teleop=None, latency_ms=None, handoff_threshold=None, teleop_mode=None)
+                 progress=True, operators=4, teleop=None, latency_ms=None, handoff_threshold=None, teleop_mode=None,
+                 backend="embedded", carla_host="127.0.0.1", carla_port=2000, carla_retries=3, carla_timeout=10.0)
     split(run_id=run_id, db=db)
-    report(run_id=run_id, db=db, confidence=0.95, as_json=False)
+    report(run_id=run_id, db=db, confidence=0.95, as_json=False, leaderboard_json=None, leaderboard_version="2.0")
     command = sys.argv[0] if Path(sys.argv[0]).name == "nines" else "nines"
     console.print(f"open the dashboard on this store: {command} dashboard --db {db}")
 
