@@ -43,3 +43,21 @@ def test_render_writes_a_tile_per_weather(tmp_path):
     assert result.returncode == 0, result.stderr
     image = cv2.imread(str(out))
     assert image is not None and image.shape[0] >= 64 and image.shape[1] >= 2 * 128
+
+
+def test_demo_passes_every_option_of_the_commands_it_calls():
+    """demo calls run, split and report as functions: an option it leaves out would arrive
+    as typer's OptionInfo, not its default."""
+    import ast
+    import inspect
+    import textwrap
+
+    from nines import cli
+
+    tree = ast.parse(textwrap.dedent(inspect.getsource(cli.demo)))
+    calls = {node.func.id: {k.arg for k in node.keywords} for node in ast.walk(tree)
+             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("run", "split",
+                                                                                                    "report")}
+    assert calls.keys() == {"run", "split", "report"}
+    for name, keywords in calls.items():
+        assert keywords == set(inspect.signature(getattr(cli, name)).parameters), name
