@@ -131,15 +131,16 @@ class CarlaWorld(BatchedWorld):
         self._drain()
         for _ in range(WARM_UP_TICKS):
             world.tick()
-        self._latest_image(world.get_snapshot().frame)
+        if self.config.camera is not None:
+            self._latest_image(world.get_snapshot().frame)
         self._drain_contacts()
         speed = float(self.ego.speed_mps[0])
         yaw = float(self.ego.yaw_rad[0])
         self._ego.set_target_velocity(carla.Vector3D(*vector_to_carla(speed * math.cos(yaw), speed * math.sin(yaw))))
         self._sensor_events = []
 
-    def _spawn(self, world, blueprint, transform):
-        actor = world.spawn_actor(blueprint, transform)
+    def _spawn(self, world, blueprint, transform, parent=None):
+        actor = world.spawn_actor(blueprint, transform, attach_to=parent)
         self._spawned.append(actor)
         return actor
 
@@ -158,14 +159,10 @@ class CarlaWorld(BatchedWorld):
             for name, setting in (("image_size_x", cam.width), ("image_size_y", cam.height), ("fov", cam.fov_deg)):
                 bp.set_attribute(name, str(setting))
             mount = self._transform(cam.mount_x_m, cam.mount_y_m, cam.mount_z_m, 0.0, cam.pitch_deg)
-            camera = world.spawn_actor(bp, mount, attach_to=self._ego)
-            self._spawned.append(camera)
-            camera.listen(self._images.put)
-        collision = world.spawn_actor(library.find("sensor.other.collision"), carla.Transform(), attach_to=self._ego)
-        self._spawned.append(collision)
+            self._spawn(world, bp, mount, self._ego).listen(self._images.put)
+        collision = self._spawn(world, library.find("sensor.other.collision"), carla.Transform(), self._ego)
         collision.listen(lambda event: self._contacts_seen.put((event.frame, event.other_actor.id)))
-        lanes = world.spawn_actor(library.find("sensor.other.lane_invasion"), carla.Transform(), attach_to=self._ego)
-        self._spawned.append(lanes)
+        lanes = self._spawn(world, library.find("sensor.other.lane_invasion"), carla.Transform(), self._ego)
         lanes.listen(lambda event: self._crossings.put(
             (event.frame, ",".join(str(m.type) for m in event.crossed_lane_markings))))
 
