@@ -371,15 +371,16 @@ def dashboard(db: Path = typer.Option(Path("runs.duckdb"), help="the DuckDB stor
               host: str = typer.Option("127.0.0.1", help="address to bind (127.0.0.1: this machine only)")) -> None:
     """Serve the reliability dashboard on a store (streamlit)."""
     import os
-    import subprocess
     import sys
 
     app_file = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
     console.print(f"dashboard on http://{host}:{port} for {db.resolve()}")
     env = {**os.environ, "NINES_DB": str(db.resolve())}
-    raise typer.Exit(subprocess.call([sys.executable, "-m", "streamlit", "run", str(app_file),
-                                      "--server.port", str(port), "--server.address", host,
-                                      "--server.headless", "true", "--browser.gatherUsageStats", "false"], env=env))
+    # this process becomes streamlit, so stopping it (Ctrl-C, SIGTERM) stops the server itself
+    sys.stdout.flush()
+    os.execve(sys.executable, [sys.executable, "-m", "streamlit", "run", str(app_file), "--server.port", str(port),
+                               "--server.address", host, "--server.headless", "true",
+                               "--browser.gatherUsageStats", "false"], env)
 
 
 def parse_size(text: str) -> tuple[int, int]:
