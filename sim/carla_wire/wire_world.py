@@ -25,6 +25,7 @@ from sim.map_bank import MapBank
 from sim.scene_batch import SceneBatch
 from sim.traffic_lights import light_states
 from sim.weather import Weather, as_vector
+from sim.world import DOOR_M
 
 SOLID_ROLES = ("vehicle", "walker", "prop")
 
@@ -62,7 +63,7 @@ class WireActor:
     def box(self) -> tuple[float, float, float, float, float]:
         """(x, y, yaw, length, width) in the world; an open door widens a car to its left."""
         length, width, _ = self.blueprint.size_m
-        door = 0.9 if self.door_open else 0.0
+        door = DOOR_M if self.door_open else 0.0
         return (self.x_m - 0.5 * door * math.sin(self.yaw_rad), self.y_m + 0.5 * door * math.cos(self.yaw_rad),
                 self.yaw_rad, length, width + door)
 
