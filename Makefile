@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 .PHONY: demo test bench setup
 
 $(STAMP): pyproject.toml scripts/setup_venv.sh
-	bash scripts/setup_venv.sh test,carla
+	bash scripts/setup_venv.sh test,carla,ray
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 setup: $(STAMP)
@@ -17,7 +17,7 @@ test: $(STAMP)
 	$(VENV)/bin/python -m pytest
 
 bench: $(STAMP)
-	$(VENV)/bin/pip install -q -e ".[test,carla,bench]"
+	$(VENV)/bin/pip install -q -e ".[test,carla,ray,bench]"
 	$(VENV)/bin/python bench/sim.py
 	$(VENV)/bin/python bench/suite.py
 	$(VENV)/bin/python bench/nines.py
@@ -26,3 +26,4 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/teleop.py
 	$(VENV)/bin/python bench/dashboard.py
 	$(VENV)/bin/python bench/carla_wire.py
+	$(VENV)/bin/python bench/scale.py

@@ -152,6 +152,8 @@ def main(
     seed: int = typer.Option(0, min=0),
     resume: bool = typer.Option(True, help="continue from OUT/last.pt when it exists"),
     progress: bool = typer.Option(True, help="show a progress bar"),
+    check_ranks: bool = typer.Option(False, help="after every step, check that all ranks hold identical parameters "
+                                                 "(an all-gather; for debugging a cluster)"),
 ) -> None:
     """Train the camera network; see the module docstring."""
     if device not in ("cpu", "cuda"):
@@ -174,6 +176,8 @@ def main(
     optimizer = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
     last = out / "last.pt"
     start_step, history = _resume(last, net, optimizer) if resume and last.exists() else (0, [])
+    if start_step:
+        print(f"rank {ranks.rank}: resuming from {last} at step {start_step}", flush=True)
     model = DistributedDataParallel(net) if ranks.distributed else net
     if ranks.device.type == "cuda":
         model = model.to(memory_format=torch.channels_last)
@@ -213,6 +217,11 @@ def main(
                 group["lr"] = lr * _schedule(step, steps)
             loss, terms = _optimise(model, optimizer, buffer, batch, members, generator, ranks.device)
             samples_seen += batch * ranks.world_size
+            if check_ranks and ranks.distributed:
+                if not distributed.parameters_agree(net, ranks):
+                    raise RuntimeError(f"rank {ranks.rank}: parameters differ between ranks after step {step + 1}")
+                if ranks.main:
+                    print(f"step {step + 1}: parameters identical on {ranks.world_size} ranks", flush=True)
             if writer is not None and (step % 20 == 0 or step == steps - 1):
                 _log(writer, step, loss, terms, samples_seen / max(time.perf_counter() - tick, 1e-9))
                 bar.update(task, description=f"loss {loss.item():.3f}")

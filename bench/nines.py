@@ -21,7 +21,8 @@ from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from nines.runner import RunSettings, execute_run, new_run  # noqa: E402
+from nines.run_settings import RunSettings  # noqa: E402
+from nines.runner import execute_run, new_run  # noqa: E402
 from nines.store import Store  # noqa: E402
 from reliability.weighted_estimate import Z90, family_estimate  # noqa: E402
 from scenarios.family import Family  # noqa: E402

@@ -17,7 +17,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from nines.runner import RunSettings, execute_run, new_run  # noqa: E402
+from nines.run_settings import RunSettings  # noqa: E402
+from nines.runner import execute_run, new_run  # noqa: E402
 from nines.store import Store  # noqa: E402
 from scenarios.suite import load_suite  # noqa: E402
 

@@ -153,6 +153,30 @@ def _check_checkpoint(path: Path, camera) -> None:
     load(path, camera.width, camera.height)
 
 
+def _ray_options(executor: str, address: str | None, workers: int, gpus_per_worker: float | None, device: str,
+                 console: bool) -> dict | None:
+    """The Ray executor's options, checked and the cluster joined before the run is created."""
+    if executor not in ("local", "ray"):
+        raise UserError(f"executor {executor!r} is unknown; expected local or ray")
+    if executor == "local":
+        return None
+    from nines.ray_executor import RayOptions, RayUnavailable, connect
+
+    if console:
+        raise UserError("the remote-operations console couples every episode through one operator queue, so it runs "
+                        "on the local executor only; drop --executor ray or the console options")
+    gpus = gpus_per_worker if gpus_per_worker is not None else float(device == "cuda")
+    if device == "cuda" and gpus == 0:
+        raise UserError("--device cuda with --gpus-per-worker 0 gives Ray workers no GPU; use --gpus-per-worker 1 "
+                        "or --device cpu")
+    options = RayOptions(address, workers, gpus)
+    try:
+        connect(options)
+    except RayUnavailable as error:
+        raise UserError(str(error)) from None
+    return options.__dict__
+
+
 @app.command()
 def run(
     suite: Optional[str] = typer.Argument(None, help="suite YAML, or a shipped suite: smoke, regression, nines"),
@@ -176,11 +200,18 @@ def run(
     carla_retries: int = typer.Option(3, min=0, help="carla backend: retries of an episode whose server failed"),
     carla_timeout: float = typer.Option(10.0, min=0.5, help="carla backend: seconds before a silent server counts "
                                                              "as failed"),
+    executor: str = typer.Option("local", help="local (this process) or ray (chunks on a Ray cluster)"),
+    address: Optional[str] = typer.Option(None, help="ray: the cluster (auto, or HOST:PORT); default: start Ray "
+                                                     "on this machine"),
+    workers: int = typer.Option(2, min=1, help="ray: chunks running at once"),
+    gpus_per_worker: Optional[float] = typer.Option(None, min=0.0, help="ray: GPUs per worker (default: 1 with "
+                                                                        "--device cuda, else 0)"),
 ) -> str:
     """Run a suite into the store (or resume a killed run) and print the per-family table.
     Any console option puts a remote-operations console behind the camera driver."""
     from nines.drivers import CAMERA_DRIVERS, DRIVERS, checkpoint_path
-    from nines.runner import RunSettings, execute_run, new_run
+    from nines.run_settings import RunSettings
+    from nines.runner import execute_run, new_run
     from scenarios.suite import SuiteError, load_suite
 
     if (suite is None) == (resume is None):
@@ -221,7 +252,9 @@ def run(
                                 f"serve-carla --port {carla_port}) or fix --carla-host / --carla-port")
         settings = RunSettings(driver or parsed.driver, 1 if carla else batch or parsed.batch,
                                device or parsed.device, str(checkpoint.resolve()) if checkpoint is not None else "",
-                               console_settings, backend, carla)
+                               console_settings, backend, carla, executor,
+                               _ray_options(executor, address, workers, gpus_per_worker, device or parsed.device,
+                                            console_settings is not None))
         if console_settings is not None and settings.driver not in CAMERA_DRIVERS:
             raise UserError(f"a remote-operations console needs a camera driver ({', '.join(CAMERA_DRIVERS)}); "
                             f"got {settings.driver}")
@@ -230,7 +263,8 @@ def run(
         store = _open_store(db)
         run_id = new_run(store, parsed, path.read_text(encoding="utf-8"), settings)
         console.print(f"run {run_id} -> {db}")
-    from nines.store import StoreError
+    from nines.ray_executor import RayUnavailable
+    from nines.store import StoreError, StoreWriteError
     from sim.carla_backend import InfrastructureError
 
     try:
@@ -240,6 +274,12 @@ def run(
     except InfrastructureError as error:
         console.print(f"nines: {error}; nothing was counted as a driving failure; continue with --resume {run_id}",
                       soft_wrap=True)
+        raise typer.Exit(1) from None
+    except RayUnavailable as error:
+        raise UserError(str(error)) from None
+    except StoreWriteError as error:
+        print(f"nines: {error}; the episodes stored before it are kept; make room, then continue with "
+              f"--resume {run_id}", file=sys.stderr)
         raise typer.Exit(1) from None
     finally:
         store.close()
@@ -254,7 +294,8 @@ def demo(db: Path = typer.Option(Path("runs.duckdb"), help="the DuckDB store")) 
     remote-operations console, its failures split into perception and planning, then the report."""
     run_id = run(suite="smoke", resume=None, db=db, driver="camera", checkpoint=None, batch=None, device=None,
                  progress=True, operators=4, teleop=None, latency_ms=None, handoff_threshold=None, teleop_mode=None,
-                 backend="embedded", carla_host="127.0.0.1", carla_port=2000, carla_retries=3, carla_timeout=10.0)
+                 backend="embedded", carla_host="127.0.0.1", carla_port=2000, carla_retries=3, carla_timeout=10.0,
+                 executor="local", address=None, workers=2, gpus_per_worker=None)
     split(run_id=run_id, db=db)
     report(run_id=run_id, db=db, confidence=0.95, as_json=False, leaderboard_json=None, leaderboard_version="2.0")
     command = sys.argv[0] if Path(sys.argv[0]).name == "nines" else "nines"
@@ -441,7 +482,7 @@ def teleop_sweep(suite: str = typer.Argument(..., help="suite YAML, or a shipped
     """Handoffs per 1,000 km against crashes per km, one run per threshold, and for a target
     nine the cheapest threshold and the staffing that meet it."""
     from nines.drivers import checkpoint_path
-    from nines.runner import RunSettings
+    from nines.run_settings import RunSettings
     from nines.teleop_sweep import cheapest, run_sweep
     from scenarios.suite import SuiteError, load_suite
 
@@ -554,9 +595,9 @@ def export_map(map_name: str = typer.Argument(..., help="map template"),
 
 
 def main() -> None:
-    from nines.store import StoreError
+    from nines.store import StoreError, StoreWriteError
     from perception.checkpoint import CheckpointError
     from scenarios.suite import SuiteError
     from sim.render.gl_context import RenderUnavailable
 
-    run_app(app, "nines", (RenderUnavailable, StoreError, SuiteError, CheckpointError))
+    run_app(app, "nines", (RenderUnavailable, StoreError, StoreWriteError, SuiteError, CheckpointError))

@@ -78,6 +78,15 @@ def run_tasks(world: BatchedWorld, driver: Driver, tasks: Iterator, on_done: Cal
               uses_camera: bool, keep_clips: bool) -> None:
     """Drive every task (anything with a `.spec`) to its end; `on_done(log, record, slot)` per
     episode, called before the slot is refilled (the world still holds the episode's end)."""
+    for log, record, slot in finished_episodes(world, driver, tasks, uses_camera, keep_clips):
+        on_done(log, record, slot)
+
+
+def finished_episodes(world: BatchedWorld, driver: Driver, tasks: Iterator, uses_camera: bool,
+                      keep_clips: bool) -> Iterator[tuple[SlotLog, dict, int]]:
+    """run_tasks as a generator: yields (log, record, slot) per finished episode and takes the
+    next task only when resumed, so the consumer can still read the slot's end and can shape
+    what `tasks` yields next."""
     logs: list[SlotLog | None] = [None] * world.config.batch_size
     pending = iter(tasks)
     console = hasattr(driver, "start_episode")
@@ -118,5 +127,5 @@ def run_tasks(world: BatchedWorld, driver: Driver, tasks: Iterator, on_done: Cal
             if console:
                 outcome = record["outcome"]
                 logs[slot].handoffs = driver.end_episode(slot, outcome, outcome in FAILURE_OUTCOMES)
-            on_done(logs[slot], record, slot)
+            yield logs[slot], record, slot
             refill(slot)

@@ -39,6 +39,15 @@ def start(device: str) -> Ranks:
     return Ranks(dist.get_rank(), dist.get_world_size(), chosen)
 
 
+def parameters_agree(module: torch.nn.Module, ranks: Ranks) -> bool:
+    """True when every rank holds exactly the parameters this rank holds (an all-gather of
+    all of them: a check for tests and debugging, not for every step of a long run)."""
+    flat = torch.cat([p.detach().reshape(-1).float() for p in module.parameters()])
+    gathered = [torch.empty_like(flat) for _ in range(ranks.world_size)]
+    dist.all_gather(gathered, flat)
+    return all(torch.equal(gathered[0], other) for other in gathered[1:])
+
+
 def stop(ranks: Ranks) -> None:
     if ranks.distributed:
         dist.destroy_process_group()

@@ -19,10 +19,15 @@ def bev_image(bev: np.ndarray, height: int) -> np.ndarray:
     return cv2.resize(image, (height, height), interpolation=cv2.INTER_NEAREST)
 
 
-def write_clip(path: Path, frames: list[np.ndarray], bev: np.ndarray) -> Path:
-    """frames: RGB [H, W, 3] oldest first; bev [4, 64, 64] -> one PNG strip at `path`."""
+def clip_strip(frames: list[np.ndarray], bev: np.ndarray) -> np.ndarray:
+    """frames: RGB [H, W, 3] oldest first; bev [4, 64, 64] -> one RGB strip [H, n * W + H, 3]."""
     height = frames[0].shape[0]
-    strip = np.concatenate(list(frames) + [bev_image(bev, height)], axis=1)
+    return np.concatenate(list(frames) + [bev_image(bev, height)], axis=1)
+
+
+def write_clip(path: Path, strip: np.ndarray) -> Path:
+    """Write an RGB strip as PNG at `path`; OSError if it could not be written (a full disk)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    cv2.imwrite(str(path), cv2.cvtColor(strip, cv2.COLOR_RGB2BGR))
+    if not cv2.imwrite(str(path), cv2.cvtColor(strip, cv2.COLOR_RGB2BGR)):
+        raise OSError(f"could not write {path}")
     return path

@@ -9,7 +9,8 @@ import yaml
 
 from nines.closed_loop import SlotLog, run_tasks
 from nines.drivers import make_driver
-from nines.runner import RunSettings, ce_history
+from nines.run_settings import RunSettings
+from nines.runner import ce_history
 from nines.store import Store
 from nines.user_error import UserError
 from scenarios.episode_plan import EpisodeTask, budget_tasks, ce_round_tasks, fixed_tasks

@@ -12,39 +12,22 @@ import json
 import os
 import subprocess
 import time
-from dataclasses import dataclass
+from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import yaml
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from nines.closed_loop import SlotLog, run_tasks
-from nines.drivers import CAMERA_DRIVERS, checkpoint_path, make_driver
+from nines.drivers import CAMERA_DRIVERS, checkpoint_path
+from nines.episode_stream import BackendNote, InfrastructureNote, StreamItem, stream_episodes
 from nines.failure_clips import write_clip
-from nines.store import FAILURE_OUTCOMES, Store
+from nines.ray_executor import RayOptions, stream_on_ray
+from nines.run_settings import RunSettings
+from nines.store import FAILURE_OUTCOMES, Store, StoreWriteError
 from scenarios.episode_plan import EpisodeTask, budget_tasks, ce_round_tasks, fixed_tasks
 from scenarios.suite import Suite
-from sim.carla_backend import CarlaEndpoint, CarlaWorld, InfrastructureError
-from sim.ground_truth import ground_truth
-from sim.world import BatchedWorld, WorldConfig
-from teleop.config import TeleopConfig
-from teleop.console import TeleopDriver
-
-
-@dataclass
-class RunSettings:
-    """checkpoint: the camera drivers' checkpoint path ("" = the shipped one); teleop: the
-    remote-operations console's settings (TeleopConfig fields), None for no console."""
-
-    driver: str
-    batch: int
-    device: str
-    checkpoint: str = ""
-    teleop: dict | None = None
-    backend: str = "embedded"
-    carla: dict | None = None  # CarlaEndpoint fields for the carla backend
 
 
 def code_version() -> str:
@@ -122,43 +105,46 @@ def _chain(*iterables):
 
 def execute_run(store: Store, run_id: str, show_progress: bool = True,
                 on_episode: Callable[[dict], None] | None = None):
-    """Run (or resume) `run_id` to completion; returns the per-family summary of its episodes.
-    `on_episode` sees every stored episode row as it is written."""
+    """Run (or resume) `run_id` to completion on its executor; returns the per-family summary
+    of its episodes. `on_episode` sees every stored episode row as it is written."""
     run = store.run(run_id)
     suite = Suite(**yaml.safe_load(run["suite_yaml"]))
     settings = RunSettings(**json.loads(run["config"]))
     store.set_status(run_id, "running")
     done = store.done_episodes(run_id)
     done_ids = set(done["episode_id"])
-    world = make_world(settings, suite)
-    driver = make_driver(settings.driver, suite.camera, settings.checkpoint, settings.device)
     clip_dir = store.path.parent / "clips" / run_id
-    if settings.teleop is not None:
-        driver = TeleopDriver(driver, TeleopConfig(**settings.teleop), settings.batch, world.config.dt_s,
-                              settings.device, clip_dir / "requests", clip_dir / "console.json")
-        driver.tick = round(store.queue_end_s(run_id) / world.config.dt_s) + 1 if len(done) else 0
     totals = {"episodes": len(done), "km": float(done["km"].sum()) if len(done) else 0.0,
               "failures": int(done["failure"].sum()) if len(done) else 0}
     start = time.perf_counter()
     budgets = {p: _Budget(suite, p, {int(r.idx): float(r.km) for r in done[done.family == e.family].itertuples()})
                for p, e in enumerate(suite.families) if e.km is not None}
+    notes: set[str] = set()
 
-    def on_done(log: SlotLog, record: dict, slot: int) -> None:
-        task: EpisodeTask = log.task
+    def write(item: StreamItem) -> None:
+        if isinstance(item, BackendNote):
+            notes.add(item.text)
+            return
+        if isinstance(item, InfrastructureNote):
+            store.write_infrastructure_error(run_id, item.task.episode_id, item.attempt, item.message)
+            progress.console.print(f"infrastructure error under {item.task.episode_id} (attempt {item.attempt}, not "
+                                   f"a driving failure): {item.message}", soft_wrap=True)
+            return
+        task, record = item.task, item.record
         clip = ""
-        if record["outcome"] in FAILURE_OUTCOMES and suite.clips and log.frames:
-            bev = ground_truth(world).bev[slot].cpu().numpy()
-            clip = str(write_clip(clip_dir / f"{task.episode_id.replace(':', '_')}.png", log.frames, bev))
-        row = _row(run_id, task, record, clip, len(log.handoffs) if settings.teleop is not None else None)
+        if item.clip is not None:
+            try:
+                clip = str(write_clip(clip_dir / f"{task.episode_id.replace(':', '_')}.png", item.clip))
+            except OSError as error:
+                raise StoreWriteError(f"{clip_dir}: the disk refused a failure clip ({error})") from None
+        row = _row(run_id, task, record, clip, len(item.handoffs) if settings.teleop is not None else None)
         store.write_episodes([row], [
             {"run_id": run_id, "episode_id": task.episode_id, "time_s": t, "kind": k, "detail": d, "value": v}
-            for t, k, d, v in log.events + world.drain_sensor_events()], [
+            for t, k, d, v in item.events], [
             {"run_id": run_id, "episode_id": task.episode_id, "time_s": t, "confidence": c, "reason": r}
-            for t, c, r in log.ticks], [
-            {"run_id": run_id, "episode_id": task.episode_id, **handoff} for handoff in log.handoffs])
-        if settings.teleop is not None:
-            store.write_queue(run_id, driver.queue_samples)
-            driver.queue_samples = []
+            for t, c, r in item.ticks], [
+            {"run_id": run_id, "episode_id": task.episode_id, **handoff} for handoff in item.handoffs])
+        store.write_queue(run_id, item.queue_samples)
         if on_episode is not None:
             on_episode(row)
         for position, budget in budgets.items():
@@ -167,20 +153,19 @@ def execute_run(store: Store, run_id: str, show_progress: bool = True,
         totals["episodes"] += 1
         totals["km"] += record["km"]
         totals["failures"] += int(record["outcome"] in FAILURE_OUTCOMES)
-        if progress is not None:
-            elapsed_h = (time.perf_counter() - start) / 3600
-            progress.update(bar, advance=1, description=(
-                f"{totals['episodes']} episodes, {totals['km']:.2f} km, {totals['failures']} failures, "
-                f"{totals['km'] / max(elapsed_h, 1e-9):.0f} km/h"))
+        elapsed_h = (time.perf_counter() - start) / 3600
+        progress.update(bar, advance=1, description=(
+            f"{totals['episodes']} episodes, {totals['km']:.2f} km, {totals['failures']} failures, "
+            f"{totals['km'] / max(elapsed_h, 1e-9):.0f} km/h"))
 
     fixed = [t for p, e in enumerate(suite.families) if e.episodes is not None and e.sampler != "ce"
              for t in fixed_tasks(suite, p) if t.episode_id not in done_ids]
     ce_positions = [p for p, e in enumerate(suite.families) if e.sampler == "ce"]
     planned = len(fixed) + sum(suite.families[p].ce.per_round * suite.families[p].ce.rounds for p in ce_positions)
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                        disable=not show_progress, transient=False)
-    with progress:
-        bar = progress.add_task("starting", total=planned or None)
+
+    def waves() -> Iterator[Iterator[EpisodeTask]]:
+        """Round 0 holds the fixed and km-budget families; each CE round is planned from the
+        stored results of the rounds before, so it is planned only when asked for."""
         rounds = max([suite.families[p].ce.rounds for p in ce_positions], default=1)
         for round_ in range(rounds):
             ce_tasks = []
@@ -188,65 +173,25 @@ def execute_run(store: Store, run_id: str, show_progress: bool = True,
                 if round_ >= suite.families[p].ce.rounds:
                     continue
                 history = ce_history(store, run_id, suite.families[p].family, round_)
-                ce_tasks += [t for t in ce_round_tasks(suite, p, round_, history)
-                             if t.episode_id not in done_ids]
-            first_wave = (fixed, *budgets.values()) if round_ == 0 else ()
-            _drive(world, driver, _chain(*first_wave, ce_tasks), on_done, suite.clips,
-                   lambda task, attempt, message: store.write_infrastructure_error(
-                       run_id, task.episode_id, attempt, message))
-        for note in sorted(world.notes):
+                ce_tasks += [t for t in ce_round_tasks(suite, p, round_, history) if t.episode_id not in done_ids]
+            yield _chain(*((fixed, *budgets.values()) if round_ == 0 else ()), ce_tasks)
+
+    if settings.executor == "ray":
+        stream = stream_on_ray(settings, suite, waves(), RayOptions(**settings.ray), planned)
+    else:
+        console_resume_s = store.queue_end_s(run_id) if settings.teleop is not None and len(done) else None
+        stream = stream_episodes(settings, suite, waves(), clip_dir, console_resume_s)
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                        disable=not show_progress, transient=False)
+    with progress, closing(stream):
+        bar = progress.add_task("starting", total=planned or None)
+        for item in stream:
+            write(item)
+        for note in sorted(notes):
             progress.console.print(f"{settings.backend} backend: {note}")
-    world.close()
     _trim_budgets(store, run_id, suite, budgets)
     store.set_status(run_id, "complete")
     return summary(store, run_id)
-
-
-def make_world(settings: RunSettings, suite: Suite) -> BatchedWorld:
-    config = WorldConfig(batch_size=settings.batch, device=settings.device, camera=suite.camera)
-    if settings.backend == "carla":
-        return CarlaWorld(config, CarlaEndpoint(**(settings.carla or {})))
-    return BatchedWorld(config)
-
-
-class _RetryingTasks:
-    """A task iterator that can put the task now running back in front (B = 1 backends)."""
-
-    def __init__(self, tasks):
-        self._tasks = iter(tasks)
-        self._again: list[EpisodeTask] = []
-        self.current: EpisodeTask | None = None
-
-    def __iter__(self):
-        return self
-
-    def __next__(self) -> EpisodeTask:
-        self.current = self._again.pop() if self._again else next(self._tasks)
-        return self.current
-
-    def retry_current(self) -> None:
-        self._again.append(self.current)
-
-
-def _drive(world: BatchedWorld, driver, tasks, on_done, keep_clips: bool,
-           on_infrastructure_error: Callable[[EpisodeTask, int, str], None]) -> None:
-    """run_tasks, surviving server failures: the episode under a failed server is recorded as
-    an infrastructure error (never an episode), the world reconnects and the episode is
-    retried, up to the endpoint's `retries`; after that the run goes on without it."""
-    tasks = _RetryingTasks(tasks)
-    attempts: dict[str, int] = {}
-    while True:
-        try:
-            run_tasks(world, driver, tasks, on_done, uses_camera=getattr(driver, "uses_camera", False),
-                      keep_clips=keep_clips)
-            return
-        except InfrastructureError as error:
-            task = tasks.current
-            attempts[task.episode_id] = attempts.get(task.episode_id, 0) + 1
-            on_infrastructure_error(task, attempts[task.episode_id], str(error))
-            if attempts[task.episode_id] <= world.endpoint.retries:
-                tasks.retry_current()
-            world.reconnect()
 
 
 def ce_history(store: Store, run_id: str, family: str, before_round: int) -> list[dict]:

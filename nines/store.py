@@ -5,11 +5,14 @@ remote-operations console its handoffs and its queue over time (teleop_queue).
 Episodes are keyed by (run_id, episode_id) and written in one transaction with their events,
 so a run killed at any moment resumes without losing or repeating an episode. A file that is
 not a DuckDB database (corrupt, truncated, something else) raises `StoreError` and is never
-overwritten.
+overwritten. A write the disk refuses (full, over a file-size limit) raises StoreWriteError:
+the episode in flight is rolled back, everything committed before stays, and the run can be
+resumed once there is room.
 """
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -58,10 +61,20 @@ EPISODE_COLUMNS = (
     "collisions_vehicle", "collisions_static", "impact_speed_mps", "collision_kind", "red_lights", "off_road_m",
     "wrong_way_m", "min_ttc_s", "min_distance_m", "route_completion", "clip_path", "handoffs")
 FAILURE_OUTCOMES = ("collision", "route_deviation", "blocked")
+HEADER_BYTES = 3 * 4096  # a DuckDB file starts with its main header and two database headers
 
 
 class StoreError(Exception):
     """The store file cannot be used; the message is one line for the user."""
+
+
+class StoreWriteError(Exception):
+    """The disk refused a write; what was committed before is intact. One line for the user."""
+
+
+# what DuckDB raises when the file system refuses a write (the commit fails, or the database
+# stops accepting writes after a failed checkpoint)
+WRITE_FAILURES = (duckdb.IOException, duckdb.TransactionException, duckdb.FatalException)
 
 
 class Store:
@@ -71,20 +84,55 @@ class Store:
             raise StoreError(f"{self.path}: no such store")
         try:
             self.db = duckdb.connect(str(self.path), read_only=read_only)
+            self._refuse_truncated()
             if not read_only:
                 self.db.execute(SCHEMA)
         except duckdb.Error as error:
             reason = str(error).strip().splitlines()[0]
             raise StoreError(f"{self.path}: not a usable DuckDB store ({reason[:160]})") from None
 
+    def _refuse_truncated(self) -> None:
+        """DuckDB opens a file cut short and fails only when a query reaches a missing block.
+        A whole file is its headers plus whole blocks, at least as many as it uses (free
+        blocks at its end may have been cut off by a checkpoint): check that before reading."""
+        block_bytes, used = self.db.execute(
+            "SELECT block_size, total_blocks - free_blocks FROM pragma_database_size()").fetchone()
+        size = self.path.stat().st_size
+        if used and (size < HEADER_BYTES + used * block_bytes or (size - HEADER_BYTES) % block_bytes):
+            self.db.close()
+            raise StoreError(f"{self.path}: not a usable DuckDB store (truncated: {size} bytes, not its "
+                             f"{HEADER_BYTES}-byte headers and {used} whole blocks of {block_bytes})")
+
     def close(self) -> None:
-        self.db.close()
+        try:
+            self.db.close()
+        except WRITE_FAILURES:
+            pass  # the final checkpoint was refused; the write-ahead log keeps every commit
+
+    @contextmanager
+    def _transaction(self):
+        """One atomic write: all of it commits or none of it, even when the disk refuses."""
+        self.db.execute("BEGIN TRANSACTION")
+        try:
+            yield
+            self.db.execute("COMMIT")
+        except WRITE_FAILURES as error:
+            try:
+                self.db.execute("ROLLBACK")
+            except duckdb.Error:
+                pass  # a failed COMMIT has already ended the transaction
+            reason = str(error).strip().splitlines()[0]
+            raise StoreWriteError(f"{self.path}: the disk refused a write ({reason[:200]})") from None
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
 
     def create_run(self, run_id: str, suite: str, suite_yaml: str, code_version: str, driver: str,
                    checkpoint: str, config: dict, backend: str, device: str) -> None:
-        self.db.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running')",
-                        [run_id, datetime.now(timezone.utc), suite, suite_yaml, code_version, driver, checkpoint,
-                         json.dumps(config), backend, device])
+        with self._transaction():
+            self.db.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running')",
+                            [run_id, datetime.now(timezone.utc), suite, suite_yaml, code_version, driver,
+                             checkpoint, json.dumps(config), backend, device])
 
     def run(self, run_id: str) -> dict:
         row = self.db.execute("SELECT * FROM runs WHERE run_id = ?", [run_id]).fetchone()
@@ -94,7 +142,8 @@ class Store:
         return dict(zip([d[0] for d in self.db.description], row))
 
     def set_status(self, run_id: str, status: str) -> None:
-        self.db.execute("UPDATE runs SET status = ? WHERE run_id = ?", [status, run_id])
+        with self._transaction():
+            self.db.execute("UPDATE runs SET status = ? WHERE run_id = ?", [status, run_id])
 
     def done_episodes(self, run_id: str) -> pd.DataFrame:
         return self.db.execute("SELECT * FROM episodes WHERE run_id = ? ORDER BY family, round, idx",
@@ -107,8 +156,7 @@ class Store:
         if not rows:
             return
         frame = pd.DataFrame(rows, columns=list(EPISODE_COLUMNS))
-        self.db.execute("BEGIN TRANSACTION")
-        try:
+        with self._transaction():
             self.db.register("new_episodes", frame)
             self.db.execute("INSERT INTO episodes SELECT * FROM new_episodes ON CONFLICT DO NOTHING")
             self.db.unregister("new_episodes")
@@ -120,22 +168,21 @@ class Store:
                 self.db.execute(f"INSERT INTO {table} SELECT n.* FROM new_rows n WHERE NOT EXISTS "
                                 f"(SELECT 1 FROM {table} o WHERE o.run_id = n.run_id AND o.episode_id = n.episode_id)")
                 self.db.unregister("new_rows")
-            self.db.execute("COMMIT")
-        except Exception:
-            self.db.execute("ROLLBACK")
-            raise
 
     def write_queue(self, run_id: str, samples: list[dict]) -> None:
         """Append samples of the console's queue (fleet time, waiting, busy operators, ...)."""
-        if samples:
+        if not samples:
+            return
+        with self._transaction():
             self.db.register("new_samples", pd.DataFrame(samples).assign(run_id=run_id)[list(QUEUE_COLUMNS)])
             self.db.execute("INSERT INTO teleop_queue SELECT * FROM new_samples")
             self.db.unregister("new_samples")
 
     def write_infrastructure_error(self, run_id: str, episode_id: str, attempt: int, message: str) -> None:
         """An episode the simulator server failed under: kept apart, never a driving failure."""
-        self.db.execute("INSERT INTO infrastructure_errors VALUES (?, ?, ?, now(), ?)",
-                        [run_id, episode_id, attempt, message])
+        with self._transaction():
+            self.db.execute("INSERT INTO infrastructure_errors VALUES (?, ?, ?, now(), ?)",
+                            [run_id, episode_id, attempt, message])
 
     def infrastructure_errors(self, run_id: str) -> pd.DataFrame:
         return self.db.execute("SELECT episode_id, attempt, failed_at, message FROM infrastructure_errors "
@@ -159,18 +206,18 @@ class Store:
     def write_failure_causes(self, run_id: str, causes: pd.DataFrame) -> None:
         """causes: episode_id, cause, expert_outcome; replaces earlier causes of those episodes."""
         frame = causes.assign(run_id=run_id)[["run_id", "episode_id", "cause", "expert_outcome"]]
-        self.db.register("new_causes", frame)
-        self.db.execute("INSERT OR REPLACE INTO failure_causes SELECT * FROM new_causes")
-        self.db.unregister("new_causes")
+        with self._transaction():
+            self.db.register("new_causes", frame)
+            self.db.execute("INSERT OR REPLACE INTO failure_causes SELECT * FROM new_causes")
+            self.db.unregister("new_causes")
 
     def drop_episodes(self, run_id: str, episode_ids: list[str]) -> None:
         if not episode_ids:
             return
-        self.db.execute("BEGIN TRANSACTION")
-        for table in ("episodes", "events", "ticks", "failure_causes", "handoffs"):
-            self.db.execute(f"DELETE FROM {table} WHERE run_id = ? AND list_contains(?, episode_id)",
-                            [run_id, episode_ids])
-        self.db.execute("COMMIT")
+        with self._transaction():
+            for table in ("episodes", "events", "ticks", "failure_causes", "handoffs"):
+                self.db.execute(f"DELETE FROM {table} WHERE run_id = ? AND list_contains(?, episode_id)",
+                                [run_id, episode_ids])
 
     def export_parquet(self, run_id: str, folder: Path) -> list[Path]:
         self.run(run_id)

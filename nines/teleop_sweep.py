@@ -9,7 +9,8 @@ import dataclasses
 
 import pandas as pd
 
-from nines.runner import RunSettings, execute_run, new_run
+from nines.run_settings import RunSettings
+from nines.runner import execute_run, new_run
 from nines.store import Store
 from reliability.event_streams import stream_counts
 from reliability.handoff_stats import WAIT_TARGET_S, WAIT_TARGET_SHARE

@@ -4,7 +4,7 @@
 # otherwise the CPU build torch==2.13.0 is installed, since a bare `torch` requirement would
 # pull a CUDA build of several GB.
 set -euo pipefail
-extras="${1:-test,carla}"
+extras="${1:-test,carla,ray}"
 python=""
 for candidate in python3.11 python3; do
   if command -v "$candidate" >/dev/null && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then

@@ -9,7 +9,8 @@ import yaml
 from nines.cli import SUITES_DIR
 from nines.failure_split import split_failures
 from nines.report import build_report, load_episodes
-from nines.runner import RunSettings, execute_run, new_run
+from nines.run_settings import RunSettings
+from nines.runner import execute_run, new_run
 from nines.store import FAILURE_OUTCOMES, Store
 from perception.checkpoint import SHIPPED, load
 from reliability.monitor_quality import auroc

@@ -26,6 +26,9 @@ def run(*args, cwd=None):
     (["run", "smoke", "--backend", "carla", "--carla-port", "2998"], "no CARLA server answers at 127.0.0.1:2998"),
     (["run", "smoke", "--backend", "unreal"], "backend 'unreal'"),
     (["run", "smoke", "--backend", "carla", "--operators", "2"], "embedded backend only"),
+    (["run", "smoke", "--executor", "spark"], "executor 'spark'"),
+    (["run", "smoke", "--executor", "ray", "--address", "127.0.0.1:1"], "no Ray cluster answers at 127.0.0.1:1"),
+    (["run", "smoke", "--executor", "ray", "--operators", "2"], "local executor only"),
 ])
 def test_bad_input_is_one_line_and_exit_code_2(args, names, tmp_path):
     result = run(*args, cwd=tmp_path)

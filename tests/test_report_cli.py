@@ -5,7 +5,8 @@ import sys
 
 import pytest
 
-from nines.runner import RunSettings, execute_run, new_run
+from nines.run_settings import RunSettings
+from nines.runner import execute_run, new_run
 from nines.store import Store
 from reliability.nines_ladder import nines_ladder
 from scenarios.suite import load_suite

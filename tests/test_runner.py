@@ -1,67 +1,33 @@
 """The runner and the store: a run killed with SIGKILL and resumed ends with exactly the
-episode table of an uninterrupted run; failures get clips; Parquet export; km budgets."""
+episode table of an uninterrupted run; failures get clips; Parquet export; km budgets.
+(Other faults: tests/test_faults.py.)"""
 import json
 import signal
-import subprocess
-import sys
 
 import cv2
-import duckdb
 
-from nines.runner import RunSettings, execute_run, new_run
+from nines.run_settings import RunSettings
+from nines.runner import execute_run, new_run
 from nines.store import Store
+from run_helpers import KILLABLE_EPISODES, episode_table, nines, wait_for_lines
 from scenarios.suite import load_suite
 
-KILL_SUITE = """
-name: killable
-seed: 11
-batch: 4
-clips: false
-families:
-  - {family: lead_vehicle_brakes, episodes: 6}
-  - {family: slower_lead, episodes: 6}
-"""
-COMPARED = ["episode_id", "family", "seed", "params", "log_f", "log_q", "km", "duration_s", "outcome",
-            "min_ttc_s", "min_distance_m", "collisions_vehicle"]
 
-
-def nines(*args, **kwargs):
-    return subprocess.Popen([sys.executable, "-m", "nines", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, **kwargs)
-
-
-def episode_table(db_path):
-    db = duckdb.connect(str(db_path), read_only=True)
-    table = db.execute(f"SELECT {', '.join(COMPARED)} FROM episodes ORDER BY episode_id").df()
-    runs = db.execute("SELECT run_id, status FROM runs").fetchall()
-    db.close()
-    return table, runs
-
-
-def test_kill_minus_nine_then_resume_loses_and_repeats_nothing(tmp_path):
-    suite = tmp_path / "killable.yaml"
-    suite.write_text(KILL_SUITE)
-    whole = nines("run", str(suite), "--db", str(tmp_path / "whole.duckdb"), "--no-progress")
-    assert whole.wait(timeout=600) == 0, whole.stderr.read()
-
+def test_kill_minus_nine_then_resume_loses_and_repeats_nothing(tmp_path, killable):
+    suite, expected = killable
     killed = nines("run", str(suite), "--db", str(tmp_path / "killed.duckdb"), "--no-progress")
-    finished = 0
-    while finished < 5:  # each line is printed after its episode is stored
-        line = killed.stdout.readline()
-        assert line, killed.stderr.read()
-        finished += line.startswith("episode ")
+    wait_for_lines(killed, "episode ", 5)
     killed.send_signal(signal.SIGKILL)
     killed.wait(timeout=60)
     partial, runs = episode_table(tmp_path / "killed.duckdb")
     assert runs[0][1] == "running"
-    assert 0 < len(partial) < 12, "the kill should land mid-run"
+    assert 0 < len(partial) < KILLABLE_EPISODES, "the kill should land mid-run"
 
     resumed = nines("run", "--resume", runs[0][0], "--db", str(tmp_path / "killed.duckdb"), "--no-progress")
     assert resumed.wait(timeout=600) == 0, resumed.stderr.read()
-    expected, _ = episode_table(tmp_path / "whole.duckdb")
     final, runs = episode_table(tmp_path / "killed.duckdb")
     assert runs[0][1] == "complete"
-    assert len(final) == 12 and final["episode_id"].is_unique
+    assert len(final) == KILLABLE_EPISODES and final["episode_id"].is_unique
     assert final.equals(expected)
 
 
@@ -99,13 +65,3 @@ def test_km_budget_keeps_the_shortest_prefix_reaching_it(tmp_path):
     assert list(table.idx) == list(range(len(table)))
     assert table.km.sum() >= 0.7 and table.km.iloc[:-1].sum() < 0.7
     store.close()
-
-
-def test_corrupt_store_is_refused_and_left_untouched(tmp_path):
-    db = tmp_path / "runs.duckdb"
-    db.write_bytes(b"this is not a database" * 100)
-    before = db.read_bytes()
-    result = subprocess.run([sys.executable, "-m", "nines", "run", "smoke", "--db", str(db)], capture_output=True,
-                            text=True, timeout=300)
-    assert result.returncode == 2 and "not a usable DuckDB store" in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1 and db.read_bytes() == before

@@ -1,0 +1,148 @@
+"""Drives episode tasks on one world and streams what each finished episode leaves behind.
+
+Both executors use it: the local executor streams a whole run through one world (continuous
+batching, the next task taken only when a slot frees up); each Ray task streams its chunk
+(nines/ray_executor.py). The runner writes what comes out the same way in both cases.
+
+A simulator server that fails under an episode (carla backend) is not a driving failure: the
+stream reports it as an InfrastructureNote, reconnects and retries the episode, up to the
+endpoint's `retries`; after that it goes on without it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from nines.closed_loop import SlotLog, finished_episodes
+from nines.drivers import make_driver
+from nines.failure_clips import clip_strip
+from nines.run_settings import RunSettings
+from nines.store import FAILURE_OUTCOMES
+from scenarios.episode_plan import EpisodeTask
+from scenarios.suite import Suite
+from sim.carla_backend import CarlaEndpoint, CarlaWorld, InfrastructureError
+from sim.ground_truth import ground_truth
+from sim.world import BatchedWorld, WorldConfig
+from teleop.config import TeleopConfig
+from teleop.console import TeleopDriver
+
+
+@dataclass
+class EpisodeResult:
+    """One finished episode. record: sim.world.episode_records' dict; events: (time_s, kind,
+    detail, value); ticks: (time_s, confidence, reason); handoffs: the console's records;
+    queue_samples: the console's queue since the episode before; clip: the failure clip strip
+    (RGB uint8 [H, W, 3]) or None."""
+
+    task: EpisodeTask
+    record: dict
+    events: list[tuple[float, str, str, float]]
+    ticks: list[tuple[float, float, str]]
+    handoffs: list[dict]
+    queue_samples: list[dict]
+    clip: np.ndarray | None
+
+
+@dataclass
+class InfrastructureNote:
+    """The simulator (or the machine running it) failed under `task` on its `attempt`-th try."""
+
+    task: EpisodeTask
+    attempt: int
+    message: str
+
+
+@dataclass
+class BackendNote:
+    """Something the backend could not reproduce (e.g. snow over the CARLA wire)."""
+
+    text: str
+
+
+StreamItem = EpisodeResult | InfrastructureNote | BackendNote
+
+
+def make_world(settings: RunSettings, suite: Suite) -> BatchedWorld:
+    config = WorldConfig(batch_size=settings.batch, device=settings.device, camera=suite.camera)
+    if settings.backend == "carla":
+        return CarlaWorld(config, CarlaEndpoint(**(settings.carla or {})))
+    return BatchedWorld(config)
+
+
+def _run_driver(settings: RunSettings, suite: Suite, world: BatchedWorld, clip_dir: Path | None,
+                console_resume_s: float | None):
+    """The run's driver, behind a remote-operations console when the run has one; a resumed
+    run's console clock goes on just after `console_resume_s`, its last sampled fleet time."""
+    driver = make_driver(settings.driver, suite.camera, settings.checkpoint, settings.device)
+    if settings.teleop is None:
+        return driver
+    driver = TeleopDriver(driver, TeleopConfig(**settings.teleop), settings.batch, world.config.dt_s,
+                          settings.device, clip_dir / "requests", clip_dir / "console.json")
+    if console_resume_s is not None:
+        driver.tick = round(console_resume_s / world.config.dt_s) + 1
+    return driver
+
+
+class _RetryingTasks:
+    """A task iterator that can put the task now running back in front (B = 1 backends)."""
+
+    def __init__(self, tasks: Iterable[EpisodeTask]):
+        self._tasks = iter(tasks)
+        self._again: list[EpisodeTask] = []
+        self.current: EpisodeTask | None = None
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> EpisodeTask:
+        self.current = self._again.pop() if self._again else next(self._tasks)
+        return self.current
+
+    def retry_current(self) -> None:
+        self._again.append(self.current)
+
+
+def _result(world: BatchedWorld, driver, log: SlotLog, record: dict, slot: int, keep_clips: bool) -> EpisodeResult:
+    clip = None
+    if record["outcome"] in FAILURE_OUTCOMES and keep_clips and log.frames:
+        clip = clip_strip(log.frames, ground_truth(world).bev[slot].cpu().numpy())
+    queue_samples = getattr(driver, "queue_samples", [])
+    if queue_samples:
+        driver.queue_samples = []
+    return EpisodeResult(log.task, record, log.events + world.drain_sensor_events(), log.ticks, log.handoffs,
+                         queue_samples, clip)
+
+
+def stream_episodes(settings: RunSettings, suite: Suite, waves: Iterable[Iterable[EpisodeTask]],
+                    clip_dir: Path | None = None, console_resume_s: float | None = None) -> Iterator[StreamItem]:
+    """Drive each wave of tasks to its end, in order, on one world built from `settings`
+    (tasks are taken lazily; a wave is asked for only once the one before has been consumed,
+    so it can be planned from its results). Yields an EpisodeResult per finished episode, an
+    InfrastructureNote per server failure, and BackendNotes at the end. `clip_dir` is where a
+    remote-operations console keeps its request frames (runs with a console only)."""
+    world = make_world(settings, suite)
+    driver = _run_driver(settings, suite, world, clip_dir, console_resume_s)
+    uses_camera = getattr(driver, "uses_camera", False)
+    attempts: dict[str, int] = {}
+    try:
+        for tasks in waves:
+            pending = _RetryingTasks(tasks)
+            while True:
+                try:
+                    for log, record, slot in finished_episodes(world, driver, pending, uses_camera, suite.clips):
+                        yield _result(world, driver, log, record, slot, suite.clips)
+                    break
+                except InfrastructureError as error:
+                    task = pending.current
+                    attempts[task.episode_id] = attempts.get(task.episode_id, 0) + 1
+                    yield InfrastructureNote(task, attempts[task.episode_id], str(error))
+                    if attempts[task.episode_id] <= world.endpoint.retries:
+                        pending.retry_current()
+                    world.reconnect()
+        for text in sorted(world.notes):
+            yield BackendNote(text)
+    finally:
+        world.close()

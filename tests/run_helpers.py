@@ -1,0 +1,43 @@
+"""What the runner, fault and scale tests share: a small suite of 12 expert episodes, `nines`
+as a subprocess, and a store's episode table in a comparable form."""
+import subprocess
+import sys
+
+import duckdb
+
+KILLABLE_SUITE = """
+name: killable
+seed: 11
+batch: 4
+clips: false
+families:
+  - {family: lead_vehicle_brakes, episodes: 6}
+  - {family: slower_lead, episodes: 6}
+"""
+KILLABLE_EPISODES = 12
+COMPARED = ["episode_id", "family", "seed", "params", "log_f", "log_q", "km", "duration_s", "outcome",
+            "min_ttc_s", "min_distance_m", "collisions_vehicle"]
+
+
+def nines(*args, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "nines", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, **kwargs)
+
+
+def wait_for_lines(process: subprocess.Popen, prefix: str, count: int = 1) -> None:
+    """Read `nines run --no-progress` output until `count` lines start with `prefix` (an
+    "episode " line is printed after its episode is stored)."""
+    seen = 0
+    while seen < count:
+        line = process.stdout.readline()
+        assert line, process.stderr.read()
+        seen += line.startswith(prefix)
+
+
+def episode_table(db_path):
+    """(the episodes' COMPARED columns sorted by id, [(run_id, status)])."""
+    db = duckdb.connect(str(db_path), read_only=True)
+    table = db.execute(f"SELECT {', '.join(COMPARED)} FROM episodes ORDER BY episode_id").df()
+    runs = db.execute("SELECT run_id, status FROM runs").fetchall()
+    db.close()
+    return table, runs
