@@ -213,6 +213,25 @@ def test_a_server_killed_mid_run_is_an_infrastructure_error_and_the_run_goes_on(
     assert len(carla_run) == 2 and all(row[0] == "success" for row in carla_run.values())
 
 
+def test_ray_workers_each_drive_their_own_carla_server(tmp_path):
+    """--executor ray with the carla backend: worker k drives the server at port + 2k."""
+    ports = (2350, 2352)
+    traces = [tmp_path / f"calls-{port}.log" for port in ports]
+    servers = [_serve(port, trace) for port, trace in zip(ports, traces)]
+    try:
+        run = subprocess.run(NINES + ["run", str(_suite(tmp_path, families=2)), "--db", str(tmp_path / "ray.duckdb"),
+                                      "--no-progress", "--backend", "carla", "--carla-port", str(ports[0]),
+                                      "--executor", "ray", "--workers", "2"],
+                             capture_output=True, text=True, cwd=ROOT, timeout=600)
+    finally:
+        for server in servers:
+            server.kill()
+    assert run.returncode == 0, run.stdout + run.stderr
+    carla_run, errors = _episodes(tmp_path / "ray.duckdb")
+    assert errors == 0 and len(carla_run) == 2 and all(row[0] == "success" for row in carla_run.values())
+    assert all(trace.read_text().count("rpc tick_cue") > 50 for trace in traces)  # both servers drove
+
+
 def _route_transforms(template: str, route: str) -> tuple[list, np.ndarray]:
     """A template's route as the Leaderboard hands it over: (carla.Transform, road option) pairs."""
     bank = build_map_bank("cpu")
