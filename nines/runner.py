@@ -1,5 +1,6 @@
-"""Runs a suite into the store: plans its episodes, drives them with continuous batching and
-writes each finished episode at once, so `resume` after a kill loses and repeats nothing.
+"""Runs a suite into the store: plans its episodes, has its executor drive them (this process,
+with continuous batching, or chunks on Ray: nines/episode_stream.py, nines/ray_executor.py)
+and writes each finished episode at once, so `resume` after a kill loses and repeats nothing.
 
 A run is its stored suite text plus settings: resuming re-plans the same episodes from them
 and skips the ones already stored. km-budget families keep the shortest prefix of their
@@ -21,7 +22,7 @@ import yaml
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from nines.drivers import CAMERA_DRIVERS, checkpoint_path
-from nines.episode_stream import BackendNote, InfrastructureNote, StreamItem, stream_episodes
+from nines.episode_stream import BackendNote, EpisodeResult, InfrastructureNote, StreamItem, stream_episodes
 from nines.failure_clips import write_clip
 from nines.ray_executor import RayOptions, stream_on_ray
 from nines.run_settings import RunSettings
@@ -70,6 +71,27 @@ def _row(run_id: str, task: EpisodeTask, record: dict, clip: str, handoffs: int 
         "route_completion": min(1.0, record["progress_m"] / max(record["route_length_m"], 1e-6)), "clip_path": clip,
         "handoffs": handoffs,
     }
+
+
+def _store_episode(store: Store, run_id: str, item: EpisodeResult, clip_dir: Path, console: bool) -> dict:
+    """Write one finished episode (its clip, row, events, ticks, handoffs and the console's
+    queue since the episode before); returns its row."""
+    episode_id = item.task.episode_id
+    clip = ""
+    if item.clip is not None:
+        try:
+            clip = str(write_clip(clip_dir / f"{episode_id.replace(':', '_')}.png", item.clip))
+        except OSError as error:
+            raise StoreWriteError(f"{clip_dir}: the disk refused a failure clip ({error})") from None
+    row = _row(run_id, item.task, item.record, clip, len(item.handoffs) if console else None)
+    store.write_episodes([row], [
+        {"run_id": run_id, "episode_id": episode_id, "time_s": t, "kind": k, "detail": d, "value": v}
+        for t, k, d, v in item.events], [
+        {"run_id": run_id, "episode_id": episode_id, "time_s": t, "confidence": c, "reason": r}
+        for t, c, r in item.ticks], [
+        {"run_id": run_id, "episode_id": episode_id, **handoff} for handoff in item.handoffs])
+    store.write_queue(run_id, item.queue_samples)
+    return row
 
 
 class _Budget:
@@ -131,20 +153,7 @@ def execute_run(store: Store, run_id: str, show_progress: bool = True,
                                    f"a driving failure): {item.message}", soft_wrap=True)
             return
         task, record = item.task, item.record
-        clip = ""
-        if item.clip is not None:
-            try:
-                clip = str(write_clip(clip_dir / f"{task.episode_id.replace(':', '_')}.png", item.clip))
-            except OSError as error:
-                raise StoreWriteError(f"{clip_dir}: the disk refused a failure clip ({error})") from None
-        row = _row(run_id, task, record, clip, len(item.handoffs) if settings.teleop is not None else None)
-        store.write_episodes([row], [
-            {"run_id": run_id, "episode_id": task.episode_id, "time_s": t, "kind": k, "detail": d, "value": v}
-            for t, k, d, v in item.events], [
-            {"run_id": run_id, "episode_id": task.episode_id, "time_s": t, "confidence": c, "reason": r}
-            for t, c, r in item.ticks], [
-            {"run_id": run_id, "episode_id": task.episode_id, **handoff} for handoff in item.handoffs])
-        store.write_queue(run_id, item.queue_samples)
+        row = _store_episode(store, run_id, item, clip_dir, settings.teleop is not None)
         if on_episode is not None:
             on_episode(row)
         for position, budget in budgets.items():
