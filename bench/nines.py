@@ -1,6 +1,6 @@
 """Benchmark: naive Monte Carlo against cross-entropy importance sampling, side by side.
 
-1. A real family from the simulator (default lead_vehicle_brakes, driven by the privileged
+1. A real family from the simulator (default urban_cut_in, driven by the privileged
    expert): naive episodes up to a cap, and CE rounds; both estimate P(crash | encounter),
    and the acceleration is the naive episodes needed for CE's relative half-width over the
    episodes CE used (or, when naive sees no crash, the naive count implied by CE's p).
@@ -108,7 +108,7 @@ def ce_until(p_fail: float, rng: np.random.Generator, per_round: int = 1000, max
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--family", default="lead_vehicle_brakes")
+    parser.add_argument("--family", default="urban_cut_in")
     parser.add_argument("--naive-cap", type=int, default=512)
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--per-round", type=int, default=64)
