@@ -460,12 +460,13 @@ def rerun(run_id: str = typer.Argument(..., help="run id"),
 
     store = _open_store(db, read_only=True)
     try:
-        record, log = rerun_episode(store, run_id, episode_id)
+        result = rerun_episode(store, run_id, episode_id)
     finally:
         store.close()
+    record = result.record
     console.print(f"{episode_id}: {record['outcome']}, {record['km']:.3f} km in {record['time_s']:.1f} s; "
-                  f"events: {', '.join(f'{k} at {t:.1f} s' for t, k, _, _ in log.events) or 'none'}; "
-                  f"handoffs: {len(log.handoffs)}")
+                  f"events: {', '.join(f'{k} at {t:.1f} s' for t, k, _, _ in result.events) or 'none'}; "
+                  f"handoffs: {len(result.handoffs)}")
 
 
 @app.command("teleop-sweep")

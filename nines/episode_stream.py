@@ -65,6 +65,19 @@ class BackendNote:
 StreamItem = EpisodeResult | InfrastructureNote | BackendNote
 
 
+class InfrastructureRetries:
+    """Counts the tries of episodes that infrastructure failed under; each gets `retries` more."""
+
+    def __init__(self, retries: int):
+        self.retries = retries
+        self.attempts: dict[str, int] = {}
+
+    def failed(self, task: EpisodeTask, message: str) -> tuple[InfrastructureNote, bool]:
+        """The note to store for this failure, and whether the episode is tried again."""
+        attempt = self.attempts[task.episode_id] = self.attempts.get(task.episode_id, 0) + 1
+        return InfrastructureNote(task, attempt, message), attempt <= self.retries
+
+
 def make_world(settings: RunSettings, suite: Suite) -> BatchedWorld:
     config = WorldConfig(batch_size=settings.batch, device=settings.device, camera=suite.camera)
     if settings.backend == "carla":
@@ -79,8 +92,9 @@ def _run_driver(settings: RunSettings, suite: Suite, world: BatchedWorld, clip_d
     driver = make_driver(settings.driver, suite.camera, settings.checkpoint, settings.device)
     if settings.teleop is None:
         return driver
+    frame_dir, live_path = (clip_dir / "requests", clip_dir / "console.json") if clip_dir else (None, None)
     driver = TeleopDriver(driver, TeleopConfig(**settings.teleop), settings.batch, world.config.dt_s,
-                          settings.device, clip_dir / "requests", clip_dir / "console.json")
+                          settings.device, frame_dir, live_path)
     if console_resume_s is not None:
         driver.tick = round(console_resume_s / world.config.dt_s) + 1
     return driver
@@ -122,11 +136,11 @@ def stream_episodes(settings: RunSettings, suite: Suite, waves: Iterable[Iterabl
     (tasks are taken lazily; a wave is asked for only once the one before has been consumed,
     so it can be planned from its results). Yields an EpisodeResult per finished episode, an
     InfrastructureNote per server failure, and BackendNotes at the end. `clip_dir` is where a
-    remote-operations console keeps its request frames (runs with a console only)."""
+    remote-operations console keeps its request frames and live snapshot (none without it)."""
     world = make_world(settings, suite)
     driver = _run_driver(settings, suite, world, clip_dir, console_resume_s)
     uses_camera = getattr(driver, "uses_camera", False)
-    attempts: dict[str, int] = {}
+    retries = InfrastructureRetries(world.endpoint.retries if isinstance(world, CarlaWorld) else 0)
     try:
         for tasks in waves:
             pending = _RetryingTasks(tasks)
@@ -136,10 +150,9 @@ def stream_episodes(settings: RunSettings, suite: Suite, waves: Iterable[Iterabl
                         yield _result(world, driver, log, record, slot, suite.clips)
                     break
                 except InfrastructureError as error:
-                    task = pending.current
-                    attempts[task.episode_id] = attempts.get(task.episode_id, 0) + 1
-                    yield InfrastructureNote(task, attempts[task.episode_id], str(error))
-                    if attempts[task.episode_id] <= world.endpoint.retries:
+                    note, again = retries.failed(pending.current, str(error))
+                    yield note
+                    if again:
                         pending.retry_current()
                     world.reconnect()
         for text in sorted(world.notes):

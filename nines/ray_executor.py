@@ -12,11 +12,13 @@ chunk stops the run, as it would locally.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import Iterable, Iterator
 
-from nines.episode_stream import EpisodeResult, InfrastructureNote, StreamItem, stream_episodes
+from nines.episode_stream import (EpisodeResult, InfrastructureNote, InfrastructureRetries, StreamItem,
+                                  stream_episodes)
 from nines.run_settings import RunSettings
 from scenarios.episode_plan import EpisodeTask
 from scenarios.suite import Suite
@@ -88,7 +90,7 @@ def drive_chunk(settings: RunSettings, suite: Suite, tasks: list[EpisodeTask], w
 def chunk_size(batch: int, planned: int, workers: int) -> int:
     """Episodes per chunk for a run of `planned` episodes (0: not known ahead)."""
     most = CHUNK_BATCHES * batch
-    return most if planned == 0 else max(1, min(most, -(-planned // (CHUNKS_PER_WORKER * workers))))
+    return most if planned == 0 else max(1, min(most, math.ceil(planned / (CHUNKS_PER_WORKER * workers))))
 
 
 def stream_on_ray(settings: RunSettings, suite: Suite, waves: Iterable[Iterable[EpisodeTask]],
@@ -101,7 +103,7 @@ def stream_on_ray(settings: RunSettings, suite: Suite, waves: Iterable[Iterable[
     connect(options)
     remote = ray.remote(drive_chunk).options(num_cpus=1, num_gpus=options.gpus_per_worker, max_retries=0)
     size = chunk_size(settings.batch, planned, options.workers)
-    attempts: dict[str, int] = {}
+    retries = InfrastructureRetries(WORKER_RETRIES)
     for wave in waves:
         tasks, requeued = iter(wave), []
         running: dict[object, _Chunk] = {}
@@ -131,7 +133,7 @@ def stream_on_ray(settings: RunSettings, suite: Suite, waves: Iterable[Iterable[
                     del running[ready]
                     free.append(chunk.worker)
                     yield from _requeue(chunk, f"Ray worker lost mid-chunk: {str(error).splitlines()[0][:200]}",
-                                        attempts, requeued)
+                                        retries, requeued)
                     continue
                 if isinstance(item, EpisodeResult):
                     chunk.returned.add(item.task.episode_id)
@@ -141,14 +143,14 @@ def stream_on_ray(settings: RunSettings, suite: Suite, waves: Iterable[Iterable[
                 ray.cancel(generator, force=True)
 
 
-def _requeue(chunk: _Chunk, message: str, attempts: dict[str, int],
+def _requeue(chunk: _Chunk, message: str, retries: InfrastructureRetries,
              requeued: list[EpisodeTask]) -> Iterator[InfrastructureNote]:
     """A lost chunk's episodes that had not come back: reported, and queued again while
     they have retries left."""
     for task in chunk.tasks:
         if task.episode_id in chunk.returned:
             continue
-        attempts[task.episode_id] = attempts.get(task.episode_id, 0) + 1
-        yield InfrastructureNote(task, attempts[task.episode_id], message)
-        if attempts[task.episode_id] <= WORKER_RETRIES:
+        note, again = retries.failed(task, message)
+        yield note
+        if again:
             requeued.append(task)

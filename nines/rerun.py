@@ -3,21 +3,19 @@ parameters, and the run's driver settings (checkpoint, console) drive it alone, 
 The replay page of the dashboard prints the command that does it (`nines rerun`)."""
 from __future__ import annotations
 
+import dataclasses
 import json
+from contextlib import closing
 
 import yaml
 
-from nines.closed_loop import SlotLog, run_tasks
-from nines.drivers import make_driver
+from nines.episode_stream import EpisodeResult, stream_episodes
 from nines.run_settings import RunSettings
 from nines.runner import ce_history
 from nines.store import Store
 from nines.user_error import UserError
 from scenarios.episode_plan import EpisodeTask, budget_tasks, ce_round_tasks, fixed_tasks
 from scenarios.suite import Suite
-from sim.world import BatchedWorld, WorldConfig
-from teleop.config import TeleopConfig
-from teleop.console import TeleopDriver
 
 
 def planned_task(store: Store, run_id: str, episode_id: str) -> tuple[Suite, RunSettings, EpisodeTask]:
@@ -45,15 +43,10 @@ def planned_task(store: Store, run_id: str, episode_id: str) -> tuple[Suite, Run
     raise UserError(f"run {run_id} plans no episode {episode_id!r}")
 
 
-def rerun(store: Store, run_id: str, episode_id: str) -> tuple[dict, SlotLog]:
-    """Drive the episode again; returns its record and log (events, handoffs)."""
+def rerun(store: Store, run_id: str, episode_id: str) -> EpisodeResult:
+    """Drive the episode again, alone on the embedded simulator; returns what it left behind."""
     suite, settings, task = planned_task(store, run_id, episode_id)
-    world = BatchedWorld(WorldConfig(batch_size=1, device=settings.device, camera=suite.camera))
-    driver = make_driver(settings.driver, suite.camera, settings.checkpoint, settings.device)
-    if settings.teleop is not None:
-        driver = TeleopDriver(driver, TeleopConfig(**settings.teleop), 1, world.config.dt_s, settings.device)
-    result = []
-    run_tasks(world, driver, iter([task]), lambda log, record, slot: result.append((record, log)),
-              uses_camera=getattr(driver, "uses_camera", False), keep_clips=False)
-    world.close()
-    return result[0]
+    alone = dataclasses.replace(settings, batch=1, backend="embedded", carla=None, executor="local", ray=None)
+    stream = stream_episodes(alone, suite.model_copy(update={"clips": False}), [[task]])
+    with closing(stream):
+        return next(item for item in stream if isinstance(item, EpisodeResult))
