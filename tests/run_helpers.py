@@ -1,5 +1,6 @@
-"""What the runner, fault and scale tests share: a small suite of 12 expert episodes, `nines`
-as a subprocess, and a store's episode table in a comparable form."""
+"""What the runner, fault, scale and dashboard tests share: a small suite of 12 expert
+episodes, `nines` as a subprocess, a store's episode table in a comparable form, a free port."""
+import socket
 import subprocess
 import sys
 
@@ -41,3 +42,10 @@ def episode_table(db_path):
     runs = db.execute("SELECT run_id, status FROM runs").fetchall()
     db.close()
     return table, runs
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -7,7 +7,6 @@ headless Chromium."""
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,8 @@ from reliability.nines_ladder import nines_ladder
 from reliability.poisson_rate import rate_estimate
 from reliability.run_comparison import newly_failing
 from reliability.weighted_estimate import weighted_rate
+from run_helpers import free_port
+from sim.carla_wire.server import wait_until_listening
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PAGES = ("Nines", "Curves", "Families", "Teleop", "Regression", "Replays", "Console")
@@ -208,12 +209,6 @@ def test_bad_stores_get_a_plain_sentence(tmp_path):
     assert "has no runs yet" in _page(empty, "Curves").warning[0].value
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _browser():
     """Headless Chromium driven through chromedriver (Debian's packages, installed when missing)."""
     from selenium import webdriver
@@ -234,16 +229,12 @@ def test_every_page_loads_in_a_browser(store, tmp_path):
     from selenium.webdriver.support.ui import WebDriverWait
 
     db, runs = store
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "nines", "dashboard", "--db", str(db), "--port", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     browser = _browser()
     try:
-        for _ in range(240):
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.25)
+        assert wait_until_listening("127.0.0.1", port, 60), "the dashboard did not start"
         for page in PAGES:
             run_id = runs["console"] if page in ("Teleop", "Console") else runs["lane_keeping"]
             browser.get(f"http://127.0.0.1:{port}/?page={page}&run={run_id}")

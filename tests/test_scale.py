@@ -5,7 +5,6 @@ ranks that hold identical parameters after every step, rank 0 alone writes, and 
 launch resumes from its checkpoint."""
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,21 +13,15 @@ import duckdb
 import pytest
 
 from perception import checkpoint
-from run_helpers import KILLABLE_EPISODES, episode_table, nines, wait_for_lines
+from run_helpers import KILLABLE_EPISODES, episode_table, free_port, nines, wait_for_lines
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def ray_address():
-    port = _free_port()
+    port = free_port()
     started = subprocess.run([str(BIN / "ray"), "start", "--head", "--num-cpus", "2", "--num-gpus", "0",
                               f"--port={port}", "--include-dashboard=false", "--disable-usage-stats"],
                              capture_output=True, text=True, timeout=180)
