@@ -153,6 +153,17 @@ def _check_checkpoint(path: Path, camera) -> None:
     load(path, camera.width, camera.height)
 
 
+def _check_device(device: str | None) -> None:
+    """Refuse a device that is unknown or that this torch does not have (None: the suite's)."""
+    if device not in (None, "cpu", "cuda"):
+        raise UserError(f"device {device!r} is unknown; expected cpu or cuda")
+    if device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise UserError("device cuda was asked for but this torch has no CUDA device; use --device cpu")
+
+
 def _ray_options(executor: str, address: str | None, workers: int, gpus_per_worker: float | None, device: str,
                  console: bool) -> dict | None:
     """The Ray executor's options, checked and the cluster joined before the run is created."""
@@ -218,13 +229,7 @@ def run(
         raise UserError("give a suite to run, or --resume RUN_ID, not both")
     if driver is not None and driver not in DRIVERS:
         raise UserError(f"driver {driver!r} is unknown; expected one of: {', '.join(DRIVERS)}")
-    if device not in (None, "cpu", "cuda"):
-        raise UserError(f"device {device!r} is unknown; expected cpu or cuda")
-    if device == "cuda":
-        import torch
-
-        if not torch.cuda.is_available():
-            raise UserError("device cuda was asked for but this torch has no CUDA device; use --device cpu")
+    _check_device(device)
     if resume is not None:
         store = _open_store(db)
         run_id = resume
@@ -325,6 +330,34 @@ def collect(suite: str = typer.Argument(..., help="suite YAML, or a shipped suit
     except DatasetError as error:
         raise UserError(str(error)) from None
     console.print(f"wrote {count} labelled frames to {out}")
+
+
+@app.command("calibrate-monitor")
+def calibrate_monitor(
+        out: Path = typer.Option(..., help="checkpoint to write (may be the --checkpoint itself)"),
+        checkpoint: Optional[Path] = typer.Option(None, help="camera checkpoint (default: the shipped one)"),
+        suite: str = typer.Option("regression", help="suite whose families calibrate (its seed is not used)"),
+        seeds: str = typer.Option("101,202,303", help="comma-separated suite seeds of the calibration runs"),
+        batch: Optional[int] = typer.Option(None, min=1, help="episodes stepped together (default: the suite's)"),
+        device: str = typer.Option("cpu", help="cpu or cuda")) -> None:
+    """Fit the camera stack's failure monitor (P(failure within 3 s)) on calibration runs in
+    fog, night, low sun and lens dirt, and write it into a checkpoint."""
+    from nines.drivers import checkpoint_path
+    from nines.monitor_calibration import calibrate
+    from scenarios.suite import load_suite
+
+    try:
+        seed_list = [int(s) for s in seeds.split(",")]
+    except ValueError:
+        raise UserError(f"--seeds {seeds!r}: expected comma-separated integers, e.g. 101,202,303") from None
+    _check_device(device)
+    parsed = load_suite(_suite_path(suite))
+    source = checkpoint_path(str(checkpoint or ""))
+    _check_checkpoint(source, parsed.camera)
+    info = calibrate(parsed, seed_list, source, out, batch or parsed.batch, device, console.print)
+    console.print(f"failure monitor fitted on {info['ticks']} ticks of {info['episodes']} episodes "
+                  f"({info['failures']} failures): AUROC {info['auroc_calibration']:.3f} on its calibration "
+                  f"ticks; written to {out}")
 
 
 @app.command()

@@ -4,7 +4,8 @@ one ends, its record goes to `on_done` and the slot is refilled with the next ta
 Per tick: observe (render the camera if the driver looks at it), ground truth for privileged
 drivers, act, step, log the tick's events. For failure clips, every CLIP_EVERY ticks the
 camera frames are kept in a short ring buffer per slot. Drivers that report a confidence
-(`last_confidence`, `last_reason`) have it logged every CONFIDENCE_EVERY ticks. Drivers with
+(`last_confidence`, `last_reason`) have it logged every CONFIDENCE_EVERY ticks, with the
+failure monitor's inputs at that tick when the driver has them (`last_features`). Drivers with
 a remote-operations console (`start_episode`, `end_episode`) hear of every episode's start
 and end, and hand back the episode's handoff records at its end.
 """
@@ -43,6 +44,7 @@ class SlotLog:
     frames: list[np.ndarray] = field(default_factory=list)
     ticks: list[tuple[float, float, str]] = field(default_factory=list)
     handoffs: list[dict] = field(default_factory=list)
+    features: list[np.ndarray] = field(default_factory=list)
 
 
 def _log_events(world: BatchedWorld, logs: list[SlotLog | None], events, was_off: torch.Tensor,
@@ -69,9 +71,13 @@ def _log_confidence(world: BatchedWorld, logs: list[SlotLog | None], driver: Dri
     time_s = world.stats.time_s.cpu().numpy()
     value = driver.last_confidence.cpu().numpy()
     reason = driver.last_reason.cpu().numpy()
+    features = getattr(driver, "last_features", None)
+    features = None if features is None else features.cpu().numpy()
     for slot in np.flatnonzero(world.running.cpu().numpy()).tolist():
         if logs[slot] is not None:
             logs[slot].ticks.append((float(time_s[slot]), float(value[slot]), REASONS[int(reason[slot])]))
+            if features is not None:
+                logs[slot].features.append(features[slot])
 
 
 def run_tasks(world: BatchedWorld, driver: Driver, tasks: Iterator, on_done: Callable[[SlotLog, dict, int], None],

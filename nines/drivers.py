@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from perception.camera_stack import CameraStack
-from perception.checkpoint import SHIPPED
+from perception.checkpoint import SHIPPED, CheckpointError, monitor
 from planner.camera_driver import CameraDriver
 from planner.expert import ExpertDriver
+from planner.failure_monitor import FailureMonitor
 from planner.lane_keeping import LaneKeepingDriver
 from sim.camera import CameraConfig
 
@@ -25,5 +26,20 @@ def make_driver(name: str, camera: CameraConfig | None = None, checkpoint: str =
         return ExpertDriver()
     if name == "lane_keeping":
         return LaneKeepingDriver()
-    stack = CameraStack.from_checkpoint(checkpoint_path(checkpoint), camera.width, camera.height, device)
-    return CameraDriver(stack, blind=name == "blind")
+    path = checkpoint_path(checkpoint)
+    stack = CameraStack.from_checkpoint(path, camera.width, camera.height, device)
+    return CameraDriver(stack, blind=name == "blind", monitor=load_monitor(path, device))
+
+
+def load_monitor(path: Path, device: str = "cpu") -> FailureMonitor | None:
+    """The failure monitor the checkpoint carries, or None."""
+    saved = monitor(path)
+    if saved is None:
+        return None
+    failure_monitor = FailureMonitor()
+    try:
+        failure_monitor.load_state_dict(saved["state_dict"])
+    except (RuntimeError, KeyError, TypeError):
+        raise CheckpointError(f"checkpoint {path} carries a failure monitor that does not match this version's "
+                              "(refit it with `nines calibrate-monitor`)") from None
+    return failure_monitor.eval().to(device)

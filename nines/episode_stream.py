@@ -35,7 +35,8 @@ class EpisodeResult:
     """One finished episode. record: sim.world.episode_records' dict; events: (time_s, kind,
     detail, value); ticks: (time_s, confidence, reason); handoffs: the console's records;
     queue_samples: the console's queue since the episode before; clip: the failure clip strip
-    (RGB uint8 [H, W, 3]) or None."""
+    (RGB uint8 [H, W, 3]) or None; monitor_features: the failure monitor's inputs at each of
+    `ticks` [len(ticks), F], or None for drivers without them."""
 
     task: EpisodeTask
     record: dict
@@ -44,6 +45,7 @@ class EpisodeResult:
     handoffs: list[dict]
     queue_samples: list[dict]
     clip: np.ndarray | None
+    monitor_features: np.ndarray | None = None
 
 
 @dataclass
@@ -126,8 +128,9 @@ def _result(world: BatchedWorld, driver, log: SlotLog, record: dict, slot: int, 
     queue_samples = getattr(driver, "queue_samples", [])
     if queue_samples:
         driver.queue_samples = []
+    features = np.stack(log.features) if log.features else None
     return EpisodeResult(log.task, record, log.events + world.drain_sensor_events(), log.ticks, log.handoffs,
-                         queue_samples, clip)
+                         queue_samples, clip, features)
 
 
 def stream_episodes(settings: RunSettings, suite: Suite, waves: Iterable[Iterable[EpisodeTask]],

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 import yaml
 
-from nines.drivers import checkpoint_path
+from nines.drivers import checkpoint_path, load_monitor
 from perception.camera_stack import CameraStack
 from perception.checkpoint import read
 from planner.camera_driver import CameraDriver
@@ -71,8 +71,9 @@ class NinesAgent(_BASE):
         config = config or {}
         path = checkpoint_path(str(config.get("checkpoint", "")))
         self.camera = CameraConfig(**read(path)["metadata"]["camera"])
-        stack = CameraStack.from_checkpoint(path, self.camera.width, self.camera.height, config.get("device", "cpu"))
-        self.driver = CameraDriver(stack)
+        device = config.get("device", "cpu")
+        stack = CameraStack.from_checkpoint(path, self.camera.width, self.camera.height, device)
+        self.driver = CameraDriver(stack, monitor=load_monitor(path, device))
 
     def sensors(self) -> list[dict]:
         cam = self._camera_config()

@@ -2,7 +2,9 @@
 data and settings, code version, evaluation results), saved as plain tensors and containers
 and always loaded with torch.load(weights_only=True), so a checkpoint cannot run code.
 
-Training checkpoints also carry the optimiser state and the step, to resume from.
+Training checkpoints also carry the optimiser state and the step, to resume from. A
+checkpoint may also carry a failure monitor fitted to its network's rollouts ("monitor": its
+state dict and how it was fitted; see planner.failure_monitor), added by `with_monitor`.
 """
 from __future__ import annotations
 
@@ -32,9 +34,27 @@ def save(path: Path, net: CameraNet, metadata: dict, training_state: dict | None
                "state_dict": {k: v.detach().cpu() for k, v in net.state_dict().items()}}
     if training_state is not None:
         payload["training_state"] = training_state
+    _write(path, payload)
+
+
+def _write(path: Path, payload: dict) -> None:
     tmp = path.with_name(path.name + ".tmp")
     torch.save(payload, tmp)
     os.replace(tmp, path)
+
+
+def with_monitor(source: Path, destination: Path, monitor_state: dict, info: dict) -> None:
+    """Copy the checkpoint at source to destination (atomically; it may be the same file)
+    with this failure monitor in place of any it had."""
+    payload = read(source)
+    payload["monitor"] = {"state_dict": {k: v.detach().cpu() for k, v in monitor_state.items()}, "info": info}
+    Path(destination).parent.mkdir(parents=True, exist_ok=True)
+    _write(Path(destination), payload)
+
+
+def monitor(path: Path) -> dict | None:
+    """The checkpoint's failure monitor ({"state_dict", "info"}), or None if it has none."""
+    return read(path).get("monitor")
 
 
 def read(path: Path) -> dict:

@@ -5,8 +5,10 @@ predicted obstacles (rays, checked against each candidate by planner.ray_conflic
 forecast ground-truth boxes, the predicted drivable area, traffic light and speed limit.
 Obstacle velocities come from tracking each ray's distance over time (planner.ray_tracker;
 the network's guess until a track is long enough), never negative. It swerves only around
-something standing in its lane, and only while it is confident; otherwise it keeps its lane.
-`blind=True` zeroes the frames: the baseline that shows the camera is used.
+something standing in its lane, and only while its own (hand-made) confidence is high;
+otherwise it keeps its lane. The confidence it reports is 1 - the failure monitor's risk when
+it has one (planner.failure_monitor), else the hand-made value. `blind=True` zeroes the
+frames: the baseline that shows the camera is used.
 """
 from __future__ import annotations
 
@@ -16,8 +18,9 @@ from perception.camera_stack import CameraStack
 from perception.labels import LIGHT_CLASSES
 from perception.percept import Percept
 from perception.uncertainty import CENTRAL_RAYS
-from planner.confidence import LOW_CONFIDENCE, confidence
+from planner.confidence import LOW_CONFIDENCE, confidence, low_reason
 from planner.controller import follow
+from planner.failure_monitor import FailureMonitor, monitor_features
 from planner.grid_drivable import grid_drivable
 from planner.ray_conflict import ray_conflict
 from planner.ray_tracker import RayTracker
@@ -42,18 +45,32 @@ def plan_inputs(percept: Percept, obs: Observation, keep_lane: torch.Tensor | No
 
 
 class CameraDriver:
-    """Drives from the camera; keeps the latest percept, plan, confidence and reason."""
+    """Drives from the camera; keeps the latest percept, plan, monitor features, confidence
+    and reason."""
 
     uses_camera = True
 
-    def __init__(self, stack: CameraStack, blind: bool = False):
+    def __init__(self, stack: CameraStack, blind: bool = False, monitor: FailureMonitor | None = None):
         self.stack = stack
         self.blind = blind
+        self.monitor = monitor
         self.last_percept: Percept | None = None
         self.last_plan: Plan | None = None
+        self.last_features: torch.Tensor | None = None
+        self.plan_confidence: torch.Tensor | None = None
         self.last_confidence: torch.Tensor | None = None
         self.last_reason: torch.Tensor | None = None
         self.tracker = RayTracker()
+
+    @property
+    def handoff_confidence(self) -> torch.Tensor | None:
+        """[B]: what a remote-operations console's low-confidence trigger watches: the lower
+        of the reported confidence and the hand-made one, so that perception it cannot trust
+        (members disagreeing, far out of distribution) still asks for help when the failure
+        monitor, fitted on milder conditions, sees no failure coming."""
+        if self.last_confidence is None:
+            return None
+        return torch.minimum(self.last_confidence, self.plan_confidence)
 
     def _keep_lane(self, percept: Percept) -> torch.Tensor:
         """Episodes that may not swerve [B]: those unsure of what they see (brake in lane
@@ -64,8 +81,8 @@ class CameraDriver:
         standing = (central_m.gather(-1, nearest) < PASS_WITHIN_M) & (
             percept.obstacle_speed_mps[:, CENTRAL_RAYS].gather(-1, nearest) < STANDING_MPS)
         keep = ~standing.squeeze(-1)
-        if self.last_confidence is not None:
-            keep |= self.last_confidence.to(keep.device) < LOW_CONFIDENCE
+        if self.plan_confidence is not None:
+            keep |= self.plan_confidence.to(keep.device) < LOW_CONFIDENCE
         return keep
 
     def act(self, obs: Observation, forced_offset_m: torch.Tensor | None = None) -> torch.Tensor:
@@ -81,5 +98,9 @@ class CameraDriver:
         percept.obstacle_speed_mps = speed
         self.last_percept = percept
         self.last_plan = plan(plan_inputs(percept, obs, self._keep_lane(percept), forced_offset_m))
-        self.last_confidence, self.last_reason = confidence(percept, self.last_plan)
+        self.plan_confidence, weakest = confidence(percept, self.last_plan)
+        self.last_features = monitor_features(percept, self.last_plan, obs.speed_mps)
+        self.last_confidence = self.plan_confidence if self.monitor is None else (
+            1.0 - self.monitor.risk(self.last_features).to(self.plan_confidence.device))
+        self.last_reason = low_reason(self.handoff_confidence, weakest)
         return follow(self.last_plan.waypoints, self.last_plan.target_speed_mps, obs.speed_mps)

@@ -7,6 +7,11 @@ t, the earlier of the chosen plan's first predicted conflict and the time to col
 the current course, as t / (t + 2 s) (a TTC below 1.5-2 s is the usual critical threshold);
 and the cost gap to the runner-up, mildly (two very different plans scoring alike means the
 choice is a coin toss). The reason is the smallest factor.
+
+This hand-made value steers the driver's own caution (keep the lane when unsure). The
+confidence a run logs and the console acts on is the learned failure monitor's
+(planner.failure_monitor) when the checkpoint carries one; the reason stays this smallest
+factor either way.
 """
 from __future__ import annotations
 
@@ -22,11 +27,14 @@ GAP_CLEAR = 2.0
 
 
 def confidence(percept: Percept, plan: Plan) -> tuple[torch.Tensor, torch.Tensor]:
-    """(confidence [B] in [0, 1], reason [B] int64 indexing REASONS; 0 while confidence is
-    at least LOW_CONFIDENCE)."""
+    """(confidence [B] in [0, 1], weakest [B] int64 indexing REASONS: the smallest factor's)."""
     margin_s = torch.minimum(plan.min_ttc_s, plan.course_ttc_s)
     ttc = torch.where(margin_s.isinf(), torch.ones_like(margin_s), margin_s / (margin_s + TTC_HALF_S))
     parts = torch.stack([1.0 / (1.0 + percept.disagreement), 1.0 / (1.0 + percept.ood), ttc,
                          0.75 + 0.25 * (plan.cost_gap / GAP_CLEAR).clamp(0.0, 1.0)])
-    value, weakest = parts.prod(0), parts.argmin(0)
-    return value, torch.where(value < LOW_CONFIDENCE, weakest + 1, torch.zeros_like(weakest))
+    return parts.prod(0), parts.argmin(0) + 1
+
+
+def low_reason(value: torch.Tensor, weakest: torch.Tensor) -> torch.Tensor:
+    """reason [B] indexing REASONS: the weakest factor where value < LOW_CONFIDENCE, else 0."""
+    return torch.where(value < LOW_CONFIDENCE, weakest, torch.zeros_like(weakest))

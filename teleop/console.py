@@ -2,7 +2,7 @@
 AUTONOMOUS -> REQUESTED -> OPERATOR -> AUTONOMOUS over every slot of the batch, sharing
 one operations centre.
 
-- AUTONOMOUS: the camera driver drives; the handoff policy watches its confidence, its
+- AUTONOMOUS: the camera driver drives; the handoff policy watches its handoff confidence, its
   plan's time to collision and the camera's health.
 - REQUESTED: the request (frame, reason, urgency) waits in the centre's queue, then an
   operator builds situation awareness; the car flies the minimal-risk manoeuvre meanwhile,
@@ -280,7 +280,7 @@ class TeleopDriver:
         autonomy = self.inner.act(obs, forced_offset_m=guided)
         plan = self.inner.last_plan
         fault = self.health.update(obs.frames, obs.speed_mps)
-        triggers = self.policy.update(self.inner.last_confidence, plan.min_ttc_s, fault, obs.speed_mps,
+        triggers = self.policy.update(self.inner.handoff_confidence, plan.min_ttc_s, fault, obs.speed_mps,
                                       (self.state == AUTONOMOUS) & self.active)
         self._request(obs, triggers, torch.nonzero(triggers.request).flatten().tolist())
         assigned = self.centre.assign(self.now_s)

@@ -12,7 +12,7 @@ from nines.report import build_report, load_episodes
 from nines.run_settings import RunSettings
 from nines.runner import execute_run, new_run
 from nines.store import FAILURE_OUTCOMES, Store
-from perception.checkpoint import SHIPPED, load
+from perception.checkpoint import SHIPPED, load, monitor
 from reliability.monitor_quality import auroc
 from scenarios.suite import Suite, load_suite
 
@@ -74,16 +74,19 @@ def bad_weather_run(tmp_path_factory):
 
 
 def test_confidence_ranks_ticks_before_failures_lower_in_bad_weather(bad_weather_run):
-    """The issue's target is AUROC >= 0.8; the shipped stack reaches about 0.65 (README), so
-    this checks the monitor is computed from the stored ticks and beats chance, not the target."""
+    """The issue's target: AUROC >= 0.8 for "failure within 3 s" in fog, night, low sun and
+    lens dirt, on the regression suite's own seeds, which the failure monitor never saw (it
+    was calibrated on other seeds)."""
     store, run_id = bad_weather_run
+    assert REGRESSION.seed not in monitor(SHIPPED)["info"]["seeds"]
     episodes, ticks = load_episodes(store, run_id), store.ticks(run_id)
-    monitor = build_report(episodes, run_id, ticks=ticks)["monitor"]["adverse"]
-    assert monitor["episodes"] == sum(e.episodes for e in REGRESSION.families) and monitor["failures"] >= 5
+    monitor_quality = build_report(episodes, run_id, ticks=ticks)["monitor"]["adverse"]
+    assert monitor_quality["episodes"] == sum(e.episodes for e in REGRESSION.families)
+    assert monitor_quality["failures"] >= 20
     failure_time = episodes.set_index("episode_id")["duration_s"].where(episodes.set_index("episode_id")["failure"])
-    assert monitor["auroc"] == pytest.approx(auroc(ticks, failure_time, 3.0))
-    assert monitor["auroc"] > 0.55
-    assert monitor["lead_time_median_s"] is not None and monitor["lead_time_median_s"] > 0
+    assert monitor_quality["auroc"] == pytest.approx(auroc(ticks, failure_time, 3.0))
+    assert monitor_quality["auroc"] >= 0.8
+    assert monitor_quality["lead_time_median_s"] is not None and monitor_quality["lead_time_median_s"] > 0
 
 
 def test_failures_split_into_perception_and_planning(bad_weather_run):

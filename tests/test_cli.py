@@ -29,6 +29,9 @@ def run(*args, cwd=None):
     (["run", "smoke", "--executor", "spark"], "executor 'spark'"),
     (["run", "smoke", "--executor", "ray", "--address", "127.0.0.1:1"], "no Ray cluster answers at 127.0.0.1:1"),
     (["run", "smoke", "--executor", "ray", "--operators", "2"], "local executor only"),
+    (["calibrate-monitor", "--out", "m.pt", "--seeds", "1,two"], "--seeds '1,two'"),
+    (["calibrate-monitor", "--out", "m.pt", "--checkpoint", "none.pt"], "checkpoint none.pt not found"),
+    (["calibrate-monitor", "--out", "m.pt", "--device", "tpu"], "device 'tpu'"),
 ])
 def test_bad_input_is_one_line_and_exit_code_2(args, names, tmp_path):
     result = run(*args, cwd=tmp_path)
