@@ -2,13 +2,16 @@
 
 Prints, for 64x128 and 128x256 cameras and B = 1, 16, 64 (and 1024 on a GPU): env-steps/s,
 the renderer's share of the step and its frames/s against a bare moderngl clear + readback
-of the same framebuffer (the floor); then highway-env's highway-fast-v0 with its grayscale
-image observation, measured in the same run, and the ratio. `make bench` runs it.
+of the same framebuffer (the floor); on a CPU, B = 64 also split over one world per core in
+as many processes (one process leaves a core idle while it runs Python and the other while
+llvmpipe rasterises); then highway-env's highway-fast-v0 with its grayscale image
+observation, measured in the same run, and the ratio. `make bench` runs it.
 """
 from __future__ import annotations
 
 import argparse
 import math
+import multiprocessing
 import os
 import platform
 import sys
@@ -28,13 +31,18 @@ from sim.map_bank import build_map_bank
 from sim.world import BatchedWorld, WorldConfig
 
 
-def bench_world(bank, batch: int, camera: CameraConfig, device: str, seconds: float) -> tuple[float, float]:
-    """(env-steps/s, share of time spent rendering) over about `seconds` of stepping."""
+def loaded_world(bank, batch: int, camera: CameraConfig, device: str, first_seed: int = 0) -> tuple[BatchedWorld, int]:
+    """A world whose every slot holds a sampled episode, and the next unused episode seed."""
     world = BatchedWorld(WorldConfig(batch_size=batch, camera=camera, device=device), bank=bank)
-    seed = 0
     for slot in range(batch):
-        world.load(slot, sample_episode(seed))
-        seed += 1
+        world.load(slot, sample_episode(first_seed + slot))
+    return world, first_seed + batch
+
+
+def step_rate(world: BatchedWorld, device: str, seconds: float, next_seed: int) -> tuple[float, float]:
+    """(env-steps/s, share of time spent rendering) over about `seconds` of render + step,
+    ended episodes refilled at once."""
+    batch, camera = world.config.batch_size, world.config.camera
     control = torch.tensor([[0.0, 0.3, 0.0]], device=device).expand(batch, 3)
     world.render()
     ticks, render_s, start = 0, 0.0, time.perf_counter()
@@ -46,13 +54,47 @@ def bench_world(bank, batch: int, camera: CameraConfig, device: str, seconds: fl
         render_s += time.perf_counter() - t0
         events = world.step(control)
         for slot in torch.nonzero(events.ended).flatten().tolist():
-            world.load(slot, sample_episode(seed))
-            seed += 1
+            world.load(slot, sample_episode(next_seed))
+            next_seed += 1
         ticks += 1
     elapsed = time.perf_counter() - start
-    world.close()
     assert frames.shape == (batch, camera.height, camera.width, 3)
     return ticks * batch / elapsed, render_s / elapsed
+
+
+def bench_world(bank, batch: int, camera: CameraConfig, device: str, seconds: float) -> tuple[float, float]:
+    """(env-steps/s, render share) of one world of `batch` episodes in this process."""
+    world, next_seed = loaded_world(bank, batch, camera, device)
+    try:
+        return step_rate(world, device, seconds, next_seed)
+    finally:
+        world.close()
+
+
+def _shard(batch: int, width: int, height: int, first_seed: int, seconds: float, barrier, rates) -> None:
+    """One process of bench_processes: its own world (one torch thread), stepped from the
+    moment every shard is ready."""
+    torch.set_num_threads(1)
+    world, next_seed = loaded_world(build_map_bank("cpu"), batch, CameraConfig(width=width, height=height), "cpu",
+                                    first_seed)
+    barrier.wait()
+    rates.put(step_rate(world, "cpu", seconds, next_seed)[0])
+    world.close()
+
+
+def bench_processes(batch: int, camera: CameraConfig, processes: int, seconds: float) -> float:
+    """env-steps/s of `batch` episodes split over `processes` worlds in as many processes,
+    stepping at the same time (how a run's --executor ray --workers N uses the cores)."""
+    context = multiprocessing.get_context("spawn")
+    barrier, rates = context.Barrier(processes), context.Queue()
+    shards = [context.Process(target=_shard, args=(batch // processes, camera.width, camera.height, 100_000 * k,
+                                                   seconds, barrier, rates)) for k in range(processes)]
+    for shard in shards:
+        shard.start()
+    total = sum(rates.get(timeout=600) for _ in shards)
+    for shard in shards:
+        shard.join()
+    return total
 
 
 def bench_floor(batch: int, camera: CameraConfig, seconds: float) -> float:
@@ -119,13 +161,21 @@ def main() -> None:
             best[(height, batch)] = rate
             print(f"{height}x{width:<4} {batch:>5} {rate:>12.0f} {share:>12.0%} {render_fps:>11.0f} {floor:>10.0f} "
                   f"{render_fps / floor:>9.0%}")
+    split = None
+    if args.device == "cpu":
+        processes = os.cpu_count() or 1
+        camera = CameraConfig(width=128, height=64)
+        split = bench_processes(64, camera, processes, args.seconds)
+        print(f"64x128 B=64 as {processes} worlds of {64 // processes} in {processes} processes (one per core): "
+              f"{split:.0f} env-steps/s, {split / best[(64, 64)]:.2f}x one world of 64 in one process")
     highway = bench_highway_env(args.seconds)
     if highway is None:
         print("highway-env not installed (pip install -e '.[bench]'): no peer comparison")
         return
     ours = best[(64, 64)]
     print(f"highway-env highway-fast-v0, 128x64 grayscale: {highway:.0f} steps/s; "
-          f"nines 64x128 B=64: {ours:.0f} env-steps/s = {ours / highway:.0f}x")
+          f"nines 64x128 B=64: {ours:.0f} env-steps/s = {ours / highway:.0f}x in one world"
+          + (f", {split / highway:.0f}x split over the cores" if split else ""))
 
 
 if __name__ == "__main__":
