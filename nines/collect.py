@@ -6,18 +6,13 @@ from pathlib import Path
 
 from nines.dataset_files import DatasetWriter
 from nines.expert_rollouts import ExpertRollouts
-from nines.user_error import UserError
-from scenarios.episode_plan import fixed_tasks
+from scenarios.episode_plan import counted_tasks
 from scenarios.suite import Suite
 
 
 def collect(suite: Suite, out: Path, every: int, batch: int, device: str) -> int:
     """Record every `every`-th tick of each episode of the suite; returns the sample count."""
-    uncounted = [e.family for e in suite.families if e.episodes is None or e.sampler == "ce"]
-    if uncounted:
-        raise UserError(f"collect needs an episode count for every family; {', '.join(uncounted)} "
-                        "has a km budget or the ce sampler")
-    tasks = [t for position in range(len(suite.families)) for t in fixed_tasks(suite, position)]
+    tasks = counted_tasks(suite, "collect")
     rollouts = ExpertRollouts(iter(tasks), min(batch, len(tasks)), suite.camera, device, every=every, seed=suite.seed)
     writer = DatasetWriter(out, suite.camera, f"embedded simulator, suite {suite.name} (seed {suite.seed}), "
                                               f"expert, every {every} ticks")

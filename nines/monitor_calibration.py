@@ -25,16 +25,12 @@ from nines.user_error import UserError
 from perception.checkpoint import with_monitor
 from planner.failure_monitor import FEATURES, HORIZON_S, fit_monitor
 from reliability.monitor_quality import auroc, failure_soon_labels
-from scenarios.episode_plan import fixed_tasks
+from scenarios.episode_plan import counted_tasks
 from scenarios.suite import Suite
 
 
 def calibration_suite(suite: Suite, seed: int) -> Suite:
     """The suite's families in the adverse conditions, evenly mixed, under `seed`."""
-    uncounted = [e.family for e in suite.families if e.episodes is None or e.sampler == "ce"]
-    if uncounted:
-        raise UserError(f"calibrate-monitor needs an episode count for every family; {', '.join(uncounted)} "
-                        "has a km budget or the ce sampler")
     weather = {condition: 1.0 for condition in ADVERSE_CONDITIONS}
     families = [e.model_copy(update={"weather": weather, "fixed": {}}) for e in suite.families]
     return suite.model_copy(update={"families": families, "seed": seed, "clips": False})
@@ -62,7 +58,7 @@ def failure_times(results: list[EpisodeResult]) -> pd.Series:
 
 def drive(settings: RunSettings, suite: Suite) -> list[EpisodeResult]:
     """Every episode of the suite, driven to its end."""
-    tasks = [t for position in range(len(suite.families)) for t in fixed_tasks(suite, position)]
+    tasks = counted_tasks(suite, "calibrate-monitor")
     return [item for item in stream_episodes(settings, suite, [tasks]) if isinstance(item, EpisodeResult)]
 
 
@@ -85,13 +81,13 @@ def calibrate(suite: Suite, seeds: list[int], checkpoint: Path, out: Path, batch
         report(f"seed {seed}: {len(results)} episodes, {int(seed_times.notna().sum())} failures, "
                f"{len(seed_ticks)} ticks in {time.perf_counter() - start:.0f} s")
     ticks, times = pd.concat(ticks, ignore_index=True), pd.concat(times)
+    features = torch.tensor(np.concatenate(features))
     fails_soon = failure_soon_labels(ticks, times, HORIZON_S)
     if not fails_soon.any():
         raise UserError(f"the calibration runs (seeds {', '.join(map(str, seeds))}) had no failure to learn from; "
                         "add seeds or use a larger suite")
-    monitor = fit_monitor(torch.tensor(np.concatenate(features)), torch.tensor(fails_soon))
-    with torch.no_grad():
-        risk = monitor.risk(torch.tensor(np.concatenate(features))).numpy()
+    monitor = fit_monitor(features, torch.tensor(fails_soon))
+    risk = monitor.risk(features).numpy()
     info = {"features": list(FEATURES), "horizon_s": HORIZON_S, "suite": suite.name, "seeds": seeds,
             "conditions": list(ADVERSE_CONDITIONS), "ticks": len(ticks), "positive_ticks": int(fails_soon.sum()),
             "episodes": len(times), "failures": int(times.notna().sum()),

@@ -16,7 +16,7 @@ from scenarios.catalog import FAMILIES
 from scenarios.family import Family, criticality
 from scenarios.parameters import Categorical
 from scenarios.samplers import CEProposal, halton_unit, refit
-from scenarios.suite import FamilyEntry, Suite
+from scenarios.suite import FamilyEntry, Suite, SuiteError
 from sim.episode_spec import EpisodeSpec
 
 
@@ -94,6 +94,16 @@ def fixed_tasks(suite: Suite, position: int) -> list[EpisodeTask]:
     """All episodes of a family entry with an episode count (naturalistic or halton)."""
     entry = suite.families[position]
     return [make_task(suite, position, 0, i) for i in range(entry.episodes)]
+
+
+def counted_tasks(suite: Suite, command: str) -> list[EpisodeTask]:
+    """Every episode of a suite whose families all have an episode count (for commands that
+    drive a fixed set, e.g. collect); SuiteError naming `command` otherwise."""
+    uncounted = [e.family for e in suite.families if e.episodes is None or e.sampler == "ce"]
+    if uncounted:
+        raise SuiteError(f"{command} needs an episode count for every family; {', '.join(uncounted)} "
+                         "has a km budget or the ce sampler")
+    return [t for position in range(len(suite.families)) for t in fixed_tasks(suite, position)]
 
 
 def budget_tasks(suite: Suite, position: int, start: int = 0) -> Iterator[EpisodeTask]:
