@@ -156,7 +156,7 @@ class BatchedWorld:
         active = self.actors.active
         gap = torch.where(active, gap, torch.full_like(gap, float("inf")))
         ttc = torch.where(active, ttc, torch.full_like(ttc, float("inf")))
-        overlap = self._contacts(boxes) & active & running.unsqueeze(-1)
+        overlap = self._contacts(boxes, gap) & running.unsqueeze(-1)
         apply_actions(self.actors, self.bank, fire_triggers(self.actors, self.stats.time_s, gap, ttc))
         return self._events(running, prev_xy, lights, overlap, velocity, gap, ttc)
 
@@ -167,10 +167,16 @@ class BatchedWorld:
         for name in ("x_m", "y_m", "yaw_rad", "speed_mps", "steer_rad"):
             setattr(self.ego, name, torch.where(running, getattr(self.ego, name), getattr(before, name)))
 
-    def _contacts(self, boxes: tuple[torch.Tensor, ...]) -> torch.Tensor:
-        """bool [B, N]: actors whose boxes touch the ego's now."""
-        expand = [t.unsqueeze(-1).expand_as(boxes[0]) for t in self.ego.box()]
-        return boxes_overlap(tuple(expand), boxes)
+    def _contacts(self, boxes: tuple[torch.Tensor, ...], gap: torch.Tensor) -> torch.Tensor:
+        """bool [B, N]: actors whose boxes touch the ego's now. gap [B, N] (m, inf for inactive
+        actors) measures to a box that contains the actor's, so only pairs at gap 0 can touch:
+        just those get the exact separating-axis test."""
+        touching = gap <= 0
+        slot, actor = torch.nonzero(touching, as_tuple=True)
+        if len(slot):
+            ego = tuple(t[slot] for t in self.ego.box())
+            touching[slot, actor] = boxes_overlap(ego, tuple(t[slot, actor] for t in boxes))
+        return touching
 
     def _events(self, running, prev_xy, lights, overlap, velocity, gap, ttc) -> TickEvents:
         stats, ego, cfg = self.stats, self.ego, self.config
@@ -257,10 +263,10 @@ class BatchedWorld:
         fault = self.weather[:, VECTOR_FIELDS.index("sensor_fault")]
         start = self.weather[:, VECTOR_FIELDS.index("sensor_fault_start_s")]
         frozen = (fault == SENSOR_FAULTS.index("frozen")) & (self.stats.time_s >= start)
-        if self._held_frames is None:
-            self._held_frames = frames.clone()
-        hold = frozen.view(-1, 1, 1, 1)
-        frames = torch.where(hold, self._held_frames, frames)
+        # the renderer's frames are a new tensor each call, so holding a reference is enough;
+        # a select over the whole batch costs more than the frozen slots are worth
+        if self._held_frames is not None and bool(frozen.any()):
+            frames[frozen] = self._held_frames[frozen]
         self._held_frames = frames
         return frames
 

@@ -92,3 +92,23 @@ def test_an_episode_measures_the_same_km_in_any_slot(bank):
             world.step(torch.tensor([[0.0, 0.5, 0.0]] * batch))
         km.append(float(world.stats.km[slot]))
     assert km[0] > 0.02 and km[1] == km[0]
+
+
+def test_a_frozen_camera_repeats_its_last_frame_while_the_others_move_on(bank):
+    from sim.camera import CameraConfig
+    from sim.weather import Weather
+
+    frozen = EpisodeSpec("straight", "main", seed=0, ego_s_m=5.0, ego_speed_mps=10.0,
+                         weather=Weather(sensor_fault="frozen", sensor_fault_start_s=0.3))
+    live = EpisodeSpec("straight", "main", seed=1, ego_s_m=5.0, ego_speed_mps=10.0)
+    world = make_world(bank, [frozen, live], camera=CameraConfig(width=64, height=32))
+    frames = []
+    for _ in range(8):  # 0.0 .. 0.7 s
+        frames.append(world.render().clone())
+        drive(world, throttle=0.3, seconds=world.config.dt_s)
+    start = next(k for k in range(8) if k * world.config.dt_s >= 0.3)
+    assert not torch.equal(frames[start - 1][0], frames[start - 2][0])  # it moved before the fault
+    for k in range(start, 8):
+        assert torch.equal(frames[k][0], frames[start - 1][0])
+    assert not torch.equal(frames[7][1], frames[start - 1][1])
+    world.close()

@@ -7,6 +7,7 @@ loader errors.
 from __future__ import annotations
 
 import ctypes.util
+from functools import cache
 
 import moderngl
 
@@ -39,3 +40,18 @@ def create_context() -> moderngl.Context:
         raise RenderUnavailable(f"no EGL OpenGL context ({reason}); the Mesa EGL driver may be missing; "
                                 f"{INSTALL_HINT}") from None
     return ctx
+
+
+@cache
+def _gl_flush():
+    egl = ctypes.CDLL(ctypes.util.find_library("EGL"))
+    egl.eglGetProcAddress.restype = ctypes.c_void_p
+    egl.eglGetProcAddress.argtypes = [ctypes.c_char_p]
+    return ctypes.CFUNCTYPE(None)(egl.eglGetProcAddress(b"glFlush"))
+
+
+def flush() -> None:
+    """glFlush on the current context: start executing the commands so far without waiting
+    (moderngl offers only finish). A software rasteriser then fills pixels on its threads
+    while Python prepares the next pass."""
+    _gl_flush()()

@@ -17,7 +17,7 @@ from sim.lane_graph import LaneGraph
 from sim.render import conditions
 from sim.render.background_pass import BackgroundPass, horizon_row
 from sim.render.camera_model import camera_rows, depth_coefficients, intrinsics
-from sim.render.gl_context import create_context
+from sim.render.gl_context import create_context, flush
 from sim.render.overlay_pass import OverlayPass
 from sim.render.shader_source import PROGRAMS, program_sources
 from sim.render.surface_pass import SurfacePass
@@ -95,6 +95,7 @@ class Renderer:
             ("door_open", "actor_door_open"), ("light_state", "light_state"))}
         self._surfaces.draw(rows, scene.map_index.detach().cpu().numpy(), conditions.needs_point_lights(tile_rows),
                             actors)
+        flush()
         self._background.draw(conditions.in_tunnel(tile_rows), conditions.sun_in_view(tile_rows))
         self._overlays.draw(weather, time_s, tile_rows)
         return self._read_frames(batch).to(scene.ego_pose.device)
