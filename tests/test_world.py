@@ -5,9 +5,11 @@ import torch
 
 from scenarios.background_traffic import sample_episode
 from sim.actor_kinds import ActorKind
+from sim.camera import CameraConfig
 from sim.episode_spec import ActorSpec, EpisodeSpec
 from sim.ground_truth import BEV_CELLS, BEV_CHANNELS, BEV_RES_M, ground_truth
 from sim.traffic_lights import GREEN
+from sim.weather import Weather
 from world_helpers import drive, make_world
 
 
@@ -95,9 +97,6 @@ def test_an_episode_measures_the_same_km_in_any_slot(bank):
 
 
 def test_a_frozen_camera_repeats_its_last_frame_while_the_others_move_on(bank):
-    from sim.camera import CameraConfig
-    from sim.weather import Weather
-
     frozen = EpisodeSpec("straight", "main", seed=0, ego_s_m=5.0, ego_speed_mps=10.0,
                          weather=Weather(sensor_fault="frozen", sensor_fault_start_s=0.3))
     live = EpisodeSpec("straight", "main", seed=1, ego_s_m=5.0, ego_speed_mps=10.0)
