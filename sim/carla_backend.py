@@ -252,8 +252,9 @@ class CarlaWorld(BatchedWorld):
                 self._frame_rgb = torch.from_numpy(bgra[..., 2::-1].copy())
                 return
 
-    def _contacts(self, boxes: tuple[torch.Tensor, ...]) -> torch.Tensor:
-        """The collision sensor's contacts of this tick, as the actors they touched."""
+    def _contacts(self, boxes: tuple[torch.Tensor, ...], gap: torch.Tensor) -> torch.Tensor:
+        """The collision sensor's contacts of this tick, as the actors they touched (the
+        server decides contact: boxes and gap are not needed)."""
         touched = torch.zeros_like(self.actors.active)
         for _, other in self._drain_contacts():
             if other in self._actor_ids:

@@ -156,7 +156,7 @@ class BatchedWorld:
         active = self.actors.active
         gap = torch.where(active, gap, torch.full_like(gap, float("inf")))
         ttc = torch.where(active, ttc, torch.full_like(ttc, float("inf")))
-        overlap = self._contacts(boxes, gap) & running.unsqueeze(-1)
+        overlap = self._contacts(boxes, gap) & active & running.unsqueeze(-1)
         apply_actions(self.actors, self.bank, fire_triggers(self.actors, self.stats.time_s, gap, ttc))
         return self._events(running, prev_xy, lights, overlap, velocity, gap, ttc)
 

@@ -194,6 +194,17 @@ def test_the_same_scene_renders_the_same_frame(graphs, renderer):
     assert torch.equal(first, renderer.render(scene(graphs, tiles)))
 
 
+def test_bgra_frames_are_the_rgb_frames_in_carlas_layout(graphs, renderer):
+    lane = straight_lane(graphs)
+    tiles = [{"ego": lane_point(lane, 10.0), "weather": PRESETS[name], "seed": 2,
+              "actors": [(ActorKind.CAR, lane_point(lane, 22.0), (0.8, 0.1, 0.1))]} for name in ("clear_noon", "night")]
+    rgb = renderer.render(scene(graphs, tiles)).numpy()
+    bgra = renderer.render_bgra(scene(graphs, tiles))
+    assert bgra.shape == rgb.shape[:3] + (4,) and bgra.dtype == np.uint8
+    assert np.array_equal(bgra[..., :3], rgb[..., ::-1]) and (bgra[..., 3] == 255).all()
+    assert (rgb[..., 0] != rgb[..., 2]).mean() > 0.5  # the swap is visible: red and blue differ
+
+
 def test_black_fault_gives_all_zeros(graphs, renderer):
     ego = lane_point(straight_lane(graphs), 10.0)
     black = Weather(sensor_fault="black", precipitation=80, lens_dirt=50, sun_altitude_angle=4)

@@ -23,6 +23,7 @@ from sim.carla_wire.wire_world import WireWorld
 from sim.map_bank import build_map_bank
 
 READ_CHUNK = 1 << 16
+STREAM_SEND_BUFFER = 4 << 20  # bytes: an 800x600 BGRA frame (1.9 MB) fits in one send
 
 
 class WireServer:
@@ -39,8 +40,10 @@ class WireServer:
         for writer in list(writers):
             if writer.is_closing():
                 writers.remove(writer)
-            else:
-                writer.writelines(frame)
+                continue
+            # part by part: writelines would first join them into one more copy of the pixels
+            for part in frame:
+                writer.write(part)
 
     async def _rpc(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         unpacker = msgpack.Unpacker(raw=False, strict_map_key=False)
@@ -68,6 +71,7 @@ class WireServer:
         except (asyncio.IncompleteReadError, ConnectionError):
             writer.close()
             return
+        writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, STREAM_SEND_BUFFER)
         self._streams.setdefault(stream_id, []).append(writer)
         self.session.subscribed.add(stream_id)
         try:

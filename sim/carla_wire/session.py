@@ -299,8 +299,8 @@ class Session:
         """A camera image, GNSS fix or IMU reading of the sensor `actor` for this frame."""
         pose = self._pose(actor)
         if actor.role == "camera":
-            rgb = self.world.render(actor)
-            self.publish(actor.stream_id, stream_frames.image(frame, stamp, pose, rgb, actor.camera.fov_deg))
+            bgra = self.world.render(actor)
+            self.publish(actor.stream_id, stream_frames.image(frame, stamp, pose, bgra, actor.camera.fov_deg))
         elif actor.role == "gnss":
             x, y, z, _ = self.world.world_pose(actor)
             self.publish(actor.stream_id, stream_frames.gnss(frame, stamp, pose, *to_gnss(x, y, z)))

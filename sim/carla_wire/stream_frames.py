@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import struct
 
-import cv2
 import msgpack
 import numpy as np
 
@@ -60,13 +59,12 @@ def world_state(frame: int, timestamp_s: float, episode_id: int, platform_s: flo
     return head + EPISODE_HEADER.pack(episode_id, platform_s, delta_s, 0, 0, 0, 0) + b"".join(actors)
 
 
-def image(frame: int, timestamp_s: float, transform, rgb: np.ndarray, fov_deg: float) -> list:
-    """rgb uint8 [H, W, 3] -> an RGB camera frame with BGRA pixels, as buffers to send in
-    order (the pixels are not copied again)."""
-    height, width, _ = rgb.shape
-    bgra = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGRA)
+def image(frame: int, timestamp_s: float, transform, bgra: np.ndarray, fov_deg: float) -> list:
+    """bgra uint8 [H, W, 4] (contiguous) -> an RGB camera frame, as buffers to send in order
+    (the pixels are not copied)."""
+    height, width, _ = bgra.shape
     head = header(RGB_CAMERA, frame, timestamp_s, transform) + IMAGE_HEADER.pack(width, height, fov_deg)
-    return [head, memoryview(bgra).cast("B")]
+    return [head, memoryview(np.ascontiguousarray(bgra)).cast("B")]
 
 
 def collision(frame: int, timestamp_s: float, transform, self_actor: list, other_actor: list,

@@ -226,11 +226,12 @@ class WireWorld:
         return contacts
 
     def render(self, camera: WireActor) -> np.ndarray:
-        """The camera's frame, uint8 [H, W, 3] RGB, drawn with the embedded renderer."""
+        """The camera's frame, uint8 [H, W, 4] BGRA (CARLA's layout), drawn with the embedded
+        renderer."""
         if camera.id not in self._renderers:
             from sim.render.renderer import Renderer
             self._renderers[camera.id] = Renderer(self.bank.graphs, camera.camera, 1)
-        return self._renderers[camera.id].render(self._scene(self.actors[camera.parent]))[0].numpy()
+        return self._renderers[camera.id].render_bgra(self._scene(self.actors[camera.parent]))[0]
 
     def _scene(self, ego: WireActor) -> SceneBatch:
         others = [a for a in self.actors.values() if a.role in SOLID_ROLES and not a.parent and a.id != ego.id]

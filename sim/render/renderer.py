@@ -8,6 +8,7 @@ conditions reach the shaders as rows of a float texture (`conditions`).
 """
 from __future__ import annotations
 
+import cv2
 import moderngl
 import numpy as np
 import torch
@@ -74,15 +75,21 @@ class Renderer:
         """Frames uint8 [B, H, W, 3] (RGB, row 0 at the top) on scene.ego_pose's device."""
         # another renderer in this process (a second world) may have made its context current
         with self.ctx:
-            return self._render(scene)
+            return self._render(scene, cv2.COLOR_RGBA2RGB).to(scene.ego_pose.device)
 
-    def _render(self, scene: SceneBatch) -> torch.Tensor:
+    def render_bgra(self, scene: SceneBatch) -> np.ndarray:
+        """Frames uint8 [B, H, W, 4] (BGRA, alpha 255, row 0 at the top) on the CPU: the pixel
+        layout of CARLA's camera images, converted once from the readback."""
+        with self.ctx:
+            return self._render(scene, cv2.COLOR_RGBA2BGRA).numpy()
+
+    def _render(self, scene: SceneBatch, conversion: int) -> torch.Tensor:
         batch = scene.batch_size
         if batch > self.max_batch:
             raise ValueError(f"scene batch of {batch} exceeds the renderer's max_batch {self.max_batch}")
         if batch == 0:
-            return torch.zeros((0, self.camera.height, self.camera.width, 3), dtype=torch.uint8,
-                               device=scene.ego_pose.device)
+            channels = 4 if conversion == cv2.COLOR_RGBA2BGRA else 3
+            return torch.zeros((0, self.camera.height, self.camera.width, channels), dtype=torch.uint8)
         rows = camera_rows(self.camera, scene.ego_pose.detach().cpu()).numpy()
         weather = scene.weather.detach().cpu().numpy()
         time_s = scene.time_s.detach().cpu().numpy().astype(np.float64)
@@ -98,7 +105,7 @@ class Renderer:
         flush()
         self._background.draw(conditions.in_tunnel(tile_rows), conditions.sun_in_view(tile_rows))
         self._overlays.draw(weather, time_s, tile_rows)
-        return self._read_frames(batch).to(scene.ego_pose.device)
+        return self._read_frames(batch, conversion)
 
     def _used_region(self, batch: int) -> tuple[int, int, int, int]:
         """(x, y, width, height) in framebuffer pixels of the tiles 0..batch-1."""
@@ -116,13 +123,14 @@ class Renderer:
         self._fbo.color_mask = (True, True, True, True)
         self._fbo.use()
 
-    def _read_frames(self, batch: int) -> torch.Tensor:
-        """One readback of the tiles in use, into the reused buffer, as frames [B, H, W, 3]."""
+    def _read_frames(self, batch: int, conversion: int) -> torch.Tensor:
+        """One readback of the tiles in use, into the reused buffer, as frames [B, H, W, C]
+        (cv2 `conversion` from RGBA)."""
         region = self._used_region(batch)
         width, height = region[2:]
         readback = self._readback[:width * height * 4].reshape(height, width, 4)
         self._fbo.read_into(readback, viewport=region, components=4)
-        return self.layout.frames(readback, batch)
+        return self.layout.frames(readback, batch, conversion)
 
     def close(self) -> None:
         """Free the GL context and everything in it."""

@@ -36,14 +36,16 @@ class TileLayout:
         """(rows, cols) of the framebuffer that hold tiles 0..batch-1."""
         return min(batch, self.rows), math.ceil(batch / self.rows)
 
-    def frames(self, readback: np.ndarray, batch: int) -> torch.Tensor:
-        """Readback uint8 [rows_used * H, cols_used * W, 4] -> new uint8 tensor [batch, H, W, 3]."""
+    def frames(self, readback: np.ndarray, batch: int, conversion: int = cv2.COLOR_RGBA2RGB) -> torch.Tensor:
+        """Readback uint8 [rows_used * H, cols_used * W, 4] (RGBA) -> new uint8 tensor
+        [batch, H, W, C]: C = 3 (RGB) by default, 4 for cv2.COLOR_RGBA2BGRA."""
         rows, cols = self.used(batch)
-        # cv2 drops alpha ~30x faster than a strided torch copy, into a new array, so the
+        # cv2 converts ~30x faster than a strided torch copy, into a new array, so the
         # frames do not alias the readback buffer the next batch reuses.
-        rgb = torch.from_numpy(cv2.cvtColor(readback, cv2.COLOR_RGBA2RGB))
-        tiles = rgb.view(rows, self.height, cols, self.width, 3).permute(2, 0, 1, 3, 4)
-        return tiles.reshape(rows * cols, self.height, self.width, 3)[:batch]
+        pixels = torch.from_numpy(cv2.cvtColor(readback, conversion))
+        channels = pixels.shape[-1]
+        tiles = pixels.view(rows, self.height, cols, self.width, channels).permute(2, 0, 1, 3, 4)
+        return tiles.reshape(rows * cols, self.height, self.width, channels)[:batch]
 
 
 def tile_layout(width: int, height: int, max_batch: int) -> TileLayout:
