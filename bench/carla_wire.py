@@ -12,6 +12,7 @@ import argparse
 import os
 import platform
 import queue
+import statistics
 import subprocess
 import sys
 import time
@@ -100,16 +101,19 @@ def start_server() -> subprocess.Popen:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ticks", type=int, default=400)
+    parser.add_argument("--repeats", type=int, default=3, help="alternating measurements per size (medians printed)")
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPU cores, torch {torch.__version__}")
     server = start_server()
     try:
         for width, height in SIZES:
-            embedded, render_only = embedded_rates(width, height, args.ticks)
-            wire = wire_rate(width, height, args.ticks)
+            runs = [(*embedded_rates(width, height, args.ticks), wire_rate(width, height, args.ticks))
+                    for _ in range(args.repeats)]
+            embedded, render_only, wire = (statistics.median(column) for column in zip(*runs))
             print(f"{width}x{height}: embedded {embedded:6.1f} ticks/s, wire server + carla client {wire:6.1f} "
                   f"ticks/s (wire cost {embedded / wire:.2f}x the embedded); the renderer alone "
-                  f"{render_only:6.1f} frames/s (wire at {wire / render_only:.2f} of it)")
+                  f"{render_only:6.1f} frames/s (wire at {wire / render_only:.2f} of it); medians of "
+                  f"{args.repeats}, wire runs {', '.join(f'{run[2]:.0f}' for run in runs)}")
     finally:
         server.kill()
 
