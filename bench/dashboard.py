@@ -57,7 +57,8 @@ def synthetic_store(path: Path, episodes: int, runs: int, seed: int = 0) -> list
             "collisions_static": (crash & (kind == 2)).astype(int),
             "impact_speed_mps": np.where(crash, 8.0, 0.0), "collision_kind": "", "red_lights": 0, "off_road_m": 0.0,
             "wrong_way_m": 0.0, "min_ttc_s": rng.exponential(5, per_run), "min_distance_m": 5.0,
-            "route_completion": 1.0, "clip_path": "", "handoffs": rng.poisson(0.1, per_run) if console else None})
+            "route_completion": 1.0, "clip_path": "", "handoffs": rng.poisson(0.1, per_run) if console else None,
+            "max_grip_use": rng.uniform(0.1, 1.2, per_run)})
         store.db.register("frame", frame[list(EPISODE_COLUMNS)])
         store.db.execute("INSERT INTO episodes SELECT * FROM frame")
         store.db.unregister("frame")

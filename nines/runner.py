@@ -69,7 +69,7 @@ def _row(run_id: str, task: EpisodeTask, record: dict, clip: str, handoffs: int 
         "off_road_m": record["off_road_m"], "wrong_way_m": record["wrong_way_m"],
         "min_ttc_s": record["min_ttc_s"], "min_distance_m": record["min_distance_m"],
         "route_completion": min(1.0, record["progress_m"] / max(record["route_length_m"], 1e-6)), "clip_path": clip,
-        "handoffs": handoffs,
+        "handoffs": handoffs, "max_grip_use": record["max_grip_use"],
     }
 
 
@@ -205,10 +205,10 @@ def execute_run(store: Store, run_id: str, show_progress: bool = True,
 
 def ce_history(store: Store, run_id: str, family: str, before_round: int) -> list[dict]:
     rows = store.db.execute(
-        "SELECT params, log_f, log_q, outcome, min_ttc_s FROM episodes WHERE run_id = ? AND family = ? "
-        "AND sampler = 'ce' AND round < ? ORDER BY round, idx", [run_id, family, before_round]).fetchall()
-    return [{"params": json.loads(p), "log_f": lf, "log_q": lq, "outcome": o, "min_ttc_s": t}
-            for p, lf, lq, o, t in rows]
+        "SELECT params, log_f, log_q, outcome, min_ttc_s, max_grip_use FROM episodes WHERE run_id = ? "
+        "AND family = ? AND sampler = 'ce' AND round < ? ORDER BY round, idx", [run_id, family, before_round]).fetchall()
+    return [{"params": json.loads(p), "log_f": lf, "log_q": lq, "outcome": o, "min_ttc_s": t, "max_grip_use": g}
+            for p, lf, lq, o, t, g in rows]
 
 
 def _trim_budgets(store: Store, run_id: str, suite: Suite, budgets: dict[int, _Budget]) -> None:

@@ -30,8 +30,9 @@ CREATE TABLE IF NOT EXISTS episodes (
     collisions_pedestrian INTEGER, collisions_vehicle INTEGER, collisions_static INTEGER,
     impact_speed_mps DOUBLE, collision_kind TEXT, red_lights INTEGER, off_road_m DOUBLE, wrong_way_m DOUBLE,
     min_ttc_s DOUBLE, min_distance_m DOUBLE, route_completion DOUBLE, clip_path TEXT, handoffs INTEGER,
-    PRIMARY KEY (run_id, episode_id));
+    max_grip_use DOUBLE, PRIMARY KEY (run_id, episode_id));
 ALTER TABLE episodes ADD COLUMN IF NOT EXISTS handoffs INTEGER;
+ALTER TABLE episodes ADD COLUMN IF NOT EXISTS max_grip_use DOUBLE;
 CREATE TABLE IF NOT EXISTS events (
     run_id TEXT, episode_id TEXT, time_s DOUBLE, kind TEXT, detail TEXT, value DOUBLE);
 CREATE TABLE IF NOT EXISTS ticks (
@@ -59,7 +60,7 @@ EPISODE_COLUMNS = (
     "run_id", "episode_id", "family", "sampler", "round", "idx", "seed", "params", "condition", "log_f", "log_q",
     "template", "route", "km", "duration_s", "outcome", "failure", "failure_type", "collisions_pedestrian",
     "collisions_vehicle", "collisions_static", "impact_speed_mps", "collision_kind", "red_lights", "off_road_m",
-    "wrong_way_m", "min_ttc_s", "min_distance_m", "route_completion", "clip_path", "handoffs")
+    "wrong_way_m", "min_ttc_s", "min_distance_m", "route_completion", "clip_path", "handoffs", "max_grip_use")
 FAILURE_OUTCOMES = ("collision", "route_deviation", "blocked")
 HEADER_BYTES = 3 * 4096  # a DuckDB file starts with its main header and two database headers
 

@@ -116,13 +116,14 @@ def budget_tasks(suite: Suite, position: int, start: int = 0) -> Iterator[Episod
 
 def ce_round_tasks(suite: Suite, position: int, round_: int, history: list[dict]) -> list[EpisodeTask]:
     """Round `round_` of a CE family; history holds the records of its earlier rounds, each
-    with params, log_f, log_q, outcome and min_ttc_s. Round 0 is naturalistic."""
+    with params, log_f, log_q, outcome, min_ttc_s and max_grip_use. Round 0 is naturalistic."""
     entry = suite.families[position]
     settings = entry.ce
     proposal = None
     if round_ > 0:
         family = FAMILIES[entry.family]
+        critical = np.array([criticality(r, family.near_miss) for r in history])
         proposal = refit(family, [r["params"] for r in history], np.array([r["log_f"] for r in history]),
-                         np.array([r["log_q"] for r in history]), np.array([criticality(r) for r in history]),
-                         settings.per_round, settings.epsilon, settings.elite_fraction)
+                         np.array([r["log_q"] for r in history]), critical, settings.per_round, settings.epsilon,
+                         settings.elite_fraction)
     return [make_task(suite, position, round_, i, proposal) for i in range(settings.per_round)]

@@ -3,13 +3,15 @@
 A family names its map template, its typed parameters with naturalistic distributions f (the
 weather condition is always one of them), how often it occurs per km of naturalistic driving
 (its exposure, with a source or "assumed"), a builder from parameters to an `EpisodeSpec`,
-and its criticality measure. Nominal families have no encounter: their failures are counted
+and its criticality measure (how close an episode that did not fail came to failing: its
+smallest time to collision, or for a family about losing grip, how much of the road's grip
+the ego used). Nominal families have no encounter: their failures are counted
 per km directly and they carry most of the km.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Literal
 
 import numpy as np
 
@@ -18,6 +20,7 @@ from scenarios.weather_mix import CONDITION
 from sim.episode_spec import EpisodeSpec
 
 TTC_CAP_S = 10.0
+GRIP_FLOOR = 0.01  # keeps a slide the ego recovered from apart from a failure (criticality 0)
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class Family:
     exposure_source: str
     build: Callable[[dict, int], EpisodeSpec]
     nominal: bool = False
+    near_miss: Literal["ttc", "grip"] = "ttc"
 
     @property
     def all_parameters(self) -> tuple[Parameter, ...]:
@@ -67,8 +71,12 @@ class Family:
         return total
 
 
-def criticality(record: dict) -> float:
-    """Lower is more critical: 0 for a failed episode, else its min time-to-collision (capped)."""
+def criticality(record: dict, near_miss: str = "ttc") -> float:
+    """Lower is more critical: 0 for a failed episode, else, in seconds up to TTC_CAP_S, its
+    min time-to-collision ("ttc"), or TTC_CAP_S scaled by the share of the road's grip it
+    left unused at its peak ("grip"; a slide that did not end the episode is just above 0)."""
     if record["outcome"] not in ("success", "timeout"):
         return 0.0
+    if near_miss == "grip":
+        return TTC_CAP_S * float(np.clip(1.0 - record["max_grip_use"], GRIP_FLOOR, 1.0))
     return float(min(record["min_ttc_s"], TTC_CAP_S))

@@ -43,9 +43,11 @@ class EgoState:
         return torch.stack([self.speed_mps * torch.cos(self.yaw_rad), self.speed_mps * torch.sin(self.yaw_rad)], -1)
 
 
-def step_ego(ego: EgoState, control: torch.Tensor, friction: torch.Tensor, dt_s: float) -> None:
+def step_ego(ego: EgoState, control: torch.Tensor, friction: torch.Tensor, dt_s: float) -> torch.Tensor:
     """Advance the ego in place by dt_s. control [B, 3]: steer in [-1, 1] (left positive),
-    throttle and brake in [0, 1]; friction [B]: road friction coefficient mu."""
+    throttle and brake in [0, 1]; friction [B]: road friction coefficient mu. Returns the
+    grip use [B]: the acceleration the control asks of the tyres (cornering and driving or
+    braking) over what the road gives, mu g; above 1 the car slides."""
     steer_cmd, throttle, brake = control.unbind(-1)
     target = steer_cmd.clamp(-1, 1) * MAX_STEER_RAD
     max_delta = STEER_RATE_RADPS * dt_s
@@ -57,6 +59,7 @@ def step_ego(ego: EgoState, control: torch.Tensor, friction: torch.Tensor, dt_s:
     speed = (ego.speed_mps + accel * dt_s).clamp_min(0)
     mean_speed = 0.5 * (speed + ego.speed_mps)
     yaw_rate = mean_speed * torch.tan(ego.steer_rad) / WHEELBASE_M
+    asked = torch.hypot(mean_speed * yaw_rate, torch.maximum(drive, brake.clamp(0, 1) * MAX_BRAKE_MPS2))
     max_yaw_rate = grip / mean_speed.clamp_min(0.1)
     yaw_rate = yaw_rate.clamp(-max_yaw_rate, max_yaw_rate)
     mid_yaw = ego.yaw_rad + 0.5 * yaw_rate * dt_s
@@ -64,6 +67,7 @@ def step_ego(ego: EgoState, control: torch.Tensor, friction: torch.Tensor, dt_s:
     ego.y_m = ego.y_m + mean_speed * torch.sin(mid_yaw) * dt_s
     ego.yaw_rad = torch.remainder(ego.yaw_rad + yaw_rate * dt_s + torch.pi, 2 * torch.pi) - torch.pi
     ego.speed_mps = speed
+    return asked / grip.clamp_min(1e-6)
 
 
 def weather_friction(wetness: torch.Tensor, snow: torch.Tensor) -> torch.Tensor:

@@ -59,6 +59,7 @@ class EpisodeStats:
     red_lights: torch.Tensor
     min_ttc_s: torch.Tensor
     min_distance_m: torch.Tensor
+    max_grip_use: torch.Tensor  # peak of the ego's grip use (step_ego); above 1 it slid
     stopped_s: torch.Tensor
     last_collision_actor: torch.Tensor
     last_collision_time_s: torch.Tensor

@@ -163,9 +163,11 @@ class BatchedWorld:
     def _advance_ego(self, control: torch.Tensor, running: torch.Tensor) -> None:
         """The ego's dynamics; an ended episode stands still until its slot is refilled."""
         before = EgoState(self.ego.x_m, self.ego.y_m, self.ego.yaw_rad, self.ego.speed_mps, self.ego.steer_rad)
-        step_ego(self.ego, control, self.friction, self.config.dt_s)
+        grip_use = step_ego(self.ego, control, self.friction, self.config.dt_s)
         for name in ("x_m", "y_m", "yaw_rad", "speed_mps", "steer_rad"):
             setattr(self.ego, name, torch.where(running, getattr(self.ego, name), getattr(before, name)))
+        stats = self.stats
+        stats.max_grip_use = torch.where(running, torch.maximum(stats.max_grip_use, grip_use), stats.max_grip_use)
 
     def _contacts(self, boxes: tuple[torch.Tensor, ...], gap: torch.Tensor) -> torch.Tensor:
         """bool [B, N]: actors whose boxes touch the ego's now. gap [B, N] (m, inf for inactive

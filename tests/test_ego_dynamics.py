@@ -46,3 +46,18 @@ def test_weather_makes_roads_slippery():
     assert weather_friction(torch.tensor(0.0), torch.tensor(0.0)).item() == 1.0
     assert math.isclose(weather_friction(torch.tensor(100.0), torch.tensor(0.0)).item(), 0.7, rel_tol=1e-6)
     assert weather_friction(torch.tensor(0.0), torch.tensor(100.0)).item() < 0.4
+
+
+def test_grip_use_is_the_asked_acceleration_over_mu_g():
+    def grip_use(control, friction, speed):
+        ego = EgoState.zeros(1, "cpu")
+        ego.speed_mps[:] = speed
+        ego.steer_rad[:] = control[0] * 0.6  # already at the commanded wheel angle
+        return step_ego(ego, torch.tensor([control]), torch.tensor([friction]), 0.05).item(), ego
+
+    use, ego = grip_use([0.2, 0.0, 0.0], 1.0, 10.0)
+    # coasting in a steady turn: v^2 tan(delta) / L over g
+    assert math.isclose(use, 10.0 ** 2 * math.tan(0.12) / 2.8 / 9.81, rel_tol=1e-4)
+    assert math.isclose(grip_use([0.2, 0.0, 0.0], 0.25, 10.0)[0], use / 0.25, rel_tol=1e-5)
+    assert math.isclose(grip_use([0.0, 0.0, 1.0], 0.5, 10.0)[0], 9.0 / (0.5 * 9.81), rel_tol=1e-5)  # full brake
+    assert grip_use([0.2, 0.0, 0.0], 0.25, 10.0)[0] > 1.0  # asks for more than the road gives: it slides

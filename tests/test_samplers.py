@@ -73,3 +73,15 @@ def test_weights_average_to_one_and_the_estimate_hits_the_truth():
     assert abs(estimate - truth) < 3 * standard_error
     naive_standard_error = np.sqrt(truth * (1 - truth) / len(values))
     assert standard_error < naive_standard_error / 3
+
+
+def test_criticality_measures_a_near_miss_by_time_to_collision_or_by_grip():
+    from scenarios.family import TTC_CAP_S, criticality
+
+    passed = {"outcome": "success", "min_ttc_s": 2.5, "max_grip_use": 0.6}
+    assert criticality(passed) == 2.5 and criticality({**passed, "min_ttc_s": float("inf")}) == TTC_CAP_S
+    assert criticality(passed, "grip") == np.float64(TTC_CAP_S * 0.4).item()
+    slid = {**passed, "max_grip_use": 1.4}  # slid but stayed on its route
+    assert 0.0 < criticality(slid, "grip") < criticality(passed, "grip")
+    assert criticality({**passed, "outcome": "route_deviation"}, "grip") == 0.0
+    assert FAMILIES["control_loss_wet_curve"].near_miss == "grip" and FAMILIES["urban_cut_in"].near_miss == "ttc"

@@ -111,3 +111,13 @@ def test_a_frozen_camera_repeats_its_last_frame_while_the_others_move_on(bank):
         assert torch.equal(frames[k][0], frames[start - 1][0])
     assert not torch.equal(frames[7][1], frames[start - 1][1])
     world.close()
+
+
+def test_an_episode_records_how_much_of_the_roads_grip_it_used(bank):
+    dry = EpisodeSpec("curve", "forward", seed=0, ego_s_m=20.0, ego_speed_mps=12.0)
+    icy = EpisodeSpec("curve", "forward", seed=0, ego_s_m=20.0, ego_speed_mps=12.0, road_friction=0.15)
+    world = make_world(bank, [dry, icy])
+    drive(world, steer=0.2, throttle=0.2, seconds=1.0)
+    grip_use = world.stats.max_grip_use
+    assert 0.3 < grip_use[0] < 1.0 < grip_use[1]  # the same turn slides on ice
+    assert world.stats.as_row(1)["max_grip_use"] == grip_use[1].item()

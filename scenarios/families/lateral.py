@@ -82,6 +82,6 @@ control_loss_wet_curve = Family(
     "curve",
     (Continuous("ego_speed", "m/s", 10.0, 16.0, stats.norm(13.0, 1.5), "assumed"),
      Continuous("friction", "", 0.1, 1.0, stats.beta(5.0, 1.5), "assumed: mostly dry (mu ~0.8), a tail of wet and icy")),
-    0.1, "assumed: a sharp curve every 10 km", _control_loss)
+    0.1, "assumed: a sharp curve every 10 km", _control_loss, near_miss="grip")
 
 FAMILIES = (highway_cut_in, urban_cut_in, on_ramp_merge, invading_turn, control_loss_wet_curve)
