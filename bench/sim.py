@@ -1,11 +1,12 @@
 """Benchmark of the embedded simulator: env-steps/s of dynamics + events + camera.
 
 Prints, for 64x128 and 128x256 cameras and B = 1, 16, 64 (and 1024 on a GPU): env-steps/s
-over the whole measurement and in its best half-second window, the renderer's share of the step and its frames/s against a bare moderngl clear + readback
-of the same framebuffer (the floor); on a CPU, B = 64 also split over one world per core in
-as many processes (one process leaves a core idle while it runs Python and the other while
-llvmpipe rasterises); then highway-env's highway-fast-v0 with its grayscale image
-observation, measured in the same run, and the ratio. `make bench` runs it.
+over the whole measurement and in its best half-second window, the renderer's share of the
+step and its frames/s against a bare moderngl clear + readback of the same framebuffer (the
+floor); on a CPU, B = 64 also split over one world per core in as many processes (one
+process leaves a core idle while it runs Python and the other while llvmpipe rasterises);
+then highway-env's highway-fast-v0 with its grayscale image observation, measured in the
+same run, and the ratio. `make bench` runs it.
 """
 from __future__ import annotations
 
@@ -168,8 +169,8 @@ def main() -> None:
             floor = bench_floor(batch, camera, min(args.seconds, 2.0))
             render_fps = rate / max(share, 1e-9)
             best[(height, batch)] = rate
-            print(f"{height}x{width:<4} {batch:>5} {rate:>12.0f} {best_window:>12.0f} {share:>12.0%} {render_fps:>11.0f} "
-                  f"{floor:>10.0f} {render_fps / floor:>9.0%}")
+            print(f"{height}x{width:<4} {batch:>5} {rate:>12.0f} {best_window:>12.0f} {share:>12.0%} "
+                  f"{render_fps:>11.0f} {floor:>10.0f} {render_fps / floor:>9.0%}")
     split = None
     if args.device == "cpu":
         processes = os.cpu_count() or 1
