@@ -51,8 +51,8 @@ def test_clear_nominal_driving_is_close_to_the_expert(tmp_path):
 
 
 def test_blind_baseline_is_far_worse(tmp_path):
-    suite = Suite(name="obstacles", seed=5, batch=24, clips=False, families=[
-        {"family": f, "episodes": 8, "fixed": {"condition": "clear"}}
+    suite = Suite(name="obstacles", seed=5, batch=18, clips=False, families=[
+        {"family": f, "episodes": 6, "fixed": {"condition": "clear"}}
         for f in ("lead_vehicle_stopped", "parked_obstacle", "debris_on_road")])
     store = Store(tmp_path / "runs.duckdb")
     camera = load_episodes(store, _run(store, suite, "camera"))
