@@ -5,8 +5,8 @@ weather condition is always one of them), how often it occurs per km of naturali
 (its exposure, with a source or "assumed"), a builder from parameters to an `EpisodeSpec`,
 and its criticality measure (how close an episode that did not fail came to failing: its
 smallest time to collision, or for a family about losing grip, how much of the road's grip
-the ego used). Nominal families have no encounter: their failures are counted
-per km directly and they carry most of the km.
+the ego used). Nominal families have no encounter: their failures are counted per km
+directly and they carry most of the km.
 """
 from __future__ import annotations
 
