@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from nines.run_settings import RunSettings  # noqa: E402
 from nines.runner import execute_run, new_run  # noqa: E402
 from nines.store import Store  # noqa: E402
-from reliability.weighted_estimate import Z90, family_estimate  # noqa: E402
+from reliability.weighted_estimate import Z90, acceleration_factor, family_estimate  # noqa: E402
 from scenarios.family import Family  # noqa: E402
 from scenarios.parameters import Continuous  # noqa: E402
 from scenarios.samplers import ce_draws, naturalistic, refit  # noqa: E402
@@ -33,16 +33,17 @@ from scenarios.suite import Suite  # noqa: E402
 TARGET_RHW = 0.3
 
 
-def simulator_family(family: str, naive_cap: int, rounds: int, per_round: int, batch: int) -> None:
+def simulator_family(family: str, naive_cap: int, rounds: int, per_round: int, batch: int, seed: int) -> None:
     """Naive episodes up to the cap and CE rounds, both driven by the expert into one store;
-    CE's estimate (the product's: every round's draws, weighted by f/q) is read after each
-    round until its RHW90 <= 0.3, and the acceleration is the naive episodes that RHW would
-    take at CE's p over the CE episodes used by then. Failure: any failed outcome (collision,
-    route deviation, blocked)."""
+    CE's estimate (the product's: the rounds drawn once the proposal had seen its first
+    failures, weighted by f/q) is read after each round until its RHW90 <= 0.3, and the
+    acceleration is the naive episodes that RHW would take at CE's p over every CE episode
+    used by then, the exploring rounds included. Failure: any failed outcome (collision, route
+    deviation, blocked)."""
     suites = {
-        "naive": {"name": "naive", "seed": 5, "batch": batch, "clips": False,
+        "naive": {"name": "naive", "seed": seed, "batch": batch, "clips": False,
                   "families": [{"family": family, "episodes": naive_cap}]},
-        "ce": {"name": "ce", "seed": 5, "batch": batch, "clips": False,
+        "ce": {"name": "ce", "seed": seed, "batch": batch, "clips": False,
                "families": [{"family": family, "sampler": "ce", "ce": {"rounds": rounds, "per_round": per_round}}]},
     }
     episodes, seconds = {}, {}
@@ -65,17 +66,19 @@ def simulator_family(family: str, naive_cap: int, rounds: int, per_round: int, b
           f"p = {naive.p:.3g}, RHW90 = {naive.relative_half_width:.3g}")
     for round_ in range(1, rounds + 1):
         ce = estimate(episodes["ce"].query("round < @round_"))
-        print(f"  CE after {round_} rounds: {ce.episodes} episodes, {ce.failures} failures, p = {ce.p:.3g}, "
-              f"RHW90 = {ce.relative_half_width:.3g}, ESS = {ce.effective_sample_size:.0f}")
+        print(f"  CE after {round_} rounds: {ce.episodes} episodes in the estimate (+{ce.exploring_episodes} "
+              f"exploring), {ce.failures} failures, p = {ce.p:.3g}, RHW90 = {ce.relative_half_width:.3g}, "
+              f"ESS = {ce.effective_sample_size:.0f}")
         if ce.relative_half_width <= TARGET_RHW:
             break
     print(f"  CE: {rounds} rounds of {per_round} in {seconds['ce']:.0f} s")
-    if ce.p > 0 and np.isfinite(ce.relative_half_width):
-        naive_needed = Z90 ** 2 * (1 - ce.p) / (ce.p * ce.relative_half_width ** 2)
-        print(f"  naive episodes for CE's RHW {ce.relative_half_width:.2f} at p = {ce.p:.3g}: {naive_needed:.0f}; "
-              f"CE used {ce.episodes}: acceleration {naive_needed / ce.episodes:.1f}x")
-    else:
+    factor = acceleration_factor(ce)
+    if factor is None:
         print("  CE found no failure: no acceleration to report")
+    else:
+        used = ce.episodes + ce.exploring_episodes
+        print(f"  naive episodes for CE's RHW {ce.relative_half_width:.2f} at p = {ce.p:.3g}: {factor * used:.0f}; "
+              f"CE used {used}: acceleration {factor:.1f}x")
 
 
 def gaussian_family(p_fail: float) -> tuple[Family, float]:
@@ -126,11 +129,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--per-round", type=int, default=128)
     parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--seed", type=int, default=5, help="the suites' seed (draws, CE proposals, episodes)")
     parser.add_argument("--analytic-only", action="store_true", help="skip the simulator family")
     args = parser.parse_args()
     if not args.analytic_only:
         print(f"1. simulator family {args.family}, expert driver:", flush=True)
-        simulator_family(args.family, args.naive_cap, args.rounds, args.per_round, args.batch)
+        simulator_family(args.family, args.naive_cap, args.rounds, args.per_round, args.batch, args.seed)
     print("2. analytic family (one Gaussian parameter), both run to RHW90 <= 0.3:")
     rng = np.random.default_rng(0)
     for p_fail in (1e-4, 1e-5, 1e-6):

@@ -42,7 +42,8 @@ def show(con: duckdb.DuckDBPyConnection, db: Path) -> None:
     flag = f" (assumed: {', '.join(weighted.assumed_families)})" if weighted.assumed_families else ""
     st.metric(f"exposure-weighted rate per km, 95 % interval{flag}",
               f"{weighted.rate_per_km:.3g} ({weighted.lower:.3g} - {weighted.upper:.3g})")
-    rows = [{"family": f.family, "episodes": f.episodes, "failures": f.failures, "p": f.p,
+    rows = [{"family": f.family, "episodes": f.episodes, "exploring CE episodes": f.exploring_episodes,
+             "failures": f.failures, "p": f.p,
              "relative half-width 90 %": f.relative_half_width, "effective sample size": f.effective_sample_size,
              "acceleration": acceleration_factor(f) if sums.at[f.family, "ce"] else None}
             for f in weighted.families]

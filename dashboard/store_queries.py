@@ -11,6 +11,8 @@ import json
 import duckdb
 import pandas as pd
 
+from reliability import weighted_estimate
+
 CRASH_SQL = "(collisions_pedestrian > 0 OR collisions_vehicle > 0 OR collisions_static > 0)"
 STREAM_SQL = {
     "crash_pedestrian": "collisions_pedestrian > 0", "crash_vehicle": "collisions_vehicle > 0",
@@ -67,14 +69,16 @@ def cumulative(con: duckdb.DuckDBPyConnection, run_id: str, stream: str, points:
 
 
 def family_sums(con: duckdb.DuckDBPyConnection, run_id: str, stream: str) -> pd.DataFrame:
-    """Per family the sums the weighted estimate needs (reliability.weighted_estimate.SUM_COLUMNS)."""
+    """Per family the sums the weighted estimate needs (reliability.weighted_estimate.family_sums),
+    from the sums per (family, round) that DuckDB aggregates."""
     flag = f"({STREAM_SQL[stream]})::INT"
-    return _df(con, f"""
-        SELECT family, count(*) AS episodes, sum(km) AS km, sum({flag}) AS failures,
+    rounds = _df(con, f"""
+        SELECT family, round, count(*) AS episodes, sum(km) AS km, sum({flag}) AS failures,
                sum(exp(log_f - log_q)) AS w, sum(exp(2 * (log_f - log_q))) AS w2,
                sum(exp(log_f - log_q) * {flag}) AS wy, sum(exp(2 * (log_f - log_q)) * {flag}) AS wy2,
                bool_or(sampler = 'ce') AS ce
-        FROM episodes WHERE run_id = ? GROUP BY family ORDER BY family""", [run_id]).set_index("family")
+        FROM episodes WHERE run_id = ? GROUP BY family, round ORDER BY family, round""", [run_id])
+    return weighted_estimate.family_sums(rounds.set_index(["family", "round"]))
 
 
 def criticality(con: duckdb.DuckDBPyConnection, run_id: str, bin_s: float = 0.5, top_s: float = 10.0) -> pd.DataFrame:

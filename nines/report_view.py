@@ -63,7 +63,8 @@ def print_report(console: Console, report: dict) -> None:
     for column in ("family", "episodes", "failures", "p", "RHW 90%", "ESS", "exposure/km", "acceleration", "assumed"):
         families.add_column(column)
     for f in report["families"]:
-        families.add_row(f["family"], str(f["episodes"]), str(f["failures"]), _rate(f["p"]),
+        explored = f" (+{f['exploring_episodes']} exploring)" if f["exploring_episodes"] else ""
+        families.add_row(f["family"], f"{f['episodes']}{explored}", str(f["failures"]), _rate(f["p"]),
                          _rate(f["relative_half_width"]), f"{f['effective_sample_size']:.1f}",
                          "nominal" if f["nominal"] else _rate(f["exposure_per_km"]),
                          _rate(f["acceleration"]), "yes" if f["assumed"] else "")

@@ -7,9 +7,16 @@ half-width at 90 % (Feng et al.), its Kish effective sample size and whether its
 distributions are assumed; the interval for lambda comes from the delta method, and a family
 that has not failed yet adds its zero-event bound to the upper end.
 
-Everything is computed from per-family sums (episodes, km, failures, sum w, sum w^2, sum w y,
-sum (w y)^2; `SUM_COLUMNS`), so a store can aggregate them in SQL without handing over every
-episode; `family_sums` gives them from an episode table.
+A CE family's estimate uses the rounds drawn once its proposal had seen SETTLE_FAILURES
+failures, and the last round if it never did: the first rounds explore from proposals near f,
+and their rare failures carry the largest weights. Whether a round enters depends only on the
+rounds before it, so each entering round is still unbiased given its past, and so is their
+mean; the exploring rounds count in the episodes the acceleration factor charges.
+
+Everything is computed from per-(family, round) sums (episodes, km, failures, sum w, sum w^2,
+sum w y, sum (w y)^2; `SUM_COLUMNS`), so a store can aggregate them in SQL without handing over
+every episode; `round_sums` gives them from an episode table and `family_sums` keeps the rounds
+that enter each family's estimate.
 """
 from __future__ import annotations
 
@@ -20,6 +27,7 @@ import pandas as pd
 from scipy import stats
 
 Z90 = float(stats.norm.ppf(0.95))
+SETTLE_FAILURES = 10  # as the CE sampler's min_failures: from then on it fits to failures
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,7 @@ class FamilyEstimate:
     nominal: bool
     km: float
     zero_failure_upper: float | None
+    exploring_episodes: int = 0  # CE rounds left out of p (see the module docstring)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -66,15 +75,39 @@ def importance_weights(episodes: pd.DataFrame) -> np.ndarray:
 SUM_COLUMNS = ("episodes", "km", "failures", "w", "w2", "wy", "wy2")
 
 
-def family_sums(episodes: pd.DataFrame, failed: np.ndarray) -> pd.DataFrame:
-    """One row per family (index) with SUM_COLUMNS, from episodes with family, km, log_f,
-    log_q and failed [n] bool (the stream being estimated)."""
+def round_sums(episodes: pd.DataFrame, failed: np.ndarray) -> pd.DataFrame:
+    """One row per (family, round) (index) with SUM_COLUMNS and ce (drawn by the CE sampler),
+    from episodes with family, km, log_f, log_q, optionally round and sampler (default: one
+    round, not CE), and failed [n] bool (the stream being estimated)."""
     weights = importance_weights(episodes)
     values = weights * failed
-    table = pd.DataFrame({"family": episodes["family"].to_numpy(), "episodes": 1, "km": episodes["km"].to_numpy(),
-                          "failures": failed.astype(int), "w": weights, "w2": weights ** 2, "wy": values,
-                          "wy2": values ** 2})
-    return table.groupby("family", sort=True).sum()
+    n = len(episodes)
+    table = pd.DataFrame({"family": episodes["family"].to_numpy(),
+                          "round": episodes["round"].to_numpy() if "round" in episodes else np.zeros(n, int),
+                          "episodes": 1, "km": episodes["km"].to_numpy(), "failures": failed.astype(int),
+                          "w": weights, "w2": weights ** 2, "wy": values, "wy2": values ** 2,
+                          "ce": (episodes["sampler"] == "ce").to_numpy() if "sampler" in episodes else False})
+    return table.groupby(["family", "round"], sort=True).agg({**{c: "sum" for c in SUM_COLUMNS}, "ce": "any"})
+
+
+def settled_round(failures: np.ndarray) -> int:
+    """Index of the first round that enters a CE estimate, given failures [rounds] per round:
+    the first drawn after SETTLE_FAILURES failures, else the last."""
+    seen_before = np.cumsum(failures) - failures
+    return int(np.argmax(seen_before >= SETTLE_FAILURES)) if seen_before[-1] >= SETTLE_FAILURES else len(failures) - 1
+
+
+def family_sums(rounds: pd.DataFrame) -> pd.DataFrame:
+    """One row per family (index) with SUM_COLUMNS, ce and exploring_episodes, from `round_sums`
+    (or the same from SQL): all rounds of other families, a CE family's from its settled round."""
+    rows = {}
+    for family, table in rounds.groupby(level="family", sort=True):
+        table = table.sort_index()
+        ce = bool(table["ce"].any())
+        first = settled_round(table["failures"].to_numpy()) if ce else 0
+        row = table[list(SUM_COLUMNS)].iloc[first:].sum()
+        rows[family] = {**row, "ce": ce, "exploring_episodes": int(table["episodes"].iloc[:first].sum())}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("family")
 
 
 def estimate_from_sums(name: str, sums: pd.Series, exposure: float | None, assumed: bool,
@@ -92,13 +125,13 @@ def estimate_from_sums(name: str, sums: pd.Series, exposure: float | None, assum
         variance = max(0.0, float((sums["wy2"] - n * p ** 2) / (n - 1) / n)) if n > 1 else float("nan")
     rhw = Z90 * np.sqrt(variance) / p if p > 0 else float("inf")
     return FamilyEstimate(name, n, failures, float(p), float(variance), float(rhw), ess, exposure, assumed,
-                          nominal, km, None)
+                          nominal, km, None, int(sums["exploring_episodes"]))
 
 
 def family_estimate(name: str, episodes: pd.DataFrame, failed: np.ndarray, exposure: float | None, assumed: bool,
                     nominal: bool) -> FamilyEstimate:
     """The estimate of one family from its episodes."""
-    sums = family_sums(episodes.assign(family=name), failed).iloc[0]
+    sums = family_sums(round_sums(episodes.assign(family=name), failed)).iloc[0]
     return estimate_from_sums(name, sums, exposure, assumed, nominal)
 
 
@@ -116,11 +149,11 @@ def weighted_rate(episodes: pd.DataFrame, failed: np.ndarray, families: pd.DataF
                   confidence: float = 0.95) -> WeightedRate:
     """families: one row per family name with exposure_per_km (NaN for nominal), nominal,
     assumed. failed [n] bool per episode (the stream being estimated)."""
-    return weighted_rate_from_sums(family_sums(episodes, failed), families, confidence)
+    return weighted_rate_from_sums(family_sums(round_sums(episodes, failed)), families, confidence)
 
 
 def weighted_rate_from_sums(sums: pd.DataFrame, families: pd.DataFrame, confidence: float = 0.95) -> WeightedRate:
-    """The same from per-family sums (index family, SUM_COLUMNS)."""
+    """The same from `family_sums`."""
     meta = families.set_index("name")
     estimates = []
     for name, row in sums.sort_index().iterrows():
@@ -150,11 +183,12 @@ def weighted_rate_from_sums(sums: pd.DataFrame, families: pd.DataFrame, confiden
 
 
 def acceleration_factor(estimate: FamilyEstimate) -> float | None:
-    """Naive Monte Carlo episodes needed for the same relative half-width, over those used.
+    """Naive Monte Carlo episodes needed for the same relative half-width, over those used
+    (the exploring CE rounds included).
 
     A naive estimate of p from n Bernoulli draws has RHW = z sqrt((1 - p) / (n p)), so
     reaching this family's RHW takes n = z^2 (1 - p) / (p RHW^2) episodes."""
     if estimate.nominal or not estimate.p > 0 or not np.isfinite(estimate.relative_half_width):
         return None
     naive = Z90 ** 2 * (1 - estimate.p) / (estimate.p * estimate.relative_half_width ** 2)
-    return float(naive / estimate.episodes)
+    return float(naive / (estimate.episodes + estimate.exploring_episodes))

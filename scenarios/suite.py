@@ -90,6 +90,16 @@ class Suite(BaseModel):
     clips: bool = True
     families: list[FamilyEntry] = Field(min_length=1)
 
+    @field_validator("families")
+    @classmethod
+    def _each_family_once(cls, entries: list[FamilyEntry]) -> list[FamilyEntry]:
+        # episodes are named and estimated per family; a second entry would collide with the first
+        names = [e.family for e in entries]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"family {', '.join(twice)} is listed more than once; list each family once")
+        return entries
+
 
 def _location(loc: tuple) -> str:
     parts = []
@@ -116,5 +126,5 @@ def load_suite(path: str | Path) -> Suite:
         first = error.errors()[0]
         message = first["msg"].removeprefix("Value error, ")
         value = first.get("input")
-        shown = "" if isinstance(value, dict) else f" (got {value!r})"
+        shown = "" if isinstance(value, (dict, list)) else f" (got {value!r})"
         raise SuiteError(f"{path}: {_location(first['loc']) or 'suite'}: {message}{shown}") from None

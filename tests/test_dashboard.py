@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
@@ -26,8 +28,9 @@ from reliability.handoff_stats import teleop_summary
 from reliability.nines_ladder import nines_ladder
 from reliability.poisson_rate import rate_estimate
 from reliability.run_comparison import newly_failing
-from reliability.weighted_estimate import weighted_rate
+from reliability.weighted_estimate import family_sums, round_sums, weighted_rate
 from run_helpers import free_port
+from test_reliability import adaptive_ce_run
 from sim.carla_wire.server import wait_until_listening
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
@@ -90,6 +93,22 @@ def test_sql_streams_equal_the_reliability_streams(store):
         for stream, count in counts.items():
             assert store_queries.stream_totals(con, [run_id], stream).at[0, "events"] == count
     con.close()
+
+
+def test_sql_family_sums_equal_the_reliability_sums_with_ce_rounds():
+    """A CE family's exploring rounds are left out the same way from SQL as from episodes."""
+    ce = adaptive_ce_run(1e-4, 50, 6, np.random.default_rng(3))
+    nominal = ce.assign(family="nominal_urban", sampler="naturalistic", round=0, log_q=ce.log_f)
+    episodes = pd.concat([ce, nominal], ignore_index=True).assign(
+        run_id="r", collisions_vehicle=lambda t: t.failure.astype(int), collisions_pedestrian=0,
+        collisions_static=0, handoffs=None)
+    con = duckdb.connect()
+    con.register("frame", episodes.drop(columns="failure"))
+    con.execute("CREATE TABLE episodes AS SELECT * FROM frame")
+    from_sql = store_queries.family_sums(con, "r", "crash")
+    expected = family_sums(round_sums(episodes, episodes.failure.to_numpy()))
+    assert from_sql.loc["gauss", "exploring_episodes"] > 0
+    pd.testing.assert_frame_equal(from_sql.astype(float), expected.astype(float), rtol=1e-9)
 
 
 def test_a_console_run_stores_handoffs_and_the_interventions_ladder_counts_them(store, capsys):

@@ -11,7 +11,8 @@ from reliability.nines_ladder import nines_demonstrated, nines_ladder
 from reliability.poisson_rate import rate_estimate
 from reliability.run_comparison import newly_failing, rate_ratio
 from reliability.severity import occupant_fatality_risk, pedestrian_fatality_risk
-from reliability.weighted_estimate import Z90, acceleration_factor, family_estimate, weighted_rate
+from reliability.weighted_estimate import (SETTLE_FAILURES, Z90, acceleration_factor, estimate_from_sums,
+                                          family_estimate, family_sums, round_sums, weighted_rate)
 
 
 @pytest.mark.parametrize("k", [0, 1, 2, 5, 37, 100, 1000])
@@ -81,6 +82,73 @@ def test_importance_sampling_hits_analytic_truth_and_beats_naive(p_fail):
     naive_rhw = Z90 * np.sqrt((1 - p_fail) / (len(episodes) * p_fail))
     assert estimate.relative_half_width < naive_rhw
     assert acceleration_factor(estimate) > 10
+
+
+def adaptive_ce_run(p_fail: float, per_round: int, rounds: int, rng: np.random.Generator) -> pd.DataFrame:
+    """A CE-like run on one N(0, 1) parameter failing above its (1 - p) quantile: round 0 from
+    f, then a defensive mixture 0.1 f + 0.9 N(mu, 1) whose mean steps up by 1 per round until
+    SETTLE_FAILURES draws have failed, then sits on the threshold (each proposal depends on
+    the rounds before it, as CE's do)."""
+    threshold = stats.norm.isf(p_fail)
+    rows, mu, failures = [], None, 0
+    for round_ in range(rounds):
+        n = per_round
+        if mu is None:
+            x, log_q = rng.normal(0, 1, n), None
+        else:
+            x = np.where(rng.random(n) < 0.1, rng.normal(0, 1, n), rng.normal(mu, 1, n))
+            log_q = np.logaddexp(np.log(0.1) + stats.norm.logpdf(x), np.log(0.9) + stats.norm.logpdf(x, mu))
+        log_f = stats.norm.logpdf(x)
+        rows.append(pd.DataFrame({"family": "gauss", "round": round_, "sampler": "ce", "log_f": log_f,
+                                  "log_q": log_f if log_q is None else log_q, "km": 0.1, "failure": x > threshold}))
+        failures += int((x > threshold).sum())
+        mu = threshold if failures >= SETTLE_FAILURES else (0.0 if mu is None else mu) + 1.0
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_ce_estimate_starts_at_the_round_after_the_settling_failures():
+    episodes = adaptive_ce_run(1e-4, 100, 6, np.random.default_rng(3))
+    per_round = episodes.groupby("round").failure.sum().to_numpy()
+    before = np.cumsum(per_round) - per_round
+    first = int(np.argmax(before >= SETTLE_FAILURES))
+    assert 1 <= first < 5 and per_round[:first].sum() >= SETTLE_FAILURES > per_round[:first - 1].sum()
+    estimate = family_estimate("gauss", episodes, episodes.failure.to_numpy(), None, False, False)
+    kept = episodes[episodes["round"] >= first]
+    w_y = np.exp(kept.log_f - kept.log_q) * kept.failure
+    assert estimate.p == pytest.approx(w_y.mean(), rel=1e-12)
+    assert estimate.variance == pytest.approx(w_y.var(ddof=1) / len(kept), rel=1e-9)
+    assert (estimate.episodes, estimate.exploring_episodes) == (len(kept), len(episodes) - len(kept))
+    assert estimate.failures == int(kept.failure.sum())
+    naive = Z90 ** 2 * (1 - estimate.p) / (estimate.p * estimate.relative_half_width ** 2)
+    assert acceleration_factor(estimate) == pytest.approx(naive / len(episodes), rel=1e-12)
+    # a run that never settles is estimated from its last round alone
+    calm = episodes[episodes["round"] == 0].assign(failure=False)
+    calm = pd.concat([calm, calm.assign(round=1)], ignore_index=True)
+    assert family_estimate("gauss", calm, calm.failure.to_numpy(), None, False, False).exploring_episodes == 100
+
+
+def test_ce_estimate_without_its_exploring_rounds_is_unbiased():
+    """400 adaptive runs at p = 1e-3 (one family each): the mean estimate is within 3 standard
+    errors of p, and leaving out the exploring rounds narrows the interval against pooling
+    every round."""
+    rng = np.random.default_rng(11)
+    runs = pd.concat([adaptive_ce_run(1e-3, 100, 5, rng).assign(family=f"run{k:03d}") for k in range(400)],
+                     ignore_index=True)
+    failed = runs.failure.to_numpy()
+    settled = [estimate_from_sums(name, row, None, False, False)
+               for name, row in family_sums(round_sums(runs, failed)).iterrows()]
+    pooled = [estimate_from_sums(name, row, None, False, False)
+              for name, row in family_sums(round_sums(runs.assign(sampler="naturalistic"), failed)).iterrows()]
+    p = np.array([e.p for e in settled])
+    assert abs(p.mean() - 1e-3) < 3 * p.std(ddof=1) / np.sqrt(len(p))
+    assert all(e.exploring_episodes > 0 for e in settled)
+    assert np.median([e.relative_half_width for e in settled]) < np.median([e.relative_half_width for e in pooled])
+
+
+def test_round_sums_default_to_one_round_of_other_samplers():
+    episodes = gaussian_family_run(1e-3, 50, seed=1, shift=False)
+    sums = round_sums(episodes, episodes.failure.to_numpy())
+    assert list(sums.index) == [("gauss", 0)] and not sums["ce"].any() and sums["episodes"].iloc[0] == 50
 
 
 def test_weighted_rate_sums_exposure_times_probability_plus_nominal():

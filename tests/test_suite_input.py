@@ -35,6 +35,8 @@ def with_family(**entry):
     (with_family(family="slower_lead", episodes=2, fixed={"wings": 1.0}), ["no parameter 'wings'"]),
     (with_family(family="slower_lead"), ["exactly one of episodes or km"]),
     (with_family(family="slower_lead", episodes=2, weather={"hail": 1.0}), ["weather condition 'hail'"]),
+    ({**BASE, "families": [{"family": "slower_lead", "episodes": 2}] * 2},
+     ["families: family slower_lead is listed more than once"]),
     ({**BASE, "batch": 0}, ["batch", "greater than or equal to 1"]),
     ({**BASE, "camera": {"width": 5}}, ["camera.width"]),
     ({**BASE, "colour": "red"}, ["colour", "Extra inputs"]),
