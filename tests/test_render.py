@@ -194,6 +194,28 @@ def test_the_same_scene_renders_the_same_frame(graphs, renderer):
     assert torch.equal(first, renderer.render(scene(graphs, tiles)))
 
 
+def test_the_cached_background_follows_changing_conditions(graphs, camera, renderer):
+    """Each frame equals the one a fresh renderer (nothing cached) draws, while tiles enter and
+    leave a tunnel, adapt their exposure, swap weathers and face the low sun."""
+    from sim.render.renderer import Renderer
+
+    ego = lane_point(straight_lane(graphs), 10.0)
+    tunnel = Weather(tunnel_entry_s=1.0, tunnel_exit_s=3.0)
+    sequence = [[("clear_noon", 0.5), ("fog", 0.5), ("low_sun", 0.5)],
+                [("clear_noon", 1.1), ("fog", 1.1), ("low_sun", 1.1)],
+                [("night", 1.2), ("tunnel", 2.0), ("clear_noon", 1.2)],
+                [("tunnel", 3.1), ("low_sun", 3.1), ("fog", 3.1)]]
+    for step in sequence:
+        tiles = [{"ego": ego, "weather": tunnel if name == "tunnel" else PRESETS[name], "time_s": t}
+                 for name, t in step]
+        cached = renderer.render(scene(graphs, tiles))
+        fresh = Renderer(graphs, camera, max_batch=8)
+        try:
+            assert torch.equal(cached, fresh.render(scene(graphs, tiles))), step
+        finally:
+            fresh.close()
+
+
 def test_bgra_frames_are_the_rgb_frames_in_carlas_layout(graphs, renderer):
     lane = straight_lane(graphs)
     tiles = [{"ego": lane_point(lane, 10.0), "weather": PRESETS[name], "seed": 2,

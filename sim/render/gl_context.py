@@ -42,16 +42,35 @@ def create_context() -> moderngl.Context:
     return ctx
 
 
+GL_READ_FRAMEBUFFER, GL_DRAW_FRAMEBUFFER = 0x8CA8, 0x8CA9
+GL_COLOR_BUFFER_BIT, GL_NEAREST = 0x4000, 0x2600
+
+
 @cache
-def _gl_flush():
+def _gl_function(name: str, *argtypes):
+    """A GL entry point of the current driver, through eglGetProcAddress (for the few calls
+    moderngl does not offer)."""
     egl = ctypes.CDLL(ctypes.util.find_library("EGL"))
     egl.eglGetProcAddress.restype = ctypes.c_void_p
     egl.eglGetProcAddress.argtypes = [ctypes.c_char_p]
-    return ctypes.CFUNCTYPE(None)(egl.eglGetProcAddress(b"glFlush"))
+    return ctypes.CFUNCTYPE(None, *argtypes)(egl.eglGetProcAddress(name.encode()))
 
 
 def flush() -> None:
     """glFlush on the current context: start executing the commands so far without waiting
     (moderngl offers only finish). A software rasteriser then fills pixels on its threads
     while Python prepares the next pass."""
-    _gl_flush()()
+    _gl_function("glFlush")()
+
+
+def copy_colour(source: moderngl.Framebuffer, target: moderngl.Framebuffer, region: tuple[int, int, int, int]) -> None:
+    """Copy the colour of region (x, y, width, height; px) from one framebuffer to the same
+    place in another of the same format (moderngl's copy_framebuffer copies whole buffers).
+    Leaves `target` bound."""
+    bind = _gl_function("glBindFramebuffer", ctypes.c_uint, ctypes.c_uint)
+    bind(GL_READ_FRAMEBUFFER, source.glo)
+    bind(GL_DRAW_FRAMEBUFFER, target.glo)
+    x, y, width, height = region
+    _gl_function("glBlitFramebuffer", *[ctypes.c_int] * 8, ctypes.c_uint, ctypes.c_uint)(
+        x, y, x + width, y + height, x, y, x + width, y + height, GL_COLOR_BUFFER_BIT, GL_NEAREST)
+    target.use()

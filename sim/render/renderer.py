@@ -1,8 +1,9 @@
 """The batch camera renderer: B scenes in, B RGB frames out, rasterised in 3D with OpenGL.
 
 The B cameras are tiles of one framebuffer (`tile_layout`), drawn with a handful of calls
-per batch however many tiles and actors there are: the surfaces (`surface_pass`: maps and
-actors), the background (`background_pass`: grass and sky), then lens and sensor effects
+per batch however many tiles and actors there are: each frame starts as a copy of the cached
+background (`background_pass`: grass and sky, redrawn only where conditions changed), then
+the surfaces (`surface_pass`: maps and actors), the sun, and lens and sensor effects
 (`overlay_pass`); then one readback of the whole framebuffer. Per-tile cameras and
 conditions reach the shaders as rows of a float texture (`conditions`).
 """
@@ -43,7 +44,7 @@ class Renderer:
         self._tiles = self.ctx.texture((len(conditions.TILE_ROWS), max_batch), 4, dtype="f4")
         self._fbo = self.ctx.framebuffer(self.ctx.renderbuffer(size), self.ctx.depth_renderbuffer(size))
         self._surfaces = SurfacePass(self.ctx, programs, graphs, camera, self.layout, max_batch)
-        self._background = BackgroundPass(self.ctx, programs, max_batch)
+        self._background = BackgroundPass(self.ctx, programs, size, max_batch)
         self._overlays = OverlayPass(self.ctx, programs, self._fbo, camera, max_batch)
         self._readback = np.empty(size[0] * size[1] * 4, dtype=np.uint8)
 
@@ -96,6 +97,8 @@ class Renderer:
         tile_rows = conditions.tile_rows(self.camera, rows, weather, time_s, scene.seed.detach().cpu().numpy())
         self._tiles.write(tile_rows.tobytes(), viewport=(0, 0, len(conditions.TILE_ROWS), batch))
         self._tiles.use(TILE_TEXTURE_UNIT)
+        self._background.prepare(tile_rows, conditions.in_tunnel(tile_rows), conditions.sun_in_view(tile_rows))
+        self._background.fill(self._fbo, self._used_region(batch))
         self._clear_depth(batch)
         actors = {name: getattr(scene, field).detach().cpu().numpy() for name, field in (
             ("kind", "actor_kind"), ("pose", "actor_pose"), ("size", "actor_size"), ("colour", "actor_colour"),
@@ -103,7 +106,7 @@ class Renderer:
         self._surfaces.draw(rows, scene.map_index.detach().cpu().numpy(), conditions.needs_point_lights(tile_rows),
                             actors)
         flush()
-        self._background.draw(conditions.in_tunnel(tile_rows), conditions.sun_in_view(tile_rows))
+        self._background.draw_sun()
         self._overlays.draw(weather, time_s, tile_rows)
         return self._read_frames(batch, conversion)
 
@@ -114,8 +117,8 @@ class Renderer:
 
     def _clear_depth(self, batch: int) -> None:
         """Clear the depth of the tiles in use, not their colour (about half the cost): the
-        background pass paints every pixel the surfaces leave. moderngl applies a
-        framebuffer's colour mask on use()."""
+        frame starts as the cached background. moderngl applies a framebuffer's colour mask
+        on use()."""
         self._fbo.color_mask = (False, False, False, False)
         self._fbo.use()
         region = self._used_region(batch)
