@@ -38,24 +38,24 @@ def intrinsics(camera: CameraConfig) -> Intrinsics:
     return Intrinsics(focal, 0.5 * camera.width, 0.5 * camera.height, tan_half_x, 0.5 * camera.height / focal)
 
 
-def camera_rows(camera: CameraConfig, ego_pose: torch.Tensor) -> torch.Tensor:
+def camera_rows(camera: CameraConfig, ego_pose: np.ndarray) -> np.ndarray:
     """World-to-camera transform of B cameras: ego_pose [B, 3] (x m, y m, yaw rad) -> [B, 3, 4]
-    float32, rows (right | t_x), (down | t_y), (forward | t_z)."""
-    pose = ego_pose.to(torch.float32)
-    x, y, yaw = pose.unbind(-1)
-    cos_y, sin_y = torch.cos(yaw), torch.sin(yaw)
+    float32, rows (right | t_x), (down | t_y), (forward | t_z). numpy: the renderer needs it
+    once per frame on the CPU, where torch's per-op cost dominated for small batches."""
+    pose = np.asarray(ego_pose, dtype=np.float32)
+    x, y, yaw = pose[:, 0], pose[:, 1], pose[:, 2]
+    cos_y, sin_y = np.cos(yaw), np.sin(yaw)
     pitch = math.radians(camera.pitch_deg)
-    cos_p, sin_p = math.cos(pitch), math.sin(pitch)
-    zero = torch.zeros_like(yaw)
-    right = torch.stack([sin_y, -cos_y, zero], -1)
-    down = torch.stack([sin_p * cos_y, sin_p * sin_y, torch.full_like(yaw, -cos_p)], -1)
-    forward = torch.stack([cos_p * cos_y, cos_p * sin_y, torch.full_like(yaw, sin_p)], -1)
-    rotation = torch.stack([right, down, forward], 1)
-    origin = torch.stack([x + cos_y * camera.mount_x_m - sin_y * camera.mount_y_m,
-                          y + sin_y * camera.mount_x_m + cos_y * camera.mount_y_m,
-                          torch.full_like(yaw, camera.mount_z_m)], -1)
-    translation = -torch.einsum("bij,bj->bi", rotation, origin)
-    return torch.cat([rotation, translation.unsqueeze(-1)], -1)
+    cos_p, sin_p = np.float32(math.cos(pitch)), np.float32(math.sin(pitch))
+    out = np.empty((len(pose), 3, 4), dtype=np.float32)
+    out[:, 0, :3] = np.stack([sin_y, -cos_y, np.zeros_like(yaw)], -1)
+    out[:, 1, :3] = np.stack([sin_p * cos_y, sin_p * sin_y, np.full_like(yaw, -cos_p)], -1)
+    out[:, 2, :3] = np.stack([cos_p * cos_y, cos_p * sin_y, np.full_like(yaw, sin_p)], -1)
+    origin = np.stack([x + cos_y * np.float32(camera.mount_x_m) - sin_y * np.float32(camera.mount_y_m),
+                       y + sin_y * np.float32(camera.mount_x_m) + cos_y * np.float32(camera.mount_y_m),
+                       np.full_like(yaw, camera.mount_z_m)], -1)
+    out[:, :, 3] = -np.einsum("bij,bj->bi", out[:, :, :3], origin)
+    return out
 
 
 def to_camera(rows: torch.Tensor, points_world: torch.Tensor) -> torch.Tensor:
@@ -75,7 +75,8 @@ def project_points(camera: CameraConfig, ego_pose: torch.Tensor | np.ndarray,
     pose = torch.as_tensor(ego_pose, dtype=torch.float32)
     points = torch.as_tensor(points_world, dtype=torch.float32)
     k = intrinsics(camera)
-    cam = to_camera(camera_rows(camera, pose), points)
+    rows = torch.from_numpy(camera_rows(camera, pose.detach().cpu().numpy())).to(points.device)
+    cam = to_camera(rows, points)
     depth = cam[..., 2]
     # Keep the division finite for points on the camera plane; their depth already says "not visible".
     safe = torch.where(depth.abs() < 1e-6, torch.full_like(depth, 1e-6), depth)

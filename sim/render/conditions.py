@@ -10,6 +10,7 @@ of surface albedo. Every light and emission is already scaled by the exposure.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -182,12 +183,15 @@ def _lens(w: _Fields, time_s: np.ndarray, seed: np.ndarray) -> np.ndarray:
     return np.stack([seed_bits(seed), time_s, w.fraction("lens_dirt"), noisy * w.fraction("noise_level")], -1)
 
 
-def tile_rows(camera: CameraConfig, rows: np.ndarray, weather: np.ndarray, time_s: np.ndarray,
-              seed: np.ndarray) -> np.ndarray:
-    """Per-tile shader inputs: camera rows [B, 3, 4], weather [B, len(VECTOR_FIELDS)], time_s [B],
-    seed [B] int64 -> float32 [B, len(TILE_ROWS), 4] (layout in TILE_ROWS)."""
+LIGHTING_ROWS = ("SUN", "SUN_LIGHT", "AMBIENT", "FOG", "MISC", "SKY_ZENITH", "SKY_HORIZON", "PRECIP")
+SUN_STATE = len(LIGHTING_ROWS)  # index of the (sun up, low-sun glare, 0, 0) row `lighting_rows` appends
+
+
+def lighting_rows(weather: np.ndarray, inside: np.ndarray, exposure: np.ndarray) -> np.ndarray:
+    """The tile rows that follow from the weather [B, len(VECTOR_FIELDS)] and the tunnel state
+    (inside [B] bool, exposure gain [B]) alone, not from where the camera is or the time:
+    float64 [B, len(LIGHTING_ROWS) + 1, 4], LIGHTING_ROWS in order, then SUN_STATE."""
     w = _Fields(weather)
-    inside, exposure = tunnel_exposure(w.tunnel_entry_s, w.tunnel_exit_s, time_s)
     open_air = (~inside).astype(np.float64)
     light = _daylight(w, open_air)
     fog_colour, fog_k = _fog(w, light)
@@ -196,9 +200,8 @@ def tile_rows(camera: CameraConfig, rows: np.ndarray, weather: np.ndarray, time_
     street = 0.4 * light.night * open_air + 0.3 * (1 - open_air)
     glow = 0.15 + 1.1 * np.maximum(light.night, 1 - open_air)  # vehicle lamps
     e = exposure[:, None]
-    u, v, front = _sun_pixel(camera, rows, light.sun)
+    zero = np.zeros_like(exposure)
     columns = [
-        rows[:, 0], rows[:, 1], rows[:, 2],
         np.column_stack([light.sun, exposure]),
         np.column_stack([light.sun_light * e, wet]),
         np.column_stack([light.ambient * e, w.fraction("snow")]),
@@ -207,12 +210,29 @@ def tile_rows(camera: CameraConfig, rows: np.ndarray, weather: np.ndarray, time_
                   glow * exposure], -1),
         np.column_stack([light.zenith * e, 3.0 * light.sun_up * (1 - 0.95 * w.fraction("cloudiness")) * exposure]),
         np.column_stack([light.horizon * e, 0.22 * wet + 0.4 * w.fraction("precipitation_deposits")]),
-        _lens(w, time_s, seed),
         np.stack([w.fraction("precipitation"), 0.8 * w.fraction("wind_intensity"), w.fraction("snow"),
                   np.clip(0.25 + 0.35 * light.brightness, 0.05, 0.6) * exposure], -1),
-        np.stack([u, v, light.low_sun * front, (1 - open_air) + 2 * front * (light.sun_up > 0)], -1),
+        np.stack([light.sun_up, light.low_sun, zero, zero], -1),
     ]
-    return np.stack(columns, axis=1).astype(np.float32)
+    return np.stack(columns, axis=1)
+
+
+def tile_rows(camera: CameraConfig, rows: np.ndarray, weather: np.ndarray, time_s: np.ndarray, seed: np.ndarray,
+              lighting: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] = lighting_rows) -> np.ndarray:
+    """Per-tile shader inputs: camera rows [B, 3, 4], weather [B, len(VECTOR_FIELDS)], time_s [B],
+    seed [B] int64 -> float32 [B, len(TILE_ROWS), 4] (layout in TILE_ROWS). `lighting` gives
+    `lighting_rows` (a renderer passes its cache of them)."""
+    w = _Fields(weather)
+    inside, exposure = tunnel_exposure(w.tunnel_entry_s, w.tunnel_exit_s, time_s)
+    lit = lighting(weather, inside, exposure)
+    sun, (sun_up, low_sun) = lit[:, 0, :3], (lit[:, SUN_STATE, 0], lit[:, SUN_STATE, 1])
+    u, v, front = _sun_pixel(camera, rows, sun)
+    out = np.empty((len(rows), len(TILE_ROWS), 4), dtype=np.float32)
+    out[:, :3] = rows
+    out[:, [ROW[name] for name in LIGHTING_ROWS]] = lit[:, :SUN_STATE]
+    out[:, ROW["LENS"]] = _lens(w, time_s, seed)
+    out[:, ROW["GLARE"]] = np.stack([u, v, low_sun * front, inside + 2 * front * (sun_up > 0)], -1)
+    return out
 
 
 def needs_point_lights(rows: np.ndarray) -> np.ndarray:

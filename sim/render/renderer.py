@@ -20,6 +20,7 @@ from sim.render import conditions
 from sim.render.background_pass import BackgroundPass, horizon_row
 from sim.render.camera_model import camera_rows, depth_coefficients, intrinsics
 from sim.render.gl_context import create_context, flush
+from sim.render.lighting_cache import LightingCache
 from sim.render.overlay_pass import OverlayPass
 from sim.render.shader_source import PROGRAMS, program_sources
 from sim.render.surface_pass import SurfacePass
@@ -47,6 +48,7 @@ class Renderer:
         self._background = BackgroundPass(self.ctx, programs, size, max_batch)
         self._overlays = OverlayPass(self.ctx, programs, self._fbo, camera, max_batch)
         self._readback = np.empty(size[0] * size[1] * 4, dtype=np.uint8)
+        self._lighting = LightingCache(max_batch)
 
     def _set_uniforms(self, programs: dict[str, moderngl.Program]) -> None:
         """Uniforms fixed for the renderer's life: the tile grid, the camera model, the headlights."""
@@ -91,10 +93,11 @@ class Renderer:
         if batch == 0:
             channels = 4 if conversion == cv2.COLOR_RGBA2BGRA else 3
             return torch.zeros((0, self.camera.height, self.camera.width, channels), dtype=torch.uint8)
-        rows = camera_rows(self.camera, scene.ego_pose.detach().cpu()).numpy()
+        rows = camera_rows(self.camera, scene.ego_pose.detach().cpu().numpy())
         weather = scene.weather.detach().cpu().numpy()
         time_s = scene.time_s.detach().cpu().numpy().astype(np.float64)
-        tile_rows = conditions.tile_rows(self.camera, rows, weather, time_s, scene.seed.detach().cpu().numpy())
+        tile_rows = conditions.tile_rows(self.camera, rows, weather, time_s, scene.seed.detach().cpu().numpy(),
+                                         self._lighting)
         self._tiles.write(tile_rows.tobytes(), viewport=(0, 0, len(conditions.TILE_ROWS), batch))
         self._tiles.use(TILE_TEXTURE_UNIT)
         self._background.prepare(tile_rows, conditions.in_tunnel(tile_rows), conditions.sun_in_view(tile_rows))
