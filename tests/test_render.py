@@ -194,9 +194,10 @@ def test_the_same_scene_renders_the_same_frame(graphs, renderer):
     assert torch.equal(first, renderer.render(scene(graphs, tiles)))
 
 
-def test_the_cached_background_follows_changing_conditions(graphs, camera, renderer):
-    """Each frame equals the one a fresh renderer (nothing cached) draws, while tiles enter and
-    leave a tunnel, adapt their exposure, swap weathers and face the low sun."""
+def test_the_cached_background_and_lighting_follow_changing_conditions(graphs, camera, renderer):
+    """Each frame equals the one a fresh renderer (nothing cached: background, lighting rows)
+    draws, while tiles enter and leave a tunnel, adapt their exposure, swap weathers and face
+    the low sun."""
     from sim.render.renderer import Renderer
 
     ego = lane_point(straight_lane(graphs), 10.0)
