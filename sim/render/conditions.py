@@ -225,7 +225,7 @@ def tile_rows(camera: CameraConfig, rows: np.ndarray, weather: np.ndarray, time_
     w = _Fields(weather)
     inside, exposure = tunnel_exposure(w.tunnel_entry_s, w.tunnel_exit_s, time_s)
     lit = lighting(weather, inside, exposure)
-    sun, (sun_up, low_sun) = lit[:, 0, :3], (lit[:, SUN_STATE, 0], lit[:, SUN_STATE, 1])
+    sun, sun_up, low_sun = lit[:, LIGHTING_ROWS.index("SUN"), :3], lit[:, SUN_STATE, 0], lit[:, SUN_STATE, 1]
     u, v, front = _sun_pixel(camera, rows, sun)
     out = np.empty((len(rows), len(TILE_ROWS), 4), dtype=np.float32)
     out[:, :3] = rows
