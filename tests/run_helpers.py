@@ -1,5 +1,6 @@
 """What the runner, fault, scale and dashboard tests share: a small suite of 12 expert
-episodes, `nines` as a subprocess, a store's episode table in a comparable form, a free port."""
+episodes, `nines` as a subprocess or through its entry point in this process, a store's
+episode table in a comparable form, a free port."""
 import socket
 import subprocess
 import sys
@@ -23,6 +24,19 @@ COMPARED = ["episode_id", "family", "seed", "params", "log_f", "log_q", "km", "d
 def nines(*args, **kwargs) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "nines", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, **kwargs)
+
+
+def nines_here(monkeypatch, capsys, *args) -> tuple[int, str]:
+    """`nines ARGS` through the console script's entry point (`nines.cli.main`) in this process
+    (a subprocess spends ~4.5 s importing) -> (exit code, stderr)."""
+    from nines.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["nines", *map(str, args)])
+    try:
+        main()
+    except SystemExit as exit_:
+        return exit_.code, capsys.readouterr().err
+    raise AssertionError("nines returned without an exit code")
 
 
 def wait_for_lines(process: subprocess.Popen, prefix: str, count: int = 1) -> None:

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from run_helpers import KILLABLE_EPISODES, episode_table, nines
+from run_helpers import KILLABLE_EPISODES, episode_table, nines, nines_here
 
 # RLIMIT_FSIZE caps every file the run writes: DuckDB's main file needs its 12,288 bytes of
 # headers, and its write-ahead log then holds the run and only some of its 12 episodes
@@ -31,14 +31,14 @@ def _damaged_store(kind: str, killable, tmp_path):
 
 @pytest.mark.parametrize("kind, expected", [("not a database", "not a usable DuckDB store"),
                                             ("truncated", "truncated")])
-def test_a_corrupt_or_truncated_store_is_refused_and_left_untouched(kind, expected, killable, tmp_path):
+def test_a_corrupt_or_truncated_store_is_refused_and_left_untouched(kind, expected, killable, tmp_path, monkeypatch,
+                                                                   capsys):
     db = _damaged_store(kind, killable, tmp_path)
     before = db.read_bytes()
     for args in (["run", "smoke"], ["report", "killable"]):
-        result = subprocess.run([sys.executable, "-m", "nines", *args, "--db", str(db)], capture_output=True,
-                                text=True, timeout=300)
-        assert result.returncode == 2 and expected in result.stderr, (args, result.stderr)
-        assert len(result.stderr.strip().splitlines()) == 1
+        code, stderr = nines_here(monkeypatch, capsys, *args, "--db", db)
+        assert code == 2 and expected in stderr, (args, stderr)
+        assert len(stderr.strip().splitlines()) == 1
         assert db.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["runs.duckdb"]
 
 

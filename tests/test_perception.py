@@ -1,7 +1,5 @@
 """The camera stack's parts: labels, the grid planner inputs, inference and checkpoints."""
 import pickle
-import subprocess
-import sys
 
 import pytest
 import torch
@@ -14,6 +12,7 @@ from perception.network import CameraNet, NetConfig
 from planner.grid_drivable import grid_drivable
 from planner.ray_conflict import ray_conflict
 from planner.sampling_planner import plan_times
+from run_helpers import nines_here
 
 
 def _box(x, y, yaw=0.0, speed=0.0, length=4.0, width=2.0):
@@ -83,7 +82,7 @@ class _Payload:
     ("missing", "not found"), ("truncated", "corrupt or truncated"), ("pickle", "pickled objects"),
     ("camera", "trained for a 256x128 camera"), ("foreign", "not a nines camera checkpoint"),
 ])
-def test_bad_checkpoints_are_refused_with_one_line(tmp_path, case, message):
+def test_bad_checkpoints_are_refused_with_one_line(tmp_path, case, message, monkeypatch, capsys):
     path = tmp_path / "camera.pt"
     net = CameraNet(NetConfig(members=2, width=256 if case == "camera" else 128, height=128 if case == "camera" else 64))
     if case != "missing":
@@ -97,11 +96,10 @@ def test_bad_checkpoints_are_refused_with_one_line(tmp_path, case, message):
     with pytest.raises(checkpoint.CheckpointError, match=message) as error:
         checkpoint.load(path, 128, 64)
     assert "\n" not in str(error.value)
-    result = subprocess.run([sys.executable, "-m", "nines", "run", "smoke", "--driver", "camera", "--checkpoint",
-                             str(path), "--db", str(tmp_path / "runs.duckdb")],
-                            capture_output=True, text=True, timeout=300)
-    assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    code, stderr = nines_here(monkeypatch, capsys, "run", "smoke", "--driver", "camera", "--checkpoint", path,
+                              "--db", tmp_path / "runs.duckdb")
+    assert code == 2 and "Traceback" not in stderr
+    assert message in stderr and len(stderr.strip().splitlines()) == 1
     assert not (tmp_path / "runs.duckdb").exists()
 
 

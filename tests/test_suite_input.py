@@ -10,6 +10,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from run_helpers import nines_here
 from scenarios.suite import SuiteError, load_suite
 
 SMOKE = Path(__file__).resolve().parent.parent / "scenarios" / "suites" / "smoke.yaml"
@@ -53,21 +54,21 @@ def test_bad_suite_names_file_field_and_expectation(tmp_path, data, names):
         assert name in message, message
 
 
-def test_cli_rejects_bad_suites_with_exit_2_and_writes_nothing(tmp_path):
+def test_cli_rejects_bad_suites_with_exit_2_and_writes_nothing(tmp_path, monkeypatch, capsys):
     cases = {"unknown.yaml": with_family(family="moon_landing", episodes=2),
              "negative.yaml": with_family(family="slower_lead", episodes=-1), "broken.yaml": "a: [b\n"}
+    db = tmp_path / "runs.duckdb"
     for name, data in cases.items():
         path = write(tmp_path, data, name)
-        db = tmp_path / "runs.duckdb"
-        result = subprocess.run([sys.executable, "-m", "nines", "run", str(path), "--db", str(db)],
-                                capture_output=True, text=True, timeout=300)
-        assert result.returncode == 2 and "Traceback" not in result.stderr
-        assert len(result.stderr.strip().splitlines()) == 1 and str(path) in result.stderr
+        code, stderr = nines_here(monkeypatch, capsys, "run", path, "--db", db)
+        assert code == 2 and "Traceback" not in stderr
+        assert len(stderr.strip().splitlines()) == 1 and str(path) in stderr
         assert not db.exists()
-    missing = subprocess.run([sys.executable, "-m", "nines", "run", str(tmp_path / "nope.yaml"), "--db",
-                              str(tmp_path / "runs.duckdb")], capture_output=True, text=True, timeout=300)
+    missing = subprocess.run([sys.executable, "-m", "nines", "run", str(tmp_path / "nope.yaml"), "--db", str(db)],
+                             capture_output=True, text=True, timeout=300)
     assert missing.returncode == 2 and "no such suite file" in missing.stderr
-    assert not (tmp_path / "runs.duckdb").exists()
+    assert len(missing.stderr.strip().splitlines()) == 1 and "Traceback" not in missing.stderr
+    assert not db.exists()
 
 
 MUTATIONS = st.sampled_from(["drop", "negate", "string", "huge", "unknown_key", "null", "list"])

@@ -1,10 +1,12 @@
 """train.py end to end on CPU: on-the-fly expert data, resuming, and training from a dataset
 recorded by `nines collect`; bad input ends with one line and exit code 2."""
+import runpy
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 
 from nines.dataset_files import load_dataset
@@ -65,14 +67,24 @@ def test_collect_then_train_from_the_dataset(tmp_path):
     assert metadata["training"]["data"] == str(tmp_path / "data")
 
 
-def test_bad_training_input_is_one_line(tmp_path):
+def train_here(monkeypatch, capsys, *args) -> tuple[int, str]:
+    """train.py run as a script in this process (its imports are already loaded) -> (exit code, stderr)."""
+    monkeypatch.setattr(sys, "argv", ["train.py", *SMALL, *map(str, args)])
+    with pytest.raises(SystemExit) as exit_:
+        runpy.run_path(str(ROOT / "train.py"), run_name="__main__")
+    return exit_.value.code, capsys.readouterr().err
+
+
+def test_bad_training_input_is_one_line(tmp_path, monkeypatch, capsys):
     (tmp_path / "data").mkdir()
-    for args, message in ((["--data", str(tmp_path / "data")], "no meta.json"),
-                          (["--data", str(tmp_path / "missing")], "not found"),
-                          (["--camera", "12x5"], "--camera '12x5'"),
-                          (["--device", "tpu"], "--device 'tpu'")):
-        result = train("--out", str(tmp_path / "run"), "--steps", "2", *args)
-        assert result.returncode == 2, result.stderr
-        assert "Traceback" not in result.stderr and message in result.stderr
-        assert len(result.stderr.strip().splitlines()) == 1
+    results = [train_here(monkeypatch, capsys, "--out", tmp_path / "run", "--steps", "2", *args) + (message,)
+               for args, message in ((["--data", tmp_path / "missing"], "not found"),
+                                     (["--camera", "12x5"], "--camera '12x5'"),
+                                     (["--device", "tpu"], "--device 'tpu'"))]
+    script = train("--out", str(tmp_path / "run"), "--steps", "2", "--data", str(tmp_path / "data"))
+    results.append((script.returncode, script.stderr, "no meta.json"))
+    for code, stderr, message in results:
+        assert code == 2, stderr
+        assert "Traceback" not in stderr and message in stderr
+        assert len(stderr.strip().splitlines()) == 1
     assert not (tmp_path / "run").exists()
