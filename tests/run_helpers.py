@@ -26,16 +26,17 @@ def nines(*args, **kwargs) -> subprocess.Popen:
                             text=True, **kwargs)
 
 
-def nines_here(monkeypatch, capsys, *args) -> tuple[int, str]:
+def nines_here(monkeypatch, capsys, *args) -> subprocess.CompletedProcess:
     """`nines ARGS` through the console script's entry point (`nines.cli.main`) in this process
-    (a subprocess spends ~4.5 s importing) -> (exit code, stderr)."""
+    (a subprocess spends seconds importing and setting up) -> its exit code and output."""
     from nines.cli import main
 
     monkeypatch.setattr(sys, "argv", ["nines", *map(str, args)])
     try:
         main()
     except SystemExit as exit_:
-        return exit_.code, capsys.readouterr().err
+        output = capsys.readouterr()
+        return subprocess.CompletedProcess(sys.argv, exit_.code, output.out, output.err)
     raise AssertionError("nines returned without an exit code")
 
 

@@ -40,7 +40,7 @@ BAD_INPUT = [
 ]
 
 
-def _assert_one_line_and_nothing_written(code: int, stderr: str, names: str, folder) -> None:
+def _assert_refused_and_nothing_written(code: int, stderr: str, names: str, folder) -> None:
     assert code == 2, stderr
     lines = [line for line in stderr.splitlines() if line.strip()]
     assert "Traceback" not in stderr
@@ -51,13 +51,14 @@ def _assert_one_line_and_nothing_written(code: int, stderr: str, names: str, fol
 @pytest.mark.parametrize("args, names", BAD_INPUT)
 def test_bad_input_is_one_line_and_exit_code_2(args, names, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    _assert_one_line_and_nothing_written(*nines_here(monkeypatch, capsys, *args), names, tmp_path)
+    result = nines_here(monkeypatch, capsys, *args)
+    _assert_refused_and_nothing_written(result.returncode, result.stderr, names, tmp_path)
 
 
 @pytest.mark.parametrize("args, names", [BAD_INPUT[0], BAD_INPUT[7]])
 def test_the_nines_command_prints_the_same_one_line(args, names, tmp_path):
     result = run(*args, cwd=tmp_path)
-    _assert_one_line_and_nothing_written(result.returncode, result.stderr, names, tmp_path)
+    _assert_refused_and_nothing_written(result.returncode, result.stderr, names, tmp_path)
 
 
 def test_render_writes_a_tile_per_weather(tmp_path):

@@ -36,9 +36,9 @@ def test_a_corrupt_or_truncated_store_is_refused_and_left_untouched(kind, expect
     db = _damaged_store(kind, killable, tmp_path)
     before = db.read_bytes()
     for args in (["run", "smoke"], ["report", "killable"]):
-        code, stderr = nines_here(monkeypatch, capsys, *args, "--db", db)
-        assert code == 2 and expected in stderr, (args, stderr)
-        assert len(stderr.strip().splitlines()) == 1
+        result = nines_here(monkeypatch, capsys, *args, "--db", db)
+        assert result.returncode == 2 and expected in result.stderr, (args, result.stderr)
+        assert len(result.stderr.strip().splitlines()) == 1
         assert db.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["runs.duckdb"]
 
 

@@ -96,10 +96,10 @@ def test_bad_checkpoints_are_refused_with_one_line(tmp_path, case, message, monk
     with pytest.raises(checkpoint.CheckpointError, match=message) as error:
         checkpoint.load(path, 128, 64)
     assert "\n" not in str(error.value)
-    code, stderr = nines_here(monkeypatch, capsys, "run", "smoke", "--driver", "camera", "--checkpoint", path,
-                              "--db", tmp_path / "runs.duckdb")
-    assert code == 2 and "Traceback" not in stderr
-    assert message in stderr and len(stderr.strip().splitlines()) == 1
+    result = nines_here(monkeypatch, capsys, "run", "smoke", "--driver", "camera", "--checkpoint", path,
+                        "--db", tmp_path / "runs.duckdb")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "runs.duckdb").exists()
 
 

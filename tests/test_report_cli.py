@@ -1,7 +1,6 @@
-"""`nines report` and `nines compare` on real runs made in the test."""
+"""`nines report` and `nines compare` on real runs made in the test, through the console
+script's entry point in this process."""
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -9,6 +8,7 @@ from nines.run_settings import RunSettings
 from nines.runner import execute_run, new_run
 from nines.store import Store
 from reliability.nines_ladder import nines_ladder
+from run_helpers import nines_here
 from scenarios.suite import load_suite
 
 SUITE = ("name: pair\nbatch: 3\nclips: false\nfamilies:\n"
@@ -16,8 +16,9 @@ SUITE = ("name: pair\nbatch: 3\nclips: false\nfamilies:\n"
          "  - {family: nominal_urban, episodes: 2}\n")
 
 
-def nines(*args):
-    return subprocess.run([sys.executable, "-m", "nines", *args], capture_output=True, text=True, timeout=300)
+@pytest.fixture
+def nines(monkeypatch, capsys):
+    return lambda *args: nines_here(monkeypatch, capsys, *args)
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +36,7 @@ def runs(tmp_path_factory):
     return folder / "runs.duckdb", ids
 
 
-def test_report_json_carries_the_ladder_of_the_reliability_module(runs):
+def test_report_json_carries_the_ladder_of_the_reliability_module(runs, nines):
     db, ids = runs
     result = nines("report", ids["lane_keeping"], "--db", str(db), "--json")
     assert result.returncode == 0, result.stderr
@@ -56,7 +57,7 @@ def test_report_json_carries_the_ladder_of_the_reliability_module(runs):
     assert report["expected_fatalities"] > 0
 
 
-def test_report_table_and_bad_input(runs):
+def test_report_table_and_bad_input(runs, nines):
     db, ids = runs
     table = nines("report", ids["expert"], "--db", str(db))
     assert table.returncode == 0 and "nines ladder" in table.stdout and "Leaderboard 2.0" in table.stdout
@@ -68,7 +69,7 @@ def test_report_table_and_bad_input(runs):
         assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
 
-def test_compare_lists_the_scenarios_that_newly_fail(runs):
+def test_compare_lists_the_scenarios_that_newly_fail(runs, nines):
     db, ids = runs
     result = nines("compare", ids["expert"], ids["lane_keeping"], "--db", str(db))
     assert result.returncode == 0, result.stderr

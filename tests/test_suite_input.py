@@ -60,9 +60,9 @@ def test_cli_rejects_bad_suites_with_exit_2_and_writes_nothing(tmp_path, monkeyp
     db = tmp_path / "runs.duckdb"
     for name, data in cases.items():
         path = write(tmp_path, data, name)
-        code, stderr = nines_here(monkeypatch, capsys, "run", path, "--db", db)
-        assert code == 2 and "Traceback" not in stderr
-        assert len(stderr.strip().splitlines()) == 1 and str(path) in stderr
+        result = nines_here(monkeypatch, capsys, "run", path, "--db", db)
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and str(path) in result.stderr
         assert not db.exists()
     missing = subprocess.run([sys.executable, "-m", "nines", "run", str(tmp_path / "nope.yaml"), "--db", str(db)],
                              capture_output=True, text=True, timeout=300)
