@@ -18,6 +18,7 @@ import numpy as np
 from sim.camera import CameraConfig
 from sim.render import indirect
 from sim.render.camera_model import intrinsics
+from sim.render.changed_tiles import ChangedTiles
 from sim.render.conditions import ROW
 from sim.render.gl_context import copy_colour
 
@@ -43,17 +44,15 @@ class BackgroundPass:
         self._vaos = [ctx.vertex_array(programs[name], [(self._quad, "2f", "in_corner"),
                                                         (self._instances, "1f/i", "i_tile")]) for name in PARTS]
         self._cache = ctx.framebuffer(ctx.renderbuffer(size))
-        # per tile: the conditions its cached background was drawn with (NaN: never drawn)
-        key_size = (CACHED_ROWS.stop - CACHED_ROWS.start) * 4 + 1
-        self._drawn = np.full((max_batch, key_size), np.nan, dtype=np.float32)
+        self._changed = ChangedTiles(max_batch, (CACHED_ROWS.stop - CACHED_ROWS.start) * 4 + 1)
         self._has_sun = False
 
     def prepare(self, tile_rows: np.ndarray, in_tunnel: np.ndarray, sun_ahead: np.ndarray) -> None:
         """Redraw the cache of the tiles whose conditions changed, from tile rows [B, R, 4] and
         in_tunnel, sun_ahead [B] (bool: who gets a ceiling instead of sky, who gets the sun)."""
         batch = len(tile_rows)
-        key = np.concatenate([tile_rows[:, CACHED_ROWS].reshape(batch, -1), in_tunnel[:, None]], axis=1)
-        stale = np.any(key != self._drawn[:batch], axis=1)  # NaN differs from everything
+        conditions = np.concatenate([tile_rows[:, CACHED_ROWS].reshape(batch, -1), in_tunnel[:, None]], axis=1)
+        stale = self._changed.update(conditions)
         open_air, tunnel = np.flatnonzero(stale & ~in_tunnel), np.flatnonzero(stale & in_tunnel)
         sun = np.flatnonzero(sun_ahead & ~in_tunnel)
         self._has_sun = len(sun) > 0
@@ -69,7 +68,6 @@ class BackgroundPass:
             self.ctx.disable(moderngl.BLEND | moderngl.DEPTH_TEST)
             for k in range(3):
                 self._vaos[k].render_indirect(self._commands, moderngl.TRIANGLE_STRIP, count=1, first=k)
-            self._drawn[:batch][stale] = key[stale]
 
     def fill(self, target: moderngl.Framebuffer, region: tuple[int, int, int, int]) -> None:
         """Start the frame in `target` (left bound) as the cached background of `region`."""
