@@ -19,6 +19,7 @@ import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
+from ce_runs import adaptive_ce_run
 from dashboard import store_queries
 from nines.cli import app
 from nines.report import family_table
@@ -30,7 +31,6 @@ from reliability.poisson_rate import rate_estimate
 from reliability.run_comparison import newly_failing
 from reliability.weighted_estimate import family_sums, round_sums, weighted_rate
 from run_helpers import free_port
-from test_reliability import adaptive_ce_run
 from sim.carla_wire.server import wait_until_listening
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
