@@ -70,7 +70,8 @@ def step_ego(ego: EgoState, control: torch.Tensor, friction: torch.Tensor, dt_s:
     return asked / grip.clamp_min(1e-6)
 
 
-def weather_friction(wetness: torch.Tensor, snow: torch.Tensor) -> torch.Tensor:
-    """Friction factor of the road surface from weather (0-100 scales): dry 1.0, fully wet 0.7,
-    full snow 0.35 (typical tyre-road values, e.g. Wong, Theory of Ground Vehicles)."""
+def weather_friction(wetness: torch.Tensor | float, snow: torch.Tensor | float) -> torch.Tensor | float:
+    """Friction factor of the road surface from weather (0-100 scales; tensors or plain
+    numbers): dry 1.0, fully wet 0.7, full snow 0.35 (typical tyre-road values, e.g. Wong,
+    Theory of Ground Vehicles)."""
     return (1 - 0.3 * wetness / 100) * (1 - 0.65 * snow / 100)

@@ -1,5 +1,5 @@
 """An ordinary CARLA user's script, unchanged but for the port: synchronous mode, a vehicle,
-an RGB camera, 100 ticks with control, transforms read back. Prints a JSON summary."""
+an RGB camera, 100 ticks with control, transforms and the speed limit read back. Prints a JSON summary."""
 import json
 import queue
 import sys
@@ -29,6 +29,7 @@ for _ in range(100):
     vehicle.apply_control(carla.VehicleControl(throttle=0.6, steer=0.0))
     frames.append(world.tick())
 end = vehicle.get_transform()
+speed_limit = vehicle.get_speed_limit()
 received = []
 while not images.empty():
     received.append(images.get())
@@ -40,7 +41,7 @@ vehicle.destroy()
 settings.synchronous_mode = False
 world.apply_settings(settings)
 print(json.dumps({"server": client.get_server_version(), "frames": frames, "start_x": spawn.location.x,
-                  "end_x": end.location.x, "end_y": end.location.y, "spawn_y": spawn.location.y,
+                  "end_x": end.location.x, "speed_limit": speed_limit, "end_y": end.location.y, "spawn_y": spawn.location.y,
                   "image_frames": [i.frame for i in received],
                   "width": last.width, "height": last.height, "bytes": len(pixels),
                   "distinct_values": len(set(pixels[::97]))}))

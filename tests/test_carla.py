@@ -79,6 +79,9 @@ def test_an_ordinary_carla_script_runs_unchanged(server_port):
         step_ego(ego, torch.tensor([[0.0, 0.6, 0.0]]), torch.ones(1), 0.05)
     assert summary["end_x"] - summary["start_x"] == pytest.approx(float(ego.x_m[0]), abs=0.01)
     assert summary["end_y"] == pytest.approx(summary["spawn_y"], abs=0.01)
+    limits = {road_lane.speed_limit_mps * 3.6 for road in TEMPLATES["straight"]().roads for road_lane in road.lanes
+              if road_lane.type == "driving"}
+    assert len(limits) == 1 and summary["speed_limit"] == pytest.approx(limits.pop(), abs=1e-3)  # km/h
 
 
 def test_weather_walkers_props_sensors_and_the_traffic_manager_work(server_port):

@@ -11,7 +11,7 @@ every solid actor whose box overlaps their parent's.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import torch
@@ -28,6 +28,7 @@ from sim.weather import Weather, as_vector
 from sim.world import DOOR_M
 
 SOLID_ROLES = ("vehicle", "walker", "prop")
+SPEED_LIMIT_LOOKUP_M = 1.0
 
 
 @dataclass
@@ -92,6 +93,7 @@ class WireWorld:
         self.template = ""
         self._next_id = 1
         self._renderers: dict[int, object] = {}
+        self._speed_limits: dict[int, tuple[float, float, float]] = {}  # actor id: (x_m, y_m, km/h) looked up there
         self.load(template)
 
     def load(self, template: str) -> None:
@@ -142,6 +144,7 @@ class WireWorld:
         renderer = self._renderers.pop(actor_id, None)
         if renderer is not None:
             renderer.close()
+        self._speed_limits.pop(actor_id, None)
         del self.actors[actor_id]
         return True
 
@@ -182,16 +185,16 @@ class WireWorld:
         vehicles = [a for a in self.actors.values() if a.role == "vehicle" and a.physics and not a.parent]
         if not vehicles:
             return
-        state = EgoState(*(torch.tensor([getattr(a, name) for a in vehicles], dtype=torch.float32)
-                           for name in ("x_m", "y_m", "yaw_rad", "speed_mps", "steer_rad")))
+        names = [f.name for f in fields(EgoState)]
+        state = EgoState(*torch.tensor([[getattr(a, name) for name in names] for a in vehicles]).unbind(1))
         # CARLA steers right positive; ours left positive. There is no reverse gear here.
         control = torch.tensor([[-a.control.steer, 0.0 if a.control.reverse else a.control.throttle,
                                  1.0 if a.control.hand_brake else a.control.brake] for a in vehicles])
         friction = torch.tensor([self.friction_at(a) for a in vehicles])
         step_ego(state, control, friction, self.dt_s)
-        for i, actor in enumerate(vehicles):
-            for name in ("x_m", "y_m", "yaw_rad", "speed_mps", "steer_rad"):
-                setattr(actor, name, float(getattr(state, name)[i]))
+        for actor, values in zip(vehicles, torch.stack([getattr(state, name) for name in names], 1).tolist()):
+            for name, value in zip(names, values):
+                setattr(actor, name, value)
 
     def friction_at(self, vehicle: WireActor) -> float:
         """Road friction mu under a vehicle: a friction trigger's value where one covers it,
@@ -205,7 +208,7 @@ class WireWorld:
             c, s = math.cos(trigger.yaw_rad), math.sin(trigger.yaw_rad)
             if abs(c * dx + s * dy) <= extent_x and abs(-s * dx + c * dy) <= extent_y:
                 return float(trigger.description.attribute("friction", "1"))
-        return float(weather_friction(torch.tensor(self.weather.wetness), torch.tensor(0.0)))
+        return weather_friction(self.weather.wetness, 0.0)
 
     def _contacts(self) -> list[Contact]:
         sensors = [a for a in self.actors.values() if a.role == "collision" and a.parent in self.actors]
@@ -258,10 +261,15 @@ class WireWorld:
                           seed=torch.tensor([self.episode_id]))
 
     def speed_limit_kmh(self, actor: WireActor) -> float:
-        lane = self.bank.lane_at(torch.tensor(self.template_index), torch.tensor([actor.x_m, actor.y_m]))
-        if int(lane) < 0:
-            return 0.0
-        return float(self.bank.lane_speed_limit_mps[int(lane)]) * 3.6
+        """The limit of the lane under the actor (0 off the lanes), looked up again once it has
+        moved SPEED_LIMIT_LOOKUP_M: in CARLA, too, a vehicle's limit is that of the last sign
+        it passed, not of the point it is at, and a lookup every tick cost ~0.2 ms of it."""
+        x, y, kmh = self._speed_limits.get(actor.id, (math.inf, math.inf, 0.0))
+        if math.hypot(actor.x_m - x, actor.y_m - y) >= SPEED_LIMIT_LOOKUP_M:
+            lane = int(self.bank.lane_at(torch.tensor(self.template_index), torch.tensor([actor.x_m, actor.y_m])))
+            kmh = float(self.bank.lane_speed_limit_mps[lane]) * 3.6 if lane >= 0 else 0.0
+            self._speed_limits[actor.id] = (actor.x_m, actor.y_m, kmh)
+        return kmh
 
     def close(self) -> None:
         for renderer in self._renderers.values():
