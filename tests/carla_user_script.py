@@ -1,5 +1,6 @@
 """An ordinary CARLA user's script, unchanged but for the port: synchronous mode, a vehicle,
-an RGB camera, 100 ticks with control, transforms and the speed limit read back. Prints a JSON summary."""
+an RGB camera, 100 ticks with control, transforms and the speed limit read back. Prints a
+JSON summary."""
 import json
 import queue
 import sys
@@ -41,7 +42,8 @@ vehicle.destroy()
 settings.synchronous_mode = False
 world.apply_settings(settings)
 print(json.dumps({"server": client.get_server_version(), "frames": frames, "start_x": spawn.location.x,
-                  "end_x": end.location.x, "speed_limit": speed_limit, "end_y": end.location.y, "spawn_y": spawn.location.y,
+                  "end_x": end.location.x, "end_y": end.location.y, "spawn_y": spawn.location.y,
+                  "speed_limit": speed_limit,
                   "image_frames": [i.frame for i in received],
                   "width": last.width, "height": last.height, "bytes": len(pixels),
                   "distinct_values": len(set(pixels[::97]))}))
