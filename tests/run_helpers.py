@@ -1,9 +1,10 @@
 """What the runner, fault, scale and dashboard tests share: a small suite of 12 expert
-episodes, `nines` as a subprocess or through its entry point in this process, a store's
-episode table in a comparable form, a free port."""
+episodes, `nines` as a subprocess, a command line (`nines`, train.py) through its entry point
+in this process, a store's episode table in a comparable form, a free port."""
 import socket
 import subprocess
 import sys
+from typing import Callable
 
 import duckdb
 
@@ -26,18 +27,23 @@ def nines(*args, **kwargs) -> subprocess.Popen:
                             text=True, **kwargs)
 
 
-def nines_here(monkeypatch, capsys, *args) -> subprocess.CompletedProcess:
-    """`nines ARGS` through the console script's entry point (`nines.cli.main`) in this process
-    (a subprocess spends seconds importing and setting up) -> its exit code and output."""
-    from nines.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["nines", *map(str, args)])
+def run_here(monkeypatch, capsys, argv: list, entry: Callable[[], object]) -> subprocess.CompletedProcess:
+    """A command line run by calling its entry point in this process with sys.argv = argv (a
+    subprocess spends seconds importing and setting up) -> its exit code and output."""
+    monkeypatch.setattr(sys, "argv", [str(arg) for arg in argv])
     try:
-        main()
+        entry()
     except SystemExit as exit_:
         output = capsys.readouterr()
         return subprocess.CompletedProcess(sys.argv, exit_.code, output.out, output.err)
-    raise AssertionError("nines returned without an exit code")
+    raise AssertionError(f"{argv[0]} returned without an exit code")
+
+
+def nines_here(monkeypatch, capsys, *args) -> subprocess.CompletedProcess:
+    """`nines ARGS` through the console script's entry point (`nines.cli.main`) in this process."""
+    from nines.cli import main
+
+    return run_here(monkeypatch, capsys, ["nines", *args], main)
 
 
 def wait_for_lines(process: subprocess.Popen, prefix: str, count: int = 1) -> None:

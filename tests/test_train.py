@@ -6,12 +6,12 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
 import torch
 
 from nines.dataset_files import load_dataset
 from perception import checkpoint
 from perception.obstacle_rays import MAX_RANGE_M
+from run_helpers import run_here
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ["--batch", "8", "--sim-batch", "4", "--buffer-size", "256", "--eval-episodes", "1", "--members", "2",
@@ -67,24 +67,22 @@ def test_collect_then_train_from_the_dataset(tmp_path):
     assert metadata["training"]["data"] == str(tmp_path / "data")
 
 
-def train_here(monkeypatch, capsys, *args) -> tuple[int, str]:
-    """train.py run as a script in this process (its imports are already loaded) -> (exit code, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["train.py", *SMALL, *map(str, args)])
-    with pytest.raises(SystemExit) as exit_:
-        runpy.run_path(str(ROOT / "train.py"), run_name="__main__")
-    return exit_.value.code, capsys.readouterr().err
+def train_here(monkeypatch, capsys, *args) -> subprocess.CompletedProcess:
+    """train.py run as a script in this process (its imports are already loaded)."""
+    return run_here(monkeypatch, capsys, ["train.py", *SMALL, *args],
+                    lambda: runpy.run_path(str(ROOT / "train.py"), run_name="__main__"))
 
 
 def test_bad_training_input_is_one_line(tmp_path, monkeypatch, capsys):
     (tmp_path / "data").mkdir()
-    results = [train_here(monkeypatch, capsys, "--out", tmp_path / "run", "--steps", "2", *args) + (message,)
+    results = [(train_here(monkeypatch, capsys, "--out", tmp_path / "run", "--steps", "2", *args), message)
                for args, message in ((["--data", tmp_path / "missing"], "not found"),
                                      (["--camera", "12x5"], "--camera '12x5'"),
                                      (["--device", "tpu"], "--device 'tpu'"))]
-    script = train("--out", str(tmp_path / "run"), "--steps", "2", "--data", str(tmp_path / "data"))
-    results.append((script.returncode, script.stderr, "no meta.json"))
-    for code, stderr, message in results:
-        assert code == 2, stderr
-        assert "Traceback" not in stderr and message in stderr
-        assert len(stderr.strip().splitlines()) == 1
+    results.append((train("--out", str(tmp_path / "run"), "--steps", "2", "--data", str(tmp_path / "data")),
+                    "no meta.json"))
+    for result, message in results:
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr and message in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "run").exists()

@@ -51,8 +51,8 @@ def camera_rows(camera: CameraConfig, ego_pose: np.ndarray) -> np.ndarray:
     out[:, 0, :3] = np.stack([sin_y, -cos_y, np.zeros_like(yaw)], -1)
     out[:, 1, :3] = np.stack([sin_p * cos_y, sin_p * sin_y, np.full_like(yaw, -cos_p)], -1)
     out[:, 2, :3] = np.stack([cos_p * cos_y, cos_p * sin_y, np.full_like(yaw, sin_p)], -1)
-    origin = np.stack([x + cos_y * np.float32(camera.mount_x_m) - sin_y * np.float32(camera.mount_y_m),
-                       y + sin_y * np.float32(camera.mount_x_m) + cos_y * np.float32(camera.mount_y_m),
+    mount_x, mount_y = np.float32(camera.mount_x_m), np.float32(camera.mount_y_m)
+    origin = np.stack([x + cos_y * mount_x - sin_y * mount_y, y + sin_y * mount_x + cos_y * mount_y,
                        np.full_like(yaw, camera.mount_z_m)], -1)
     out[:, :, 3] = -np.einsum("bij,bj->bi", out[:, :, :3], origin)
     return out
