@@ -3,10 +3,11 @@
 Prints, for 64x128 and 128x256 cameras and B = 1, 16, 64 (and 1024 on a GPU): env-steps/s
 over the whole measurement and in its best half-second window, the renderer's share of the
 step and its frames/s against a bare moderngl clear + readback of the same framebuffer (the
-floor); on a CPU, B = 64 also split over one world per core in as many processes (one
-process leaves a core idle while it runs Python and the other while llvmpipe rasterises);
-then highway-env's highway-fast-v0 with its grayscale image observation, measured in the
-same run, and the ratio. `make bench` runs it.
+floor); then 64x128 at the largest B with WorldConfig.compile_step against the same world
+stepped eagerly, in alternating windows; on a CPU, B = 64 also split over one world per core
+in as many processes (one process leaves a core idle while it runs Python and the other
+while llvmpipe rasterises); then highway-env's highway-fast-v0 with its grayscale image
+observation, measured in the same run, and the ratios. `make bench` runs it.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import math
 import multiprocessing
 import os
 import platform
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -34,18 +36,21 @@ from sim.world import BatchedWorld, WorldConfig
 WINDOW_S = 0.5  # the best-window figure's window
 
 
-def loaded_world(bank, batch: int, camera: CameraConfig, device: str, first_seed: int = 0) -> tuple[BatchedWorld, int]:
+def loaded_world(bank, batch: int, camera: CameraConfig, device: str, first_seed: int = 0,
+                 compile_step: bool = False) -> tuple[BatchedWorld, int]:
     """A world whose every slot holds a sampled episode, and the next unused episode seed."""
-    world = BatchedWorld(WorldConfig(batch_size=batch, camera=camera, device=device), bank=bank)
+    world = BatchedWorld(WorldConfig(batch_size=batch, camera=camera, device=device, compile_step=compile_step),
+                         bank=bank)
     for slot in range(batch):
         world.load(slot, sample_episode(first_seed + slot))
     return world, first_seed + batch
 
 
-def step_rate(world: BatchedWorld, device: str, seconds: float, next_seed: int) -> tuple[float, float, float]:
-    """(env-steps/s, share of time spent rendering, env-steps/s of the best WINDOW_S window)
-    over about `seconds` of render + step, ended episodes refilled at once. On a shared
-    machine the best window is the code's own speed, the whole run what it got."""
+def step_rate(world: BatchedWorld, device: str, seconds: float, next_seed: int) -> tuple[float, float, float, int]:
+    """(env-steps/s, share of time spent rendering, env-steps/s of the best WINDOW_S window,
+    the next unused episode seed) over about `seconds` of render + step, ended episodes
+    refilled at once. On a shared machine the best window is the code's own speed, the whole
+    run what it got."""
     batch, camera = world.config.batch_size, world.config.camera
     control = torch.tensor([[0.0, 0.3, 0.0]], device=device).expand(batch, 3)
     world.render()
@@ -68,7 +73,7 @@ def step_rate(world: BatchedWorld, device: str, seconds: float, next_seed: int) 
             window_start, window_ticks = now, 0
     elapsed = time.perf_counter() - start
     assert frames.shape == (batch, camera.height, camera.width, 3)
-    return ticks * batch / elapsed, render_s / elapsed, best
+    return ticks * batch / elapsed, render_s / elapsed, best, next_seed
 
 
 def bench_world(bank, batch: int, camera: CameraConfig, device: str, seconds: float) -> tuple[float, float, float]:
@@ -76,9 +81,27 @@ def bench_world(bank, batch: int, camera: CameraConfig, device: str, seconds: fl
     episodes in this process."""
     world, next_seed = loaded_world(bank, batch, camera, device)
     try:
-        return step_rate(world, device, seconds, next_seed)
+        return step_rate(world, device, seconds, next_seed)[:3]
     finally:
         world.close()
+
+
+def bench_compiled(bank, batch: int, camera: CameraConfig, device: str, windows: int) -> tuple[list[float], list[float]]:
+    """env-steps/s of one world stepped eagerly and one with compile_step, in `windows`
+    alternating one-second windows each (so both meet the same moments of a shared machine),
+    after the compile and a warm-up -> (eager rates, compiled rates)."""
+    eager, eager_seed = loaded_world(bank, batch, camera, device)
+    fast, fast_seed = loaded_world(bank, batch, camera, device, 1_000_000, compile_step=True)
+    seeds = {eager: eager_seed, fast: fast_seed}
+    rates: dict[BatchedWorld, list[float]] = {eager: [], fast: []}
+    for window in range(windows + 1):
+        for world in (eager, fast):
+            rate, _, _, seeds[world] = step_rate(world, device, 1.0 if window else 3.0, seeds[world])
+            if window:
+                rates[world].append(rate)
+    eager.close()
+    fast.close()
+    return rates[eager], rates[fast]
 
 
 def _shard(batch: int, width: int, height: int, first_seed: int, seconds: float, barrier, rates) -> None:
@@ -154,6 +177,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--seconds", type=float, default=4.0, help="time per measurement")
+    parser.add_argument("--windows", type=int, default=8, help="alternating windows of eager and compiled step")
     args = parser.parse_args()
     batches = [1, 16, 64] + ([1024] if args.device != "cpu" else [])
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch "
@@ -171,6 +195,13 @@ def main() -> None:
             best[(height, batch)] = rate
             print(f"{height}x{width:<4} {batch:>5} {rate:>12.0f} {best_window:>12.0f} {share:>12.0%} "
                   f"{render_fps:>11.0f} {floor:>10.0f} {render_fps / floor:>9.0%}")
+    compile_batch = batches[-1]
+    eager, compiled = bench_compiled(bank, compile_batch, CameraConfig(width=128, height=64), args.device,
+                                     args.windows)
+    fast = statistics.median(compiled)
+    print(f"64x128 B={compile_batch}, {args.windows} alternating 1 s windows each: eager median "
+          f"{statistics.median(eager):.0f} ({min(eager):.0f}-{max(eager):.0f}), compile_step median {fast:.0f} "
+          f"({min(compiled):.0f}-{max(compiled):.0f}): {fast / statistics.median(eager):.2f}x")
     split = None
     if args.device == "cpu":
         processes = os.cpu_count() or 1
@@ -185,6 +216,7 @@ def main() -> None:
     ours = best[(64, 64)]
     print(f"highway-env highway-fast-v0, 128x64 grayscale: {highway:.0f} steps/s; "
           f"nines 64x128 B=64: {ours:.0f} env-steps/s = {ours / highway:.0f}x in one world"
+          + (f", {fast / highway:.0f}x compiled" if compile_batch == 64 else "")
           + (f", {split / highway:.0f}x split over the cores" if split else ""))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from sim.actor_state import MOTION_CODES, ActorState
+from sim.compiled_step import nothing_to_do
 from sim.lane_queries import lane_pose
 from sim.map_bank import MapBank
 from sim.traffic_lights import GREEN, RED
@@ -70,7 +71,7 @@ def _advance_lanes(actors: ActorState, bank: MapBank) -> None:
     """Move lane followers past the end of their lane onto the next one; retire those with none."""
     length = bank.lane_length_m[actors.lane.clamp_min(0)]
     past = (actors.motion == MOTION_CODES["lane"]) & actors.active & (actors.s_m > length)
-    if not past.any():
+    if nothing_to_do(past):
         return
     next_pos = (actors.route_pos + 1).clamp_max(actors.route_lanes.shape[-1] - 1)
     planned = actors.route_lanes.gather(-1, next_pos.unsqueeze(-1)).squeeze(-1)
@@ -110,7 +111,7 @@ def step_lane_followers(actors: ActorState, bank: MapBank, template: torch.Tenso
 
 def step_path_followers(actors: ActorState, dt_s: float) -> None:
     walks = (actors.motion == MOTION_CODES["path"]) & actors.active & actors.path_moving
-    if not walks.any():
+    if nothing_to_do(walks):
         return
     end = actors.path_cum_m[..., -1]
     dist = torch.where(walks, (actors.path_dist_m + actors.speed_mps * dt_s).minimum(end), actors.path_dist_m)

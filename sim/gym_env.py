@@ -4,6 +4,7 @@ Observation per env: {"image": uint8 [H, W, 3], "speed": float32 [1], "route": f
 Action per env: [steer, throttle, brake]. Reward: metres of route progress this tick, minus
 `collision_penalty` on a collision. Finished envs reset themselves to the next episode from
 `episode_source(seed)` (autoreset: the step that ends an episode returns its last observation).
+compile_step: the world's step through torch.compile (WorldConfig.compile_step).
 """
 from __future__ import annotations
 
@@ -24,10 +25,12 @@ class DrivingVectorEnv(gym.vector.VectorEnv):
     metadata = {"autoreset_mode": gym.vector.AutoresetMode.SAME_STEP}
 
     def __init__(self, num_envs: int, episode_source: Callable[[int], EpisodeSpec],
-                 camera: CameraConfig | None = None, device: str = "cpu", collision_penalty: float = 100.0):
+                 camera: CameraConfig | None = None, device: str = "cpu", collision_penalty: float = 100.0,
+                 compile_step: bool = False):
         self.num_envs = num_envs
         self.camera = camera or CameraConfig()
-        self.world = BatchedWorld(WorldConfig(batch_size=num_envs, camera=self.camera, device=device))
+        self.world = BatchedWorld(WorldConfig(batch_size=num_envs, camera=self.camera, device=device,
+                                              compile_step=compile_step))
         self.episode_source = episode_source
         self.collision_penalty = collision_penalty
         self._next_seed = 0

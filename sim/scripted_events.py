@@ -8,6 +8,7 @@ from __future__ import annotations
 import torch
 
 from sim.actor_state import ActorState
+from sim.compiled_step import nothing_to_do
 from sim.episode_spec import ACTION_KINDS, TRIGGER_KINDS
 from sim.map_bank import MapBank
 
@@ -50,14 +51,14 @@ def _change_lane(actors: ActorState, bank: MapBank, mask: torch.Tensor, to_left:
     actors.offset_target_m = torch.where(ok, torch.zeros_like(offset), actors.offset_target_m)
     actors.offset_rate_mps = torch.where(ok, offset.abs() / duration_s.clamp_min(0.5), actors.offset_rate_mps)
     actors.lane = torch.where(ok, target, actors.lane)
-    actors.route_lanes[ok] = -1
+    actors.route_lanes = torch.where(ok.unsqueeze(-1), -1, actors.route_lanes)
     actors.route_lanes[..., 0] = torch.where(ok, target, actors.route_lanes[..., 0])
     actors.route_pos = torch.where(ok, torch.zeros_like(actors.route_pos), actors.route_pos)
 
 
 def apply_actions(actors: ActorState, bank: MapBank, new: torch.Tensor) -> None:
     """Carry out the actions of triggers that fired this tick (new [B, N, E])."""
-    if not new.any():
+    if nothing_to_do(new):
         return
     mask, value = _fired_value(new, actors, "start_path")
     actors.path_moving |= mask
