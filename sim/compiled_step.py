@@ -22,12 +22,12 @@ def compiled(step: Callable, device: torch.device) -> Callable:
     return torch.compile(step)
 
 
-def nothing_to_do(mask: torch.Tensor) -> bool:
-    """True when eager mode may skip the work masked by `mask` (bool, any shape): no element
-    is set. Always False while compiling."""
-    return not torch.compiler.is_compiling() and not bool(mask.any())
-
-
 def tracing() -> bool:
     """True while torch.compile traces the step."""
     return torch.compiler.is_compiling()
+
+
+def nothing_to_do(mask: torch.Tensor) -> bool:
+    """True when eager mode may skip the work masked by `mask` (bool, any shape): no element
+    is set. Always False while tracing."""
+    return not tracing() and not bool(mask.any())
