@@ -48,6 +48,12 @@ class RouteState:
         self.length_m[slot] = float(s[-1])
         self.progress_m[slot] = 0.0
 
+    def row(self, slot: int, count: int = 1) -> "RouteState":
+        """Slot `slot`'s route repeated `count` times (views, no copy): to locate `count`
+        points against that one route instead of every slot's."""
+        return RouteState(self.xy[slot:slot + 1].expand(count, -1, -1), self.s[slot:slot + 1].expand(count, -1),
+                          self.length_m[slot:slot + 1].expand(count), self.progress_m[slot:slot + 1].expand(count))
+
     def locate(self, xy: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Arc length of the nearest route point to xy [B, 2] (refined along the segment) and the
         distance to the route (m), each [B]."""

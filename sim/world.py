@@ -113,8 +113,7 @@ class BatchedWorld:
         slots = torch.zeros_like(self.loaded)
         slots[slot] = True
         self.stats.reset(slots)
-        # every slot's ego against its own route; only this slot's answer is kept
-        self.route.progress_m[slot] = self.route.locate(torch.stack([self.ego.x_m, self.ego.y_m], -1))[0][slot]
+        self.route.progress_m[slot] = self.route.row(slot).locate(torch.stack([x, y], -1))[0][0]
         self.signal_route_s[slot] = self._signals_along_route(slot, template)
         self.stats.progress_m[slot] = self.route.progress_m[slot]
         self.loaded[slot] = True
@@ -124,10 +123,7 @@ class BatchedWorld:
         """Route position (m) of each of the map's stop lines that the slot's route crosses, inf
         for the others [S]."""
         mids = self.bank.signal_line[template].mean(1)
-        single = RouteState(self.route.xy[slot:slot + 1].expand(len(mids), -1, -1),
-                            self.route.s[slot:slot + 1].expand(len(mids), -1), self.route.length_m[slot:slot + 1],
-                            self.route.progress_m[slot:slot + 1])
-        s, distance = single.locate(mids)
+        s, distance = self.route.row(slot, len(mids)).locate(mids)
         on_route = (distance < SIGNAL_ON_ROUTE_M) & (self.bank.signal_lane[template] >= 0)
         return torch.where(on_route, s, torch.full_like(s, float("inf")))
 

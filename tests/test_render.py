@@ -184,6 +184,17 @@ def test_tiles_do_not_affect_each_other(graphs, renderer):
     assert not torch.equal(alone[1], crowded[1])
 
 
+def test_overlays_do_not_depend_on_a_sun_elsewhere_in_the_batch(graphs, renderer):
+    """The sun is drawn only when some tile of the batch faces it; a night tile's two-pass
+    sensor noise must come out the same with and without such a neighbour."""
+    ego = lane_point(straight_lane(graphs), 10.0)
+    night_noise = {"ego": ego, "weather": Weather(sun_altitude_angle=-30, sensor_fault="noise"), "seed": 4}
+    facing_sun = {"ego": ego, "weather": PRESETS["low_sun"]}
+    without_sun = renderer.render(scene(graphs, [night_noise, night_noise]))
+    with_sun = renderer.render(scene(graphs, [night_noise, facing_sun]))
+    assert torch.equal(without_sun[0], with_sun[0])
+
+
 def test_the_same_scene_renders_the_same_frame(graphs, renderer):
     lane = straight_lane(graphs)
     tiles = [{"ego": lane_point(lane, 10.0), "weather": PRESETS[name], "seed": 5, "time_s": 2.5,

@@ -104,4 +104,6 @@ class SurfacePass:
                              for v in (False, True)])
         for plane in planes:
             ctx.disable_direct(GL_CLIP_DISTANCE0 + plane)
-        ctx.disable(moderngl.CULL_FACE)
+        # The overlays after this pass draw without a depth test: left on, a second overlay
+        # over the same pixels (noise's negative half) would fail against the first's depth.
+        ctx.disable(moderngl.CULL_FACE | moderngl.DEPTH_TEST)
