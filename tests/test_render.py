@@ -147,6 +147,23 @@ def test_night_is_darker_than_noon(graphs, renderer):
     assert night < 0.35 * noon
 
 
+def test_each_tile_gets_the_cheapest_surface_variant_that_draws_it_exactly(graphs, renderer, monkeypatch):
+    """Wet tiles skip the point lights' work (WET_SHEEN) and draw what the full POINT_LIGHTS
+    variant draws for them; night and low sun (headlights) need the full one."""
+    from sim.render import conditions
+
+    ego = lane_point(straight_lane(graphs), 10.0)
+    names = ("clear_noon", "wet", "rain", "night", "low_sun")
+    tiles = [{"ego": ego, "weather": PRESETS[name], "seed": 3} for name in names]
+    variant = conditions.surface_variant
+    chosen = {}
+    monkeypatch.setattr(conditions, "surface_variant", lambda rows: chosen.setdefault("v", variant(rows)))
+    frames = renderer.render(scene(graphs, tiles))
+    assert chosen["v"].tolist() == [0, 1, 1, 2, 2]
+    monkeypatch.setattr(conditions, "surface_variant", lambda rows: np.where(variant(rows) > 0, 2, 0))
+    assert torch.equal(frames, renderer.render(scene(graphs, tiles)))
+
+
 def test_traffic_light_shows_its_state_in_its_lamp(graphs, camera, renderer):
     graph = graphs[TEMPLATE_NAMES.index("junction_4way")]
     signals = place_signals(graph)

@@ -235,11 +235,13 @@ def tile_rows(camera: CameraConfig, rows: np.ndarray, weather: np.ndarray, time_
     return out
 
 
-def needs_point_lights(rows: np.ndarray) -> np.ndarray:
-    """bool [B]: tiles whose surfaces need the POINT_LIGHTS shader variant (headlights, street
-    or tunnel lights, or a wet sheen), from tile rows [B, len(TILE_ROWS), 4]."""
+def surface_variant(rows: np.ndarray) -> np.ndarray:
+    """int [B]: the surface shader variant each tile needs, from tile rows [B, len(TILE_ROWS), 4]:
+    0 plain, 1 WET_SHEEN (a wet road's sheen only), 2 POINT_LIGHTS (headlights, street or
+    tunnel lights, and the sheen)."""
     misc, horizon = rows[:, ROW["MISC"]], rows[:, ROW["SKY_HORIZON"]]
-    return (misc[:, 1] > 0) | (misc[:, 2] > 0) | (horizon[:, 3] > 0)
+    lamps = (misc[:, 1] > 0) | (misc[:, 2] > 0)
+    return np.where(lamps, 2, (horizon[:, 3] > 0).astype(np.int64))
 
 
 def headlight_in_camera(camera: CameraConfig) -> tuple[np.ndarray, np.ndarray]:

@@ -106,7 +106,7 @@ class Renderer:
         actors = {name: getattr(scene, field).detach().cpu().numpy() for name, field in (
             ("kind", "actor_kind"), ("pose", "actor_pose"), ("size", "actor_size"), ("colour", "actor_colour"),
             ("door_open", "actor_door_open"), ("light_state", "light_state"))}
-        self._surfaces.draw(rows, scene.map_index.detach().cpu().numpy(), conditions.needs_point_lights(tile_rows),
+        self._surfaces.draw(rows, scene.map_index.detach().cpu().numpy(), conditions.surface_variant(tile_rows),
                             actors)
         flush()
         self._background.draw_sun()

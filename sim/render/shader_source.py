@@ -17,13 +17,16 @@ VERSION = "#version 330 core\n"
 SURFACE_VERTEX = ("common.glsl", "camera.glsl", "surface_vertex.glsl")
 OVERLAY_FRAGMENT = ("common.glsl", "hash.glsl", "overlay_in.glsl")
 
-POINT_LIGHTS = ("POINT_LIGHTS",)
+WET_SHEEN = ("WET_SHEEN",)
+POINT_LIGHTS = ("WET_SHEEN", "POINT_LIGHTS")
 
 # name: (vertex files, fragment files[, defines])
 PROGRAMS: dict[str, tuple] = {
     "map": (SURFACE_VERTEX + ("map.vert",), ("surface.frag",)),
+    "map_wet": (SURFACE_VERTEX + ("map.vert",), ("surface.frag",), WET_SHEEN),
     "map_lit": (SURFACE_VERTEX + ("map.vert",), ("surface.frag",), POINT_LIGHTS),
     "actor": (SURFACE_VERTEX + ("actor.vert",), ("surface.frag",)),
+    "actor_wet": (SURFACE_VERTEX + ("actor.vert",), ("surface.frag",), WET_SHEEN),
     "actor_lit": (SURFACE_VERTEX + ("actor.vert",), ("surface.frag",), POINT_LIGHTS),
     "ground": (("common.glsl", "background.vert"), ("background_in.glsl", "ground.frag")),
     "sky": (("common.glsl", "background.vert"), ("background_in.glsl", "sky.frag")),

@@ -3,7 +3,8 @@
 Each is one multi-draw-indirect per shader variant: the maps as a command per visible chunk
 instanced over the tiles that see it (`map_chunks`), the actors and traffic lights as a
 command per mesh kind instanced over the (tile, actor) pairs in view (`instances`). Tiles
-with point lights or a wet road use the POINT_LIGHTS variant, the others the cheaper one.
+with a wet road use the WET_SHEEN variant, tiles with point lights the POINT_LIGHTS one, the
+others the cheapest (`conditions.surface_variant`).
 The maps are flushed before the actors are worked out, so a software rasteriser fills them
 on its threads meanwhile (about 5 % of a 64-tile step on 2 cores).
 
@@ -29,7 +30,7 @@ from sim.render.tile_layout import TileLayout
 VERTEX_FORMAT = ("3f 3f 3f 2f", "in_position", "in_normal", "in_colour", "in_material_s")
 ACTOR_FORMAT = ("1f 3f 3f 3f 1f/i", "i_tile", "i_pose", "i_size", "i_colour", "i_state")
 GL_CLIP_DISTANCE0 = 0x3000
-VARIANTS = ("", "_lit")  # program name suffixes: without and with POINT_LIGHTS
+VARIANTS = ("", "_wet", "_lit")  # program name suffixes: plain, WET_SHEEN, POINT_LIGHTS
 
 
 class SurfacePass:
@@ -77,8 +78,9 @@ class SurfacePass:
         planes only with several rows (the frustum already clips at the framebuffer's edges)."""
         return ([0, 1] if self.layout.cols > 1 else []) + ([2, 3] if self.layout.rows > 1 else [])
 
-    def draw(self, rows: np.ndarray, map_index: np.ndarray, lit: np.ndarray, actors: dict[str, np.ndarray]) -> None:
-        """Camera rows [B, 3, 4], map_index [B], lit [B] (tiles needing POINT_LIGHTS), actors:
+    def draw(self, rows: np.ndarray, map_index: np.ndarray, variant: np.ndarray,
+             actors: dict[str, np.ndarray]) -> None:
+        """Camera rows [B, 3, 4], map_index [B], variant [B] (an index into VARIANTS), actors:
         the SceneBatch actor and light fields as numpy (kind, pose, size, colour, door_open,
         light_state)."""
         ctx = self.ctx
@@ -90,18 +92,18 @@ class SurfacePass:
         for plane in planes:
             ctx.enable_direct(GL_CLIP_DISTANCE0 + plane)
         chunk, tile = visible_chunks(self._chunks, self.camera, rows, map_index)
-        tile_lit = lit[tile]
+        tile_variant = variant[tile]
         indirect.multi_draw(self._map_vaos, self._map_instances, self._map_commands,
-                            [draw_commands(self._chunks, chunk[tile_lit == v], tile[tile_lit == v])
-                             for v in (False, True)])
+                            [draw_commands(self._chunks, chunk[tile_variant == v], tile[tile_variant == v])
+                             for v in range(len(VARIANTS))])
         # Start rasterising the map while this thread works out and bins the actors.
         flush()
         instances, meshes = actor_instances(self.camera, rows, self._signals, map_index, **actors)
-        on_lit = lit[instances[:, 0].astype(np.int64)]
+        instance_variant = variant[instances[:, 0].astype(np.int64)]
         self._reserve_actor_instances(len(instances))
         indirect.multi_draw(self._actor_vaos, self._actor_instances, self._actor_commands,
-                            [(actor_commands(meshes[on_lit == v], *self._actor_ranges), instances[on_lit == v])
-                             for v in (False, True)])
+                            [(actor_commands(meshes[instance_variant == v], *self._actor_ranges),
+                              instances[instance_variant == v]) for v in range(len(VARIANTS))])
         for plane in planes:
             ctx.disable_direct(GL_CLIP_DISTANCE0 + plane)
         # The overlays after this pass draw without a depth test: left on, a second overlay

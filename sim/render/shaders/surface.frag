@@ -1,6 +1,7 @@
-// Every map and actor surface: the per-vertex light, then fog by distance. Tiles with point
-// lights (night, tunnel) or a wet road use the POINT_LIGHTS variant, which adds headlights,
-// street-light pools and the wet sheen; the rest skip that work (most of this shader's cost).
+// Every map and actor surface: the per-vertex light, then fog by distance. A wet road's tiles
+// use the WET_SHEEN variant, which adds the sheen; tiles with point lights (night, tunnel, low
+// sun) the POINT_LIGHTS variant, which adds headlights and street-light pools to the sheen;
+// the rest skip that work (most of this shader's cost).
 
 in vec4 v_view_s;
 flat in vec4 v_lit;
@@ -35,6 +36,8 @@ void main() {
     float pool_dist = (fract(v_view_s.w / STREET_LIGHT_SPACING_M) - 0.5) * STREET_LIGHT_SPACING_M;
     float pool = v_albedo.a * max(1.0 - pool_dist * pool_dist * (1.0 / 49.0), 0.0);
     colour += v_albedo.rgb * (headlight(p, v_normal.xyz, v_lit.a) + pool);
+#endif
+#ifdef WET_SHEEN
     float graze = 1.0 - abs(dot(p, v_normal.xyz)) / dist;
     float graze2 = graze * graze;
     colour += v_normal.w * graze2 * graze2 * v_sky.rgb;
