@@ -10,6 +10,7 @@ from sim.actor_kinds import DEFAULT_SIZE_M, ActorKind
 from sim.camera import CameraConfig
 from sim.lane_graph import build_lane_graph
 from sim.map_templates import TEMPLATES
+from sim.render import conditions
 from sim.render.actor_mesh import PEDESTRIAN_TORSO_Z, lamp_centre_m
 from sim.render.camera_model import project_points
 from sim.render.gl_context import RenderUnavailable, create_context
@@ -150,8 +151,6 @@ def test_night_is_darker_than_noon(graphs, renderer):
 def test_each_tile_gets_the_cheapest_surface_variant_that_draws_it_exactly(graphs, renderer, monkeypatch):
     """Wet tiles skip the point lights' work (WET_SHEEN) and draw what the full POINT_LIGHTS
     variant draws for them; night and low sun (headlights) need the full one."""
-    from sim.render import conditions
-
     ego = lane_point(straight_lane(graphs), 10.0)
     names = ("clear_noon", "wet", "rain", "night", "low_sun")
     tiles = [{"ego": ego, "weather": PRESETS[name], "seed": 3} for name in names]
