@@ -33,6 +33,11 @@ GL_CLIP_DISTANCE0 = 0x3000
 VARIANTS = ("", "_wet", "_lit")  # program name suffixes: plain, WET_SHEEN, POINT_LIGHTS
 
 
+def _by_variant(variant: np.ndarray) -> list[np.ndarray]:
+    """One bool mask [n] per entry of VARIANTS, from the variant index [n] of each draw item."""
+    return [variant == v for v in range(len(VARIANTS))]
+
+
 class SurfacePass:
     """GPU buffers of every map's chunks and of the actor meshes, and their draw."""
 
@@ -92,18 +97,16 @@ class SurfacePass:
         for plane in planes:
             ctx.enable_direct(GL_CLIP_DISTANCE0 + plane)
         chunk, tile = visible_chunks(self._chunks, self.camera, rows, map_index)
-        tile_variant = variant[tile]
         indirect.multi_draw(self._map_vaos, self._map_instances, self._map_commands,
-                            [draw_commands(self._chunks, chunk[tile_variant == v], tile[tile_variant == v])
-                             for v in range(len(VARIANTS))])
+                            [draw_commands(self._chunks, chunk[mask], tile[mask])
+                             for mask in _by_variant(variant[tile])])
         # Start rasterising the map while this thread works out and bins the actors.
         flush()
         instances, meshes = actor_instances(self.camera, rows, self._signals, map_index, **actors)
-        instance_variant = variant[instances[:, 0].astype(np.int64)]
         self._reserve_actor_instances(len(instances))
         indirect.multi_draw(self._actor_vaos, self._actor_instances, self._actor_commands,
-                            [(actor_commands(meshes[instance_variant == v], *self._actor_ranges),
-                              instances[instance_variant == v]) for v in range(len(VARIANTS))])
+                            [(actor_commands(meshes[mask], *self._actor_ranges), instances[mask])
+                             for mask in _by_variant(variant[instances[:, 0].astype(np.int64)])])
         for plane in planes:
             ctx.disable_direct(GL_CLIP_DISTANCE0 + plane)
         # The overlays after this pass draw without a depth test: left on, a second overlay
