@@ -1,9 +1,10 @@
 """Benchmark: naive Monte Carlo against cross-entropy importance sampling, side by side.
 
 1. A real family from the simulator (default control_loss_wet_curve, driven by the
-   privileged expert): naive episodes up to a cap, and CE rounds until CE's relative
-   half-width (90 %) is <= 0.3; both estimate P(failure | encounter), and the acceleration is
-   the naive episodes needed for CE's relative half-width at CE's p over the episodes CE used.
+   privileged expert or, with --driver camera, the camera stack): naive episodes up to a
+   cap, and CE rounds until CE's relative half-width (90 %) is <= 0.3; both estimate
+   P(failure | encounter), and the acceleration is the naive episodes needed for CE's
+   relative half-width at CE's p over the episodes CE used.
 2. The analytic family: one N(0, 1) parameter failing above its (1 - p) quantile, for
    p = 1e-4 .. 1e-6; both samplers run until their relative half-width (90 %) is <= 0.3.
 """
@@ -33,8 +34,9 @@ from scenarios.suite import Suite  # noqa: E402
 TARGET_RHW = 0.3
 
 
-def simulator_family(family: str, naive_cap: int, rounds: int, per_round: int, batch: int, seed: int) -> None:
-    """Naive episodes up to the cap and CE rounds, both driven by the expert into one store;
+def simulator_family(family: str, driver: str, naive_cap: int, rounds: int, per_round: int, batch: int,
+                     seed: int) -> None:
+    """Naive episodes up to the cap and CE rounds, both driven by `driver` into one store;
     CE's estimate (the product's: the rounds drawn once the proposal had seen its first
     failures, weighted by f/q) is read after each round until its RHW90 <= 0.3, and the
     acceleration is the naive episodes that RHW would take at CE's p over every CE episode
@@ -51,7 +53,7 @@ def simulator_family(family: str, naive_cap: int, rounds: int, per_round: int, b
         store = Store(Path(folder) / "bench.duckdb")
         for name, data in suites.items():
             suite = Suite(**data)
-            run_id = new_run(store, suite, yaml.safe_dump(data), RunSettings("expert", batch, "cpu"))
+            run_id = new_run(store, suite, yaml.safe_dump(data), RunSettings(driver, batch, "cpu"))
             start = time.perf_counter()
             execute_run(store, run_id, show_progress=False)
             seconds[name] = time.perf_counter() - start
@@ -125,6 +127,7 @@ def ce_until(p_fail: float, rng: np.random.Generator, per_round: int = 1000, max
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--family", default="control_loss_wet_curve")
+    parser.add_argument("--driver", default="expert", choices=("expert", "camera"))
     parser.add_argument("--naive-cap", type=int, default=1024)
     parser.add_argument("--rounds", type=int, default=12)
     # An exploring round moves the proposal at most about 1.4 normal scores (the mean of a
@@ -136,8 +139,8 @@ def main() -> None:
     parser.add_argument("--analytic-only", action="store_true", help="skip the simulator family")
     args = parser.parse_args()
     if not args.analytic_only:
-        print(f"1. simulator family {args.family}, expert driver:", flush=True)
-        simulator_family(args.family, args.naive_cap, args.rounds, args.per_round, args.batch, args.seed)
+        print(f"1. simulator family {args.family}, {args.driver} driver:", flush=True)
+        simulator_family(args.family, args.driver, args.naive_cap, args.rounds, args.per_round, args.batch, args.seed)
     print("2. analytic family (one Gaussian parameter), both run to RHW90 <= 0.3:")
     rng = np.random.default_rng(0)
     for p_fail in (1e-4, 1e-5, 1e-6):
