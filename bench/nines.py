@@ -1,7 +1,8 @@
 """Benchmark: naive Monte Carlo against cross-entropy importance sampling, side by side.
 
 1. A real family from the simulator (default control_loss_wet_curve, driven by the
-   privileged expert or, with --driver camera, the camera stack): naive episodes up to a
+   privileged expert or, with --driver camera, the camera stack; --operators N puts the
+   remote-operations console, default settings, behind it): naive episodes up to a
    cap, and CE rounds until CE's relative half-width (90 %) is <= 0.3; both estimate
    P(failure | encounter), and the acceleration is the naive episodes needed for CE's
    relative half-width at CE's p over the episodes CE used.
@@ -30,13 +31,15 @@ from scenarios.family import Family  # noqa: E402
 from scenarios.parameters import Continuous  # noqa: E402
 from scenarios.samplers import ce_draws, naturalistic, refit  # noqa: E402
 from scenarios.suite import Suite  # noqa: E402
+from teleop.config import TeleopConfig  # noqa: E402
 
 TARGET_RHW = 0.3
 
 
-def simulator_family(family: str, driver: str, naive_cap: int, rounds: int, per_round: int, batch: int,
-                     seed: int) -> None:
-    """Naive episodes up to the cap and CE rounds, both driven by `driver` into one store;
+def simulator_family(family: str, driver: str, operators: int | None, naive_cap: int, rounds: int, per_round: int,
+                     batch: int, seed: int) -> None:
+    """Naive episodes up to the cap and CE rounds, both driven by `driver` (with a console of
+    `operators` behind it, unless None) into one store;
     CE's estimate (the product's: the rounds drawn once the proposal had seen its first
     failures, weighted by f/q) is read after each round until its RHW90 <= 0.3, and the
     acceleration is the naive episodes that RHW would take at CE's p over every CE episode
@@ -48,17 +51,26 @@ def simulator_family(family: str, driver: str, naive_cap: int, rounds: int, per_
         "ce": {"name": "ce", "seed": seed, "batch": batch, "clips": False,
                "families": [{"family": family, "sampler": "ce", "ce": {"rounds": rounds, "per_round": per_round}}]},
     }
-    episodes, seconds = {}, {}
+    teleop = None if operators is None else TeleopConfig(operators=operators).model_dump()
+    episodes, seconds, handoffs = {}, {}, {}
     with tempfile.TemporaryDirectory() as folder:
         store = Store(Path(folder) / "bench.duckdb")
         for name, data in suites.items():
             suite = Suite(**data)
-            run_id = new_run(store, suite, yaml.safe_dump(data), RunSettings(driver, batch, "cpu"))
+            run_id = new_run(store, suite, yaml.safe_dump(data), RunSettings(driver, batch, "cpu", teleop=teleop))
             start = time.perf_counter()
             execute_run(store, run_id, show_progress=False)
             seconds[name] = time.perf_counter() - start
             episodes[name] = store.done_episodes(run_id)
+            handoffs[name] = store.handoffs(run_id)
         store.close()
+    if teleop is not None:
+        # A CE round asks for help far more often than naive draws: with fewer operators than
+        # its batch has vehicles in trouble, requests wait, and an episode's outcome depends on
+        # the rest of its batch. A wait of 0 shows that each encounter was judged on its own.
+        for name, table in handoffs.items():
+            print(f"  console ({name}): {len(table)} handoffs, longest wait for an operator "
+                  f"{table['wait_s'].max() if len(table) else 0.0:.1f} s")
 
     def estimate(table):
         return family_estimate(family, table, table["failure"].to_numpy(bool), None, False, False)
@@ -128,6 +140,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--family", default="control_loss_wet_curve")
     parser.add_argument("--driver", default="expert", choices=("expert", "camera"))
+    parser.add_argument("--operators", type=int, default=None,
+                        help="a remote-operations console with this many operators behind the camera driver")
     parser.add_argument("--naive-cap", type=int, default=1024)
     parser.add_argument("--rounds", type=int, default=12)
     # An exploring round moves the proposal at most about 1.4 normal scores (the mean of a
@@ -138,9 +152,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=5, help="the suites' seed (draws, CE proposals, episodes)")
     parser.add_argument("--analytic-only", action="store_true", help="skip the simulator family")
     args = parser.parse_args()
+    if args.operators is not None and args.driver != "camera":
+        parser.error("--operators needs --driver camera: the console answers the camera stack's handoffs")
     if not args.analytic_only:
-        print(f"1. simulator family {args.family}, {args.driver} driver:", flush=True)
-        simulator_family(args.family, args.driver, args.naive_cap, args.rounds, args.per_round, args.batch, args.seed)
+        console = "" if args.operators is None else f" and a console of {args.operators} operators"
+        print(f"1. simulator family {args.family}, {args.driver} driver{console}:", flush=True)
+        simulator_family(args.family, args.driver, args.operators, args.naive_cap, args.rounds, args.per_round,
+                         args.batch, args.seed)
     print("2. analytic family (one Gaussian parameter), both run to RHW90 <= 0.3:")
     rng = np.random.default_rng(0)
     for p_fail in (1e-4, 1e-5, 1e-6):
