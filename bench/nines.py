@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import yaml
+from pydantic import ValidationError
 from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -36,10 +37,10 @@ from teleop.config import TeleopConfig  # noqa: E402
 TARGET_RHW = 0.3
 
 
-def simulator_family(family: str, driver: str, operators: int | None, naive_cap: int, rounds: int, per_round: int,
+def simulator_family(family: str, driver: str, teleop: dict | None, naive_cap: int, rounds: int, per_round: int,
                      batch: int, seed: int) -> None:
-    """Naive episodes up to the cap and CE rounds, both driven by `driver` (with a console of
-    `operators` behind it, unless None) into one store;
+    """Naive episodes up to the cap and CE rounds, both driven by `driver` (with the console of
+    `teleop`, TeleopConfig fields, behind it unless None) into one store;
     CE's estimate (the product's: the rounds drawn once the proposal had seen its first
     failures, weighted by f/q) is read after each round until its RHW90 <= 0.3, and the
     acceleration is the naive episodes that RHW would take at CE's p over every CE episode
@@ -51,7 +52,6 @@ def simulator_family(family: str, driver: str, operators: int | None, naive_cap:
         "ce": {"name": "ce", "seed": seed, "batch": batch, "clips": False,
                "families": [{"family": family, "sampler": "ce", "ce": {"rounds": rounds, "per_round": per_round}}]},
     }
-    teleop = None if operators is None else TeleopConfig(operators=operators).model_dump()
     episodes, seconds, handoffs = {}, {}, {}
     with tempfile.TemporaryDirectory() as folder:
         store = Store(Path(folder) / "bench.duckdb")
@@ -152,12 +152,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=5, help="the suites' seed (draws, CE proposals, episodes)")
     parser.add_argument("--analytic-only", action="store_true", help="skip the simulator family")
     args = parser.parse_args()
-    if args.operators is not None and args.driver != "camera":
-        parser.error("--operators needs --driver camera: the console answers the camera stack's handoffs")
+    teleop = None
+    if args.operators is not None:
+        if args.driver != "camera":
+            parser.error("--operators needs --driver camera: the console answers the camera stack's handoffs")
+        try:
+            teleop = TeleopConfig(operators=args.operators).model_dump()
+        except ValidationError as error:
+            parser.error(f"--operators {args.operators}: {error.errors()[0]['msg']}")
     if not args.analytic_only:
         console = "" if args.operators is None else f" and a console of {args.operators} operators"
         print(f"1. simulator family {args.family}, {args.driver} driver{console}:", flush=True)
-        simulator_family(args.family, args.driver, args.operators, args.naive_cap, args.rounds, args.per_round,
+        simulator_family(args.family, args.driver, teleop, args.naive_cap, args.rounds, args.per_round,
                          args.batch, args.seed)
     print("2. analytic family (one Gaussian parameter), both run to RHW90 <= 0.3:")
     rng = np.random.default_rng(0)
