@@ -27,7 +27,7 @@ import pandas as pd
 from scipy import stats
 
 Z90 = float(stats.norm.ppf(0.95))
-SETTLE_FAILURES = 10  # as the CE sampler's min_failures: from then on it fits to failures
+SETTLE_FAILURES = 30  # = scenarios.samplers.MIN_FAILURES: from then on CE fits to failures
 
 
 @dataclass(frozen=True)

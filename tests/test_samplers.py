@@ -4,7 +4,8 @@ import numpy as np
 from scipy.stats import qmc
 
 from scenarios.catalog import FAMILIES
-from scenarios.samplers import ce_draws, halton, naturalistic, refit, to_unit
+from reliability.weighted_estimate import SETTLE_FAILURES
+from scenarios.samplers import MIN_FAILURES, ce_draws, halton, naturalistic, refit, to_unit
 
 FAMILY = FAMILIES["lead_vehicle_brakes"]
 
@@ -53,13 +54,20 @@ def run_ce(rounds: int, per_round: int, seed: int):
     return fractions, last
 
 
+def test_the_estimate_settles_where_the_sampler_starts_fitting_to_failures():
+    """The estimate leaves out the exploring rounds, so both must name the same count."""
+    assert SETTLE_FAILURES == MIN_FAILURES
+
+
 def test_ce_proposal_moves_toward_failures():
     fractions, _ = run_ce(rounds=4, per_round=200, seed=1)
     truth = true_probability()
     assert fractions[0] < 0.05
-    # the rounds walk into the failure region: most draws fail there, 100x the naturalistic share
-    assert fractions[1] > fractions[0]
-    assert min(fractions[2:]) > 0.5 and fractions[-1] > 100 * truth
+    # exploring rounds walk toward the failure region until MIN_FAILURES draws have failed,
+    # then the rounds fitted to the failures sit in it: most draws fail, 100x the naturalistic share
+    assert fractions[0] < fractions[1] < fractions[2]
+    assert sum(fractions[:3]) * 200 >= MIN_FAILURES
+    assert min(fractions[3:]) > 0.5 and fractions[-1] > 100 * truth
 
 
 def test_weights_average_to_one_and_the_estimate_hits_the_truth():
