@@ -17,7 +17,7 @@ test: $(STAMP)
 	$(VENV)/bin/python -m pytest
 
 bench: $(STAMP)
-	$(VENV)/bin/pip install -q -e ".[test,carla,ray,bench]"
+	$(VENV)/bin/pip install -q --no-cache-dir -e ".[test,carla,ray,bench]"
 	$(VENV)/bin/python bench/sim.py
 	$(VENV)/bin/python bench/suite.py
 	$(VENV)/bin/python bench/nines.py

@@ -13,14 +13,22 @@ for candidate in python3.11 python3; do
 done
 [ -n "$python" ] || { echo "setup: Python 3.11 or newer is required (apt-get install python3.11)" >&2; exit 2; }
 
+# A full disk otherwise surfaces as a pip traceback halfway through the install.
+if [ ! -x .venv/bin/python ]; then
+  free_mb=$(df -Pm . | awk 'NR == 2 {print $4}')
+  [ "$free_mb" -ge 3000 ] || {
+    echo "setup: only $free_mb MB free on this disk; the virtual environment and the tests need about 3,000 MB" >&2; exit 2; }
+fi
+
 if "$python" -c 'import torch, sys; sys.exit(0 if torch.version.cuda else 1)' 2>/dev/null; then
   echo "setup: keeping the system's CUDA torch"
   [ -x .venv/bin/python ] || "$python" -m venv --system-site-packages .venv
 else
   [ -x .venv/bin/python ] || "$python" -m venv .venv
-  .venv/bin/python -c 'import torch' 2>/dev/null || .venv/bin/pip install -q torch==2.13.0
+  .venv/bin/python -c 'import torch' 2>/dev/null || .venv/bin/pip install -q --no-cache-dir torch==2.13.0
 fi
-.venv/bin/pip install -q -e ".[$extras]"
+# no pip cache: it would keep a second copy of every download on the same disk
+.venv/bin/pip install -q --no-cache-dir -e ".[$extras]"
 
 # the dashboard's browser test drives Debian's chromium through chromedriver
 if [[ ",$extras," == *",test,"* ]] && ! { command -v chromium && command -v chromedriver; } >/dev/null; then
