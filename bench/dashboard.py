@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from dashboard import curves_page, families_page, store_queries, teleop_page  # noqa: E402
 from nines.report import family_table  # noqa: E402
 from nines.store import EPISODE_COLUMNS, HANDOFF_COLUMNS, QUEUE_COLUMNS, Store  # noqa: E402
-from reliability.nines_ladder import nines_ladder  # noqa: E402
-from reliability.run_comparison import family_changes, rate_ratio  # noqa: E402
+from reliability.run_comparison import family_changes, weighted_rate_ratio  # noqa: E402
+from reliability.weighted_estimate import weighted_rate_from_sums  # noqa: E402
 from scenarios.catalog import FAMILIES  # noqa: E402
 
 
@@ -90,14 +90,13 @@ def pages(con: duckdb.DuckDBPyConnection, run_ids: list[str]) -> dict:
     console_run = [r for i, r in enumerate(run_ids) if i % 4 == 3][-1]
 
     def nines():
-        totals = store_queries.stream_totals(con, run_ids, "crash")
-        return [nines_ladder(int(e), float(k)) for e, k in zip(totals["events"], totals["km"])]
+        return store_queries.weighted_rates(con, run_ids, "crash", family_table(), 0.95)
 
     def regression():
-        totals = store_queries.stream_totals(con, [baseline, run], "crash").set_index("run_id")
-        rate_ratio(int(totals.at[baseline, "events"]), totals.at[baseline, "km"], int(totals.at[run, "events"]),
-                   totals.at[run, "km"])
-        family_changes(store_queries.family_counts(con, baseline), store_queries.family_counts(con, run))
+        a, b = (weighted_rate_from_sums(store_queries.family_sums(con, r, "failure"), family_table())
+                for r in (baseline, run))
+        weighted_rate_ratio(a, b)
+        family_changes(a.families, b.families)
         return store_queries.newly_failing(con, baseline, run)
 
     def replays():

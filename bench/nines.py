@@ -1,13 +1,20 @@
-"""Benchmark: naive Monte Carlo against cross-entropy importance sampling, side by side.
+"""Benchmark: how much does cross-entropy importance sampling accelerate the estimate of a rare
+failure probability over naive Monte Carlo, measured so that the figure holds.
 
-1. A real family from the simulator (default control_loss_wet_curve, driven by the
-   privileged expert or, with --driver camera, the camera stack; --operators N puts the
-   remote-operations console, default settings, behind it): naive episodes up to a
-   cap, and CE rounds until CE's relative half-width (90 %) is <= 0.3; both estimate
-   P(failure | encounter), and the acceleration is the naive episodes needed for CE's
-   relative half-width at CE's p over the episodes CE used.
-2. The analytic family: one N(0, 1) parameter failing above its (1 - p) quantile, for
-   p = 1e-4 .. 1e-6; both samplers run until their relative half-width (90 %) is <= 0.3.
+An acceleration is p (1 - p) / (MSE x N): the naive draws that would reach the same mean
+squared error as CE does with N draws, over N. N is a budget fixed before the run (rounds x
+per round, the exploring rounds included), never "the first round whose interval looks good"
+(a stopping rule that favours low estimates), and the MSE comes from independent
+replications:
+1. Analytic families (one threshold at p = 1e-4, 1e-5, 1e-6; bench/analytic_cases.py), where
+   p is known: MSE against the truth. The naive side is also simulated, in draws of 1,000 at
+   a time, until its own RHW90 reaches CE's true one: the two counts should agree.
+2. A real family from the simulator (default control_loss_wet_curve, driven by the privileged
+   expert, or with --driver camera the camera stack, with --operators N the remote-operations
+   console behind it): --replications CE runs with different seeds; p is unknown, so the MSE
+   is the replications' variance around their mean (the bias is not measured; the estimator
+   is unbiased by construction), and p(1 - p) uses their mean. With few replications the
+   variance, and so the acceleration, is itself uncertain: the bench prints its 90 % range.
 """
 from __future__ import annotations
 
@@ -22,118 +29,82 @@ import yaml
 from pydantic import ValidationError
 from scipy import stats
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from analytic_cases import PER_ROUND, ROUNDS, run_case, threshold  # puts the repository on the path
+from nines.run_settings import RunSettings
+from nines.runner import execute_run, new_run
+from nines.store import Store
+from reliability.weighted_estimate import Z90, family_estimate
+from scenarios.suite import Suite
+from teleop.config import TeleopConfig
 
-from nines.run_settings import RunSettings  # noqa: E402
-from nines.runner import execute_run, new_run  # noqa: E402
-from nines.store import Store  # noqa: E402
-from reliability.weighted_estimate import Z90, acceleration_factor, family_estimate  # noqa: E402
-from scenarios.family import Family  # noqa: E402
-from scenarios.parameters import Continuous  # noqa: E402
-from scenarios.samplers import ce_draws, naturalistic, refit  # noqa: E402
-from scenarios.suite import Suite  # noqa: E402
-from teleop.config import TeleopConfig  # noqa: E402
-
-TARGET_RHW = 0.3
+NAIVE_CHUNK = 1_000
 
 
-def simulator_family(family: str, driver: str, teleop: dict | None, naive_cap: int, rounds: int, per_round: int,
+def naive_draws_for(p_fail: float, target_rhw: float, rng: np.random.Generator) -> int:
+    """Bernoulli draws, NAIVE_CHUNK at a time, until the naive estimate's own RHW90 is at most
+    target_rhw."""
+    n = k = 0
+    while True:
+        k += int(rng.binomial(NAIVE_CHUNK, p_fail))
+        n += NAIVE_CHUNK
+        if k and Z90 * np.sqrt((1 - k / n) / k) <= target_rhw:
+            return n
+
+
+def analytic(replications: int) -> None:
+    print(f"analytic family, one threshold: CE budget {ROUNDS} rounds of {PER_ROUND} = {ROUNDS * PER_ROUND} draws, "
+          f"{replications} replications each")
+    rng = np.random.default_rng(0)
+    for k, p_fail in enumerate((1e-4, 1e-5, 1e-6)):
+        result = run_case(threshold(p_fail), replications, seed=100 + k)
+        true_rhw = result.rhw_true_over_reported * result.median_reported_rhw
+        naive = naive_draws_for(p_fail, true_rhw, rng)
+        print(f"  p = {p_fail:.0e}: CE true RHW90 {true_rhw:.2f}, coverage {result.coverage:.2f}; acceleration "
+              f"p(1-p)/(MSE N) = {result.acceleration:,.0f}x; naive simulated to the same RHW: {naive:,} draws = "
+              f"{naive / (ROUNDS * PER_ROUND):,.0f}x", flush=True)
+
+
+def simulator_family(family: str, driver: str, teleop: dict | None, replications: int, rounds: int, per_round: int,
                      batch: int, seed: int) -> None:
-    """Naive episodes up to the cap and CE rounds, both driven by `driver` (with the console of
-    `teleop`, TeleopConfig fields, behind it unless None) into one store;
-    CE's estimate (the product's: the rounds drawn once the proposal had seen its first
-    failures, weighted by f/q) is read after each round until its RHW90 <= 0.3, and the
-    acceleration is the naive episodes that RHW would take at CE's p over every CE episode
-    used by then, the exploring rounds included. Failure: any failed outcome (collision, route
-    deviation, blocked)."""
-    suites = {
-        "naive": {"name": "naive", "seed": seed, "batch": batch, "clips": False,
-                  "families": [{"family": family, "episodes": naive_cap}]},
-        "ce": {"name": "ce", "seed": seed, "batch": batch, "clips": False,
-               "families": [{"family": family, "sampler": "ce", "ce": {"rounds": rounds, "per_round": per_round}}]},
-    }
-    episodes, seconds, handoffs = {}, {}, {}
+    """`replications` CE runs of `family`, each its own suite seed, with the product's runner
+    and estimate; failure: any failed outcome (collision, route deviation, blocked)."""
+    budget = rounds * per_round
+    print(f"simulator family {family}, {driver} driver{'' if teleop is None else ' and console'}: CE budget "
+          f"{rounds} rounds of {per_round} = {budget} episodes, {replications} replications", flush=True)
+    estimates, longest_wait = [], 0.0
     with tempfile.TemporaryDirectory() as folder:
         store = Store(Path(folder) / "bench.duckdb")
-        for name, data in suites.items():
-            suite = Suite(**data)
-            run_id = new_run(store, suite, yaml.safe_dump(data), RunSettings(driver, batch, "cpu", teleop=teleop))
+        for r in range(replications):
+            data = {"name": "ce", "seed": seed + r, "batch": batch, "clips": False,
+                    "families": [{"family": family, "sampler": "ce", "ce": {"rounds": rounds, "per_round": per_round}}]}
+            run_id = new_run(store, Suite(**data), yaml.safe_dump(data), RunSettings(driver, batch, "cpu",
+                                                                                      teleop=teleop))
             start = time.perf_counter()
             execute_run(store, run_id, show_progress=False)
-            seconds[name] = time.perf_counter() - start
-            episodes[name] = store.done_episodes(run_id)
-            handoffs[name] = store.handoffs(run_id)
+            episodes = store.done_episodes(run_id)
+            handoffs = store.handoffs(run_id)
+            longest_wait = max(longest_wait, float(handoffs["wait_s"].max()) if len(handoffs) else 0.0)
+            e = family_estimate(family, episodes, episodes["failure"].to_numpy(float), None, False, False)
+            estimates.append(e)
+            print(f"  seed {seed + r}: {int(episodes['failure'].sum())} failures, p = {e.p:.3g} "
+                  f"({e.lower:.3g} - {e.upper:.3g}), RHW90 {e.relative_half_width:.2f}, ESS_wy {e.ess_wy:.0f}, "
+                  f"{'; '.join(e.problems) or 'healthy'} ({time.perf_counter() - start:.0f} s)", flush=True)
         store.close()
     if teleop is not None:
-        # A CE round asks for help far more often than naive draws: with fewer operators than
-        # its batch has vehicles in trouble, requests wait, and an episode's outcome depends on
-        # the rest of its batch. A wait of 0 shows that each encounter was judged on its own.
-        for name, table in handoffs.items():
-            print(f"  console ({name}): {len(table)} handoffs, longest wait for an operator "
-                  f"{table['wait_s'].max() if len(table) else 0.0:.1f} s")
-
-    def estimate(table):
-        return family_estimate(family, table, table["failure"].to_numpy(bool), None, False, False)
-
-    naive = estimate(episodes["naive"])
-    print(f"  naive: {naive.episodes} episodes in {seconds['naive']:.0f} s, {naive.failures} failures, "
-          f"p = {naive.p:.3g}, RHW90 = {naive.relative_half_width:.3g}")
-    for round_ in range(1, rounds + 1):
-        ce = estimate(episodes["ce"].query("round < @round_"))
-        print(f"  CE after {round_} rounds: {ce.episodes} episodes in the estimate (+{ce.exploring_episodes} "
-              f"exploring), {ce.failures} failures, p = {ce.p:.3g}, RHW90 = {ce.relative_half_width:.3g}, "
-              f"ESS = {ce.effective_sample_size:.0f}")
-        if ce.relative_half_width <= TARGET_RHW:
-            break
-    print(f"  CE: {rounds} rounds of {per_round} in {seconds['ce']:.0f} s")
-    factor = acceleration_factor(ce)
-    if factor is None:
-        print("  CE found no failure: no acceleration to report")
-    else:
-        used = ce.episodes + ce.exploring_episodes
-        print(f"  naive episodes for CE's RHW {ce.relative_half_width:.2f} at p = {ce.p:.3g}: {factor * used:.0f}; "
-              f"CE used {used}: acceleration {factor:.1f}x")
-
-
-def gaussian_family(p_fail: float) -> tuple[Family, float]:
-    threshold = float(stats.norm.isf(p_fail))
-    x = Continuous("x", "", -8.0, 8.0, stats.norm(0.0, 1.0), "analytic")
-    return Family("gaussian", "analytic", "none", "straight", (x,), 1.0, "analytic", lambda p, s: None), threshold
-
-
-def naive_until(p_fail: float, rng: np.random.Generator, chunk: int = 1_000_000, cap: int = 10**9) -> tuple[int, float]:
-    """Bernoulli draws in chunks until RHW90 <= 0.3 -> (draws, p_hat)."""
-    n = k = 0
-    while n < cap:
-        k += int(rng.binomial(chunk, p_fail))
-        n += chunk
-        if k and Z90 * np.sqrt((1 - k / n) / (n * (k / n))) <= TARGET_RHW:
-            break
-    return n, k / n
-
-
-def ce_until(p_fail: float, rng: np.random.Generator, per_round: int = 1000, max_rounds: int = 60
-             ) -> tuple[int, float, float]:
-    """CE rounds until the latest round's weighted estimate has RHW90 <= 0.3 -> (all draws used,
-    including the naturalistic first round and the exploring rounds, p_hat, rhw). Only the
-    latest proposal's draws enter the estimate: early exploring proposals can overshoot the
-    failure region and give heavy-tailed weights."""
-    family, threshold = gaussian_family(p_fail)
-    history = naturalistic(family, per_round, rng)
-    rhw, estimate = float("inf"), 0.0
-    for _ in range(max_rounds):
-        params = [d.params for d in history]
-        proposal = refit(family, params, np.array([d.log_f for d in history]), np.array([d.log_q for d in history]),
-                         np.array([threshold - p["x"] for p in params]), per_round, epsilon=0.1)
-        draws = ce_draws(family, proposal, per_round, rng)
-        history += draws
-        y = np.array([np.exp(d.log_f - d.log_q) * (d.params["x"] > threshold) for d in draws])
-        if y.sum() > 0:
-            estimate = float(y.mean())
-            rhw = float(Z90 * y.std(ddof=1) / np.sqrt(len(y)) / estimate)
-            if rhw <= TARGET_RHW:
-                break
-    return len(history), estimate, rhw
+        # an episode's outcome must not depend on the rest of its batch through the operators' queue
+        print(f"  console: longest wait for an operator {longest_wait:.1f} s")
+    p_hat = np.array([e.p for e in estimates])
+    mean, variance = float(p_hat.mean()), float(p_hat.var(ddof=1))
+    if not variance > 0:
+        print("  no spread between replications: no acceleration to report")
+        return
+    factor = mean * (1 - mean) / (variance * budget)
+    # the sample variance of R estimates: (R - 1) s^2 / sigma^2 is chi-square with R - 1 degrees of freedom
+    low, high = (factor * stats.chi2.ppf(q, replications - 1) / (replications - 1) for q in (0.05, 0.95))
+    covered = np.mean([e.lower <= mean <= e.upper for e in estimates])
+    print(f"  p = {mean:.3g} (mean of {replications}), true RHW90 {Z90 * np.sqrt(variance) / mean:.2f} against "
+          f"reported median {np.median([e.relative_half_width for e in estimates]):.2f}; intervals holding the mean: "
+          f"{covered:.0%}; acceleration p(1-p)/(var N) = {factor:,.0f}x (90 % range {low:,.0f}x - {high:,.0f}x)")
 
 
 def main() -> None:
@@ -142,16 +113,17 @@ def main() -> None:
     parser.add_argument("--driver", default="expert", choices=("expert", "camera"))
     parser.add_argument("--operators", type=int, default=None,
                         help="a remote-operations console with this many operators behind the camera driver")
-    parser.add_argument("--naive-cap", type=int, default=1024)
-    parser.add_argument("--rounds", type=int, default=12)
-    # An exploring round moves the proposal at most about 1.4 normal scores (the mean of a
-    # unit normal's most critical 20 %) whatever its size, so small rounds reach the failure
-    # region for fewer episodes; 64 still gives 13 elites a round.
-    parser.add_argument("--per-round", type=int, default=64)
+    parser.add_argument("--replications", type=int, default=8, help="CE runs of the simulator family")
+    parser.add_argument("--analytic-replications", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=ROUNDS)
+    parser.add_argument("--per-round", type=int, default=PER_ROUND)
     parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--seed", type=int, default=5, help="the suites' seed (draws, CE proposals, episodes)")
+    parser.add_argument("--seed", type=int, default=5, help="the first replication's suite seed")
     parser.add_argument("--analytic-only", action="store_true", help="skip the simulator family")
+    parser.add_argument("--simulator-only", action="store_true", help="skip the analytic families")
     args = parser.parse_args()
+    if args.replications < 2 or args.analytic_replications < 2:
+        parser.error("replications must be at least 2: the acceleration comes from their spread")
     teleop = None
     if args.operators is not None:
         if args.driver != "camera":
@@ -160,18 +132,11 @@ def main() -> None:
             teleop = TeleopConfig(operators=args.operators).model_dump()
         except ValidationError as error:
             parser.error(f"--operators {args.operators}: {error.errors()[0]['msg']}")
+    if not args.simulator_only:
+        analytic(args.analytic_replications)
     if not args.analytic_only:
-        console = "" if args.operators is None else f" and a console of {args.operators} operators"
-        print(f"1. simulator family {args.family}, {args.driver} driver{console}:", flush=True)
-        simulator_family(args.family, args.driver, teleop, args.naive_cap, args.rounds, args.per_round,
+        simulator_family(args.family, args.driver, teleop, args.replications, args.rounds, args.per_round,
                          args.batch, args.seed)
-    print("2. analytic family (one Gaussian parameter), both run to RHW90 <= 0.3:")
-    rng = np.random.default_rng(0)
-    for p_fail in (1e-4, 1e-5, 1e-6):
-        naive_n, naive_p = naive_until(p_fail, rng)
-        ce_n, ce_p, rhw = ce_until(p_fail, rng)
-        print(f"  p = {p_fail:.0e}: naive {naive_n:.3g} draws (p_hat {naive_p:.3g}), CE {ce_n} draws "
-              f"(p_hat {ce_p:.3g}, RHW {rhw:.2f}): {naive_n / ce_n:,.0f}x", flush=True)
 
 
 if __name__ == "__main__":

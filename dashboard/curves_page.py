@@ -1,6 +1,7 @@
-"""Page 2, Curves: a run's failure rate per km against cumulative km with its exact 95 %
-band, per stream, and the exposure-weighted rate lambda with its interval and the
-acceleration factor of each cross-entropy family."""
+"""Page 2, Curves: a run's event rate per km against cumulative km with its exact 95 % band,
+per stream, over its naturalistic episodes only (q = f: raw rates of importance-sampled
+episodes say nothing about driving), and the exposure-weighted rate lambda with its interval
+and each importance-sampled family's health and variance reduction."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -42,9 +43,9 @@ def show(con: duckdb.DuckDBPyConnection, db: Path) -> None:
     flag = f" (assumed: {', '.join(weighted.assumed_families)})" if weighted.assumed_families else ""
     st.metric(f"exposure-weighted rate per km, 95 % interval{flag}",
               f"{weighted.rate_per_km:.3g} ({weighted.lower:.3g} - {weighted.upper:.3g})")
-    rows = [{"family": f.family, "episodes": f.episodes, "exploring CE episodes": f.exploring_episodes,
-             "failures": f.failures, "p": f.p,
-             "relative half-width 90 %": f.relative_half_width, "effective sample size": f.effective_sample_size,
-             "acceleration": acceleration_factor(f) if sums.at[f.family, "ce"] else None}
+    rows = [{"family": f.family, "kind": f.kind, "episodes": f.episodes,
+             "exploring CE episodes": f.exploring_episodes, "events": f.events, "p": f.p,
+             "relative half-width 90 %": f.relative_half_width, "ESS_wy": f.ess_wy, "Kish ESS": f.kish_ess,
+             "health": "; ".join(f.problems) or "ok", "variance reduction": acceleration_factor(f)}
             for f in weighted.families]
     st.dataframe(pd.DataFrame(rows), hide_index=True)

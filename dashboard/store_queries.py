@@ -12,12 +12,16 @@ import duckdb
 import pandas as pd
 
 from reliability import weighted_estimate
+from reliability.nines_ladder import ladder, nines_demonstrated
 
-CRASH_SQL = "(collisions_pedestrian > 0 OR collisions_vehicle > 0 OR collisions_static > 0)"
+CRASH_SQL = "(collisions_pedestrian > 0 OR collisions_vehicle > 0 OR collisions_static > 0)::DOUBLE"
+# events of each stream per episode, as reliability.event_streams counts them
 STREAM_SQL = {
-    "crash_pedestrian": "collisions_pedestrian > 0", "crash_vehicle": "collisions_vehicle > 0",
-    "crash_static": "collisions_static > 0", "crash": CRASH_SQL, "handoff": "handoffs > 0",
-    "crash_or_handoff": f"({CRASH_SQL} OR handoffs > 0)",
+    "crash": CRASH_SQL, "crash_pedestrian": "(collisions_pedestrian > 0)::DOUBLE",
+    "crash_vehicle": "(collisions_vehicle > 0)::DOUBLE", "crash_static": "(collisions_static > 0)::DOUBLE",
+    "route_deviation": "(outcome = 'route_deviation')::DOUBLE", "blocked": "(outcome = 'blocked')::DOUBLE",
+    "red_light": "red_lights::DOUBLE", "failure": "failure::DOUBLE", "handoff": "handoffs::DOUBLE",
+    "crash_or_handoff": f"({CRASH_SQL} + handoffs)",
 }
 CURVE_POINTS = 200
 
@@ -30,9 +34,9 @@ def runs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """One row per run, newest first: identity, settings and totals (episodes, km, crashes,
     handoffs; handoffs NULL for runs without a console)."""
     return _df(con, f"""
-        SELECT r.run_id, r.created, r.suite, r.driver, r.code_version, r.status, r.config,
+        SELECT r.run_id, r.created, r.suite, r.driver, r.checkpoint, r.code_version, r.status, r.config,
                count(e.episode_id) AS episodes, coalesce(sum(e.km), 0) AS km,
-               coalesce(sum(({CRASH_SQL})::INT), 0) AS crashes, sum(e.handoffs) AS handoffs
+               coalesce(sum({CRASH_SQL}), 0) AS crashes, sum(e.handoffs) AS handoffs
         FROM runs r LEFT JOIN episodes e USING (run_id)
         GROUP BY ALL ORDER BY r.created DESC""")
 
@@ -52,18 +56,18 @@ def streams_of(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
 def stream_totals(con: duckdb.DuckDBPyConnection, run_ids: list[str], stream: str) -> pd.DataFrame:
     """Per run: episodes, km and events of `stream`."""
     return _df(con, f"""
-        SELECT run_id, count(*) AS episodes, sum(km) AS km, sum(({STREAM_SQL[stream]})::INT) AS events
+        SELECT run_id, count(*) AS episodes, sum(km) AS km, sum({STREAM_SQL[stream]}) AS events
         FROM episodes WHERE list_contains(?, run_id) GROUP BY run_id""", [run_ids])
 
 
 def cumulative(con: duckdb.DuckDBPyConnection, run_id: str, stream: str, points: int = CURVE_POINTS) -> pd.DataFrame:
-    """Cumulative km and events of `stream` in the order episodes were stored, at about
-    `points` evenly spaced episodes (and the last)."""
+    """Cumulative km and events of `stream` over the naturalistic episodes (q = f) in the order
+    they were stored, at about `points` evenly spaced episodes (and the last)."""
     return _df(con, f"""
         WITH ordered AS (
-            SELECT sum(km) OVER w AS km, sum(({STREAM_SQL[stream]})::INT) OVER w AS events,
+            SELECT sum(km) OVER w AS km, sum({STREAM_SQL[stream]}) OVER w AS events,
                    row_number() OVER w AS n, count(*) OVER () AS total
-            FROM episodes WHERE run_id = ? WINDOW w AS (ORDER BY rowid))
+            FROM episodes WHERE run_id = ? AND log_f = log_q WINDOW w AS (ORDER BY rowid))
         SELECT km, events, n FROM ordered
         WHERE n % greatest(1, total // ?) = 0 OR n = total ORDER BY n""", [run_id, points])
 
@@ -71,14 +75,31 @@ def cumulative(con: duckdb.DuckDBPyConnection, run_id: str, stream: str, points:
 def family_sums(con: duckdb.DuckDBPyConnection, run_id: str, stream: str) -> pd.DataFrame:
     """Per family the sums the weighted estimate needs (reliability.weighted_estimate.family_sums),
     from the sums per (family, round) that DuckDB aggregates."""
-    flag = f"({STREAM_SQL[stream]})::INT"
+    y, w = STREAM_SQL[stream], "exp(log_f - log_q)"
     rounds = _df(con, f"""
-        SELECT family, round, count(*) AS episodes, sum(km) AS km, sum({flag}) AS failures,
-               sum(exp(log_f - log_q)) AS w, sum(exp(2 * (log_f - log_q))) AS w2,
-               sum(exp(log_f - log_q) * {flag}) AS wy, sum(exp(2 * (log_f - log_q)) * {flag}) AS wy2,
-               bool_or(sampler = 'ce') AS ce
+        SELECT family, round, count(*) AS episodes, sum(km) AS km, sum({y}) AS events,
+               sum(failure::INT) AS failures, sum({w}) AS w, sum({w} * {w}) AS w2, sum({w} * km) AS wkm,
+               sum({w} * {y}) AS wy, sum(({w} * {y}) * ({w} * {y})) AS wy2, max({w}) AS w_max, max({y}) AS y_max,
+               coalesce(list({w} * {y} ORDER BY episode_id) FILTER (WHERE {y} > 0), []) AS wy_values,
+               bool_and({y} = round({y})) AS integral, bool_or(sampler = 'ce') AS ce,
+               bool_and(log_f = log_q) AS naturalistic
         FROM episodes WHERE run_id = ? GROUP BY family, round ORDER BY family, round""", [run_id])
+    rounds["wy_values"] = rounds["wy_values"].map(list)
     return weighted_estimate.family_sums(rounds.set_index(["family", "round"]))
+
+
+def weighted_rates(con: duckdb.DuckDBPyConnection, run_ids: list[str], stream: str, families: pd.DataFrame,
+                  confidence: float) -> pd.DataFrame:
+    """Per run: the exposure-weighted rate of `stream` with its interval, one-sided bound and
+    nines demonstrated (reliability.weighted_estimate and nines_ladder)."""
+    rows = []
+    for run_id in run_ids:
+        rate = weighted_estimate.weighted_rate_from_sums(family_sums(con, run_id, stream), families, confidence)
+        rows.append({"run_id": run_id, "rate per km": rate.rate_per_km, "lower": rate.lower, "upper": rate.upper,
+                     "upper bound per km": rate.upper_one_sided,
+                     "nines shown": nines_demonstrated(ladder(rate.bound, confidence)),
+                     "unreliable families": ", ".join(rate.unhealthy_families)})
+    return pd.DataFrame(rows)
 
 
 def criticality(con: duckdb.DuckDBPyConnection, run_id: str, bin_s: float = 0.5, top_s: float = 10.0) -> pd.DataFrame:
@@ -93,12 +114,6 @@ def by_condition(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
     return _df(con, """
         SELECT condition, count(*) AS episodes, sum(failure::INT) AS failures, sum(km) AS km
         FROM episodes WHERE run_id = ? GROUP BY condition ORDER BY episodes DESC""", [run_id])
-
-
-def family_counts(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
-    """Per family (index): episodes and failures (reliability.run_comparison.family_counts)."""
-    return _df(con, """SELECT family, count(*) AS episodes, sum(failure::INT) AS failures
-                       FROM episodes WHERE run_id = ? GROUP BY family ORDER BY family""", [run_id]).set_index("family")
 
 
 def newly_failing(con: duckdb.DuckDBPyConnection, run_a: str, run_b: str) -> pd.DataFrame:

@@ -423,20 +423,49 @@ def report(run_id: str = typer.Argument(..., help="run id"),
 @app.command()
 def compare(run_a: str = typer.Argument(..., help="the baseline run"),
             run_b: str = typer.Argument(..., help="the run to judge against it"),
-            db: Path = typer.Option(Path("runs.duckdb"), help="the DuckDB store")) -> None:
-    """Regressions between two runs: rate ratio with its test, per-family changes, newly failing scenarios."""
-    from nines.report import load_episodes
+            db: Path = typer.Option(Path("runs.duckdb"), help="the DuckDB store"),
+            stream: str = typer.Option("failure", help="the event stream compared (see `nines report`)"),
+            confidence: float = typer.Option(0.95, help="confidence of the interval, in (0, 1)"),
+            fail_on_regression: Optional[float] = typer.Option(
+                None, help="exit 1 when B's rate is above this multiple of A's (the ratio's lower end above it), "
+                           "more scenarios fail in B only (McNemar) or a family got worse after Holm's correction: "
+                           "a regression gate for CI")) -> None:
+    """Regressions between two runs: the ratio of their exposure-weighted rates with its test,
+    per-family changes (Holm-corrected), a paired test on the scenarios both drove, newly
+    failing scenarios."""
+    from nines.report import family_table, load_episodes
     from nines.report_view import print_comparison
-    from reliability.run_comparison import family_changes, family_counts, newly_failing, rate_ratio
+    from reliability.event_streams import stream_events
+    from reliability.run_comparison import (family_changes, newly_failing, paired_test, regressions,
+                                            weighted_rate_ratio)
+    from reliability.weighted_estimate import weighted_rate
 
+    if not 0 < confidence < 1:
+        raise UserError(f"confidence = {confidence} is invalid: expected 0 < confidence < 1")
+    if fail_on_regression is not None and not fail_on_regression > 0:
+        raise UserError(f"--fail-on-regression {fail_on_regression:g} is invalid: expected a rate ratio > 0, e.g. 1.0")
     store = _open_store(db, read_only=True)
     try:
         a, b = load_episodes(store, run_a), load_episodes(store, run_b)
     finally:
         store.close()
-    ratio = rate_ratio(int(a.failure.sum()), float(a.km.sum()), int(b.failure.sum()), float(b.km.sum()))
-    print_comparison(console, run_a, run_b, ratio, family_changes(family_counts(a), family_counts(b)),
-                     newly_failing(a, b))
+    rates = []
+    for run_id, episodes in ((run_a, a), (run_b, b)):
+        events = stream_events(episodes)
+        if stream not in events:
+            raise UserError(f"stream {stream!r} is not in run {run_id}; expected one of {', '.join(events)}")
+        rates.append(weighted_rate(episodes, events[stream].to_numpy(), family_table(), confidence))
+    ratio = weighted_rate_ratio(rates[0], rates[1], confidence)
+    changes = family_changes(rates[0].families, rates[1].families)
+    paired = paired_test(a, b)
+    print_comparison(console, run_a, run_b, stream, ratio, changes, paired, newly_failing(a, b))
+    if fail_on_regression is not None:
+        found = regressions(ratio, changes, paired, fail_on_regression, 1 - confidence)
+        for line in found:
+            console.print(f"regression: {line}", soft_wrap=True)
+        if found:
+            raise typer.Exit(1)
+        console.print(f"no regression at ratio {fail_on_regression:g}")
 
 
 @app.command()

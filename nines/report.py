@@ -1,10 +1,12 @@
-"""The report of a run: per-stream per-km rates with their nines ladders against the human
-reference lines, the exposure-weighted rate with its interval, per-family estimates with the
-acceleration factor, expected fatalities, the Leaderboard scores, and, for drivers that log
-a confidence, its quality as a failure monitor and the perception / planning split, and for
-runs with a remote-operations console its handoffs, queue and staffing. Numbers
-come from `reliability`; this module only gathers them from the store and the family
-catalogue."""
+"""The report of a run: for every event stream the exposure-weighted rate per km with its
+interval and its nines ladder against the human reference lines (the headline: a suite built
+to be dangerous says nothing about a fleet until it is reweighted), each family's share of
+it, raw per-km rates over the run's naturalistic episodes only (q = f), per-family estimates
+with their health checks, weighted expected fatalities, the timeouts, the Leaderboard
+scores, and, for drivers that log a confidence, its quality as a failure monitor and the
+perception / planning split, and for runs with a remote-operations console its handoffs,
+queue and staffing. Numbers come from `reliability`; this module only gathers them from the
+store and the family catalogue."""
 from __future__ import annotations
 
 import json
@@ -14,14 +16,14 @@ import pandas as pd
 from nines.store import Store
 from nines.user_error import UserError
 from reliability import leaderboard
-from reliability.event_streams import stream_counts, stream_flags
+from reliability.event_streams import STREAM_BY_NAME, stream_events
 from reliability.handoff_stats import teleop_summary
 from reliability.monitor_quality import auroc, false_alarms_per_1000_km, lead_times
-from reliability.nines_ladder import nines_demonstrated, nines_ladder
+from reliability.nines_ladder import ladder, nines_demonstrated
 from reliability.poisson_rate import rate_estimate
 from reliability.reference_rates import HUMAN_RATES
 from reliability.severity import fatality_risk
-from reliability.weighted_estimate import acceleration_factor, weighted_rate
+from reliability.weighted_estimate import WeightedRate, acceleration_factor, weighted_rate
 from scenarios.catalog import FAMILIES
 
 
@@ -77,34 +79,51 @@ def load_teleop(store: Store, run_id: str, episodes: pd.DataFrame) -> dict | Non
     return {"handoffs": store.handoffs(run_id), "queue": store.queue(run_id), "fleet": settings["batch"]}
 
 
+def naturalistic_episodes(episodes: pd.DataFrame) -> pd.DataFrame:
+    """The episodes drawn from f (q = f): the only ones whose raw per-km rates describe driving."""
+    return episodes[episodes["log_f"] == episodes["log_q"]]
+
+
+def _weighted_stream(weighted: WeightedRate, confidence: float) -> dict:
+    rungs = ladder(weighted.bound, confidence)
+    return {"rate": weighted.rate_per_km, "lower": weighted.lower, "upper": weighted.upper,
+            "lower_one_sided": weighted.lower_one_sided, "upper_one_sided": weighted.upper_one_sided,
+            "effective_events": weighted.bound.effective_events, "unhealthy_families": weighted.unhealthy_families,
+            "ladder": [r.as_dict() for r in rungs], "nines_demonstrated": nines_demonstrated(rungs),
+            "families": [{"family": f.family, "contribution_per_km": f.contribution_per_km, "share": f.share}
+                         for f in weighted.families]}
+
+
 def build_report(episodes: pd.DataFrame, run_id: str, confidence: float = 0.95, ticks: pd.DataFrame | None = None,
                  causes: pd.DataFrame | None = None, teleop: dict | None = None) -> dict:
     """ticks: the driver's logged confidence (monitor quality, when there is any); causes: the
     perception / planning split of failures (when `nines split` has run); teleop: the
     console's tables (`load_teleop`)."""
     km = float(episodes["km"].sum())
-    flags = stream_flags(episodes)
-    streams = {}
-    for stream, count in stream_counts(episodes).items():
-        estimate = rate_estimate(count, km, confidence)
-        rungs = nines_ladder(count, km, confidence) if km > 0 else []
-        streams[stream] = {"estimate": estimate.as_dict(), "ladder": [r.as_dict() for r in rungs],
-                           "nines_demonstrated": nines_demonstrated(rungs) if rungs else 0}
-    weighted = weighted_rate(episodes, flags["crash"].to_numpy(), family_table(), confidence)
+    events = stream_events(episodes)
+    natural = naturalistic_episodes(episodes)
+    natural_km = float(natural["km"].sum())
+    catalogue = family_table()
+    streams, crash = {}, None
+    for stream in events:
+        weighted = weighted_rate(episodes, events[stream].to_numpy(), catalogue, confidence)
+        crash = weighted if stream == "crash" else crash
+        raw = rate_estimate(int(events[stream][natural.index].sum()), natural_km, confidence).as_dict()
+        streams[stream] = {"what": STREAM_BY_NAME[stream].what, "severity": STREAM_BY_NAME[stream].severity,
+                           "events": int(events[stream].sum()), "naturalistic": raw,
+                           "weighted": _weighted_stream(weighted, confidence)}
     families = []
-    for estimate in weighted.families:
-        row = estimate.as_dict()
-        row["acceleration"] = acceleration_factor(estimate) if (episodes[episodes.family == estimate.family].sampler
-                                                                 == "ce").any() else None
-        families.append(row)
-    risk = fatality_risk(episodes)
+    for estimate in crash.families:
+        families.append({**estimate.as_dict(), "acceleration": acceleration_factor(estimate)})
+    fatalities = weighted_rate(episodes, fatality_risk(episodes), catalogue, confidence)
     return {
         "run_id": run_id, "confidence": confidence, "episodes": len(episodes), "km": km,
-        "zero_km": km == 0, "streams": streams,
-        "weighted_crash_rate": {k: v for k, v in weighted.as_dict().items() if k != "families"},
+        "naturalistic_episodes": len(natural), "naturalistic_km": natural_km, "zero_km": km == 0,
+        "timeouts": int((episodes["outcome"] == "timeout").sum()), "streams": streams,
         "families": families,
-        "expected_fatalities": float(risk.sum()),
-        "expected_fatalities_per_km": float(risk.sum() / km) if km > 0 else None,
+        "expected_fatalities": float(fatality_risk(episodes).sum()),
+        "expected_fatalities_per_km": {"rate": fatalities.rate_per_km, "lower": fatalities.lower,
+                                       "upper": fatalities.upper},
         "human_reference": [{"name": r.name, "severity": r.severity, "per_km": r.per_km, "source": r.source}
                             for r in HUMAN_RATES],
         "leaderboard_2_0": leaderboard.summary(episodes, "2.0"),

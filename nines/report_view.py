@@ -10,13 +10,14 @@ def _rate(value) -> str:
 
 
 def _print_ladder(console: Console, report: dict, stream: str, title: str) -> None:
-    ladder = Table(title=f"nines ladder for {title}, stream '{stream}' (rate <= 10^-n per km)")
+    ladder = Table(title=f"nines ladder, {title} ({stream}), exposure-weighted: rate <= 10^-n per km?")
     for column in ("n", "verdict", "km still needed"):
         ladder.add_column(column)
-    for rung in report["streams"][stream]["ladder"]:
+    for rung in report["streams"][stream]["weighted"]["ladder"]:
         needed = "" if rung["km_needed"] is None else f"{rung['km_needed']:.3g}"
         ladder.add_row(str(rung["nine"]), rung["verdict"], needed)
     console.print(ladder)
+    console.print("km still needed: naturalistic-equivalent km at no further failure")
 
 
 def _print_teleop(console: Console, t: dict) -> None:
@@ -36,41 +37,67 @@ def _print_teleop(console: Console, t: dict) -> None:
                       f"{erlang['p_wait_over_target_with_operators']:.2f}, simulated {_rate(t['p_wait_over_target'])}")
 
 
+def _print_headline(console: Console, report: dict) -> None:
+    crash = report["streams"]["crash"]["weighted"]
+    human = next(r for r in report["human_reference"] if r["severity"] == "any crash")
+    console.print(f"[bold]crash rate, exposure-weighted[/bold]: {_rate(crash['rate'])} per km "
+                  f"({report['confidence']:.0%} interval {_rate(crash['lower'])} - {_rate(crash['upper'])}; "
+                  f"one-sided bound {_rate(crash['upper_one_sided'])}): {crash['nines_demonstrated']} nines "
+                  f"demonstrated; humans: {human['per_km']:.3g} per km ({human['name']})")
+    if crash["unhealthy_families"]:
+        console.print(f"[yellow]flagged unreliable[/yellow] (the interval assumes each proposal covers its failure "
+                      f"region; these failed the health check): {', '.join(crash['unhealthy_families'])}")
+
+
+def _print_streams(console: Console, report: dict) -> None:
+    natural = f"{report['naturalistic_km']:.3g} naturalistic km"
+    rates = Table(title=f"events per km: exposure-weighted (interval, bound, nines) and raw over the {natural}")
+    for column in ("stream", "events", "rate", "interval", "bound", "nines", "raw"):
+        rates.add_column(column)
+    for stream, item in report["streams"].items():
+        w, raw = item["weighted"], item["naturalistic"]
+        rates.add_row(stream, str(item["events"]), _rate(w["rate"]), f"{_rate(w['lower'])}-{_rate(w['upper'])}",
+                      _rate(w["upper_one_sided"]), str(w["nines_demonstrated"]), _rate(raw["rate"]))
+    console.print(rates)
+    console.print("severity: " + "; ".join(f"{stream}: {item['severity']}" for stream, item in report["streams"].items()))
+
+
+def _print_families(console: Console, report: dict) -> None:
+    families = Table(title="families, crash stream: p per encounter (nominal: per km), share of the weighted rate")
+    for column in ("family", "n", "events", "p", "95 % interval", "share", "health"):
+        families.add_column(column)
+    for f in report["families"]:
+        explored = f"+{f['exploring_episodes']}" if f["exploring_episodes"] else ""
+        share = "" if f["share"] is None else f"{f['share']:.0%}"
+        families.add_row(f["family"], f"{f['episodes']}{explored}", str(f["events"]), _rate(f["p"]),
+                         f"{_rate(f['lower'])}-{_rate(f['upper'])}", share, "flagged" if f["problems"] else "ok")
+    console.print(families)
+    for f in report["families"]:
+        if f["kind"] == "weighted":
+            console.print(f"  {f['family']} (importance-sampled, {f['exploring_episodes']} exploring episodes left "
+                          f"out): ESS_wy {f['ess_wy']:.1f}, RHW90 {_rate(f['relative_half_width'])}; "
+                          f"{'; '.join(f['problems']) or 'healthy'}")
+
+
 def print_report(console: Console, report: dict) -> None:
-    console.print(f"[bold]run {report['run_id']}[/bold]: {report['episodes']} episodes, {report['km']:.3f} km "
+    console.print(f"[bold]run {report['run_id']}[/bold]: {report['episodes']} episodes, {report['km']:.3f} km, of "
+                  f"them naturalistic {report['naturalistic_episodes']} episodes, {report['naturalistic_km']:.3f} km "
                   f"(confidence {report['confidence']:.0%})")
     if report["zero_km"]:
         console.print("this run drove 0 km: no per-km rate can be given")
         return
-    rates = Table(title="failures per km by stream (km driven in this run)")
-    for column in ("stream", "events", "rate/km", "exact interval", "upper bound", "nines shown"):
-        rates.add_column(column)
-    for stream, item in report["streams"].items():
-        e = item["estimate"]
-        rates.add_row(stream, str(e["events"]), _rate(e["rate"]), f"{_rate(e['lower'])} - {_rate(e['upper'])}",
-                      _rate(e["upper_one_sided"]), str(item["nines_demonstrated"]))
-    console.print(rates)
+    _print_headline(console, report)
+    _print_streams(console, report)
     _print_ladder(console, report, "crash", "crashes")
     if "crash_or_handoff" in report["streams"]:
         _print_ladder(console, report, "crash_or_handoff", "interventions")
     refs = ", ".join(f"{r['severity']} {r['per_km']:.2g}/km ({r['name']})" for r in report["human_reference"])
     console.print(f"human reference lines: {refs}")
-    w = report["weighted_crash_rate"]
-    flag = f"; assumed exposure or distributions: {', '.join(w['assumed_families'])}" if w["assumed_families"] else ""
-    console.print(f"exposure-weighted crash rate: {_rate(w['rate_per_km'])} per km "
-                  f"({_rate(w['lower'])} - {_rate(w['upper'])}){flag}")
-    families = Table(title="families (p per encounter; nominal: per km)")
-    for column in ("family", "episodes", "failures", "p", "RHW 90%", "ESS", "exposure/km", "acceleration", "assumed"):
-        families.add_column(column)
-    for f in report["families"]:
-        explored = f" (+{f['exploring_episodes']} exploring)" if f["exploring_episodes"] else ""
-        families.add_row(f["family"], f"{f['episodes']}{explored}", str(f["failures"]), _rate(f["p"]),
-                         _rate(f["relative_half_width"]), f"{f['effective_sample_size']:.1f}",
-                         "nominal" if f["nominal"] else _rate(f["exposure_per_km"]),
-                         _rate(f["acceleration"]), "yes" if f["assumed"] else "")
-    console.print(families)
-    console.print(f"expected fatalities: {report['expected_fatalities']:.3g} "
-                  f"({_rate(report['expected_fatalities_per_km'])} per km)")
+    _print_families(console, report)
+    fatal = report["expected_fatalities_per_km"]
+    console.print(f"expected fatalities, exposure-weighted: {_rate(fatal['rate'])} per km ({_rate(fatal['lower'])} - "
+                  f"{_rate(fatal['upper'])}); {report['expected_fatalities']:.3g} in this run's collisions")
+    console.print(f"timeouts (too slow to finish the route in time; not failures): {report['timeouts']}")
     for version in ("2_0", "2_1"):
         lb = report[f"leaderboard_{version}"]
         console.print(f"Leaderboard {version.replace('_', '.')}: driving score {lb['driving_score']:.1f}, "
@@ -88,20 +115,25 @@ def print_report(console: Console, report: dict) -> None:
         console.print(f"failure causes (expert re-run): {causes}")
 
 
-def print_comparison(console: Console, run_a: str, run_b: str, ratio, changes, newly_failing) -> None:
+def print_comparison(console: Console, run_a: str, run_b: str, stream: str, ratio, changes, paired,
+                     newly_failing) -> None:
     r = ratio.as_dict()
     if r["ratio"] is None:
-        console.print(f"{run_b} vs {run_a}: no failures in either run (or no km); no rate ratio")
+        console.print(f"{run_b} vs {run_a}, stream {stream}: no events in either run (or no km); no rate ratio")
     else:
-        console.print(f"{run_b} vs {run_a}: failure-rate ratio {r['ratio']:.3g} "
+        console.print(f"{run_b} vs {run_a}, stream {stream}: exposure-weighted rate ratio {r['ratio']:.3g} "
                       f"({_rate(r['lower'])} - {_rate(r['upper'])}), p = {r['p_value']:.3g}")
-    table = Table(title="per-family changes")
-    for column in ("family", "A failures/episodes", "B failures/episodes", "p (Fisher)"):
+    table = Table(title="per-family changes (p per encounter; Holm-adjusted p-values)")
+    for column in ("family", "A events/episodes", "A p", "B events/episodes", "B p", "p", "p (Holm)"):
         table.add_column(column)
     for row in changes.itertuples():
-        table.add_row(row.family, f"{row.failures_a}/{row.episodes_a}", f"{row.failures_b}/{row.episodes_b}",
-                      _rate(row.p_value))
+        table.add_row(row.family, f"{row.events_a}/{row.episodes_a}", _rate(row.p_a), f"{row.events_b}/{row.episodes_b}",
+                      _rate(row.p_b), _rate(None if row.p_value != row.p_value else row.p_value),
+                      _rate(None if row.p_holm != row.p_holm else row.p_holm))
     console.print(table)
+    if paired.pairs:
+        console.print(f"paired: {paired.pairs} scenarios driven by both runs, {paired.failed_only_a} failed in A only, "
+                      f"{paired.failed_only_b} in B only (McNemar's exact p = {_rate(paired.p_value)})")
     console.print(f"newly failing scenarios: {len(newly_failing)}")
     for row in newly_failing.itertuples():
         console.print(f"  {row.episode_id_b}: {row.failure_type} {row.clip_path or ''}")

@@ -205,11 +205,11 @@ def execute_run(store: Store, run_id: str, show_progress: bool = True,
 
 def ce_history(store: Store, run_id: str, family: str, before_round: int) -> list[dict]:
     rows = store.db.execute(
-        "SELECT params, log_f, log_q, outcome, min_ttc_s, max_grip_use FROM episodes WHERE run_id = ? "
+        "SELECT round, params, log_f, log_q, outcome, min_ttc_s, max_grip_use FROM episodes WHERE run_id = ? "
         "AND family = ? AND sampler = 'ce' AND round < ? ORDER BY round, idx",
         [run_id, family, before_round]).fetchall()
-    return [{"params": json.loads(p), "log_f": lf, "log_q": lq, "outcome": o, "min_ttc_s": t, "max_grip_use": g}
-            for p, lf, lq, o, t, g in rows]
+    return [{"round": r, "params": json.loads(p), "log_f": lf, "log_q": lq, "outcome": o, "min_ttc_s": t,
+             "max_grip_use": g} for r, p, lf, lq, o, t, g in rows]
 
 
 def _trim_budgets(store: Store, run_id: str, suite: Suite, budgets: dict[int, _Budget]) -> None:

@@ -1,15 +1,19 @@
 """The nines ladder: is the failure rate at most 10^-n per km, for n = 1 .. 9?
 
 demonstrated when the one-sided upper bound is <= 10^-n, refuted when the one-sided lower
-bound is > 10^-n, otherwise inconclusive with the km still needed at zero further failures
-(gamma.ppf(C, k + 1) / 10^-n - T), as in reference/statistics.md."""
+bound is > 10^-n, otherwise inconclusive with the km still needed at zero further failures,
+as in reference/statistics.md. The bounds are those of a weighted sum of Poisson rates
+(reliability/weighted_poisson.py), so the ladder of an exposure-weighted rate and that of k
+events over T km are one computation; for the latter the km still needed is
+gamma.ppf(C, k + 1) / 10^-n - T. For a weighted rate it is the same formula in the effective
+events and km of its upper bound's gamma (naturalistic-equivalent km)."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
 from scipy import stats
 
-from reliability.poisson_rate import lower_one_sided
+from reliability.weighted_poisson import WeightedPoisson
 
 
 @dataclass(frozen=True)
@@ -23,9 +27,9 @@ class Rung:
         return asdict(self)
 
 
-def nines_ladder(events: int, km: float, confidence: float = 0.95, top: int = 9) -> list[Rung]:
-    upper = stats.gamma.ppf(confidence, events + 1) / km if km > 0 else float("inf")
-    lower = lower_one_sided(events, km, confidence) if km > 0 else 0.0
+def ladder(rate: WeightedPoisson, confidence: float = 0.95, top: int = 9) -> list[Rung]:
+    upper, lower = rate.upper(confidence), rate.lower(confidence)
+    shape, scale = rate.upper_gamma()
     rungs = []
     for n in range(1, top + 1):
         threshold = 10.0 ** -n
@@ -34,9 +38,17 @@ def nines_ladder(events: int, km: float, confidence: float = 0.95, top: int = 9)
         elif lower > threshold:
             rungs.append(Rung(n, threshold, "refuted", None))
         else:
-            needed = stats.gamma.ppf(confidence, events + 1) / threshold - km
+            needed = stats.gamma.ppf(confidence, shape) / threshold - 1.0 / scale
             rungs.append(Rung(n, threshold, "inconclusive", float(needed)))
     return rungs
+
+
+def nines_ladder(events: int, km: float, confidence: float = 0.95, top: int = 9) -> list[Rung]:
+    """The ladder of k events over T km."""
+    if km <= 0:
+        return [Rung(n, 10.0 ** -n, "inconclusive", float(stats.gamma.ppf(confidence, events + 1) / 10.0 ** -n))
+                for n in range(1, top + 1)]
+    return ladder(WeightedPoisson.of_counts(events, km), confidence, top)
 
 
 def nines_demonstrated(rungs: list[Rung]) -> int:

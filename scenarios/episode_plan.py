@@ -15,7 +15,7 @@ import numpy as np
 from scenarios.catalog import FAMILIES
 from scenarios.family import Family, criticality
 from scenarios.parameters import Categorical
-from scenarios.samplers import CEProposal, halton_unit, refit
+from scenarios.samplers import CEHistory, CEProposal, ce_proposal, halton_unit
 from scenarios.suite import FamilyEntry, Suite, SuiteError
 from sim.episode_spec import EpisodeSpec
 
@@ -47,7 +47,8 @@ def _unit_row(suite: Suite, entry: FamilyEntry, position: int, round_: int, inde
     rng = np.random.default_rng([suite.seed, position, round_, index, 1])
     if proposal is not None:
         u = proposal.sample_unit(family, 1, rng)
-        return u[0], float(proposal.log_q_over_f(family, u)[0])
+        free = np.array([p.name not in entry.fixed for p in family.all_parameters])
+        return u[0], float(proposal.log_q_over_f(family, u, free)[0])
     if entry.sampler == "halton":
         u = halton_unit(family, suite.seed * 1000 + position, index, 1)[0]
     else:
@@ -116,14 +117,15 @@ def budget_tasks(suite: Suite, position: int, start: int = 0) -> Iterator[Episod
 
 def ce_round_tasks(suite: Suite, position: int, round_: int, history: list[dict]) -> list[EpisodeTask]:
     """Round `round_` of a CE family; history holds the records of its earlier rounds, each
-    with params, log_f, log_q, outcome, min_ttc_s and max_grip_use. Round 0 is naturalistic."""
+    with round, params, log_f, log_q, outcome, min_ttc_s and max_grip_use. Round 0 is naturalistic."""
     entry = suite.families[position]
     settings = entry.ce
     proposal = None
     if round_ > 0:
         family = FAMILIES[entry.family]
-        critical = np.array([criticality(r, family.near_miss) for r in history])
-        proposal = refit(family, [r["params"] for r in history], np.array([r["log_f"] for r in history]),
-                         np.array([r["log_q"] for r in history]), critical, settings.per_round, settings.epsilon,
-                         settings.elite_fraction)
+        past = CEHistory([r["params"] for r in history], np.array([r["log_f"] for r in history]),
+                         np.array([r["log_q"] for r in history]),
+                         np.array([criticality(r, family.near_miss) for r in history]),
+                         np.array([r["round"] for r in history]))
+        proposal = ce_proposal(family, past, settings.epsilon, settings.elite_fraction)
     return [make_task(suite, position, round_, i, proposal) for i in range(settings.per_round)]

@@ -63,11 +63,15 @@ class Family:
 
     def log_f(self, params: dict) -> float:
         """log of the naturalistic density f at params (sum over independent parameters)."""
-        total = 0.0
+        return float(self.log_f_rows([params])[0])
+
+    def log_f_rows(self, rows: list[dict]) -> np.ndarray:
+        """log f at each of the parameter dicts -> [n]."""
+        total = np.zeros(len(rows))
         for p in self.all_parameters:
-            value = params[p.name]
-            code = p.values.index(value) if isinstance(p, Categorical) else value
-            total += float(p.log_pdf(np.array([code]))[0])
+            values = [row[p.name] for row in rows]
+            codes = [p.values.index(v) for v in values] if isinstance(p, Categorical) else values
+            total += p.log_pdf(np.asarray(codes))
         return total
 
 

@@ -7,6 +7,7 @@ so Monte Carlo, Halton sweeps and importance sampling share one code path.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,6 +26,11 @@ class Continuous:
     source: str
 
     def _mass(self) -> tuple[float, float]:
+        """(cdf at low, cdf mass inside [low, high]) of the base distribution."""
+        return self._truncation
+
+    @functools.cached_property
+    def _truncation(self) -> tuple[float, float]:
         lo, hi = self.base.cdf(self.low), self.base.cdf(self.high)
         return float(lo), float(hi - lo)
 

@@ -1,9 +1,14 @@
 """What the runner, fault, scale and dashboard tests share: a small suite of 12 expert
 episodes, `nines` as a subprocess, a command line (`nines`, train.py) through its entry point
-in this process, a store's episode table in a comparable form, a free port."""
+in this process, a store's episode table in a comparable form, a free port, and the
+benchmark scripts of bench/ as modules."""
+import functools
+import importlib.util
 import socket
 import subprocess
 import sys
+from pathlib import Path
+from types import ModuleType
 from typing import Callable
 
 import duckdb
@@ -70,3 +75,19 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+@functools.cache
+def bench_module(name: str) -> ModuleType:
+    """bench/NAME.py as a module. bench/ goes at the end of the path, so its scripts (e.g.
+    bench/dashboard.py) never shadow the packages of the same name."""
+    if str(BENCH) not in sys.path:
+        sys.path.append(str(BENCH))
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it runs
+    spec.loader.exec_module(module)
+    return module

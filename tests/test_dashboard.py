@@ -24,9 +24,9 @@ from dashboard import store_queries
 from nines.cli import app
 from nines.report import family_table
 from nines.store import Store
-from reliability.event_streams import stream_counts
+from reliability.event_streams import stream_counts, stream_events
 from reliability.handoff_stats import teleop_summary
-from reliability.nines_ladder import nines_ladder
+from reliability.nines_ladder import ladder
 from reliability.poisson_rate import rate_estimate
 from reliability.run_comparison import newly_failing
 from reliability.weighted_estimate import family_sums, round_sums, weighted_rate
@@ -102,13 +102,17 @@ def test_sql_family_sums_equal_the_reliability_sums_with_ce_rounds():
     episodes = pd.concat([ce, nominal], ignore_index=True).assign(
         run_id="r", collisions_vehicle=lambda t: t.failure.astype(int), collisions_pedestrian=0,
         collisions_static=0, handoffs=None)
+    episodes["episode_id"] = [f"e{i:05d}" for i in range(len(episodes))]
     con = duckdb.connect()
-    con.register("frame", episodes.drop(columns="failure"))
+    con.register("frame", episodes)
     con.execute("CREATE TABLE episodes AS SELECT * FROM frame")
     from_sql = store_queries.family_sums(con, "r", "crash")
-    expected = family_sums(round_sums(episodes, episodes.failure.to_numpy()))
+    expected = family_sums(round_sums(episodes, episodes.failure.to_numpy(float)))
     assert from_sql.loc["gauss", "exploring_episodes"] > 0
-    pd.testing.assert_frame_equal(from_sql.astype(float), expected.astype(float), rtol=1e-9)
+    pd.testing.assert_frame_equal(from_sql.drop(columns="wy_values").astype(float),
+                                  expected.drop(columns="wy_values").astype(float), rtol=1e-9)
+    for family in expected.index:
+        assert sorted(from_sql.at[family, "wy_values"]) == pytest.approx(sorted(expected.at[family, "wy_values"]))
 
 
 def test_a_console_run_stores_handoffs_and_the_interventions_ladder_counts_them(store, capsys):
@@ -118,12 +122,13 @@ def test_a_console_run_stores_handoffs_and_the_interventions_ladder_counts_them(
     capsys.readouterr()
     app(["report", runs["console"], "--db", str(db), "--json"], standalone_mode=False)
     report = json.loads(capsys.readouterr().out)
-    interventions = int(((episodes[["collisions_pedestrian", "collisions_vehicle", "collisions_static"]].sum(axis=1)
-                          > 0) | (episodes["handoffs"] > 0)).sum())
+    crashes = episodes[["collisions_pedestrian", "collisions_vehicle", "collisions_static"]].sum(axis=1) > 0
+    interventions = crashes.astype(float) + episodes["handoffs"]  # every handoff counts, not episodes with one
     union = report["streams"]["crash_or_handoff"]
-    assert union["estimate"]["events"] == interventions
-    assert [r["verdict"] for r in union["ladder"]] == [r.verdict for r in nines_ladder(interventions,
-                                                                                        episodes["km"].sum())]
+    assert union["events"] == int(interventions.sum()) == int(crashes.sum()) + len(handoffs)
+    expected = weighted_rate(episodes, interventions.to_numpy(float), family_table())
+    assert union["weighted"]["rate"] == pytest.approx(expected.rate_per_km)
+    assert [r["verdict"] for r in union["weighted"]["ladder"]] == [r.verdict for r in ladder(expected.bound)]
     teleop = report["teleop"]
     assert teleop["handoffs"] == len(handoffs) and teleop["operators"] == 2 and teleop["fleet"] == 8
     assert teleop["per_1000_km"] == pytest.approx(len(handoffs) / episodes["km"].sum() * 1000)
@@ -134,12 +139,14 @@ def test_nines_page_shows_the_reliability_ladder(store):
     db, runs = store
     at = _page(db, "Nines", run=runs["lane_keeping"])
     episodes = _episodes(db, runs["lane_keeping"])[0]
-    crashes, km = stream_counts(episodes)["crash"], episodes["km"].sum()
+    crashes = stream_counts(episodes)["crash"]
     assert crashes > 0
     assert at.header[0].value == f"Nines: run {runs['lane_keeping']}, stream crash"
     assert _metric(at, "events") == str(crashes)
-    ladder = at.dataframe[0].value
-    assert list(ladder["verdict"]) == [r.verdict for r in nines_ladder(crashes, km)]
+    weighted = weighted_rate(episodes, stream_events(episodes)["crash"].to_numpy(), family_table())
+    assert _metric(at, "exposure-weighted rate") == f"{weighted.rate_per_km:.3g}"
+    shown = at.dataframe[0].value
+    assert list(shown["verdict"]) == [r.verdict for r in ladder(weighted.bound)]
     assert "fatal" in list(at.dataframe[1].value["severity"])
     march = at.dataframe[2].value
     assert set(march["run_id"]) == {runs["expert"], runs["lane_keeping"]}

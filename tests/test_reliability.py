@@ -8,12 +8,13 @@ from statsmodels.stats.rates import confint_poisson, confint_poisson_2indep
 from ce_runs import adaptive_ce_run
 from reliability import leaderboard
 from reliability.monitor_quality import auroc, false_alarms_per_1000_km, lead_times
-from reliability.nines_ladder import nines_demonstrated, nines_ladder
+from reliability.nines_ladder import ladder, nines_demonstrated, nines_ladder
 from reliability.poisson_rate import rate_estimate
 from reliability.run_comparison import newly_failing, rate_ratio
 from reliability.severity import occupant_fatality_risk, pedestrian_fatality_risk
 from reliability.weighted_estimate import (SETTLE_FAILURES, Z90, acceleration_factor, estimate_from_sums,
                                           family_estimate, family_sums, round_sums, weighted_rate)
+from reliability.weighted_poisson import WeightedPoisson
 
 
 @pytest.mark.parametrize("k", [0, 1, 2, 5, 37, 100, 1000])
@@ -97,8 +98,9 @@ def test_ce_estimate_starts_at_the_round_after_the_settling_failures():
     assert estimate.p == pytest.approx(w_y.mean(), rel=1e-12)
     assert estimate.variance == pytest.approx(w_y.var(ddof=1) / len(kept), rel=1e-9)
     assert (estimate.episodes, estimate.exploring_episodes) == (len(kept), len(episodes) - len(kept))
-    assert estimate.failures == int(kept.failure.sum())
-    naive = Z90 ** 2 * (1 - estimate.p) / (estimate.p * estimate.relative_half_width ** 2)
+    assert estimate.events == int(kept.failure.sum()) and estimate.healthy
+    # the naive draws with the same variance, over every draw (the exploring ones too)
+    naive = estimate.p * (1 - estimate.p) / estimate.variance
     assert acceleration_factor(estimate) == pytest.approx(naive / len(episodes), rel=1e-12)
     # a run that never settles is estimated from its last round alone
     calm = episodes[episodes["round"] == 0].assign(failure=False)
@@ -158,6 +160,20 @@ def test_rate_ratio_interval_test_and_newly_failing():
     assert list(newly_failing(a, b).episode_id_b) == ["b1"]
 
 
+def test_the_weighted_rate_ratio_of_plain_runs_is_the_poisson_score_test():
+    from statsmodels.stats.rates import test_poisson_2indep
+
+    from reliability.run_comparison import weighted_rate_ratio
+
+    families = catalogue(NOMINAL)
+    a, b = nominal_run("drive", 500.0, 4), nominal_run("drive", 800.0, 11)
+    ratio = weighted_rate_ratio(*(weighted_rate(e, e.failure.to_numpy(float), families) for e in (a, b)))
+    assert ratio.p_value == pytest.approx(test_poisson_2indep(11, 800.0, 4, 500.0, method="score",
+                                                              compare="diff").pvalue, rel=1e-9)
+    exact = rate_ratio(4, 500.0, 11, 800.0)
+    assert (ratio.ratio, ratio.lower, ratio.upper) == pytest.approx((exact.ratio, exact.lower, exact.upper), rel=1e-9)
+
+
 def lb_row(**values):
     row = {"episode_id": "r", "outcome": "success", "route_completion": 1.0, "collisions_pedestrian": 0,
            "collisions_vehicle": 0, "collisions_static": 0, "red_lights": 0, "off_road_m": 0.0, "km": 1.0}
@@ -203,3 +219,88 @@ def test_monitor_quality_on_a_signal_that_drops_before_failures():
     assert false_alarms_per_1000_km(ticks, failures, km, threshold=0.5) == 0.0
     flipped = ticks.assign(confidence=1 - ticks.confidence)
     assert auroc(flipped, failures, horizon_s=3.0) == pytest.approx(0.0)
+
+
+NOMINAL = {"name": "drive", "exposure_per_km": np.nan, "nominal": True, "assumed": False}
+
+
+def nominal_run(family: str, km: float, failures: int, pieces: int = 100) -> pd.DataFrame:
+    """A naturalistic drive of `km` in `pieces` episodes with `failures` of them failed."""
+    return pd.DataFrame({"family": family, "log_f": 0.0, "log_q": 0.0, "km": km / pieces,
+                         "failure": np.arange(pieces) < failures})
+
+
+def encounters(family: str, n: int, failures: int) -> pd.DataFrame:
+    return pd.DataFrame({"family": family, "log_f": 0.0, "log_q": 0.0, "km": 0.05, "failure": np.arange(n) < failures})
+
+
+def catalogue(*rows: dict) -> pd.DataFrame:
+    return pd.DataFrame(list(rows))
+
+
+def test_the_gamma_interval_of_one_poisson_stratum_is_garwoods():
+    for k, km in ((0, 100.0), (3, 1000.0), (37, 234_212_252.0)):
+        bound = WeightedPoisson.of_counts(k, km)
+        assert bound.upper(0.975) == pytest.approx(rate_estimate(k, km).upper, rel=1e-9)
+        assert bound.lower(0.975) == pytest.approx(rate_estimate(k, km).lower, rel=1e-9, abs=1e-300)
+        assert bound.upper(0.95) == pytest.approx(rate_estimate(k, km).upper_one_sided, rel=1e-9)
+
+
+def test_nominal_families_pool_and_quiet_families_share_one_zero_event_bound():
+    """The audit's case: 3 failures in 1,000 km plus none in 100 km is the exact pooled bound
+    of 3 in 1,100 (not 0.0358); twenty quiet families of 100 encounters at 0.01 per km add one
+    zero-event bound, not twenty."""
+    episodes = pd.concat([nominal_run("drive", 1000.0, 3), nominal_run("park", 100.0, 0)], ignore_index=True)
+    families = catalogue(NOMINAL, {**NOMINAL, "name": "park"})
+    rate = weighted_rate(episodes, episodes.failure.to_numpy(float), families)
+    assert rate.upper == pytest.approx(rate_estimate(3, 1100.0).upper, rel=1e-9) == pytest.approx(0.0080, abs=5e-5)
+    assert rate.lower == pytest.approx(rate_estimate(3, 1100.0).lower, rel=1e-9) and rate.lower > 0
+    quiet = pd.concat([encounters(f"quiet{i}", 100, 0) for i in range(20)] + [nominal_run("drive", 1e6, 0)],
+                      ignore_index=True)
+    families = catalogue(NOMINAL, *({"name": f"quiet{i}", "exposure_per_km": 0.01, "nominal": False, "assumed": False}
+                                    for i in range(20)))
+    joint = weighted_rate(quiet, quiet.failure.to_numpy(float), families)
+    assert joint.upper == pytest.approx(-np.log(0.025) * 0.01 / 100, rel=1e-9)
+
+
+def test_the_upper_end_never_falls_when_a_failure_is_added():
+    """Random catalogue-like runs (nominal km, naturalistic families, an importance-sampled
+    family with failures): turning any one success of a nominal or naturalistic episode, or of
+    the weighted family, into a failure never lowers the upper end."""
+    rng = np.random.default_rng(7)
+    families = catalogue(NOMINAL, {"name": "a", "exposure_per_km": 0.3, "nominal": False, "assumed": False},
+                         {"name": "b", "exposure_per_km": 2.0, "nominal": False, "assumed": False},
+                         {"name": "gauss", "exposure_per_km": 0.5, "nominal": False, "assumed": False})
+    for trial in range(40):
+        weighted = gaussian_family_run(1e-3, 300, seed=trial, shift=True)
+        episodes = pd.concat([nominal_run("drive", float(rng.uniform(10, 1000)), int(rng.integers(0, 4))),
+                              encounters("a", int(rng.integers(20, 200)), int(rng.integers(0, 3))),
+                              encounters("b", int(rng.integers(20, 200)), 0), weighted], ignore_index=True)
+        failed = episodes.failure.to_numpy(float)
+        upper = weighted_rate(episodes, failed, families).upper
+        for family in ("drive", "a", "b", "gauss"):
+            calm = np.flatnonzero((episodes.family == family).to_numpy() & (failed == 0))
+            one_more = failed.copy()
+            one_more[rng.choice(calm)] = 1.0
+            assert weighted_rate(episodes, one_more, families).upper >= upper * (1 - 1e-12), (trial, family)
+
+
+def test_adding_ce_episodes_to_a_naturalistic_run_keeps_its_ladder():
+    """800 nominal km without a crash, then one CE family of true p = 1e-4 (0.05 encounters per
+    km, so 5e-6 per km): the raw counts would refute nine 2; the weighted ladder keeps every
+    verdict the nominal km gave, and changes an inconclusive one only the way the truth
+    (5e-6 per km, the nominal km adding nothing) says."""
+    drive = nominal_run("drive", 800.0, 0)
+    families = catalogue(NOMINAL, {"name": "gauss", "exposure_per_km": 0.05, "nominal": False, "assumed": False})
+    alone = ladder(weighted_rate(drive, drive.failure.to_numpy(float), families).bound)
+    ce = adaptive_ce_run(1e-4, 100, 8, np.random.default_rng(2))
+    both = pd.concat([drive, ce], ignore_index=True)
+    combined = weighted_rate(both, both.failure.to_numpy(float), families)
+    assert [r.verdict for r in nines_ladder(int(ce.failure.sum()), both.km.sum())][1] == "refuted"
+    truth = 0.05 * 1e-4
+    for before, after in zip(alone, ladder(combined.bound)):
+        assert after.verdict == before.verdict or (before.verdict == "inconclusive" and (
+            (after.verdict == "refuted" and after.threshold_per_km < truth)
+            or (after.verdict == "demonstrated" and after.threshold_per_km > truth))), after
+    assert combined.rate_per_km == pytest.approx(truth, rel=0.5)
+    assert combined.upper == pytest.approx(weighted_rate(drive, drive.failure.to_numpy(float), families).upper, rel=0.01)

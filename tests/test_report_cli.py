@@ -7,7 +7,9 @@ import pytest
 from nines.run_settings import RunSettings
 from nines.runner import execute_run, new_run
 from nines.store import Store
-from reliability.nines_ladder import nines_ladder
+from nines.report import family_table
+from reliability.nines_ladder import ladder
+from reliability.weighted_estimate import weighted_rate
 from run_helpers import nines_here
 from scenarios.suite import load_suite
 
@@ -45,22 +47,29 @@ def test_report_json_carries_the_ladder_of_the_reliability_module(runs, nines):
     store = Store(db, read_only=True)
     stored = store.done_episodes(ids["lane_keeping"])
     store.close()
-    crashed = int((stored[["collisions_pedestrian", "collisions_vehicle", "collisions_static"]].sum(axis=1) > 0).sum())
+    crashed = (stored[["collisions_pedestrian", "collisions_vehicle", "collisions_static"]].sum(axis=1) > 0)
     # the lane keeper never brakes: it hits every stopped car (and traffic ahead in town)
-    assert crashed >= 3 and crash["estimate"]["events"] == crashed
+    assert crashed.sum() >= 3 and crash["events"] == crashed.sum()
     assert report["km"] == pytest.approx(stored.km.sum())
-    expected = [r.verdict for r in nines_ladder(crashed, report["km"])]
-    assert [r["verdict"] for r in crash["ladder"]] == expected
+    # every episode here is naturalistic, so the raw rate is over all of them
+    assert crash["naturalistic"]["events"] == crashed.sum() and report["naturalistic_km"] == pytest.approx(report["km"])
+    weighted = weighted_rate(stored, crashed.to_numpy(float), family_table())
+    assert crash["weighted"]["rate"] == pytest.approx(weighted.rate_per_km)
+    assert [r["verdict"] for r in crash["weighted"]["ladder"]] == [r.verdict for r in ladder(weighted.bound)]
     assert report["leaderboard_2_0"]["driving_score"] < 100.0
     families = {f["family"]: f for f in report["families"]}
     assert families["lead_vehicle_stopped"]["p"] == pytest.approx(1.0)
-    assert report["expected_fatalities"] > 0
+    # p is a probability: its interval stays within [0, 1] (3 of 3 failed)
+    assert families["lead_vehicle_stopped"]["upper"] == 1.0 and 0 < families["lead_vehicle_stopped"]["lower"] < 1
+    assert sum(f["share"] for f in families.values() if f["share"] is not None) == pytest.approx(1.0)
+    assert report["expected_fatalities"] > 0 and report["expected_fatalities_per_km"]["rate"] > 0
 
 
 def test_report_table_and_bad_input(runs, nines):
     db, ids = runs
     table = nines("report", ids["expert"], "--db", str(db))
     assert table.returncode == 0 and "nines ladder" in table.stdout and "Leaderboard 2.0" in table.stdout
+    assert "exposure-weighted" in table.stdout
     unknown = nines("report", "no-such-run", "--db", str(db))
     assert unknown.returncode == 2 and "no run 'no-such-run'" in unknown.stderr
     empty = nines("report", ids["empty"], "--db", str(db))
@@ -78,6 +87,18 @@ def test_compare_lists_the_scenarios_that_newly_fail(runs, nines):
     store.close()
     # the expert passed every scenario, so each failure of the lane keeper is newly failing
     assert f"newly failing scenarios: {len(failed)}" in result.stdout
+    assert f"failed in A only, {len(failed)} in B only" in result.stdout
+    # five scenarios are too few to call the lane keeper twice as bad at 95 %, but enough to
+    # call it more than 0.2 times as bad
+    assert "no regression" in nines("compare", ids["expert"], ids["lane_keeping"], "--db", str(db),
+                                    "--fail-on-regression", "2.0").stdout
+    gate = nines("compare", ids["expert"], ids["lane_keeping"], "--db", str(db), "--fail-on-regression", "0.2")
+    assert gate.returncode == 1 and "regression: rate ratio" in gate.stdout
+    passes = nines("compare", ids["lane_keeping"], ids["expert"], "--db", str(db), "--fail-on-regression", "1.0")
+    assert passes.returncode == 0 and "no regression" in passes.stdout
+    for bad in (("--stream", "nonsense"), ("--fail-on-regression", "-1")):
+        refused = nines("compare", ids["expert"], ids["lane_keeping"], "--db", str(db), *bad)
+        assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
     for episode_id in failed.episode_id:
         assert episode_id in result.stdout
     assert "Traceback" not in result.stderr and "Warning" not in result.stderr
