@@ -182,18 +182,29 @@ def family_sums(rounds: pd.DataFrame) -> pd.DataFrame:
 
 
 def tail_shape(values: list[float]) -> float | None:
-    """Shape k of a generalised Pareto fitted (scipy, maximum likelihood) to the largest
-    M = min(20 %, 3 sqrt(S)) of S non-zero w y values over the next largest; None below
-    TAIL_MIN_POINTS. k > 0.7: the variance the sample shows is not to be trusted."""
-    ordered = np.sort(np.asarray(values, float))[::-1]
+    """Shape k of a generalised Pareto fitted to the largest M = min(20 %, 3 sqrt(S)) of S
+    non-zero w y values over the next largest, as Pareto smoothed importance sampling does;
+    None below TAIL_MIN_POINTS. k > 0.7: the variance the sample shows is not to be trusted.
+
+    The fit is Zhang and Stephens' (2009, Technometrics 51(3)) empirical-Bayes estimate with
+    PSIS's weak prior on k (10 pseudo-observations at 0.5): a weighted mean over a grid of
+    scale parameters, vectorised, where scipy's genpareto.fit (maximum likelihood by
+    Nelder-Mead) takes 25 ms a family and is erratic on a dozen points."""
+    ordered = np.sort(np.asarray(values, float))
     tail = int(min(np.ceil(0.2 * len(ordered)), np.ceil(3 * np.sqrt(len(ordered)))))
     if tail < TAIL_MIN_POINTS or len(ordered) <= tail:
         return None
-    exceedances = ordered[:tail] - ordered[tail]
-    if not np.any(exceedances > 0):
+    x = ordered[-tail:] - ordered[-tail - 1]
+    if not np.all(x > 0):
         return None
-    shape, _, _ = stats.genpareto.fit(exceedances, floc=0.0)
-    return float(shape)
+    grid = 30 + int(np.sqrt(tail))
+    theta = 1 / x[-1] + (1 - np.sqrt(grid / (np.arange(1, grid + 1) - 0.5))) / (3 * x[int(tail / 4 + 0.5) - 1])
+    k = np.log1p(-theta[:, None] * x).mean(axis=1)
+    profile = tail * (np.log(-theta / k) - k - 1)
+    weights = np.exp(profile - profile.max())
+    theta_mean = float(np.sum(theta * weights) / weights.sum())
+    k_hat = float(np.log1p(-theta_mean * x).mean())
+    return (tail * k_hat + 10 * 0.5) / (tail + 10)
 
 
 def _health(settled: bool, events: int, ess_wy: float, largest_share: float | None, tail_k: float | None

@@ -304,3 +304,16 @@ def test_adding_ce_episodes_to_a_naturalistic_run_keeps_its_ladder():
             or (after.verdict == "demonstrated" and after.threshold_per_km > truth))), after
     assert combined.rate_per_km == pytest.approx(truth, rel=0.5)
     assert combined.upper == pytest.approx(weighted_rate(drive, drive.failure.to_numpy(float), families).upper, rel=0.01)
+
+
+def test_the_tail_diagnostic_tells_a_heavy_tail_from_a_light_one():
+    """Generalised Pareto samples of known shape: the estimate sits near it, and the health
+    threshold of 0.7 separates a light tail (k = 0) from an infinite-variance one (k = 1)."""
+    from reliability.weighted_estimate import HEALTH_MAX_TAIL_K, tail_shape
+
+    rng = np.random.default_rng(3)
+    light = [tail_shape(list(stats.genpareto.rvs(0.0, size=500, random_state=rng))) for _ in range(30)]
+    heavy = [tail_shape(list(stats.genpareto.rvs(1.0, size=500, random_state=rng))) for _ in range(30)]
+    assert abs(np.median(light)) < 0.2 and abs(np.median(heavy) - 1.0) < 0.2
+    assert np.mean(np.array(light) > HEALTH_MAX_TAIL_K) == 0 and np.mean(np.array(heavy) > HEALTH_MAX_TAIL_K) > 0.8
+    assert tail_shape([1.0, 2.0, 3.0]) is None  # too few values for a tail
