@@ -24,6 +24,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/sim.py
 	$(VENV)/bin/python bench/suite.py
 	$(VENV)/bin/python bench/nines.py
+	$(VENV)/bin/python bench/coverage.py
 	$(VENV)/bin/python bench/closed_loop.py
 	$(VENV)/bin/python bench/train.py
 	$(VENV)/bin/python bench/teleop.py
