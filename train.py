@@ -249,4 +249,4 @@ def main(
 if __name__ == "__main__":
     from sim.render.gl_context import RenderUnavailable
 
-    run_app(app, "train.py", (checkpoint.CheckpointError, DatasetError, RenderUnavailable))
+    run_app(app, "train.py", lambda: (checkpoint.CheckpointError, DatasetError, RenderUnavailable))

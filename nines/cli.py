@@ -657,10 +657,14 @@ def export_map(map_name: str = typer.Argument(..., help="map template"),
     console.print(f"wrote {out}")
 
 
-def main() -> None:
+def _user_errors() -> tuple[type[Exception], ...]:
     from nines.store import StoreError, StoreWriteError
     from perception.checkpoint import CheckpointError
     from scenarios.suite import SuiteError
     from sim.render.gl_context import RenderUnavailable
 
-    run_app(app, "nines", (RenderUnavailable, StoreError, StoreWriteError, SuiteError, CheckpointError))
+    return RenderUnavailable, StoreError, StoreWriteError, SuiteError, CheckpointError
+
+
+def main() -> None:
+    run_app(app, "nines", _user_errors)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Callable
 
 from pydantic import ValidationError
 
@@ -22,19 +23,20 @@ def describe_validation(prefix: str, error: ValidationError) -> str:
     return f"{prefix}.{field} = {value!r} is invalid: {expected}"
 
 
-def run_app(app, prog: str, user_errors: tuple[type[Exception], ...]) -> None:
-    """Run a typer app; user errors and command-line usage errors print one line
-    `prog: message` and exit 2, with no traceback."""
+def run_app(app, prog: str, user_errors: Callable[[], tuple[type[Exception], ...]]) -> None:
+    """Run a typer app; user errors (UserError and the types `user_errors()` names, asked
+    only when something was raised, so that `--help` imports none of their heavy modules) and
+    command-line usage errors print one line `prog: message` and exit 2, with no traceback."""
     import typer
 
     try:
         code = app(standalone_mode=False)
-    except (UserError, *user_errors) as error:
-        print(f"{prog}: {error}", file=sys.stderr)
-        sys.exit(2)
     except typer.Abort:
         sys.exit(130)
     except Exception as error:
+        if isinstance(error, (UserError, *user_errors())):
+            print(f"{prog}: {error}", file=sys.stderr)
+            sys.exit(2)
         # usage errors of the command line itself (a bad flag or value): one line, exit 2
         if hasattr(error, "format_message") and hasattr(error, "exit_code"):
             print(f"{prog}: {error.format_message()}", file=sys.stderr)
