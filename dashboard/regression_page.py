@@ -31,7 +31,7 @@ def show(con: duckdb.DuckDBPyConnection, db: Path) -> None:
     else:
         st.metric("exposure-weighted failure-rate ratio B / A (95 % interval)",
                   f"{ratio.ratio:.3g} ({ratio.lower:.3g} - {ratio.upper:.3g})", help=f"p = {ratio.p_value:.3g}")
-        st.caption(f"p = {ratio.p_value:.3g} (exact conditional test on the effective events of each run)")
+        st.caption(f"p = {ratio.p_value:.3g} (score test of equal rates; the interval inverts the same test)")
     st.subheader("per-family changes (Holm-adjusted)")
     st.dataframe(family_changes(a.families, b.families), hide_index=True)
     newly = store_queries.newly_failing(con, run_a, run_b)

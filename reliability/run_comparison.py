@@ -3,16 +3,13 @@ with its test and interval, per-family changes corrected for testing many famili
 a paired test when both runs drove the same scenarios, and the scenarios that passed in A and
 fail in B.
 
-The test of equal rates is a score test: under the null hypothesis each family has one rate
-in both runs, estimated from both (pooled), and the difference of the two weighted rates is
-divided by its standard deviation under that hypothesis (for one plain Poisson stratum this is
-statsmodels' score test of two Poisson rates). The interval of the ratio is the exact
-conditional one of two Poisson rates carried over to weighted rates through their effective
-events k = y^2 / v and effective km T = y / v (a plain run of k events over T km gives back k
-and T exactly): given k_a + k_b, k_b is binomial with share pi = r T_b / (r T_b + T_a), and its
-Clopper-Pearson interval (beta quantiles, which take non-integer counts) maps to an interval
-for r. A run without events enters with k = 0 over 1 / w_max km, the km its bound is drawn
-from.
+The ratio r of B's weighted rate over A's is judged by a score test: if every family's rate
+in B were r times its rate in A, the two runs estimate those rates together (pooled, under
+that hypothesis), which gives the standard deviation of y_b - r y_a; the p-value tests r = 1
+and the interval holds the r the test does not reject (so a regression gate on the interval's
+lower end and the p-value agree). For one plain Poisson stratum this is the score test of two
+Poisson rates (statsmodels). Importance-sampled families enter with their own variances.
+`rate_ratio` keeps the exact conditional test for plain counts.
 
 Per family: the two estimates of p (reliability.weighted_estimate) differ by more than their
 standard errors allow (a z-test), or, for two naturalistic families of 0/1 outcomes, Fisher's
@@ -27,7 +24,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import optimize, stats
 from statsmodels.stats.multitest import multipletests
 
 from reliability.weighted_estimate import FamilyEstimate, WeightedRate
@@ -53,15 +50,9 @@ class RateRatio:
         return asdict(self)
 
 
-def _effective(rate: WeightedPoisson) -> tuple[float, float]:
-    """(effective events, effective km) of a weighted rate."""
-    if rate.y > 0 and rate.v > 0:
-        return rate.y ** 2 / rate.v, rate.y / rate.v
-    return 0.0, 1.0 / rate.w_max
-
-
 def rate_ratio(events_a: float, km_a: float, events_b: float, km_b: float, confidence: float = 0.95) -> RateRatio:
-    """B's event rate over A's, with the exact conditional test of equal rates and its interval."""
+    """B's event rate over A's, with the exact conditional test of equal rates and its
+    Clopper-Pearson interval (for plain Poisson counts)."""
     if km_a <= 0 or km_b <= 0 or events_a + events_b <= 0:
         return RateRatio(events_a, km_a, events_b, km_b, None, None, None, None)
     total, alpha = events_a + events_b, 1.0 - confidence
@@ -81,38 +72,79 @@ def rate_ratio(events_a: float, km_a: float, events_b: float, km_b: float, confi
 
 
 def weighted_rate_ratio(a: WeightedRate, b: WeightedRate, confidence: float = 0.95) -> RateRatio:
-    """The ratio of two exposure-weighted rates with the score test's p-value (see the module
-    docstring)."""
-    (events_a, km_a), (events_b, km_b) = _effective(a.bound), _effective(b.bound)
-    ratio = rate_ratio(events_a, km_a, events_b, km_b, confidence)
-    if ratio.ratio is None:
-        return ratio
-    spread = np.sqrt(_null_variance(a.families, b.families) + _null_variance(b.families, a.families))
-    p_value = 1.0 if spread == 0 else float(2 * stats.norm.sf(abs(b.rate_per_km - a.rate_per_km) / spread))
-    return RateRatio(**{**ratio.as_dict(), "p_value": p_value})
+    """The ratio of two exposure-weighted rates, its score test of equal rates and the
+    interval that inverts the same test (see the module docstring)."""
+    events_a, km_a = _effective(a)
+    events_b, km_b = _effective(b)
+    if a.rate_per_km <= 0 and b.rate_per_km <= 0:
+        return RateRatio(events_a, km_a, events_b, km_b, None, None, None, None)
+    critical = float(stats.norm.ppf(0.5 + confidence / 2))
+
+    def score(log_ratio: float) -> float:
+        return _score(a, b, float(np.exp(log_ratio)))
+
+    z_equal = score(0.0)
+    lower = _root(lambda r: score(r) - critical) if score(-30.0) > critical else 0.0
+    upper = _root(lambda r: score(r) + critical) if score(30.0) < -critical else float("inf")
+    ratio = b.rate_per_km / a.rate_per_km if a.rate_per_km > 0 else float("inf")
+    return RateRatio(events_a, km_a, events_b, km_b, float(ratio), float(lower), float(upper),
+                     float(2 * stats.norm.sf(abs(z_equal))))
 
 
-def _null_variance(run: list[FamilyEstimate], other: list[FamilyEstimate]) -> float:
-    """The variance of `run`'s weighted rate if each family had the rate pooled over both runs:
-    Poisson for the nominal stratum and naturalistic families, the run's own for importance-
-    sampled ones (the other run's, scaled to this run's size, when this one saw no event)."""
-    others = {f.family: f for f in other}
-    nominal = [f for f in run if f.nominal]
-    pooled_units = sum(f.units for f in nominal) + sum(f.units for f in other if f.nominal)
-    pooled_events = sum(f.p * f.units for f in nominal) + sum(f.p * f.units for f in other if f.nominal)
-    variance = pooled_events / pooled_units / sum(f.units for f in nominal) if nominal and pooled_units else 0.0
-    for f in run:
-        twin = others.get(f.family)
-        if f.nominal:
-            continue
-        if f.kind == "naturalistic":
-            rate = (f.p * f.units + (twin.p * twin.units if twin else 0.0)) / (f.units + (twin.units if twin else 0.0))
-            variance += f.exposure_per_km ** 2 * rate / f.units
-        elif f.p > 0:
-            variance += f.exposure_per_km ** 2 * f.variance
-        elif twin is not None and twin.p > 0:
-            variance += f.exposure_per_km ** 2 * twin.variance * twin.units / f.units
-    return float(variance)
+def _effective(rate: WeightedRate) -> tuple[float, float]:
+    """(effective events y^2 / v, effective km y / v) of a weighted rate; a run without events
+    has none over 1 / w_max km, the km its bound is drawn from."""
+    bound = rate.bound
+    if bound.y > 0 and bound.v > 0:
+        return bound.y ** 2 / bound.v, bound.y / bound.v
+    return 0.0, 1.0 / bound.w_max
+
+
+def _root(function) -> float:
+    """exp of the root of a decreasing function of log r on [-30, 30]."""
+    return float(np.exp(optimize.brentq(function, -30.0, 30.0, xtol=1e-10)))
+
+
+def _score(a: WeightedRate, b: WeightedRate, ratio: float) -> float:
+    """(y_b - r y_a) over its standard deviation if every family's rate in B were r times its
+    rate in A, with the rates the two runs estimate together under that hypothesis: Poisson
+    for the nominal stratum and naturalistic families, the runs' own variances for
+    importance-sampled ones. Decreasing in r; for one plain Poisson stratum it is the score
+    statistic of two Poisson rates."""
+    variance = 0.0
+    for stratum_a, stratum_b in _strata(a.families, b.families):
+        (p_a, units_a, nu, kind_a, var_a), (p_b, units_b, _, kind_b, var_b) = stratum_a, stratum_b
+        if "weighted" in (kind_a, kind_b):
+            variance += nu ** 2 * (ratio ** 2 * var_a + var_b)
+        elif units_a > 0 and units_b > 0:
+            rate_a = (p_a * units_a + p_b * units_b) / (units_a + ratio * units_b)
+            variance += nu ** 2 * (ratio ** 2 * rate_a / units_a + ratio * rate_a / units_b)
+    if variance <= 0:
+        return 0.0
+    return (b.rate_per_km - ratio * a.rate_per_km) / np.sqrt(variance)
+
+
+def _strata(a: list[FamilyEstimate], b: list[FamilyEstimate]) -> list[tuple[tuple, tuple]]:
+    """Pairs of (p, units, nu, kind, variance) for the pooled nominal stratum and each encounter
+    family of the two runs; a family one run lacks enters with no units, and an importance-
+    sampled family without events borrows the other run's variance scaled to its size."""
+    def nominal(run: list[FamilyEstimate]) -> tuple:
+        units = sum(f.units for f in run if f.nominal)
+        events = sum(f.p * f.units for f in run if f.nominal)
+        return (events / units if units else 0.0, units, 1.0, "nominal", 0.0)
+
+    def encounter(f: FamilyEstimate | None, twin: FamilyEstimate | None) -> tuple:
+        if f is None:
+            return (0.0, 0.0, twin.exposure_per_km, twin.kind, 0.0)
+        variance = f.variance if f.p > 0 or twin is None or twin.p <= 0 else twin.variance * twin.units / f.units
+        return (f.p, f.units, f.exposure_per_km, f.kind, variance)
+
+    by_a, by_b = ({f.family: f for f in run if not f.nominal} for run in (a, b))
+    pairs = [(nominal(a), nominal(b))]
+    for family in sorted(set(by_a) | set(by_b)):
+        fa, fb = by_a.get(family), by_b.get(family)
+        pairs.append((encounter(fa, fb), encounter(fb, fa)))
+    return pairs
 
 
 def family_changes(a: list[FamilyEstimate], b: list[FamilyEstimate]) -> pd.DataFrame:

@@ -170,8 +170,8 @@ def test_the_weighted_rate_ratio_of_plain_runs_is_the_poisson_score_test():
     ratio = weighted_rate_ratio(*(weighted_rate(e, e.failure.to_numpy(float), families) for e in (a, b)))
     assert ratio.p_value == pytest.approx(test_poisson_2indep(11, 800.0, 4, 500.0, method="score",
                                                               compare="diff").pvalue, rel=1e-9)
-    exact = rate_ratio(4, 500.0, 11, 800.0)
-    assert (ratio.ratio, ratio.lower, ratio.upper) == pytest.approx((exact.ratio, exact.lower, exact.upper), rel=1e-9)
+    low, high = confint_poisson_2indep(11, 800.0, 4, 500.0, method="score", compare="ratio")
+    assert (ratio.ratio, ratio.lower, ratio.upper) == pytest.approx(((11 / 800) / (4 / 500), low, high), rel=1e-6)
 
 
 def lb_row(**values):
