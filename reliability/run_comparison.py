@@ -28,7 +28,6 @@ from scipy import optimize, stats
 from statsmodels.stats.multitest import multipletests
 
 from reliability.weighted_estimate import FamilyEstimate, WeightedRate
-from reliability.weighted_poisson import WeightedPoisson
 
 SCENARIO_KEY = ["family", "seed", "params"]
 
