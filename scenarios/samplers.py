@@ -37,7 +37,6 @@ from scenarios.parameters import Categorical
 
 MIN_STD = 0.5  # in normal-score units
 MAX_COMPONENTS = 4
-TEMPER = 1.0
 SHARE_FLOOR = 0.5
 SCOUT_SHARE = 0.15  # of the CE draws, for each chain still searching beside a fit
 SCOUT_DISTANCE = 2.0  # standard deviations from every fitted component
@@ -118,7 +117,11 @@ class CEProposal:
     mixture: Mixture
     searching: tuple[bool, ...]
     epsilon: float = 0.1
-    fitted: bool = False
+
+    @property
+    def fitted(self) -> bool:
+        """Whether CE has fitted the mixture to failures (the fitted components come first)."""
+        return not all(self.searching)
 
     def component_log_ratio(self, family: Family, u: np.ndarray, free: np.ndarray | None = None) -> np.ndarray:
         """log(component density / f) at unit-cube points u [n, d] -> [n, K], over the free
@@ -231,12 +234,12 @@ def next_proposal(family: Family, history: CEHistory, previous: CEProposal | Non
         failing = np.flatnonzero(failed)
         points = to_points(family, u[failing])
         parts = best_mixture(points, np.ones(len(failing)), priors, MAX_COMPONENTS, min_std, SEPARATION, rng)
-        weights = np.exp(history.log_f[failing] - history.log_q[failing]) ** TEMPER
+        weights = np.exp(history.log_f[failing] - history.log_q[failing])
         fitted, _ = fit_mixture(points, weights, priors, len(parts.weights), min_std, rng, parts, SPREAD_PRIOR)
         chains = {k: members for k, members in chains.items() if previous is not None and not failed[members].any()}
-        scout = _scout(family, fitted, u, history.criticality, len(latest))
-        if not chains and len(scout) >= 2:
-            chains = {-1: scout}
+        if not chains:
+            scout = _scout(family, fitted, u, history.criticality, len(latest))
+            chains = {-1: scout} if len(scout) >= 2 else {}
     walked = _merge_close([_chain_step(family, previous, k, members, u, history.criticality, elite_fraction, priors,
                                        rng) for k, members in chains.items()])
     # while exploring, split the chains whose elites fall into two separated clusters, the
@@ -338,5 +341,4 @@ def _combine(fitted: Mixture | None, chains: list[Mixture], epsilon: float) -> C
         shares[fitted_count:] = scouts / max(count - fitted_count, 1)
     mixture = Mixture(shares / shares.sum(), mean, np.concatenate([m.std for m in parts])[:count],
                       tuple(np.concatenate([m.probs[k] for m in parts])[:count] for k in range(len(parts[0].probs))))
-    return CEProposal(mixture, (False,) * fitted_count + (True,) * (count - fitted_count), epsilon,
-                      fitted=fitted is not None)
+    return CEProposal(mixture, (False,) * fitted_count + (True,) * (count - fitted_count), epsilon)

@@ -162,7 +162,7 @@ def test_a_fixed_parameter_is_conditioned_on_in_log_q():
     night = np.full(len(condition.values), 0.01)
     night[condition.values.index("night")] = 1.0
     proposal = CEProposal(Mixture(np.ones(1), np.full((1, axes), 0.8), np.ones((1, axes)), (night[None] / night.sum(),)),
-                          (False,), fitted=True)
+                          (False,))
     u = np.tile(np.random.default_rng(0).random((1, axes + 1)), (len(condition.values), 1))
     shares = np.asarray(condition.probs) / np.sum(condition.probs)
     u[:, -1] = np.cumsum(shares) - shares / 2  # every weather once
