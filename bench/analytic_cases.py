@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from reliability.weighted_estimate import Z90, family_estimate  # noqa: E402
 from scenarios.family import Family  # noqa: E402
-from scenarios.parameters import Continuous  # noqa: E402
+from scenarios.parameters import Continuous, norm  # noqa: E402
 from scenarios.samplers import MIN_STD, CEHistory, ce_draws, naturalistic, next_proposal  # noqa: E402
 
 ROUNDS, PER_ROUND = 12, 64
@@ -64,7 +64,7 @@ CASES = (threshold(1e-4), threshold(1e-6), _non_convex(1e-4), _weather_split(8e-
 
 
 def analytic_family() -> Family:
-    axes = tuple(Continuous(f"x{i}", "", -8.0, 8.0, stats.norm(0.0, 1.0), "analytic") for i in (1, 2))
+    axes = tuple(Continuous(f"x{i}", "", -8.0, 8.0, norm(0.0, 1.0), "analytic") for i in (1, 2))
     return Family("analytic", "analytic", "none", "straight", axes, 1.0, "analytic", lambda params, seed: None)
 
 

@@ -94,11 +94,11 @@ def closed_loop(bank, stack: CameraStack, camera: CameraConfig, batch: int, devi
         world.load(slot, next(tasks).spec)
     timed = _TimedStack(stack)
     driver = CameraDriver(timed)
-    world.step(driver.act(world.observe()))
+    world.step(driver.act(world.observe()).control)
     timed.seconds, steps, start = 0.0, 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
         running = int(world.running.sum())
-        events = world.step(driver.act(world.observe()))
+        events = world.step(driver.act(world.observe()).control)
         steps += running
         for slot in torch.nonzero(events.ended).squeeze(-1).tolist():
             world.load(slot, next(tasks).spec)

@@ -6,10 +6,12 @@ Target: under 2 s per page on 2 CPU cores. `make bench` runs it.
 from __future__ import annotations
 
 import argparse
+import json
 import platform
 import sys
 import tempfile
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
@@ -20,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dashboard import curves_page, families_page, store_queries, teleop_page  # noqa: E402
 from nines.report import family_table  # noqa: E402
-from nines.store import EPISODE_COLUMNS, HANDOFF_COLUMNS, QUEUE_COLUMNS, Store  # noqa: E402
+from nines.store import Store  # noqa: E402
+from nines.store_rows import EpisodeRow, HandoffRow, QueueRow, RunRow, column_names  # noqa: E402
 from reliability.run_comparison import family_changes, weighted_rate_ratio  # noqa: E402
 from reliability.weighted_estimate import weighted_rate_from_sums  # noqa: E402
 from scenarios.catalog import FAMILIES  # noqa: E402
@@ -39,7 +42,8 @@ def synthetic_store(path: Path, episodes: int, runs: int, seed: int = 0) -> list
         console = r % 4 == 3
         config = {"driver": "camera", "batch": 64, "device": "cpu", "checkpoint": "",
                   "teleop": {"threshold": 0.5, "operators": 8} if console else None}
-        store.create_run(run_id, "synthetic", "name: synthetic", "bench", "camera", "", config, "embedded", "cpu")
+        store.create_run(RunRow(run_id, datetime.now(timezone.utc), "synthetic", "name: synthetic", "bench", "camera",
+                                "", json.dumps(config), "embedded", "cpu", "running"))
         crash = rng.random(per_run) < 0.02
         kind = rng.integers(0, 3, per_run)
         frame = pd.DataFrame({
@@ -59,7 +63,7 @@ def synthetic_store(path: Path, episodes: int, runs: int, seed: int = 0) -> list
             "wrong_way_m": 0.0, "min_ttc_s": rng.exponential(5, per_run), "min_distance_m": 5.0,
             "route_completion": 1.0, "clip_path": "", "handoffs": rng.poisson(0.1, per_run) if console else None,
             "max_grip_use": rng.uniform(0.1, 1.2, per_run)})
-        store.db.register("frame", frame[list(EPISODE_COLUMNS)])
+        store.db.register("frame", frame[column_names(EpisodeRow)])
         store.db.execute("INSERT INTO episodes SELECT * FROM frame")
         store.db.unregister("frame")
         if console:
@@ -74,9 +78,8 @@ def synthetic_store(path: Path, episodes: int, runs: int, seed: int = 0) -> list
             queue = pd.DataFrame({"run_id": run_id, "time_s": np.arange(samples) * 0.25,
                                   "waiting": rng.poisson(1, samples), "busy": rng.integers(0, 9, samples),
                                   "operators": 8, "remote_driving": rng.integers(0, 5, samples), "open_requests": "[]"})
-            for table, columns, values in (("handoffs", HANDOFF_COLUMNS, handoffs),
-                                           ("teleop_queue", QUEUE_COLUMNS, queue)):
-                store.db.register("frame", values[list(columns)])
+            for table, row_type, values in (("handoffs", HandoffRow, handoffs), ("teleop_queue", QueueRow, queue)):
+                store.db.register("frame", values[column_names(row_type)])
                 store.db.execute(f"INSERT INTO {table} SELECT * FROM frame")
                 store.db.unregister("frame")
         run_ids.append(run_id)

@@ -16,9 +16,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from nines.closed_loop import run_tasks
+from nines.closed_loop import finished_episodes
 from nines.drivers import make_driver
-from nines.store import FAILURE_OUTCOMES
 from scenarios.episode_plan import fixed_tasks
 from scenarios.suite import Suite
 from sim.camera import CameraConfig
@@ -37,22 +36,20 @@ def tasks(episodes: int, preset: str) -> list:
     return [dataclasses.replace(t, spec=dataclasses.replace(t.spec, weather=PRESETS[preset])) for t in planned]
 
 
-def drive(planned: list, batch: int, console: TeleopConfig | None) -> dict:
+def drive(planned: list, batch: int, settings: TeleopConfig | None) -> dict:
     camera = CameraConfig(width=128, height=64)
     world = BatchedWorld(WorldConfig(batch_size=batch, camera=camera))
     driver = make_driver("camera", camera)
-    if console is not None:
-        driver = TeleopDriver(driver, console, batch, world.config.dt_s, "cpu")
+    console = None if settings is None else TeleopDriver(driver, settings, batch, world.config.dt_s, "cpu")
+    driver = console or driver
     tally = {"steps": 0, "failures": 0, "handoffs": 0, "waits": []}
 
-    def on_done(log, record, slot):
-        tally["steps"] += round(record["time_s"] / world.config.dt_s)
-        tally["failures"] += record["outcome"] in FAILURE_OUTCOMES
-        tally["handoffs"] += len(log.handoffs)
-        tally["waits"] += [h["wait_s"] for h in log.handoffs if h["wait_s"] is not None]
-
     start = time.perf_counter()
-    run_tasks(world, driver, iter(planned), on_done, uses_camera=True, keep_clips=False)
+    for episode in finished_episodes(world, driver, planned, keep_clips=False, console=console):
+        tally["steps"] += round(episode.record.time_s / world.config.dt_s)
+        tally["failures"] += episode.record.failed
+        tally["handoffs"] += len(episode.handoffs)
+        tally["waits"] += [h.wait_s for h in episode.handoffs if h.wait_s is not None]
     tally["wall_s"] = time.perf_counter() - start
     world.close()
     return tally

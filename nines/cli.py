@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 from pydantic import ValidationError
@@ -11,6 +11,10 @@ from rich.console import Console
 from rich.table import Table
 
 from nines.user_error import UserError, describe_validation, run_app
+
+if TYPE_CHECKING:
+    from nines.run_request import RunRequest
+    from nines.store_rows import EpisodeRow
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Simulate driving, count failures per km.")
@@ -86,9 +90,6 @@ def render(
     console.print(f"wrote {out} ({len(weathers)} tiles of {width}x{height})")
 
 
-SUITES_DIR = Path(__file__).resolve().parent.parent / "scenarios" / "suites"
-
-
 def _open_store(db: Path, read_only: bool = False):
     from nines.store import Store, StoreError
 
@@ -98,94 +99,65 @@ def _open_store(db: Path, read_only: bool = False):
         raise UserError(str(error)) from None
 
 
-def _suite_path(text: str) -> Path:
-    """A suite file, or the name of a shipped suite (smoke, regression, nines)."""
-    path = Path(text)
-    if not path.exists() and (SUITES_DIR / f"{text}.yaml").exists():
-        return SUITES_DIR / f"{text}.yaml"
-    return path
+def _episode_line(row: EpisodeRow) -> None:
+    print(f"episode {row.episode_id} {row.outcome} {row.km:.3f} km", flush=True)
 
 
-def _print_families(table) -> None:
-    view = Table(title="episodes by family")
-    for column in ("family", "episodes", "km", "failures"):
-        view.add_column(column, justify="left" if column == "family" else "right")
-    for row in table.itertuples():
-        view.add_row(row.family, str(row.episodes), f"{row.km:.3f}", str(int(row.failures)))
-    console.print(view)
-    console.print(f"total: {int(table.episodes.sum())} episodes, {table.km.sum():.2f} km, "
-                  f"{int(table.failures.sum())} failures")
+def _run(request: RunRequest, db: Path, progress: bool = True) -> str:
+    """Create (or resume) the run asked for and drive it to its end; returns its run id."""
+    from nines.ray_executor import RayUnavailable
+    from nines.runner import execute_run, new_run
+    from nines.store import StoreError, StoreWriteError
+    from sim.carla_backend import InfrastructureError
 
-
-def _episode_line(row: dict) -> None:
-    print(f"episode {row['episode_id']} {row['outcome']} {row['km']:.3f} km", flush=True)
-
-
-def teleop_settings(path: Path | None, **overrides) -> dict | None:
-    """The console's settings from a YAML file and command-line overrides (None: no console);
-    a bad value is one line naming it and what is allowed."""
-    import yaml
-
-    from teleop.config import TeleopConfig
-
-    given = {name: value for name, value in overrides.items() if value is not None}
-    if path is None and not given:
-        return None
-    base = {}
-    if path is not None:
-        try:
-            base = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError, UnicodeDecodeError) as error:
-            raise UserError(f"{path}: cannot read console settings ({type(error).__name__}); "
-                            "expected a YAML mapping of teleop settings") from None
-        if not isinstance(base, dict):
-            raise UserError(f"{path}: expected a YAML mapping of teleop settings")
+    planned = request.plan()
+    store = _open_store(db)
+    run_id = request.resume
     try:
-        return TeleopConfig(**{**base, **given}).model_dump()
-    except ValidationError as error:
-        raise UserError(describe_validation("teleop", error)) from None
-
-
-def _check_checkpoint(path: Path, camera) -> None:
-    """Refuse, before anything is written, a checkpoint the camera driver could not load."""
-    from perception.checkpoint import load
-
-    load(path, camera.width, camera.height)
-
-
-def _check_device(device: str | None) -> None:
-    """Refuse a device that is unknown or that this torch does not have (None: the suite's)."""
-    if device not in (None, "cpu", "cuda"):
-        raise UserError(f"device {device!r} is unknown; expected cpu or cuda")
-    if device == "cuda":
-        import torch
-
-        if not torch.cuda.is_available():
-            raise UserError("device cuda was asked for but this torch has no CUDA device; use --device cpu")
-
-
-def _ray_options(executor: str, address: str | None, workers: int, gpus_per_worker: float | None, device: str,
-                 console: bool) -> dict | None:
-    """The Ray executor's options, checked and the cluster joined before the run is created."""
-    if executor not in ("local", "ray"):
-        raise UserError(f"executor {executor!r} is unknown; expected local or ray")
-    if executor == "local":
-        return None
-    from nines.ray_executor import RayOptions, RayUnavailable, connect
-
-    if console:
-        raise UserError("the remote-operations console couples every episode through one operator queue, so it runs "
-                        "on the local executor only; drop --executor ray or the console options")
-    gpus = gpus_per_worker if gpus_per_worker is not None else float(device == "cuda")
-    if device == "cuda" and gpus == 0:
-        raise UserError("--device cuda with --gpus-per-worker 0 gives Ray workers no GPU; use --gpus-per-worker 1 "
-                        "or --device cpu")
-    options = RayOptions(address, workers, gpus)
-    try:
-        connect(options)
+        if planned is not None:
+            run_id = new_run(store, planned.suite, planned.suite_yaml, planned.settings)
+            console.print(f"run {run_id} -> {db}")
+        execute_run(store, run_id, show_progress=progress, on_episode=None if progress else _episode_line)
+    except StoreError as error:
+        raise UserError(str(error)) from None
+    except InfrastructureError as error:
+        console.print(f"nines: {error}; nothing was counted as a driving failure; continue with --resume {run_id}",
+                      soft_wrap=True)
+        raise typer.Exit(1) from None
     except RayUnavailable as error:
         raise UserError(str(error)) from None
-    return options.__dict__
+    except StoreWriteError as error:
+        print(f"nines: {error}; the episodes stored before it are kept; make room, then continue with "
+              f"--resume {run_id}", file=sys.stderr)
+        raise typer.Exit(1) from None
+    finally:
+        store.close()
+    return run_id
+
+
+def _report(db: Path, run_id: str, confidence: float = 0.95):
+    """(the report of a run, its episodes, its failures in the order to look at them)."""
+    from nines.report import build_report, load_episodes, load_failure_causes, load_teleop
+    from nines.run_summary import failures_of
+
+    if not 0 < confidence < 1:
+        raise UserError(f"confidence = {confidence} is invalid: expected 0 < confidence < 1")
+    store = _open_store(db, read_only=True)
+    try:
+        episodes = load_episodes(store, run_id)
+        causes = load_failure_causes(store, run_id)
+        result = build_report(episodes, run_id, confidence, store.ticks(run_id), causes,
+                              load_teleop(store, run_id, episodes))
+    finally:
+        store.close()
+    return result, episodes, failures_of(episodes, causes)
+
+
+def _summarise(db: Path, run_id: str) -> None:
+    from nines.run_summary import print_summary
+
+    result, _, failures = _report(db, run_id)
+    print_summary(console, result, failures, db)
 
 
 @app.command()
@@ -218,93 +190,29 @@ def run(
     gpus_per_worker: Optional[float] = typer.Option(None, min=0.0, help="ray: GPUs per worker (default: 1 with "
                                                                         "--device cuda, else 0)"),
 ) -> str:
-    """Run a suite into the store (or resume a killed run) and print the per-family table.
+    """Run a suite into the store (or resume a killed run) and print its summary.
     Any console option puts a remote-operations console behind the camera driver."""
-    from nines.drivers import CAMERA_DRIVERS, DRIVERS, checkpoint_path
-    from nines.run_settings import RunSettings
-    from nines.runner import execute_run, new_run
-    from scenarios.suite import SuiteError, load_suite
+    from nines.run_request import CarlaOptions, ConsoleOptions, RayRequest, RunRequest
 
-    if (suite is None) == (resume is None):
-        raise UserError("give a suite to run, or --resume RUN_ID, not both")
-    if driver is not None and driver not in DRIVERS:
-        raise UserError(f"driver {driver!r} is unknown; expected one of: {', '.join(DRIVERS)}")
-    _check_device(device)
-    if resume is not None:
-        store = _open_store(db)
-        run_id = resume
-    else:
-        path = _suite_path(suite)
-        try:
-            parsed = load_suite(path)
-        except SuiteError as error:
-            raise UserError(str(error)) from None
-        console_settings = teleop_settings(teleop, operators=operators, latency_ms=latency_ms,
-                                           threshold=handoff_threshold, mode=teleop_mode)
-        backend = backend or parsed.backend
-        if backend not in ("embedded", "carla"):
-            raise UserError(f"backend {backend!r} is unknown; expected embedded or carla")
-        if backend == "carla" and console_settings is not None:
-            raise UserError("the remote-operations console runs on the embedded backend only; drop --backend carla "
-                            "or the console options")
-        carla = ({"host": carla_host, "port": carla_port, "retries": carla_retries, "timeout_s": carla_timeout}
-                 if backend == "carla" else None)
-        if carla is not None:
-            from sim.carla_wire.server import port_is_open
-
-            if not port_is_open(carla_host, carla_port):
-                raise UserError(f"no CARLA server answers at {carla_host}:{carla_port}; start one (e.g. nines "
-                                f"serve-carla --port {carla_port}) or fix --carla-host / --carla-port")
-        settings = RunSettings(driver or parsed.driver, 1 if carla else batch or parsed.batch,
-                               device or parsed.device, str(checkpoint.resolve()) if checkpoint is not None else "",
-                               console_settings, backend, carla, executor,
-                               _ray_options(executor, address, workers, gpus_per_worker, device or parsed.device,
-                                            console_settings is not None))
-        if console_settings is not None and settings.driver not in CAMERA_DRIVERS:
-            raise UserError(f"a remote-operations console needs a camera driver ({', '.join(CAMERA_DRIVERS)}); "
-                            f"got {settings.driver}")
-        if settings.driver in CAMERA_DRIVERS:
-            _check_checkpoint(checkpoint_path(settings.checkpoint), parsed.camera)
-        store = _open_store(db)
-        run_id = new_run(store, parsed, path.read_text(encoding="utf-8"), settings)
-        console.print(f"run {run_id} -> {db}")
-    from nines.ray_executor import RayUnavailable
-    from nines.store import StoreError, StoreWriteError
-    from sim.carla_backend import InfrastructureError
-
-    try:
-        table = execute_run(store, run_id, show_progress=progress, on_episode=None if progress else _episode_line)
-    except StoreError as error:
-        raise UserError(str(error)) from None
-    except InfrastructureError as error:
-        console.print(f"nines: {error}; nothing was counted as a driving failure; continue with --resume {run_id}",
-                      soft_wrap=True)
-        raise typer.Exit(1) from None
-    except RayUnavailable as error:
-        raise UserError(str(error)) from None
-    except StoreWriteError as error:
-        print(f"nines: {error}; the episodes stored before it are kept; make room, then continue with "
-              f"--resume {run_id}", file=sys.stderr)
-        raise typer.Exit(1) from None
-    finally:
-        store.close()
-    _print_families(table)
-    console.print(f"run id: {run_id}")
+    request = RunRequest(suite, resume, driver, checkpoint, batch, device,
+                         ConsoleOptions(teleop, operators, latency_ms, handoff_threshold, teleop_mode), backend,
+                         CarlaOptions(carla_host, carla_port, carla_retries, carla_timeout), executor,
+                         RayRequest(address, workers, gpus_per_worker))
+    run_id = _run(request, db, progress)
+    _summarise(db, run_id)
     return run_id
 
 
 @app.command()
 def demo(db: Path = typer.Option(Path("runs.duckdb"), help="the DuckDB store")) -> None:
     """The main job: the smoke suite driven by the camera stack (the shipped checkpoint) with a
-    remote-operations console, its failures split into perception and planning, then the report."""
-    run_id = run(suite="smoke", resume=None, db=db, driver="camera", checkpoint=None, batch=None, device=None,
-                 progress=True, operators=4, teleop=None, latency_ms=None, handoff_threshold=None, teleop_mode=None,
-                 backend="embedded", carla_host="127.0.0.1", carla_port=2000, carla_retries=3, carla_timeout=10.0,
-                 executor="local", address=None, workers=2, gpus_per_worker=None)
-    split(run_id=run_id, db=db)
-    report(run_id=run_id, db=db, confidence=0.95, as_json=False, leaderboard_json=None, leaderboard_version="2.0")
-    command = sys.argv[0] if Path(sys.argv[0]).name == "nines" else "nines"
-    console.print(f"open the dashboard on this store: {command} dashboard --db {db}")
+    remote-operations console, its failures split into perception and planning, then the summary."""
+    from nines.run_request import ConsoleOptions, RunRequest
+
+    run_id = _run(RunRequest(suite="smoke", driver="camera", backend="embedded",
+                             console=ConsoleOptions(operators=4)), db)
+    _split(db, run_id)
+    _summarise(db, run_id)
 
 
 @app.command()
@@ -317,14 +225,11 @@ def collect(suite: str = typer.Argument(..., help="suite YAML, or a shipped suit
     """Record labelled camera frames (the expert driving a suite) for `train.py --data DIR`."""
     from nines.collect import collect as collect_frames
     from nines.dataset_files import DatasetError
-    from scenarios.suite import SuiteError, load_suite
+    from nines.run_request import read_suite
 
     if backend != "embedded":
         raise UserError(f"backend {backend!r} is not available for collect yet; expected embedded")
-    try:
-        parsed = load_suite(_suite_path(suite))
-    except SuiteError as error:
-        raise UserError(str(error)) from None
+    _, parsed = read_suite(suite)
     try:
         count = collect_frames(parsed, out, every, batch or parsed.batch, device)
     except DatasetError as error:
@@ -344,26 +249,23 @@ def calibrate_monitor(
     fog, night, low sun and lens dirt, and write it into a checkpoint."""
     from nines.drivers import checkpoint_path
     from nines.monitor_calibration import calibrate
-    from scenarios.suite import load_suite
+    from nines.run_request import check_checkpoint, check_device, read_suite
 
     try:
         seed_list = [int(s) for s in seeds.split(",")]
     except ValueError:
         raise UserError(f"--seeds {seeds!r}: expected comma-separated integers, e.g. 101,202,303") from None
-    _check_device(device)
-    parsed = load_suite(_suite_path(suite))
+    check_device(device)
+    _, parsed = read_suite(suite)
     source = checkpoint_path(str(checkpoint or ""))
-    _check_checkpoint(source, parsed.camera)
+    check_checkpoint(source, parsed)
     info = calibrate(parsed, seed_list, source, out, batch or parsed.batch, device, console.print)
     console.print(f"failure monitor fitted on {info['ticks']} ticks of {info['episodes']} episodes "
                   f"({info['failures']} failures): AUROC {info['auroc_calibration']:.3f} on its calibration "
                   f"ticks; written to {out}")
 
 
-@app.command()
-def split(run_id: str = typer.Argument(..., help="run id"),
-          db: Path = typer.Option(Path("runs.duckdb"), help="the DuckDB store")) -> None:
-    """Split a run's failures into perception and planning: re-drive each with the expert."""
+def _split(db: Path, run_id: str) -> None:
     from nines.failure_split import split_failures
 
     store = _open_store(db)
@@ -371,53 +273,49 @@ def split(run_id: str = typer.Argument(..., help="run id"),
         causes = split_failures(store, run_id)
     finally:
         store.close()
-    table = Table(title=f"failure causes of {run_id} (expert re-run of each failure)")
-    for column in ("episode", "cause", "expert outcome"):
-        table.add_column(column)
-    for row in causes.itertuples():
-        table.add_row(row.episode_id, row.cause, row.expert_outcome)
-    console.print(table)
-    console.print(f"perception {int((causes.cause == 'perception').sum())}, "
-                  f"planning {int((causes.cause == 'planning').sum())}")
+    console.print(f"failure causes (the expert re-drives each failure): perception "
+                  f"{int((causes.cause == 'perception').sum())}, planning {int((causes.cause == 'planning').sum())}")
+
+
+@app.command()
+def split(run_id: str = typer.Argument(..., help="run id"),
+          db: Path = typer.Option(Path("runs.duckdb"), help="the DuckDB store")) -> None:
+    """Split a run's failures into perception and planning: re-drive each with the expert."""
+    _split(db, run_id)
 
 
 @app.command()
 def report(run_id: str = typer.Argument(..., help="run id"),
            db: Path = typer.Option(Path("runs.duckdb"), help="the DuckDB store"),
            confidence: float = typer.Option(0.95, help="confidence of the bounds, in (0, 1)"),
+           full: bool = typer.Option(False, "--full", help="every table, not the one-screen summary"),
            as_json: bool = typer.Option(False, "--json", help="print the report as JSON"),
            leaderboard_json: Optional[Path] = typer.Option(None, help="also write the run as a Leaderboard "
                                                                       "results JSON file here"),
            leaderboard_version: str = typer.Option("2.0", help="Leaderboard scoring for that file: 2.0 or 2.1"),
            ) -> None:
-    """The nines ladder per stream, the weighted crash rate, per-family estimates, Leaderboard scores."""
+    """The nines of a run on one screen; --full: the ladder per stream, the weighted rates,
+    per-family estimates, Leaderboard scores; --json: all of it as JSON."""
     import json
     import os
 
+    from nines.report_view import print_report
+    from nines.run_summary import print_summary
     from reliability.leaderboard import results_json
 
-    from nines.report import build_report, load_episodes, load_failure_causes, load_teleop
-    from nines.report_view import print_report
-
-    if not 0 < confidence < 1:
-        raise UserError(f"confidence = {confidence} is invalid: expected 0 < confidence < 1")
     if leaderboard_version not in ("2.0", "2.1"):
         raise UserError(f"leaderboard version {leaderboard_version!r} is unknown; expected 2.0 or 2.1")
-    store = _open_store(db, read_only=True)
-    try:
-        episodes = load_episodes(store, run_id)
-        result = build_report(episodes, run_id, confidence, store.ticks(run_id), load_failure_causes(store, run_id),
-                              load_teleop(store, run_id, episodes))
-    finally:
-        store.close()
+    result, episodes, failures = _report(db, run_id, confidence)
     if leaderboard_json is not None:
         partial = leaderboard_json.with_name(leaderboard_json.name + ".partial")
         partial.write_text(results_json(episodes, leaderboard_version), encoding="utf-8")
         os.replace(partial, leaderboard_json)
     if as_json:
         print(json.dumps(result, indent=2, default=float))
-    else:
+    elif full:
         print_report(console, result)
+    else:
+        print_summary(console, result, failures, db)
 
 
 @app.command()
@@ -526,8 +424,8 @@ def rerun(run_id: str = typer.Argument(..., help="run id"),
     finally:
         store.close()
     record = result.record
-    console.print(f"{episode_id}: {record['outcome']}, {record['km']:.3f} km in {record['time_s']:.1f} s; "
-                  f"events: {', '.join(f'{k} at {t:.1f} s' for t, k, _, _ in result.events) or 'none'}; "
+    console.print(f"{episode_id}: {record.outcome}, {record.km:.3f} km in {record.time_s:.1f} s; "
+                  f"events: {', '.join(f'{e.kind} at {e.time_s:.1f} s' for e in result.events) or 'none'}; "
                   f"handoffs: {len(result.handoffs)}")
 
 
@@ -545,9 +443,9 @@ def teleop_sweep(suite: str = typer.Argument(..., help="suite YAML, or a shipped
     """Handoffs per 1,000 km against crashes per km, one run per threshold, and for a target
     nine the cheapest threshold and the staffing that meet it."""
     from nines.drivers import checkpoint_path
+    from nines.run_request import ConsoleOptions, check_checkpoint, read_suite
     from nines.run_settings import RunSettings
     from nines.teleop_sweep import cheapest, run_sweep
-    from scenarios.suite import SuiteError, load_suite
 
     try:
         values = [float(part) for part in thresholds.split(",")]
@@ -558,13 +456,9 @@ def teleop_sweep(suite: str = typer.Argument(..., help="suite YAML, or a shipped
         raise UserError("expected --fleet >= 1, --target-nine in 1..9 and 0 < --confidence < 1")
     console_settings = None
     for value in values:
-        console_settings = teleop_settings(teleop, operators=operators, threshold=value)
-    path = _suite_path(suite)
-    try:
-        parsed = load_suite(path)
-    except SuiteError as error:
-        raise UserError(str(error)) from None
-    _check_checkpoint(checkpoint_path(""), parsed.camera)
+        console_settings = ConsoleOptions(teleop, operators, threshold=value).settings()
+    path, parsed = read_suite(suite)
+    check_checkpoint(checkpoint_path(""), parsed)
     store = _open_store(db)
     try:
         curve = run_sweep(store, parsed, path.read_text(encoding="utf-8"),

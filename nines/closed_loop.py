@@ -1,54 +1,146 @@
-"""The closed loop with continuous batching: every slot of the world holds an episode; when
-one ends, its record goes to `on_done` and the slot is refilled with the next task at once.
+"""The closed loop with continuous batching: every slot of the world holds an episode; when one
+ends, it is handed out as a FinishedEpisode and the slot is refilled with the next task at once.
 
-Per tick: observe (render the camera if the driver looks at it), ground truth for privileged
-drivers, act, step, log the tick's events. For failure clips, every CLIP_EVERY ticks the
-camera frames are kept in a short ring buffer per slot. Drivers that report a confidence
-(`last_confidence`, `last_reason`) have it logged every CONFIDENCE_EVERY ticks, with the
-failure monitor's inputs at that tick when the driver has them (`last_features`). Drivers with
-a remote-operations console (`start_episode`, `end_episode`) hear of every episode's start
-and end, and hand back the episode's handoff records at its end.
+One tick, top to bottom (`finished_episodes`):
+1. observe: camera frames only for a driver whose `needs.camera` asks for them;
+2. ground truth, only the parts a driver's `needs.truth` names (privileged drivers);
+3. act: the driver's DriverOutput (control, and the confidence, reason and failure-monitor
+   inputs of drivers that report them; logged every CONFIDENCE_EVERY ticks);
+4. failure clips: every CLIP_EVERY ticks the frames go to a short ring buffer per slot;
+5. step: dynamics, actors and the tick's events, logged per slot;
+6. episode end: the world's EpisodeRecord, and the console's handoff records when the run has
+   a remote-operations console; then the slot is refilled and its driver reset.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Protocol
+from typing import Iterable, Iterator, Protocol
 
 import numpy as np
 import torch
 
-from nines.store import FAILURE_OUTCOMES
 from planner.confidence import REASONS
-from sim.events import COLLISION_TYPES
+from planner.driver_interface import Driver, DriverOutput, EpisodeStart
+from scenarios.episode_plan import EpisodeTask
+from sim.events import COLLISION_TYPES, EpisodeRecord, EventRecord, TickEvents
 from sim.ground_truth import ground_truth
-from sim.observation import Observation
 from sim.world import BatchedWorld, episode_records
+from teleop.console_records import HandoffRecord
 
 CLIP_EVERY = 5
 CLIP_FRAMES = 8
 CONFIDENCE_EVERY = 5
 
 
-class Driver(Protocol):
-    """Observation (and, for privileged drivers, ground truth) of B slots -> control [B, 3]."""
+class Console(Protocol):
+    """A remote-operations console (teleop.console.TeleopDriver): told of every episode's end,
+    it hands back that episode's handoffs."""
 
-    def act(self, obs: Observation, *truth) -> torch.Tensor: ...
+    def end_episode(self, slot: int, outcome: str, failed: bool) -> list[HandoffRecord]: ...
+
+
+@dataclass
+class ConfidenceSample:
+    """The driver's confidence in [0, 1] at episode time time_s (s), and why it was low
+    (a planner.confidence.REASONS name, "" when it was not)."""
+
+    time_s: float
+    confidence: float
+    reason: str
 
 
 @dataclass
 class SlotLog:
-    """What one slot's current episode left behind: its events and its recent frames."""
+    """What one slot's running episode has left behind so far. frames: the last CLIP_FRAMES
+    camera frames [H, W, 3] uint8 (only when clips are kept); features: the failure monitor's
+    inputs [F] at each confidence sample (only for drivers that report them)."""
 
-    task: object
-    events: list[tuple[float, str, str, float]] = field(default_factory=list)
-    frames: list[np.ndarray] = field(default_factory=list)
-    ticks: list[tuple[float, float, str]] = field(default_factory=list)
-    handoffs: list[dict] = field(default_factory=list)
+    task: EpisodeTask
+    events: list[EventRecord] = field(default_factory=list)
+    confidence: list[ConfidenceSample] = field(default_factory=list)
     features: list[np.ndarray] = field(default_factory=list)
+    frames: list[np.ndarray] = field(default_factory=list)
 
 
-def _log_events(world: BatchedWorld, logs: list[SlotLog | None], events, was_off: torch.Tensor,
+@dataclass
+class FinishedEpisode:
+    """An episode that ended in `slot`: its task, the world's record, its log, and its handoffs
+    (empty without a console). When handed out, the world still holds the episode's end."""
+
+    slot: int
+    task: EpisodeTask
+    record: EpisodeRecord
+    log: SlotLog
+    handoffs: list[HandoffRecord]
+
+
+def finished_episodes(world: BatchedWorld, driver: Driver, tasks: Iterable[EpisodeTask], keep_clips: bool,
+                      console: Console | None = None) -> Iterator[FinishedEpisode]:
+    """Drive every task to its end on `world`; yields each episode as it ends. The next task
+    is taken only when the generator is resumed, so the consumer can shape what `tasks`
+    yields next."""
+    logs: list[SlotLog | None] = [None] * world.config.batch_size
+    pending = iter(tasks)
+
+    def refill(slot: int) -> None:
+        task = next(pending, None)
+        logs[slot] = None if task is None else SlotLog(task)
+        if task is None:
+            world.loaded[slot] = False
+            return
+        world.load(slot, task.spec)
+        driver.reset([EpisodeStart(slot, task.seed)])
+
+    for slot in range(world.config.batch_size):
+        refill(slot)
+    needs = driver.needs
+    tick = 0
+    was_off = torch.zeros_like(world.loaded)
+    was_wrong = torch.zeros_like(world.loaded)
+    while world.running.any():
+        obs = world.observe() if needs.camera else world.observe_without_camera()
+        truth = None if needs.truth is None else ground_truth(world, needs.truth.bev_raster, needs.truth.lanes)
+        output = driver.act(obs, truth)
+        if tick % CONFIDENCE_EVERY == 0 and output.confidence is not None:
+            _log_confidence(world, logs, output)
+        if keep_clips and tick % CLIP_EVERY == 0:
+            _keep_frames(logs, obs.frames if needs.camera else world.render())
+        events = world.step(output.control)
+        _log_events(world, logs, events, was_off, was_wrong)
+        was_off, was_wrong = events.off_road, events.wrong_way
+        tick += 1
+        ended = np.flatnonzero(events.ended.cpu().numpy()).tolist()
+        for record, slot in zip(episode_records(world, ended), ended):
+            handoffs = [] if console is None else console.end_episode(slot, record.outcome, record.failed)
+            yield FinishedEpisode(slot, logs[slot].task, record, logs[slot], handoffs)
+            refill(slot)
+
+
+def _log_confidence(world: BatchedWorld, logs: list[SlotLog | None], output: DriverOutput) -> None:
+    time_s = world.stats.time_s.cpu().numpy()
+    value = output.confidence.cpu().numpy()
+    reason = np.zeros(len(value), dtype=np.int64) if output.reason is None else output.reason.cpu().numpy()
+    features = None if output.monitor_features is None else output.monitor_features.cpu().numpy()
+    for slot in np.flatnonzero(world.running.cpu().numpy()).tolist():
+        if logs[slot] is not None:
+            logs[slot].confidence.append(ConfidenceSample(float(time_s[slot]), float(value[slot]),
+                                                          REASONS[int(reason[slot])]))
+            if features is not None:
+                logs[slot].features.append(features[slot])
+
+
+def _keep_frames(logs: list[SlotLog | None], frames: torch.Tensor) -> None:
+    """frames [B, H, W, 3] uint8 join each slot's ring buffer of the last CLIP_FRAMES."""
+    frames = frames.cpu().numpy()
+    for slot, log in enumerate(logs):
+        if log is not None:
+            log.frames = (log.frames + [frames[slot]])[-CLIP_FRAMES:]
+
+
+def _log_events(world: BatchedWorld, logs: list[SlotLog | None], events: TickEvents, was_off: torch.Tensor,
                 was_wrong: torch.Tensor) -> None:
+    """Collisions and red lights as they happen; leaving the road and driving the wrong way
+    when they start."""
     flags = torch.stack([events.collision > 0, events.red_light, events.off_road & ~was_off,
                          events.wrong_way & ~was_wrong], -1)
     if not flags.any():
@@ -59,79 +151,9 @@ def _log_events(world: BatchedWorld, logs: list[SlotLog | None], events, was_off
         if log is None:
             continue
         if kind == 0:
-            ctype = COLLISION_TYPES[int(events.collision[slot])]
-            actor = int(events.collided_actor[slot])
-            detail = f"{ctype}:{int(world.actors.kind[slot, actor])}"
-            log.events.append((float(time_s[slot]), "collision", detail, float(events.impact_speed_mps[slot])))
+            collision = COLLISION_TYPES[int(events.collision[slot])]
+            actor_kind = int(world.actors.kind[slot, int(events.collided_actor[slot])])
+            log.events.append(EventRecord(float(time_s[slot]), "collision", f"{collision}:{actor_kind}",
+                                          float(events.impact_speed_mps[slot])))
         else:
-            log.events.append((float(time_s[slot]), ("red_light", "off_road", "wrong_way")[kind - 1], "", 0.0))
-
-
-def _log_confidence(world: BatchedWorld, logs: list[SlotLog | None], driver: Driver) -> None:
-    time_s = world.stats.time_s.cpu().numpy()
-    value = driver.last_confidence.cpu().numpy()
-    reason = driver.last_reason.cpu().numpy()
-    features = getattr(driver, "last_features", None)
-    features = None if features is None else features.cpu().numpy()
-    for slot in np.flatnonzero(world.running.cpu().numpy()).tolist():
-        if logs[slot] is not None:
-            logs[slot].ticks.append((float(time_s[slot]), float(value[slot]), REASONS[int(reason[slot])]))
-            if features is not None:
-                logs[slot].features.append(features[slot])
-
-
-def run_tasks(world: BatchedWorld, driver: Driver, tasks: Iterator, on_done: Callable[[SlotLog, dict, int], None],
-              uses_camera: bool, keep_clips: bool) -> None:
-    """Drive every task (anything with a `.spec`) to its end; `on_done(log, record, slot)` per
-    episode, called before the slot is refilled (the world still holds the episode's end)."""
-    for log, record, slot in finished_episodes(world, driver, tasks, uses_camera, keep_clips):
-        on_done(log, record, slot)
-
-
-def finished_episodes(world: BatchedWorld, driver: Driver, tasks: Iterator, uses_camera: bool,
-                      keep_clips: bool) -> Iterator[tuple[SlotLog, dict, int]]:
-    """run_tasks as a generator: yields (log, record, slot) per finished episode and takes the
-    next task only when resumed, so the consumer can still read the slot's end and can shape
-    what `tasks` yields next."""
-    logs: list[SlotLog | None] = [None] * world.config.batch_size
-    pending = iter(tasks)
-    console = hasattr(driver, "start_episode")
-
-    def refill(slot: int) -> None:
-        task = next(pending, None)
-        logs[slot] = None if task is None else SlotLog(task)
-        if task is None:
-            world.loaded[slot] = False
-            return
-        world.load(slot, task.spec)
-        if console:
-            driver.start_episode(slot, task.seed)
-
-    for slot in range(world.config.batch_size):
-        refill(slot)
-    privileged = getattr(driver, "privileged", False)
-    truth_options = getattr(driver, "truth_options", {})
-    tick = 0
-    was_off = torch.zeros_like(world.loaded)
-    was_wrong = torch.zeros_like(world.loaded)
-    while world.running.any():
-        obs = world.observe() if uses_camera else world.observe_without_camera()
-        if keep_clips and tick % CLIP_EVERY == 0:
-            frames = (obs.frames if uses_camera else world.render()).cpu().numpy()
-            for slot, log in enumerate(logs):
-                if log is not None:
-                    log.frames = (log.frames + [frames[slot]])[-CLIP_FRAMES:]
-        control = driver.act(obs, ground_truth(world, **truth_options)) if privileged else driver.act(obs)
-        if tick % CONFIDENCE_EVERY == 0 and getattr(driver, "last_confidence", None) is not None:
-            _log_confidence(world, logs, driver)
-        events = world.step(control)
-        _log_events(world, logs, events, was_off, was_wrong)
-        was_off, was_wrong = events.off_road, events.wrong_way
-        tick += 1
-        ended = np.flatnonzero(events.ended.cpu().numpy())
-        for record, slot in zip(episode_records(world, ended), ended.tolist()):
-            if console:
-                outcome = record["outcome"]
-                logs[slot].handoffs = driver.end_episode(slot, outcome, outcome in FAILURE_OUTCOMES)
-            yield logs[slot], record, slot
-            refill(slot)
+            log.events.append(EventRecord(float(time_s[slot]), ("red_light", "off_road", "wrong_way")[kind - 1]))

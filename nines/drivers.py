@@ -7,6 +7,7 @@ from pathlib import Path
 from perception.camera_stack import CameraStack
 from perception.checkpoint import SHIPPED, CheckpointError, monitor
 from planner.camera_driver import CameraDriver
+from planner.driver_interface import Driver
 from planner.expert import ExpertDriver
 from planner.failure_monitor import FailureMonitor
 from planner.lane_keeping import LaneKeepingDriver
@@ -21,7 +22,7 @@ def checkpoint_path(checkpoint: str) -> Path:
     return Path(checkpoint) if checkpoint else SHIPPED
 
 
-def make_driver(name: str, camera: CameraConfig | None = None, checkpoint: str = "", device: str = "cpu"):
+def make_driver(name: str, camera: CameraConfig | None = None, checkpoint: str = "", device: str = "cpu") -> Driver:
     if name == "expert":
         return ExpertDriver()
     if name == "lane_keeping":

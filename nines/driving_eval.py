@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from nines.closed_loop import run_tasks
+from nines.closed_loop import finished_episodes
 from perception.camera_stack import CameraStack
 from perception.network import CameraNet
 from planner.camera_driver import CameraDriver
@@ -25,12 +25,10 @@ def evaluate(net: CameraNet, camera: CameraConfig, device: torch.device | str, e
     tasks = [t for p in range(len(suite.families)) for t in fixed_tasks(suite, p)]
     world = BatchedWorld(WorldConfig(batch_size=len(tasks), device=str(device), camera=camera))
     driver = CameraDriver(CameraStack(net, device))
-    records: list[dict] = []
-    run_tasks(world, driver, iter(tasks), lambda log, record, slot: records.append(record), uses_camera=True,
-              keep_clips=False)
+    records = [episode.record for episode in finished_episodes(world, driver, tasks, keep_clips=False)]
     world.close()
-    completion = [min(1.0, r["progress_m"] / max(r["route_length_m"], 1e-6)) for r in records]
-    km = float(sum(r["km"] for r in records))
-    collisions = int(sum(r["outcome"] == "collision" for r in records))
+    completion = [r.route_completion for r in records]
+    km = float(sum(r.km for r in records))
+    collisions = int(sum(r.outcome == "collision" for r in records))
     return {"episodes": len(records), "route_completion": float(np.mean(completion)), "collisions": collisions,
             "km": km, "collisions_per_km": collisions / km if km > 0 else float("nan")}

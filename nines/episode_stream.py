@@ -16,34 +16,36 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from nines.closed_loop import SlotLog, finished_episodes
+from nines.closed_loop import ConfidenceSample, FinishedEpisode, finished_episodes
 from nines.drivers import make_driver
 from nines.failure_clips import clip_strip
 from nines.run_settings import RunSettings
-from nines.store import FAILURE_OUTCOMES
+from planner.driver_interface import Driver
 from scenarios.episode_plan import EpisodeTask
 from scenarios.suite import Suite
 from sim.carla_backend import CarlaEndpoint, CarlaWorld, InfrastructureError
+from sim.events import EpisodeRecord, EventRecord
 from sim.ground_truth import ground_truth
 from sim.world import BatchedWorld, WorldConfig
 from teleop.config import TeleopConfig
 from teleop.console import TeleopDriver
+from teleop.console_records import HandoffRecord, QueueSample
 
 
 @dataclass
 class EpisodeResult:
-    """One finished episode. record: sim.world.episode_records' dict; events: (time_s, kind,
-    detail, value); ticks: (time_s, confidence, reason); handoffs: the console's records;
-    queue_samples: the console's queue since the episode before; clip: the failure clip strip
-    (RGB uint8 [H, W, 3]) or None; monitor_features: the failure monitor's inputs at each of
-    `ticks` [len(ticks), F], or None for drivers without them."""
+    """One finished episode as the runner stores it: the world's record, its events (the
+    loop's and the backend's own sensors'), the driver's confidence samples, the console's
+    handoffs and its queue since the episode before (both empty without a console), the
+    failure clip strip (RGB uint8 [H, W, 3]) or None, and the failure monitor's inputs at
+    each confidence sample [len(confidence), F], or None for drivers without them."""
 
     task: EpisodeTask
-    record: dict
-    events: list[tuple[float, str, str, float]]
-    ticks: list[tuple[float, float, str]]
-    handoffs: list[dict]
-    queue_samples: list[dict]
+    record: EpisodeRecord
+    events: list[EventRecord]
+    confidence: list[ConfidenceSample]
+    handoffs: list[HandoffRecord]
+    queue_samples: list[QueueSample]
     clip: np.ndarray | None
     monitor_features: np.ndarray | None = None
 
@@ -88,18 +90,19 @@ def make_world(settings: RunSettings, suite: Suite) -> BatchedWorld:
 
 
 def _run_driver(settings: RunSettings, suite: Suite, world: BatchedWorld, clip_dir: Path | None,
-                console_resume_s: float | None):
-    """The run's driver, behind a remote-operations console when the run has one; a resumed
-    run's console clock goes on just after `console_resume_s`, its last sampled fleet time."""
+                console_resume_s: float | None) -> tuple[Driver, TeleopDriver | None]:
+    """The run's driver, and its remote-operations console when the run has one (then the
+    console is the driver, with the named driver inside); a resumed run's console clock goes
+    on just after `console_resume_s`, its last sampled fleet time."""
     driver = make_driver(settings.driver, suite.camera, settings.checkpoint, settings.device)
     if settings.teleop is None:
-        return driver
+        return driver, None
     frame_dir, live_path = (clip_dir / "requests", clip_dir / "console.json") if clip_dir else (None, None)
-    driver = TeleopDriver(driver, TeleopConfig(**settings.teleop), settings.batch, world.config.dt_s,
-                          settings.device, frame_dir, live_path)
+    console = TeleopDriver(driver, TeleopConfig(**settings.teleop), settings.batch, world.config.dt_s,
+                           settings.device, frame_dir, live_path)
     if console_resume_s is not None:
-        driver.tick = round(console_resume_s / world.config.dt_s) + 1
-    return driver
+        console.tick = round(console_resume_s / world.config.dt_s) + 1
+    return console, console
 
 
 class _RetryingTasks:
@@ -121,16 +124,14 @@ class _RetryingTasks:
         self._again.append(self.current)
 
 
-def _result(world: BatchedWorld, driver, log: SlotLog, record: dict, slot: int, keep_clips: bool) -> EpisodeResult:
+def _result(world: BatchedWorld, episode: FinishedEpisode, console: TeleopDriver | None) -> EpisodeResult:
+    log = episode.log
     clip = None
-    if record["outcome"] in FAILURE_OUTCOMES and keep_clips and log.frames:
-        clip = clip_strip(log.frames, ground_truth(world).bev[slot].cpu().numpy())
-    queue_samples = getattr(driver, "queue_samples", [])
-    if queue_samples:
-        driver.queue_samples = []
-    features = np.stack(log.features) if log.features else None
-    return EpisodeResult(log.task, record, log.events + world.drain_sensor_events(), log.ticks, log.handoffs,
-                         queue_samples, clip, features)
+    if episode.record.failed and log.frames:
+        clip = clip_strip(log.frames, ground_truth(world).bev[episode.slot].cpu().numpy())
+    return EpisodeResult(episode.task, episode.record, log.events + world.drain_sensor_events(), log.confidence,
+                         episode.handoffs, [] if console is None else console.drain_queue(), clip,
+                         np.stack(log.features) if log.features else None)
 
 
 def stream_episodes(settings: RunSettings, suite: Suite, waves: Iterable[Iterable[EpisodeTask]],
@@ -141,16 +142,15 @@ def stream_episodes(settings: RunSettings, suite: Suite, waves: Iterable[Iterabl
     InfrastructureNote per server failure, and BackendNotes at the end. `clip_dir` is where a
     remote-operations console keeps its request frames and live snapshot (none without it)."""
     world = make_world(settings, suite)
-    driver = _run_driver(settings, suite, world, clip_dir, console_resume_s)
-    uses_camera = getattr(driver, "uses_camera", False)
+    driver, console = _run_driver(settings, suite, world, clip_dir, console_resume_s)
     retries = InfrastructureRetries(world.endpoint.retries if isinstance(world, CarlaWorld) else 0)
     try:
         for tasks in waves:
             pending = _RetryingTasks(tasks)
             while True:
                 try:
-                    for log, record, slot in finished_episodes(world, driver, pending, uses_camera, suite.clips):
-                        yield _result(world, driver, log, record, slot, suite.clips)
+                    for episode in finished_episodes(world, driver, pending, suite.clips, console):
+                        yield _result(world, episode, console)
                     break
                 except InfrastructureError as error:
                     note, again = retries.failed(pending.current, str(error))

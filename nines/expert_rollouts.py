@@ -79,10 +79,10 @@ class ExpertRollouts:
         driving_student = self.student is not None and bool(self.by_student.any())
         obs = world.observe() if keep or driving_student else world.observe_without_camera()
         truth = ground_truth(world, bev_raster=False, lanes=False)
-        control = self.expert.act(obs, truth)
+        control = self.expert.act(obs, truth).control
         expert_plan = self.expert.last_plan
         if driving_student:
-            control = torch.where(self.by_student.unsqueeze(-1), self.student.act(obs), control)
+            control = torch.where(self.by_student.unsqueeze(-1), self.student.act(obs, None).control, control)
         samples = None
         if keep:
             running = torch.nonzero(world.running).squeeze(-1)

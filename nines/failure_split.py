@@ -9,22 +9,24 @@ import json
 import pandas as pd
 import yaml
 
-from nines.closed_loop import run_tasks
-from nines.store import FAILURE_OUTCOMES, Store
+from nines.closed_loop import finished_episodes
+from nines.store import Store
+from nines.store_rows import FailureCauseRow
 from planner.expert import ExpertDriver
 from scenarios.catalog import FAMILIES
+from scenarios.episode_plan import EpisodeTask
 from scenarios.suite import Suite
+from sim.events import FAILURE_OUTCOMES
 from sim.world import BatchedWorld, WorldConfig
 
 BATCH = 32
 
 
-class _Replay:
+def _stored_task(row) -> EpisodeTask:
     """A stored episode rebuilt from its family, parameters and seed."""
-
-    def __init__(self, episode_id: str, family: str, params: str, seed: int):
-        self.episode_id = episode_id
-        self.spec = FAMILIES[family].build(json.loads(params), int(seed))
+    params = json.loads(row.params)
+    return EpisodeTask(row.episode_id, row.family, row.sampler, int(row.round), int(row.idx), int(row.seed), params,
+                       float(row.log_f), float(row.log_q), FAMILIES[row.family].build(params, int(row.seed)))
 
 
 def split_failures(store: Store, run_id: str) -> pd.DataFrame:
@@ -32,20 +34,20 @@ def split_failures(store: Store, run_id: str) -> pd.DataFrame:
     cause (perception / planning) and the expert's outcome."""
     run = store.run(run_id)
     suite = Suite(**yaml.safe_load(run["suite_yaml"]))
-    failed = store.db.execute("SELECT episode_id, family, params, seed FROM episodes WHERE run_id = ? AND failure "
+    failed = store.db.execute("SELECT episode_id, family, sampler, round, idx, seed, params, log_f, log_q "
+                              "FROM episodes WHERE run_id = ? AND failure "
                               "ORDER BY episode_id", [run_id]).df()
     columns = ["episode_id", "family", "cause", "expert_outcome"]
     if failed.empty:
         return pd.DataFrame(columns=columns)
-    replays = [_Replay(r.episode_id, r.family, r.params, r.seed) for r in failed.itertuples()]
+    replays = [_stored_task(row) for row in failed.itertuples()]
     world = BatchedWorld(WorldConfig(batch_size=min(BATCH, len(replays)), device=json.loads(run["config"])["device"],
                                      camera=suite.camera))
-    outcomes: dict[str, str] = {}
-    run_tasks(world, ExpertDriver(), iter(replays),
-              lambda log, record, slot: outcomes.__setitem__(log.task.episode_id, record["outcome"]),
-              uses_camera=False, keep_clips=False)
+    outcomes = {episode.task.episode_id: episode.record.outcome
+                for episode in finished_episodes(world, ExpertDriver(), replays, keep_clips=False)}
     world.close()
     failed["expert_outcome"] = failed["episode_id"].map(outcomes)
     failed["cause"] = failed["expert_outcome"].map(lambda o: "planning" if o in FAILURE_OUTCOMES else "perception")
-    store.write_failure_causes(run_id, failed)
+    store.write_failure_causes([FailureCauseRow(run_id, row.episode_id, row.cause, row.expert_outcome)
+                                for row in failed.itertuples()])
     return failed[columns]

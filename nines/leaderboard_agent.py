@@ -122,7 +122,7 @@ class NinesAgent(_BASE):
         frames = torch.from_numpy(np.ascontiguousarray(bgra[..., 2::-1])).unsqueeze(0)
         speed = torch.tensor([float(input_data[SPEED_ID][1]["speed"])])
         obs = Observation(frames, speed, ahead, torch.tensor([timestamp - self._start_s]))
-        steer, throttle, brake = self.driver.act(obs)[0].tolist()
+        steer, throttle, brake = self.driver.act(obs).control[0].tolist()
         # CARLA steers right positive; ours left positive
         return carla.VehicleControl(throttle=float(throttle), steer=float(-steer), brake=float(brake))
 

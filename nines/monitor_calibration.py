@@ -20,7 +20,6 @@ import torch
 from nines.episode_stream import EpisodeResult, stream_episodes
 from nines.report import ADVERSE_CONDITIONS
 from nines.run_settings import RunSettings
-from nines.store import FAILURE_OUTCOMES
 from nines.user_error import UserError
 from perception.checkpoint import with_monitor
 from planner.failure_monitor import FEATURES, HORIZON_S, fit_monitor
@@ -43,7 +42,7 @@ def labelled_ticks(results: list[EpisodeResult]) -> tuple[pd.DataFrame, np.ndarr
     for result in results:
         if result.monitor_features is None:
             continue
-        ticks += [(result.task.episode_id, time_s, value) for time_s, value, _ in result.ticks]
+        ticks += [(result.task.episode_id, c.time_s, c.confidence) for c in result.confidence]
         features.append(result.monitor_features)
     if not features:
         raise UserError("the driver logged no failure-monitor inputs; calibrate-monitor needs the camera driver")
@@ -52,8 +51,8 @@ def labelled_ticks(results: list[EpisodeResult]) -> tuple[pd.DataFrame, np.ndarr
 
 def failure_times(results: list[EpisodeResult]) -> pd.Series:
     """Per episode: when it failed (its end), NaN if it did not."""
-    return pd.Series({r.task.episode_id: (r.record["time_s"] if r.record["outcome"] in FAILURE_OUTCOMES
-                                          else np.nan) for r in results}, dtype=float)
+    return pd.Series({r.task.episode_id: r.record.time_s if r.record.failed else np.nan for r in results},
+                     dtype=float)
 
 
 def drive(settings: RunSettings, suite: Suite) -> list[EpisodeResult]:

@@ -26,7 +26,8 @@ from nines.episode_stream import BackendNote, EpisodeResult, InfrastructureNote,
 from nines.failure_clips import write_clip
 from nines.ray_executor import RayOptions, stream_on_ray
 from nines.run_settings import RunSettings
-from nines.store import FAILURE_OUTCOMES, Store, StoreWriteError
+from nines.store import Store, StoreWriteError
+from nines.store_rows import EpisodeRow, EventRow, HandoffRow, QueueRow, RunRow, TickRow
 from scenarios.episode_plan import EpisodeTask, budget_tasks, ce_round_tasks, fixed_tasks
 from scenarios.suite import Suite
 
@@ -45,35 +46,13 @@ def new_run(store: Store, suite: Suite, suite_yaml: str, settings: RunSettings) 
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     run_id = f"{suite.name}-{stamp}-{os.urandom(2).hex()}"
     checkpoint = str(checkpoint_path(settings.checkpoint)) if settings.driver in CAMERA_DRIVERS else ""
-    store.create_run(run_id, suite.name, suite_yaml, code_version(), settings.driver, checkpoint, settings.__dict__,
-                     settings.backend, settings.device)
+    store.create_run(RunRow(run_id, datetime.now(timezone.utc), suite.name, suite_yaml, code_version(),
+                            settings.driver, checkpoint, json.dumps(settings.__dict__), settings.backend,
+                            settings.device, "running"))
     return run_id
 
 
-def _row(run_id: str, task: EpisodeTask, record: dict, clip: str, handoffs: int | None) -> dict:
-    outcome = record["outcome"]
-    failure = outcome in FAILURE_OUTCOMES
-    failure_type = "none"
-    if failure:
-        failure_type = outcome if outcome != "collision" else "collision_" + (
-            "pedestrian" if record["collisions_pedestrian"] else "vehicle" if record["collisions_vehicle"] else "static")
-    return {
-        "run_id": run_id, "episode_id": task.episode_id, "family": task.family, "sampler": task.sampler,
-        "round": task.round, "idx": task.index, "seed": task.seed, "params": json.dumps(task.params),
-        "condition": task.params["condition"], "log_f": task.log_f, "log_q": task.log_q,
-        "template": record["template"], "route": record["route"], "km": record["km"],
-        "duration_s": record["time_s"], "outcome": outcome, "failure": failure, "failure_type": failure_type,
-        "collisions_pedestrian": record["collisions_pedestrian"], "collisions_vehicle": record["collisions_vehicle"],
-        "collisions_static": record["collisions_static"], "impact_speed_mps": record["first_impact_speed_mps"],
-        "collision_kind": record["first_collision_kind"], "red_lights": record["red_lights"],
-        "off_road_m": record["off_road_m"], "wrong_way_m": record["wrong_way_m"],
-        "min_ttc_s": record["min_ttc_s"], "min_distance_m": record["min_distance_m"],
-        "route_completion": min(1.0, record["progress_m"] / max(record["route_length_m"], 1e-6)), "clip_path": clip,
-        "handoffs": handoffs, "max_grip_use": record["max_grip_use"],
-    }
-
-
-def _store_episode(store: Store, run_id: str, item: EpisodeResult, clip_dir: Path, console: bool) -> dict:
+def _store_episode(store: Store, run_id: str, item: EpisodeResult, clip_dir: Path, console: bool) -> EpisodeRow:
     """Write one finished episode (its clip, row, events, ticks, handoffs and the console's
     queue since the episode before); returns its row."""
     episode_id = item.task.episode_id
@@ -83,14 +62,12 @@ def _store_episode(store: Store, run_id: str, item: EpisodeResult, clip_dir: Pat
             clip = str(write_clip(clip_dir / f"{episode_id.replace(':', '_')}.png", item.clip))
         except OSError as error:
             raise StoreWriteError(f"{clip_dir}: the disk refused a failure clip ({error})") from None
-    row = _row(run_id, item.task, item.record, clip, len(item.handoffs) if console else None)
-    store.write_episodes([row], [
-        {"run_id": run_id, "episode_id": episode_id, "time_s": t, "kind": k, "detail": d, "value": v}
-        for t, k, d, v in item.events], [
-        {"run_id": run_id, "episode_id": episode_id, "time_s": t, "confidence": c, "reason": r}
-        for t, c, r in item.ticks], [
-        {"run_id": run_id, "episode_id": episode_id, **handoff} for handoff in item.handoffs])
-    store.write_queue(run_id, item.queue_samples)
+    row = EpisodeRow.of(run_id, item.task, item.record, clip, len(item.handoffs) if console else None)
+    store.write_episode(
+        row, [EventRow(run_id, episode_id, e.time_s, e.kind, e.detail, e.value) for e in item.events],
+        [TickRow(run_id, episode_id, c.time_s, c.confidence, c.reason) for c in item.confidence],
+        [HandoffRow.of(run_id, episode_id, h) for h in item.handoffs],
+        [QueueRow.of(run_id, sample) for sample in item.queue_samples])
     return row
 
 
@@ -126,7 +103,7 @@ def _chain(*iterables):
 
 
 def execute_run(store: Store, run_id: str, show_progress: bool = True,
-                on_episode: Callable[[dict], None] | None = None):
+                on_episode: Callable[[EpisodeRow], None] | None = None):
     """Run (or resume) `run_id` to completion on its executor; returns the per-family summary
     of its episodes. `on_episode` sees every stored episode row as it is written."""
     run = store.run(run_id)
@@ -158,10 +135,10 @@ def execute_run(store: Store, run_id: str, show_progress: bool = True,
             on_episode(row)
         for position, budget in budgets.items():
             if suite.families[position].family == task.family:
-                budget.km_done[task.index] = record["km"]
+                budget.km_done[task.index] = record.km
         totals["episodes"] += 1
-        totals["km"] += record["km"]
-        totals["failures"] += int(record["outcome"] in FAILURE_OUTCOMES)
+        totals["km"] += record.km
+        totals["failures"] += int(record.failed)
         elapsed_h = (time.perf_counter() - start) / 3600
         progress.update(bar, advance=1, description=(
             f"{totals['episodes']} episodes, {totals['km']:.2f} km, {totals['failures']} failures, "

@@ -11,7 +11,6 @@ resumed once there is room.
 """
 from __future__ import annotations
 
-import json
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,49 +18,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    run_id TEXT PRIMARY KEY, created TIMESTAMP, suite TEXT, suite_yaml TEXT, code_version TEXT,
-    driver TEXT, checkpoint TEXT, config TEXT, backend TEXT, device TEXT, status TEXT);
-CREATE TABLE IF NOT EXISTS episodes (
-    run_id TEXT, episode_id TEXT, family TEXT, sampler TEXT, round INTEGER, idx INTEGER, seed UBIGINT,
-    params TEXT, condition TEXT, log_f DOUBLE, log_q DOUBLE, template TEXT, route TEXT,
-    km DOUBLE, duration_s DOUBLE, outcome TEXT, failure BOOLEAN, failure_type TEXT,
-    collisions_pedestrian INTEGER, collisions_vehicle INTEGER, collisions_static INTEGER,
-    impact_speed_mps DOUBLE, collision_kind TEXT, red_lights INTEGER, off_road_m DOUBLE, wrong_way_m DOUBLE,
-    min_ttc_s DOUBLE, min_distance_m DOUBLE, route_completion DOUBLE, clip_path TEXT, handoffs INTEGER,
-    max_grip_use DOUBLE, PRIMARY KEY (run_id, episode_id));
-ALTER TABLE episodes ADD COLUMN IF NOT EXISTS handoffs INTEGER;
-ALTER TABLE episodes ADD COLUMN IF NOT EXISTS max_grip_use DOUBLE;
-CREATE TABLE IF NOT EXISTS events (
-    run_id TEXT, episode_id TEXT, time_s DOUBLE, kind TEXT, detail TEXT, value DOUBLE);
-CREATE TABLE IF NOT EXISTS ticks (
-    run_id TEXT, episode_id TEXT, time_s DOUBLE, confidence DOUBLE, reason TEXT);
-CREATE TABLE IF NOT EXISTS failure_causes (
-    run_id TEXT, episode_id TEXT, cause TEXT, expert_outcome TEXT, PRIMARY KEY (run_id, episode_id));
-CREATE TABLE IF NOT EXISTS handoffs (
-    run_id TEXT, episode_id TEXT, start_s DOUBLE, reason TEXT, urgency_s DOUBLE, wait_s DOUBLE,
-    awareness_s DOUBLE, mode TEXT, operator INTEGER, operator_s DOUBLE, resolution TEXT, outcome TEXT,
-    operator_error BOOLEAN, frame_path TEXT);
-ALTER TABLE handoffs ADD COLUMN IF NOT EXISTS frame_path TEXT;
-CREATE TABLE IF NOT EXISTS teleop_queue (
-    run_id TEXT, time_s DOUBLE, waiting INTEGER, busy INTEGER, operators INTEGER, remote_driving INTEGER,
-    open_requests TEXT);
-ALTER TABLE teleop_queue ADD COLUMN IF NOT EXISTS open_requests TEXT;
-CREATE TABLE IF NOT EXISTS infrastructure_errors (
-    run_id TEXT, episode_id TEXT, attempt INTEGER, failed_at TIMESTAMP, message TEXT);
-"""
-EVENT_COLUMNS = ("run_id", "episode_id", "time_s", "kind", "detail", "value")
-TICK_COLUMNS = ("run_id", "episode_id", "time_s", "confidence", "reason")
-HANDOFF_COLUMNS = ("run_id", "episode_id", "start_s", "reason", "urgency_s", "wait_s", "awareness_s", "mode",
-                   "operator", "operator_s", "resolution", "outcome", "operator_error", "frame_path")
-QUEUE_COLUMNS = ("run_id", "time_s", "waiting", "busy", "operators", "remote_driving", "open_requests")
-EPISODE_COLUMNS = (
-    "run_id", "episode_id", "family", "sampler", "round", "idx", "seed", "params", "condition", "log_f", "log_q",
-    "template", "route", "km", "duration_s", "outcome", "failure", "failure_type", "collisions_pedestrian",
-    "collisions_vehicle", "collisions_static", "impact_speed_mps", "collision_kind", "red_lights", "off_road_m",
-    "wrong_way_m", "min_ttc_s", "min_distance_m", "route_completion", "clip_path", "handoffs", "max_grip_use")
-FAILURE_OUTCOMES = ("collision", "route_deviation", "blocked")
+from nines.store_rows import (SCHEMA, EpisodeRow, EventRow, FailureCauseRow, HandoffRow, InfrastructureErrorRow,
+                              QueueRow, RunRow, TickRow, column_names)
+
 HEADER_BYTES = 3 * 4096  # a DuckDB file starts with its main header and two database headers
 
 
@@ -128,12 +87,21 @@ class Store:
             self.db.execute("ROLLBACK")
             raise
 
-    def create_run(self, run_id: str, suite: str, suite_yaml: str, code_version: str, driver: str,
-                   checkpoint: str, config: dict, backend: str, device: str) -> None:
+    def _insert(self, row_type: type, rows: list, only_new_episodes: bool = False) -> None:
+        """Insert rows of row_type (inside a transaction); with only_new_episodes, none for an
+        episode that already has rows in the table (a resumed run writes each episode once)."""
+        if not rows:
+            return
+        self.db.register("new_rows", pd.DataFrame([vars(row) for row in rows], columns=column_names(row_type)))
+        where = (f" WHERE NOT EXISTS (SELECT 1 FROM {row_type.TABLE} o WHERE o.run_id = n.run_id "
+                 "AND o.episode_id = n.episode_id)") if only_new_episodes else ""
+        conflict = " ON CONFLICT DO NOTHING" if row_type.KEY else ""
+        self.db.execute(f"INSERT INTO {row_type.TABLE} BY NAME SELECT n.* FROM new_rows n{where}{conflict}")
+        self.db.unregister("new_rows")
+
+    def create_run(self, run: RunRow) -> None:
         with self._transaction():
-            self.db.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running')",
-                            [run_id, datetime.now(timezone.utc), suite, suite_yaml, code_version, driver,
-                             checkpoint, json.dumps(config), backend, device])
+            self._insert(RunRow, [run])
 
     def run(self, run_id: str) -> dict:
         row = self.db.execute("SELECT * FROM runs WHERE run_id = ?", [run_id]).fetchone()
@@ -150,40 +118,21 @@ class Store:
         return self.db.execute("SELECT * FROM episodes WHERE run_id = ? ORDER BY family, round, idx",
                                [run_id]).df()
 
-    def write_episodes(self, rows: list[dict], events: list[dict], ticks: list[dict] | None = None,
-                       handoffs: list[dict] | None = None) -> None:
-        """Insert finished episodes with their events, ticks and handoffs atomically; an
-        episode already stored is kept as it is."""
-        if not rows:
-            return
-        frame = pd.DataFrame(rows, columns=list(EPISODE_COLUMNS))
+    def write_episode(self, episode: EpisodeRow, events: list[EventRow], ticks: list[TickRow],
+                      handoffs: list[HandoffRow], queue: list[QueueRow]) -> None:
+        """Insert a finished episode with its events, ticks, handoffs and the console's queue
+        since the episode before, atomically; an episode already stored is kept as it is."""
         with self._transaction():
-            self.db.register("new_episodes", frame)
-            self.db.execute("INSERT INTO episodes SELECT * FROM new_episodes ON CONFLICT DO NOTHING")
-            self.db.unregister("new_episodes")
-            for table, columns, values in (("events", EVENT_COLUMNS, events), ("ticks", TICK_COLUMNS, ticks or []),
-                                           ("handoffs", HANDOFF_COLUMNS, handoffs or [])):
-                if not values:
-                    continue
-                self.db.register("new_rows", pd.DataFrame(values, columns=list(columns)))
-                self.db.execute(f"INSERT INTO {table} SELECT n.* FROM new_rows n WHERE NOT EXISTS "
-                                f"(SELECT 1 FROM {table} o WHERE o.run_id = n.run_id AND o.episode_id = n.episode_id)")
-                self.db.unregister("new_rows")
-
-    def write_queue(self, run_id: str, samples: list[dict]) -> None:
-        """Append samples of the console's queue (fleet time, waiting, busy operators, ...)."""
-        if not samples:
-            return
-        with self._transaction():
-            self.db.register("new_samples", pd.DataFrame(samples).assign(run_id=run_id)[list(QUEUE_COLUMNS)])
-            self.db.execute("INSERT INTO teleop_queue SELECT * FROM new_samples")
-            self.db.unregister("new_samples")
+            self._insert(EpisodeRow, [episode])
+            for row_type, rows in ((EventRow, events), (TickRow, ticks), (HandoffRow, handoffs)):
+                self._insert(row_type, rows, only_new_episodes=True)
+            self._insert(QueueRow, queue)
 
     def write_infrastructure_error(self, run_id: str, episode_id: str, attempt: int, message: str) -> None:
         """An episode the simulator server failed under: kept apart, never a driving failure."""
         with self._transaction():
-            self.db.execute("INSERT INTO infrastructure_errors VALUES (?, ?, ?, now(), ?)",
-                            [run_id, episode_id, attempt, message])
+            self._insert(InfrastructureErrorRow, [InfrastructureErrorRow(run_id, episode_id, attempt,
+                                                                         datetime.now(timezone.utc), message)])
 
     def infrastructure_errors(self, run_id: str) -> pd.DataFrame:
         return self.db.execute("SELECT episode_id, attempt, failed_at, message FROM infrastructure_errors "
@@ -204,13 +153,13 @@ class Store:
         return self.db.execute("SELECT episode_id, time_s, confidence, reason FROM ticks WHERE run_id = ?",
                                [run_id]).df()
 
-    def write_failure_causes(self, run_id: str, causes: pd.DataFrame) -> None:
-        """causes: episode_id, cause, expert_outcome; replaces earlier causes of those episodes."""
-        frame = causes.assign(run_id=run_id)[["run_id", "episode_id", "cause", "expert_outcome"]]
+    def write_failure_causes(self, causes: list[FailureCauseRow]) -> None:
+        """Store causes, replacing earlier causes of those episodes."""
         with self._transaction():
-            self.db.register("new_causes", frame)
-            self.db.execute("INSERT OR REPLACE INTO failure_causes SELECT * FROM new_causes")
-            self.db.unregister("new_causes")
+            for cause in causes:
+                self.db.execute("DELETE FROM failure_causes WHERE run_id = ? AND episode_id = ?",
+                                [cause.run_id, cause.episode_id])
+            self._insert(FailureCauseRow, causes)
 
     def drop_episodes(self, run_id: str, episode_ids: list[str]) -> None:
         if not episode_ids:

@@ -38,7 +38,7 @@ def run_app(app, prog: str, user_errors: Callable[[], tuple[type[Exception], ...
             print(f"{prog}: {error}", file=sys.stderr)
             sys.exit(2)
         # usage errors of the command line itself (a bad flag or value): one line, exit 2
-        if hasattr(error, "format_message") and hasattr(error, "exit_code"):
+        if isinstance(error, typer.TyperException):
             print(f"{prog}: {error.format_message()}", file=sys.stderr)
             sys.exit(2)
         raise

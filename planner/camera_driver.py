@@ -20,11 +20,13 @@ from perception.percept import Percept
 from perception.uncertainty import CENTRAL_RAYS
 from planner.confidence import LOW_CONFIDENCE, confidence, low_reason
 from planner.controller import follow
+from planner.driver_interface import DriverNeeds, DriverOutput, EpisodeStart
 from planner.failure_monitor import FailureMonitor, monitor_features
 from planner.grid_drivable import grid_drivable
 from planner.ray_conflict import ray_conflict
 from planner.ray_tracker import RayTracker
 from planner.sampling_planner import Plan, PlanInputs, plan
+from sim.ground_truth import GroundTruth
 from sim.observation import Observation
 
 STOPPING_LIGHTS = [LIGHT_CLASSES.index("yellow"), LIGHT_CLASSES.index("red")]
@@ -45,10 +47,13 @@ def plan_inputs(percept: Percept, obs: Observation, keep_lane: torch.Tensor | No
 
 
 class CameraDriver:
-    """Drives from the camera; keeps the latest percept, plan, monitor features, confidence
-    and reason."""
+    """Drives from the camera; keeps the latest percept and plan, and the confidence a
+    remote-operations console's low-confidence trigger watches (`handoff_confidence` [B]: the
+    lower of the reported confidence and the hand-made one, so that perception it cannot
+    trust, members disagreeing or far out of distribution, still asks for help when the
+    failure monitor, fitted on milder conditions, sees no failure coming)."""
 
-    uses_camera = True
+    needs = DriverNeeds(camera=True)
 
     def __init__(self, stack: CameraStack, blind: bool = False, monitor: FailureMonitor | None = None):
         self.stack = stack
@@ -56,21 +61,12 @@ class CameraDriver:
         self.monitor = monitor
         self.last_percept: Percept | None = None
         self.last_plan: Plan | None = None
-        self.last_features: torch.Tensor | None = None
         self.plan_confidence: torch.Tensor | None = None
-        self.last_confidence: torch.Tensor | None = None
-        self.last_reason: torch.Tensor | None = None
+        self.handoff_confidence: torch.Tensor | None = None
         self.tracker = RayTracker()
 
-    @property
-    def handoff_confidence(self) -> torch.Tensor | None:
-        """[B]: what a remote-operations console's low-confidence trigger watches: the lower
-        of the reported confidence and the hand-made one, so that perception it cannot trust
-        (members disagreeing, far out of distribution) still asks for help when the failure
-        monitor, fitted on milder conditions, sees no failure coming."""
-        if self.last_confidence is None:
-            return None
-        return torch.minimum(self.last_confidence, self.plan_confidence)
+    def reset(self, starts: list[EpisodeStart]) -> None:
+        """The obstacle tracker restarts a slot's tracks by itself when its episode time goes back."""
 
     def _keep_lane(self, percept: Percept) -> torch.Tensor:
         """Episodes that may not swerve [B]: those unsure of what they see (brake in lane
@@ -85,9 +81,11 @@ class CameraDriver:
             keep |= self.plan_confidence.to(keep.device) < LOW_CONFIDENCE
         return keep
 
-    def act(self, obs: Observation, forced_offset_m: torch.Tensor | None = None) -> torch.Tensor:
-        """Observation -> control [B, 3] (steer, throttle, brake). forced_offset_m [B]: a
-        remote operator's lateral offset (m; NaN where none), see PlanInputs."""
+    def act(self, obs: Observation, truth: GroundTruth | None = None,
+            forced_offset_m: torch.Tensor | None = None) -> DriverOutput:
+        """Observation -> control [B, 3] (steer, throttle, brake) with the confidence, the reason
+        it is low and the failure monitor's inputs. forced_offset_m [B]: a remote operator's
+        lateral offset (m; NaN where none), see PlanInputs."""
         if self.blind:
             obs = Observation(torch.zeros_like(obs.frames), obs.speed_mps, obs.route_ahead, obs.time_s)
         percept = self.stack.perceive(obs)
@@ -99,8 +97,9 @@ class CameraDriver:
         self.last_percept = percept
         self.last_plan = plan(plan_inputs(percept, obs, self._keep_lane(percept), forced_offset_m))
         self.plan_confidence, weakest = confidence(percept, self.last_plan)
-        self.last_features = monitor_features(percept, self.last_plan, obs.speed_mps)
-        self.last_confidence = self.plan_confidence if self.monitor is None else (
-            1.0 - self.monitor.risk(self.last_features).to(self.plan_confidence.device))
-        self.last_reason = low_reason(self.handoff_confidence, weakest)
-        return follow(self.last_plan.waypoints, self.last_plan.target_speed_mps, obs.speed_mps)
+        features = monitor_features(percept, self.last_plan, obs.speed_mps)
+        reported = self.plan_confidence if self.monitor is None else (
+            1.0 - self.monitor.risk(features).to(self.plan_confidence.device))
+        self.handoff_confidence = torch.minimum(reported, self.plan_confidence)
+        control = follow(self.last_plan.waypoints, self.last_plan.target_speed_mps, obs.speed_mps)
+        return DriverOutput(control, reported, low_reason(self.handoff_confidence, weakest), features)

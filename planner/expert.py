@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from functools import partial
 
-import torch
 
 from planner.controller import Tuning, follow
+from planner.driver_interface import DriverNeeds, DriverOutput, EpisodeStart, TruthParts
 from planner.obstacle_forecast import constant_velocity
 from planner.sampling_planner import Plan, PlanInputs, first_conflict, plan, plan_times
 from sim.ground_truth import GroundTruth
@@ -22,15 +22,16 @@ class ExpertDriver:
     tuning: how gently it controls, for a driver whose commands arrive late (see
     teleop.operator_model)."""
 
-    privileged = True
-    # what the expert reads of the ground truth (see sim.ground_truth.ground_truth)
-    truth_options = {"bev_raster": False, "lanes": False}
+    needs = DriverNeeds(truth=TruthParts())
 
     def __init__(self, tuning: Tuning = Tuning()):
         self.tuning = tuning
         self.last_plan: Plan | None = None
 
-    def act(self, obs: Observation, truth: GroundTruth) -> torch.Tensor:
+    def reset(self, starts: list[EpisodeStart]) -> None:
+        """The expert keeps nothing from one tick to the next."""
+
+    def act(self, obs: Observation, truth: GroundTruth) -> DriverOutput:
         forecast = constant_velocity(truth.objects, truth.object_mask, plan_times(obs.speed_mps.device))
         inputs = PlanInputs(
             path=obs.route_ahead, ego_speed_mps=obs.speed_mps, speed_limit_mps=truth.speed_limit_mps,
@@ -38,4 +39,5 @@ class ExpertDriver:
             light_distance_m=truth.light_distance_m, conflict_step=partial(first_conflict, obstacles=forecast),
             drivable_at=truth.drivable_at)
         self.last_plan = plan(inputs)
-        return follow(self.last_plan.waypoints, self.last_plan.target_speed_mps, obs.speed_mps, self.tuning)
+        return DriverOutput(follow(self.last_plan.waypoints, self.last_plan.target_speed_mps, obs.speed_mps,
+                                   self.tuning))

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import torch
 
+from planner.driver_interface import DriverNeeds, DriverOutput, EpisodeStart
 from sim.ego_dynamics import MAX_STEER_RAD, WHEELBASE_M
+from sim.ground_truth import GroundTruth
 from sim.observation import Observation
 
 LOOKAHEAD_M = 8.0
@@ -15,10 +17,15 @@ SPEED_GAIN = 0.5
 
 
 class LaneKeepingDriver:
+    needs = DriverNeeds()
+
     def __init__(self, cruise_speed_mps: float = 10.0):
         self.cruise_speed_mps = cruise_speed_mps
 
-    def act(self, obs: Observation) -> torch.Tensor:
+    def reset(self, starts: list[EpisodeStart]) -> None:
+        """Nothing is kept from one tick to the next."""
+
+    def act(self, obs: Observation, truth: GroundTruth | None = None) -> DriverOutput:
         """Observation -> control [B, 3] (steer, throttle, brake)."""
         ahead = obs.route_ahead
         distance = ahead.norm(dim=-1)
@@ -29,4 +36,4 @@ class LaneKeepingDriver:
         error = self.cruise_speed_mps - obs.speed_mps
         throttle = (SPEED_GAIN * error).clamp(0, 1)
         brake = (-SPEED_GAIN * error).clamp(0, 1)
-        return torch.stack([steer.clamp(-1, 1), throttle, brake], -1)
+        return DriverOutput(torch.stack([steer.clamp(-1, 1), throttle, brake], -1))

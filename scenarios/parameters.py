@@ -11,19 +11,62 @@ import functools
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A scipy.stats distribution by name, positional arguments and scale. scipy.stats takes
+    most of a second to import, so it is loaded only when a distribution is first evaluated:
+    listing the families does not need it."""
+
+    name: str
+    args: tuple[float, ...]
+    scale: float | None = None
+
+    @functools.cached_property
+    def frozen(self):
+        """The frozen scipy distribution."""
+        from scipy import stats
+
+        family = {"norm": stats.norm, "uniform": stats.uniform, "lognorm": stats.lognorm, "beta": stats.beta}[self.name]
+        return family(*self.args) if self.scale is None else family(*self.args, scale=self.scale)
+
+    def __str__(self) -> str:
+        parts = [f"{a:g}" for a in self.args] + ([] if self.scale is None else [f"scale={self.scale:g}"])
+        return f"{self.name}({', '.join(parts)})"
+
+
+def norm(loc: float, scale: float) -> Distribution:
+    return Distribution("norm", (loc, scale))
+
+
+def uniform(low: float, width: float) -> Distribution:
+    """Uniform on [low, low + width] (scipy's loc, scale)."""
+    return Distribution("uniform", (low, width))
+
+
+def lognorm(shape: float, scale: float) -> Distribution:
+    return Distribution("lognorm", (shape,), scale)
+
+
+def beta(a: float, b: float) -> Distribution:
+    return Distribution("beta", (a, b))
 
 
 @dataclass(frozen=True)
 class Continuous:
-    """A real parameter: `base` (a frozen scipy distribution) truncated to [low, high]."""
+    """A real parameter: `distribution` truncated to [low, high]; `base` is its scipy form."""
 
     name: str
     unit: str
     low: float
     high: float
-    base: stats.rv_continuous = field(compare=False)
+    distribution: Distribution = field(compare=False)
     source: str
+
+    @property
+    def base(self):
+        return self.distribution.frozen
 
     def _mass(self) -> tuple[float, float]:
         """(cdf at low, cdf mass inside [low, high]) of the base distribution."""
@@ -48,7 +91,7 @@ class Continuous:
         return isinstance(value, (int, float)) and self.low <= float(value) <= self.high
 
     def describe(self) -> str:
-        return f"{self.low:g}..{self.high:g} {self.unit}, f = {self.base.dist.name}{_args(self.base)}"
+        return f"{self.low:g}..{self.high:g} {self.unit}, f = {self.distribution}"
 
 
 @dataclass(frozen=True)
@@ -76,11 +119,6 @@ class Categorical:
 
 
 Parameter = Continuous | Categorical
-
-
-def _args(frozen) -> str:
-    parts = [f"{a:g}" for a in frozen.args] + [f"{k}={v:g}" for k, v in frozen.kwds.items()]
-    return f"({', '.join(parts)})"
 
 
 def is_assumed(source: str) -> bool:

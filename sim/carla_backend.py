@@ -27,6 +27,7 @@ from sim.carla_frame import from_carla, to_carla, vector_from_carla, vector_to_c
 from sim.carla_weather import to_carla as weather_to_carla
 from sim.carla_weather import untranslatable
 from sim.episode_spec import EpisodeSpec
+from sim.events import EventRecord
 from sim.map_templates import TEMPLATES
 from sim.opendrive import to_xodr
 from sim.world import BatchedWorld, WorldConfig
@@ -73,7 +74,7 @@ class CarlaWorld(BatchedWorld):
         self._actor_ids: dict[int, int] = {}
         self._doors: set[int] = set()
         self._frame_rgb: torch.Tensor | None = None
-        self._sensor_events: list[tuple[float, str, str, float]] = []
+        self._sensor_events: list[EventRecord] = []
         self.reconnect()
 
     # -- connection ----------------------------------------------------------------------
@@ -271,9 +272,9 @@ class CarlaWorld(BatchedWorld):
         time_s = float(self.stats.time_s[0])
         while not self._crossings.empty():
             _, markings = self._crossings.get_nowait()
-            self._sensor_events.append((time_s, "lane_invasion", markings, 0.0))
+            self._sensor_events.append(EventRecord(time_s, "lane_invasion", markings))
 
-    def drain_sensor_events(self) -> list[tuple[float, str, str, float]]:
+    def drain_sensor_events(self) -> list[EventRecord]:
         events, self._sensor_events = self._sensor_events, []
         return events
 

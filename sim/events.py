@@ -12,6 +12,7 @@ import torch
 from sim.actor_kinds import STATIC_KINDS, ActorKind
 
 OUTCOMES = ("running", "success", "collision", "route_deviation", "blocked", "timeout")
+FAILURE_OUTCOMES = ("collision", "route_deviation", "blocked")
 COLLISION_TYPES = ("none", "pedestrian", "vehicle", "static")
 MIN_COLLISION_SPEED_MPS = 0.1
 SAME_COLLISION_DISTANCE_M = 5.0
@@ -40,6 +41,62 @@ class TickEvents:
     red_light: torch.Tensor
     ended: torch.Tensor
     outcome: torch.Tensor
+
+
+@dataclass
+class EventRecord:
+    """One thing that happened in an episode: a collision (detail: collision type and actor
+    kind, value: impact speed in m/s), a red light run, leaving the road, driving the wrong way."""
+
+    time_s: float
+    kind: str
+    detail: str = ""
+    value: float = 0.0
+
+
+@dataclass
+class EpisodeRecord:
+    """What the world knows of one ended episode: its identity (map template, route, seed) and
+    its tallies. Distances in m, km along the route, times in s, speeds in m/s."""
+
+    template: str
+    route: str
+    seed: int
+    route_length_m: float
+    time_s: float
+    km: float
+    progress_m: float
+    outcome: str  # OUTCOMES
+    collisions_pedestrian: int
+    collisions_vehicle: int
+    collisions_static: int
+    first_impact_speed_mps: float
+    first_collision_kind: str  # ActorKind name, "none" without a collision
+    off_road_m: float
+    wrong_way_m: float
+    red_lights: int
+    min_ttc_s: float
+    min_distance_m: float
+    max_grip_use: float  # peak of the ego's grip use (step_ego); above 1 it slid
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome in FAILURE_OUTCOMES
+
+    @property
+    def failure_type(self) -> str:
+        """The failure with its kind (collision_pedestrian, _vehicle, _static, or the outcome),
+        "none" for an episode that did not fail."""
+        if not self.failed:
+            return "none"
+        if self.outcome != "collision":
+            return self.outcome
+        hit = ("pedestrian" if self.collisions_pedestrian else "vehicle" if self.collisions_vehicle else "static")
+        return f"collision_{hit}"
+
+    @property
+    def route_completion(self) -> float:
+        return min(1.0, self.progress_m / max(self.route_length_m, 1e-6))
 
 
 @dataclass
@@ -87,11 +144,13 @@ class EpisodeStats:
         self.last_collision_actor[slots] = -1
         self.last_collision_time_s[slots] = -1e9
 
-    def as_row(self, slot: int) -> dict[str, float | int | str]:
-        row = {f.name: getattr(self, f.name)[slot].item() for f in fields(self) if not f.name.startswith("last_")}
-        row["outcome"] = OUTCOMES[int(row["outcome"])]
-        row["first_collision_kind"] = ActorKind(int(row["first_collision_kind"])).name.lower()
-        return row
+    def record(self, slot: int, template: str, route: str, seed: int, route_length_m: float) -> EpisodeRecord:
+        """The ended episode in `slot` as a record."""
+        tallies = {f.name: getattr(self, f.name)[slot].item() for f in fields(self)
+                   if f.name not in ("stopped_s", "outcome") and not f.name.startswith("last_")}
+        tallies["first_collision_kind"] = ActorKind(int(tallies["first_collision_kind"])).name.lower()
+        return EpisodeRecord(template=template, route=route, seed=seed, route_length_m=route_length_m,
+                             outcome=OUTCOMES[int(self.outcome[slot])], **tallies)
 
 
 def count_collisions(stats: EpisodeStats, overlap: torch.Tensor, actor_kind: torch.Tensor,

@@ -18,7 +18,7 @@ from sim.camera import CameraConfig
 from sim.compiled_step import compiled, tracing
 from sim.ego_dynamics import EgoState, step_ego, weather_friction
 from sim.episode_spec import EpisodeSpec
-from sim.events import OUTCOMES, EpisodeStats, TickEvents, count_collisions, crossed_segments
+from sim.events import OUTCOMES, EpisodeRecord, EpisodeStats, EventRecord, TickEvents, count_collisions, crossed_segments
 from sim.lane_queries import lane_pose
 from sim.map_bank import LANE_TYPE_CODES, MapBank, build_map_bank
 from sim.observation import Observation
@@ -308,9 +308,9 @@ class BatchedWorld:
         return Observation(frames, self.ego.speed_mps.clone(), ahead, self.stats.time_s.clone(),
                            self._refuge_offset())
 
-    def drain_sensor_events(self) -> list[tuple[float, str, str, float]]:
-        """(time_s, kind, detail, value) events a backend's own sensors saw since the last
-        call, beyond what `step` reports; the embedded world has none."""
+    def drain_sensor_events(self) -> list[EventRecord]:
+        """The events a backend's own sensors saw since the last call, beyond what `step`
+        reports; the embedded world has none."""
         return []
 
     def close(self) -> None:
@@ -319,13 +319,7 @@ class BatchedWorld:
             self._renderer = None
 
 
-def episode_records(world: BatchedWorld, slots: np.ndarray) -> list[dict]:
-    """Episode records (the tallies plus the spec's identity) of the given slots."""
-    records = []
-    for slot in slots.tolist():
-        spec = world.specs[slot]
-        row = world.stats.as_row(slot)
-        row.update(template=spec.template, route=spec.route, seed=spec.seed,
-                   route_length_m=float(world.route.length_m[slot]))
-        records.append(row)
-    return records
+def episode_records(world: BatchedWorld, slots: list[int]) -> list[EpisodeRecord]:
+    """The records of the episodes that ended in `slots` (the tallies plus the spec's identity)."""
+    return [world.stats.record(slot, world.specs[slot].template, world.specs[slot].route, world.specs[slot].seed,
+                               float(world.route.length_m[slot])) for slot in slots]

@@ -33,11 +33,13 @@ import torch
 
 from planner.camera_driver import CameraDriver
 from planner.confidence import REASONS
+from planner.driver_interface import DriverNeeds, DriverOutput, EpisodeStart, TruthParts
 from planner.expert import ExpertDriver
 from sim.ground_truth import GroundTruth
 from sim.observation import Observation
 from teleop.command_link import CommandLink
 from teleop.config import TeleopConfig
+from teleop.console_records import HandoffRecord, QueueSample
 from teleop.handoff_policy import TRIGGERS, HandoffPolicy
 from teleop.minimal_risk import minimal_risk_control, refuge_is_free
 from teleop.operations_centre import OperationsCentre, Request
@@ -68,23 +70,21 @@ class Handoff:
     resolution: str = ""
     outcome: str = "ok"
 
-    def row(self, now_s: float) -> dict:
+    def record(self, now_s: float) -> HandoffRecord:
         request = self.request
         busy_until = self.released_s if self.released_s is not None else now_s
-        return {"start_s": self.start_s, "reason": request.reason, "urgency_s": request.urgency_s,
-                "wait_s": request.wait_s, "awareness_s": self.awareness_s, "mode": self.mode,
-                "operator": request.operator,
-                "operator_s": None if request.assigned_s is None else busy_until - request.assigned_s,
-                "resolution": self.resolution, "outcome": self.outcome, "operator_error": self.operator_error,
-                "frame_path": request.frame_path}
+        return HandoffRecord(
+            start_s=self.start_s, reason=request.reason, urgency_s=request.urgency_s, wait_s=request.wait_s,
+            awareness_s=self.awareness_s, mode=self.mode, operator=request.operator,
+            operator_s=None if request.assigned_s is None else busy_until - request.assigned_s,
+            resolution=self.resolution, outcome=self.outcome, operator_error=self.operator_error,
+            frame_path=request.frame_path)
 
 
 class TeleopDriver:
     """Drives B slots: the camera driver, the console's state machine and the operators."""
 
-    privileged = True
-    truth_options = ExpertDriver.truth_options
-    uses_camera = True
+    needs = DriverNeeds(camera=True, truth=TruthParts())
 
     def __init__(self, inner: CameraDriver, config: TeleopConfig, batch: int, dt_s: float,
                  device: torch.device | str, frame_dir: Path | None = None, live_path: Path | None = None):
@@ -104,32 +104,32 @@ class TeleopDriver:
         self.rngs = [np.random.default_rng(slot) for slot in range(batch)]
         self.noise = np.zeros(batch)
         self.tick = 0
-        self.queue_samples: list[dict] = []
+        self.queue_samples: list[QueueSample] = []
 
     @property
     def now_s(self) -> float:
         return self.tick * self.dt_s
 
-    @property
-    def last_confidence(self) -> torch.Tensor | None:
-        return self.inner.last_confidence
+    def reset(self, starts: list[EpisodeStart]) -> None:
+        """New episodes: autonomous, each with its own generator for the link and operators."""
+        self.inner.reset(starts)
+        for start in starts:
+            slot = start.slot
+            self.state[slot], self.active[slot] = AUTONOMOUS, True
+            self.forced_offset_m[slot] = math.nan
+            self.open[slot], self.closed[slot] = None, []
+            self.rngs[slot] = np.random.default_rng([start.seed, 7])
+            self.noise[slot] = 0.0
+            self.policy.reset(slot)
+            self.health.reset(slot)
+            self.link.reset(slot)
 
-    @property
-    def last_reason(self) -> torch.Tensor | None:
-        return self.inner.last_reason
+    def drain_queue(self) -> list[QueueSample]:
+        """The queue samples taken since the last call."""
+        samples, self.queue_samples = self.queue_samples, []
+        return samples
 
-    def start_episode(self, slot: int, seed: int) -> None:
-        """A new episode in slot: autonomous, with its own generator for the link and operators."""
-        self.state[slot], self.active[slot] = AUTONOMOUS, True
-        self.forced_offset_m[slot] = math.nan
-        self.open[slot], self.closed[slot] = None, []
-        self.rngs[slot] = np.random.default_rng([seed, 7])
-        self.noise[slot] = 0.0
-        self.policy.reset(slot)
-        self.health.reset(slot)
-        self.link.reset(slot)
-
-    def end_episode(self, slot: int, outcome: str, failed: bool) -> list[dict]:
+    def end_episode(self, slot: int, outcome: str, failed: bool) -> list[HandoffRecord]:
         """The episode in slot ended with outcome: close its open handoff (a failure then is a
         failure during the handoff, named by its phase) and return all its handoff records."""
         handoff = self.open[slot]
@@ -137,9 +137,9 @@ class TeleopDriver:
             if failed:
                 handoff.outcome = f"{outcome}_while_{handoff.phase}"
             self._close(slot, "episode_ended")
-        rows = [h.row(self.now_s) for h in self.closed[slot]]
+        records = [h.record(self.now_s) for h in self.closed[slot]]
         self.closed[slot], self.active[slot] = [], False
-        return rows
+        return records
 
     def _close(self, slot: int, resolution: str) -> None:
         handoff = self.open[slot]
@@ -162,8 +162,8 @@ class TeleopDriver:
             return self.config.mode
         return "driving" if reason in PERCEPTION_REASONS else "assistance"
 
-    def _request(self, obs: Observation, triggers, slots: list[int]) -> None:
-        reasons = self.inner.last_reason.tolist()
+    def _request(self, obs: Observation, triggers, slots: list[int], reason_codes: torch.Tensor) -> None:
+        reasons = reason_codes.tolist()
         trigger = triggers.trigger.tolist()
         urgency = triggers.urgency_s.tolist()
         for slot in slots:
@@ -267,26 +267,28 @@ class TeleopDriver:
 
     def _write_live(self) -> None:
         """Rewrite the live snapshot atomically (a reader never sees half a file)."""
-        snapshot = {**self.queue_samples[-1], "history": list(self.recent)}
+        snapshot = {**vars(self.queue_samples[-1]), "history": list(self.recent)}
         snapshot["open_requests"] = json.loads(snapshot["open_requests"])
         self.live_path.parent.mkdir(parents=True, exist_ok=True)
         partial = self.live_path.with_suffix(".partial")
         partial.write_text(json.dumps(snapshot), encoding="utf-8")
         partial.replace(self.live_path)
 
-    def act(self, obs: Observation, truth: GroundTruth) -> torch.Tensor:
-        """Observation and ground truth (for the operators only) -> control [B, 3]."""
+    def act(self, obs: Observation, truth: GroundTruth) -> DriverOutput:
+        """Observation and ground truth (for the operators only) -> control [B, 3], with the
+        camera driver's confidence, reason and monitor inputs."""
         guided = self.forced_offset_m if not self.forced_offset_m.isnan().all() else None
-        autonomy = self.inner.act(obs, forced_offset_m=guided)
+        own = self.inner.act(obs, forced_offset_m=guided)
+        autonomy = own.control
         plan = self.inner.last_plan
         fault = self.health.update(obs.frames, obs.speed_mps)
         triggers = self.policy.update(self.inner.handoff_confidence, plan.min_ttc_s, fault, obs.speed_mps,
                                       (self.state == AUTONOMOUS) & self.active)
-        self._request(obs, triggers, torch.nonzero(triggers.request).flatten().tolist())
+        self._request(obs, triggers, torch.nonzero(triggers.request).flatten().tolist(), own.reason)
         assigned = self.centre.assign(self.now_s)
         expert_offset = [0.0] * len(self.open)
         if assigned or self._operator_about_to_act():
-            self.link.push(self.expert.act(obs, truth))
+            self.link.push(self.expert.act(obs, truth).control)
             expert_offset = self.expert.last_plan.offset_m.tolist()
         else:
             self.link.push(autonomy)
@@ -302,11 +304,11 @@ class TeleopDriver:
         mrm = minimal_risk_control(obs.route_ahead, obs.speed_mps, autonomy, self.config.mrm_decel_mps2, stop_at_m)
         control = self._remote_control(torch.where(braking.unsqueeze(-1), mrm, autonomy), remote)
         if self.tick % QUEUE_EVERY == 0:
-            self.queue_samples.append({"time_s": self.now_s, "waiting": self.centre.waiting,
-                                       "busy": self.centre.busy, "operators": self.centre.operators,
-                                       "remote_driving": len(remote), "open_requests": self._open_requests()})
-            self.recent.append({k: self.queue_samples[-1][k] for k in ("time_s", "waiting", "busy")})
+            sample = QueueSample(self.now_s, self.centre.waiting, self.centre.busy, self.centre.operators,
+                                 len(remote), self._open_requests())
+            self.queue_samples.append(sample)
+            self.recent.append({"time_s": sample.time_s, "waiting": sample.waiting, "busy": sample.busy})
         if self.live_path is not None and self.tick % LIVE_EVERY == 0:
             self._write_live()
         self.tick += 1
-        return control
+        return DriverOutput(control, own.confidence, own.reason, own.monitor_features)

@@ -77,6 +77,23 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def free_port_block(size: int) -> int:
+    """A port P on 127.0.0.1 such that nothing listens on P .. P + size - 1 now (serve-carla
+    takes its port and the next one for streams; Ray worker k takes port + 2k)."""
+    for base in range(free_port() % 20000 + 30000, 65535 - size, size):
+        probes = [socket.socket() for _ in range(size)]
+        try:
+            for offset, probe in enumerate(probes):
+                probe.bind(("127.0.0.1", base + offset))
+            return base
+        except OSError:
+            continue
+        finally:
+            for probe in probes:
+                probe.close()
+    raise RuntimeError("no block of free ports")
+
+
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 

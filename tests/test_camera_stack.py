@@ -6,12 +6,13 @@ import pytest
 import torch
 import yaml
 
-from nines.cli import SUITES_DIR
+from nines.run_request import SUITES_DIR
 from nines.failure_split import split_failures
 from nines.report import build_report, load_episodes
 from nines.run_settings import RunSettings
 from nines.runner import execute_run, new_run
-from nines.store import FAILURE_OUTCOMES, Store
+from nines.store import Store
+from sim.events import FAILURE_OUTCOMES
 from perception.checkpoint import SHIPPED, load, monitor
 from reliability.monitor_quality import auroc
 from scenarios.suite import Suite, load_suite
@@ -30,11 +31,13 @@ def _crashes_per_km(episodes) -> float:
     return float((episodes["outcome"] == "collision").sum() / episodes["km"].sum())
 
 
-def test_shipped_checkpoint_is_small_and_says_how_it_was_made():
+def test_the_shipped_checkpoint_is_small_calibrated_and_records_how_it_was_made():
     assert SHIPPED.stat().st_size <= 20 * 2 ** 20
     net, metadata = load(SHIPPED, 128, 64)
-    assert metadata["training"]["command"].startswith("train.py --out runs/camera")
-    assert metadata["training"]["steps"] == 6000 and metadata["evaluation"]["episodes"] == 8
+    training, evaluation = metadata["training"], metadata["evaluation"]
+    assert training["command"].startswith("train.py ") and training["steps"] > 0 and training["seed"] is not None
+    assert evaluation["step"] == training["steps"] and evaluation["episodes"] > 0
+    assert evaluation["collisions_per_km"] == pytest.approx(evaluation["collisions"] / evaluation["km"])
     assert not torch.equal(net.feature_mean, torch.zeros_like(net.feature_mean))  # calibrated
 
 

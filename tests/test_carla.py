@@ -18,6 +18,7 @@ carla = pytest.importorskip("carla")
 
 import torch  # noqa: E402
 
+from run_helpers import free_port_block  # noqa: E402
 from sim.carla_frame import to_carla  # noqa: E402
 from sim.carla_wire.server import wait_until_listening  # noqa: E402
 from sim.ego_dynamics import EgoState, step_ego  # noqa: E402
@@ -43,7 +44,7 @@ def _serve(port: int, trace: Path | None = None) -> subprocess.Popen:
 
 @pytest.fixture(scope="module")
 def server_port():
-    port = 2310
+    port = free_port_block(2)
     server = _serve(port)
     yield port
     server.kill()
@@ -190,7 +191,7 @@ def test_carla_backend_agrees_with_the_embedded_backend(server_port, tmp_path):
 
 
 def test_a_server_killed_mid_run_is_an_infrastructure_error_and_the_run_goes_on(tmp_path):
-    port = 2330
+    port = free_port_block(2)
     suite = _suite(tmp_path, families=2)
     trace = tmp_path / "calls.log"
     server = _serve(port, trace)
@@ -218,7 +219,8 @@ def test_a_server_killed_mid_run_is_an_infrastructure_error_and_the_run_goes_on(
 
 def test_ray_workers_each_drive_their_own_carla_server(tmp_path):
     """--executor ray with the carla backend: worker k drives the server at port + 2k."""
-    ports = (2350, 2352)
+    first = free_port_block(4)
+    ports = (first, first + 2)
     traces = [tmp_path / f"calls-{port}.log" for port in ports]
     servers = [_serve(port, trace) for port, trace in zip(ports, traces)]
     try:

@@ -70,19 +70,16 @@ def test_render_writes_a_tile_per_weather(tmp_path):
     assert image is not None and image.shape[0] >= 64 and image.shape[1] >= 2 * 128
 
 
-def test_demo_passes_every_option_of_the_commands_it_calls():
-    """demo calls run, split and report as functions: an option it leaves out would arrive
-    as typer's OptionInfo, not its default."""
-    import ast
-    import inspect
-    import textwrap
+def test_a_request_without_options_runs_the_suite_as_written():
+    """`nines run SUITE` and `nines demo` build a RunRequest; what it leaves unset is the suite's."""
+    from nines.run_request import ConsoleOptions, RunRequest, read_suite
+    from nines.run_settings import RunSettings
+    from teleop.config import TeleopConfig
 
-    from nines import cli
-
-    tree = ast.parse(textwrap.dedent(inspect.getsource(cli.demo)))
-    calls = {node.func.id: {k.arg for k in node.keywords} for node in ast.walk(tree)
-             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("run", "split",
-                                                                                                    "report")}
-    assert calls.keys() == {"run", "split", "report"}
-    for name, keywords in calls.items():
-        assert keywords == set(inspect.signature(getattr(cli, name)).parameters), name
+    _, suite = read_suite("smoke")
+    planned = RunRequest(suite="smoke").plan()
+    assert planned.suite == suite
+    assert planned.settings == RunSettings(suite.driver, suite.batch, suite.device, "", None, suite.backend, None,
+                                           "local", None)
+    console = RunRequest(suite="smoke", console=ConsoleOptions(operators=4)).plan().settings.teleop
+    assert console == TeleopConfig(operators=4).model_dump()

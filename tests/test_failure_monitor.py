@@ -53,8 +53,9 @@ def test_calibrated_checkpoint_drives_the_reported_confidence(tmp_path):
     for slot in range(2):
         world.load(slot, EpisodeSpec("urban_street", "forward", seed=slot))
     for _ in range(3):
-        world.step(driver.act(world.observe()))
+        output = driver.act(world.observe())
+        world.step(output.control)
     world.close()
-    expected = 1.0 - driver.monitor.risk(driver.last_features)
-    assert torch.equal(driver.last_confidence, expected)
-    assert not torch.equal(driver.last_confidence, driver.plan_confidence)
+    expected = 1.0 - driver.monitor.risk(output.monitor_features)
+    assert torch.equal(output.confidence, expected)
+    assert not torch.equal(output.confidence, driver.plan_confidence)

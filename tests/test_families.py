@@ -31,7 +31,7 @@ def rollout(bank):
     trace = {key: [] for key in ("time", "ax", "ay", "speed", "lane", "offset", "door", "ego_x", "ego_y", "lights",
                                  "running")}
     while world.running.any():
-        world.step(driver.act(world.observe(), ground_truth(world, **driver.truth_options)))
+        world.step(driver.act(world.observe(), ground_truth(world, bev_raster=False, lanes=False)).control)
         a = world.actors
         for key, value in (("time", world.stats.time_s), ("ax", a.x_m), ("ay", a.y_m), ("speed", a.speed_mps),
                            ("lane", a.lane), ("offset", a.offset_m), ("door", a.door_open), ("ego_x", world.ego.x_m),

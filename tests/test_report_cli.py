@@ -65,9 +65,31 @@ def test_report_json_carries_the_ladder_of_the_reliability_module(runs, nines):
     assert report["expected_fatalities"] > 0 and report["expected_fatalities_per_km"]["rate"] > 0
 
 
+def test_the_summary_fits_one_80_column_screen_and_says_what_the_report_says(runs, nines, monkeypatch):
+    db, ids = runs
+    monkeypatch.setenv("COLUMNS", "80")
+    report = json.loads(nines("report", ids["lane_keeping"], "--db", str(db), "--json").stdout)
+    result = nines("report", ids["lane_keeping"], "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert sum(max(1, -(-len(line) // 80)) for line in lines) <= 24 and "…" not in result.stdout
+    crash = report["streams"]["crash"]["weighted"]
+    assert f"crash rate {crash['rate']:.2g} per km" in result.stdout
+    assert f"bound {crash['upper_one_sided']:.2g}" in result.stdout
+    assert f"nines demonstrated: {crash['nines_demonstrated']}" in result.stdout
+    store = Store(db, read_only=True)
+    failed = store.done_episodes(ids["lane_keeping"]).query("failure")
+    store.close()
+    assert f"{len(failed)} failures" in lines[0]
+    first = next(line for line in lines if "nines rerun" in line).split("nines rerun ")[1].split()[:2]
+    assert first[0] == ids["lane_keeping"] and first[1] in set(failed.episode_id)
+    top = max(report["streams"]["crash"]["weighted"]["families"], key=lambda f: f["share"] or 0)
+    assert f"risk carried by: {top['family']} {top['share']:.0%}" in result.stdout
+
+
 def test_report_table_and_bad_input(runs, nines):
     db, ids = runs
-    table = nines("report", ids["expert"], "--db", str(db))
+    table = nines("report", ids["expert"], "--db", str(db), "--full")
     assert table.returncode == 0 and "nines ladder" in table.stdout and "Leaderboard 2.0" in table.stdout
     assert "exposure-weighted" in table.stdout
     unknown = nines("report", "no-such-run", "--db", str(db))

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from nines.cli import main
-from nines.closed_loop import run_tasks
+from nines.closed_loop import finished_episodes
 from nines.drivers import make_driver
 from reliability import staffing
 from scenarios.episode_plan import fixed_tasks
@@ -45,15 +45,14 @@ def _drive(tasks: list, config: TeleopConfig, **world_config) -> tuple[list[dict
     driver = TeleopDriver(make_driver("camera", world.config.camera), config, len(tasks), world.config.dt_s, "cpu")
     results = []
 
-    def on_done(log, record, slot):
-        results.append({"index": tasks.index(log.task), "outcome": record["outcome"], "handoffs": log.handoffs,
-                        "completion": record["progress_m"] / record["route_length_m"],
+    for episode in finished_episodes(world, driver, tasks, keep_clips=False, console=driver):
+        record, slot = episode.record, episode.slot
+        results.append({"index": tasks.index(episode.task), "outcome": record.outcome, "handoffs": episode.handoffs,
+                        "completion": record.progress_m / record.route_length_m,
                         "lane_type": int(world.bank.lane_type[world.bank.lane_at(
                             world.template[slot], torch.stack([world.ego.x_m[slot], world.ego.y_m[slot]]))]),
-                        "collisions": record["collisions_vehicle"] + record["collisions_pedestrian"]
-                        + record["collisions_static"]})
-
-    run_tasks(world, driver, iter(tasks), on_done, uses_camera=True, keep_clips=False)
+                        "collisions": record.collisions_vehicle + record.collisions_pedestrian
+                        + record.collisions_static})
     world.close()
     return sorted(results, key=lambda r: r["index"]), driver
 
@@ -66,9 +65,9 @@ def test_fog_makes_the_camera_stack_hand_off_and_clear_weather_rarely_does():
     handed = [bool(r["handoffs"]) for r in results]
     assert sum(handed[:8]) <= 1
     assert sum(handed[8:16]) >= 5
-    reasons = {h["reason"] for r in results[16:] for h in r["handoffs"]}
+    reasons = {h.reason for r in results[16:] for h in r["handoffs"]}
     assert reasons == {"sensor_fault"}
-    assert all(h["wait_s"] == 0.0 for r in results for h in r["handoffs"])  # an operator was always free
+    assert all(h.wait_s == 0.0 for r in results for h in r["handoffs"])  # an operator was always free
 
 
 def test_without_free_operators_the_queue_grows_and_the_cars_stop():
@@ -76,17 +75,17 @@ def test_without_free_operators_the_queue_grows_and_the_cars_stop():
     always = dict(threshold=1.0, dwell_s=0.0)  # every vehicle asks at once
     # a car standing still for 10 s counts as blocked (30 s by default; shorter keeps the test quick)
     results, driver = _drive(tasks, TeleopConfig(operators=0, **always), blocked_after_s=10.0)
-    waiting = [s["waiting"] for s in driver.queue_samples]
+    waiting = [s.waiting for s in driver.queue_samples]
     full = waiting.index(3)
     assert waiting[:full] == sorted(waiting[:full]) and set(waiting[full:full + 40]) == {3}  # 10 s and more
     assert all(r["outcome"] == "blocked" for r in results)  # the minimal-risk manoeuvre stood them still
     # they stop at the road edge: in the parking lane, which the camera sees free
     assert all(r["lane_type"] == LANE_TYPE_CODES["parking"] and r["collisions"] == 0 for r in results)
     rows = [h for r in results for h in r["handoffs"]]
-    assert len(rows) == 3 and all(h["wait_s"] is None and h["outcome"] == "blocked_while_waiting" for h in rows)
+    assert len(rows) == 3 and all(h.wait_s is None and h.outcome == "blocked_while_waiting" for h in rows)
 
     staffed, _ = _drive(tasks, TeleopConfig(operators=3, **always))
-    waits = [h["wait_s"] for r in staffed for h in r["handoffs"]]
+    waits = [h.wait_s for r in staffed for h in r["handoffs"]]
     assert waits and max(waits) <= 0.5
 
 
@@ -96,7 +95,7 @@ def test_more_latency_makes_remote_driving_worse_on_the_same_episodes():
                   path_awareness_s=0.5, awareness_sigma=0.0)
     fast, _ = _drive(tasks, TeleopConfig(latency_ms=0.0, jitter_ms=0.0, **remote))
     slow, _ = _drive(tasks, TeleopConfig(latency_ms=600.0, jitter_ms=120.0, **remote))
-    assert all(h["mode"] == "driving" for r in fast + slow for h in r["handoffs"])
+    assert all(h.mode == "driving" for r in fast + slow for h in r["handoffs"])
     assert sum(r["collisions"] > 0 for r in slow) >= sum(r["collisions"] > 0 for r in fast) + 2
     assert np.mean([r["completion"] for r in slow]) < np.mean([r["completion"] for r in fast]) - 0.05
 

@@ -120,4 +120,4 @@ def test_an_episode_records_how_much_of_the_roads_grip_it_used(bank):
     drive(world, steer=0.2, throttle=0.2, seconds=1.0)
     grip_use = world.stats.max_grip_use
     assert 0.3 < grip_use[0] < 1.0 < grip_use[1]  # the same turn slides on ice
-    assert world.stats.as_row(1)["max_grip_use"] == grip_use[1].item()
+    assert world.stats.record(1, "t", "r", 0, 1.0).max_grip_use == grip_use[1].item()

@@ -5,11 +5,9 @@ East-west has green for the first 20 s (see sim.map_templates.junction_4way); ea
 incoming lane ends at the junction edge 12 m from the centre."""
 from __future__ import annotations
 
-from scipy import stats
-
 from scenarios.actor_builders import car, episode
 from scenarios.family import Family
-from scenarios.parameters import Continuous
+from scenarios.parameters import Continuous, norm, uniform
 
 ARM_M = 100.0
 JUNCTION_HALF_M = 12.0
@@ -38,9 +36,9 @@ def _red_light_runner(p: dict, seed: int):
 red_light_runner = Family(
     "red_light_runner", "a crossing car runs its red light as the ego crosses on green",
     "Leaderboard 2.0 OppositeVehicleRunningRedLight", "junction_4way",
-    (Continuous("ego_speed", "m/s", 6.0, 11.0, stats.norm(9.0, 1.2), "assumed: 40 km/h junction"),
-     Continuous("runner_speed", "m/s", 6.0, 16.0, stats.norm(11.0, 2.5), "assumed"),
-     Continuous("time_offset", "s", -3.0, 3.0, stats.uniform(-3.0, 6.0), "assumed")),
+    (Continuous("ego_speed", "m/s", 6.0, 11.0, norm(9.0, 1.2), "assumed: 40 km/h junction"),
+     Continuous("runner_speed", "m/s", 6.0, 16.0, norm(11.0, 2.5), "assumed"),
+     Continuous("time_offset", "s", -3.0, 3.0, uniform(-3.0, 6.0), "assumed")),
     0.002, "assumed: red-light running at one crossing in 500 km", _red_light_runner)
 
 
@@ -56,10 +54,10 @@ def _left_turn(p: dict, seed: int):
 unprotected_left_turn = Family(
     "unprotected_left_turn", "the ego turns left across oncoming traffic on green",
     "Leaderboard 2.0 SignalizedJunctionLeftTurn; Euro NCAP CCFtap", "junction_4way",
-    (Continuous("ego_speed", "m/s", 5.0, 10.0, stats.norm(8.0, 1.0), "assumed"),
-     Continuous("oncoming_speed", "m/s", 6.0, 14.0, stats.norm(10.0, 2.0), "assumed"),
-     Continuous("time_offset", "s", -3.0, 4.0, stats.uniform(-3.0, 7.0), "assumed"),
-     Continuous("oncoming_gap", "m", 10.0, 60.0, stats.uniform(10.0, 50.0), "assumed")),
+    (Continuous("ego_speed", "m/s", 5.0, 10.0, norm(8.0, 1.0), "assumed"),
+     Continuous("oncoming_speed", "m/s", 6.0, 14.0, norm(10.0, 2.0), "assumed"),
+     Continuous("time_offset", "s", -3.0, 4.0, uniform(-3.0, 7.0), "assumed"),
+     Continuous("oncoming_gap", "m", 10.0, 60.0, uniform(10.0, 50.0), "assumed")),
     0.1, "assumed: a left turn at a signalised junction every 10 km", _left_turn)
 
 FAMILIES = (red_light_runner, unprotected_left_turn)

@@ -2,15 +2,13 @@
 an oncoming car invading the lane in a curve, and losing grip on a wet curve."""
 from __future__ import annotations
 
-from scipy import stats
-
 from scenarios.actor_builders import car, episode, when
 from scenarios.family import Family
-from scenarios.parameters import Continuous
+from scenarios.parameters import Continuous, beta, lognorm, norm, uniform
 
 EGO_S_M = 5.0
 
-lane_change_time = Continuous("lane_change_time", "s", 1.5, 5.0, stats.norm(3.0, 1.0),
+lane_change_time = Continuous("lane_change_time", "s", 1.5, 5.0, norm(3.0, 1.0),
                               "assumed: highD lane changes last ~4-6 s; cut-ins are quicker")
 
 
@@ -25,18 +23,18 @@ def _cut_in(template: str, route: str, ego_lane: tuple[int, int], from_lane: tup
 
 highway_cut_in = Family(
     "highway_cut_in", "a car from the right lane cuts in ahead", "Leaderboard 2.0 HighwayCutIn", "highway_on_ramp",
-    (Continuous("ego_speed", "m/s", 18.0, 30.0, stats.norm(25.0, 3.0), "assumed: around 90 km/h"),
-     Continuous("relative_speed", "m/s", -10.0, 0.0, stats.norm(-3.0, 3.0), "assumed"),
-     Continuous("cut_gap", "m", 3.0, 30.0, stats.lognorm(0.5, scale=12.0), "assumed"), lane_change_time),
+    (Continuous("ego_speed", "m/s", 18.0, 30.0, norm(25.0, 3.0), "assumed: around 90 km/h"),
+     Continuous("relative_speed", "m/s", -10.0, 0.0, norm(-3.0, 3.0), "assumed"),
+     Continuous("cut_gap", "m", 3.0, 30.0, lognorm(0.5, scale=12.0), "assumed"), lane_change_time),
     0.12, "highD: ~0.12 lane changes per vehicle-km, taken as the rate of cut-ins",
     _cut_in("highway_on_ramp", "main", (1, -1), (1, -2)))
 
 urban_cut_in = Family(
     "urban_cut_in", "a car from the next lane cuts in ahead in town", "Leaderboard 2.0 StaticCutIn (urban)",
     "straight",
-    (Continuous("ego_speed", "m/s", 8.0, 17.0, stats.norm(13.0, 3.0), "assumed: around 50 km/h"),
-     Continuous("relative_speed", "m/s", -8.0, 0.0, stats.norm(-3.0, 2.5), "assumed"),
-     Continuous("cut_gap", "m", 2.0, 25.0, stats.lognorm(0.5, scale=10.0), "assumed"), lane_change_time),
+    (Continuous("ego_speed", "m/s", 8.0, 17.0, norm(13.0, 3.0), "assumed: around 50 km/h"),
+     Continuous("relative_speed", "m/s", -8.0, 0.0, norm(-3.0, 2.5), "assumed"),
+     Continuous("cut_gap", "m", 2.0, 25.0, lognorm(0.5, scale=10.0), "assumed"), lane_change_time),
     0.05, "assumed", _cut_in("straight", "main", (1, -1), (1, -2)))
 
 
@@ -50,10 +48,10 @@ def _merge(p: dict, seed: int):
 on_ramp_merge = Family(
     "on_ramp_merge", "the ego merges from the on-ramp into slower traffic",
     "Leaderboard 2.0 MergerIntoSlowTraffic; highway merge", "highway_on_ramp",
-    (Continuous("ego_speed", "m/s", 12.0, 22.0, stats.uniform(12.0, 10.0), "assumed"),
-     Continuous("traffic_speed", "m/s", 8.0, 26.0, stats.norm(20.0, 4.0), "assumed"),
-     Continuous("first_gap", "m", 0.0, 120.0, stats.uniform(0.0, 120.0), "assumed"),
-     Continuous("spacing", "m", 12.0, 60.0, stats.lognorm(0.4, scale=30.0), "assumed: ~1-2 s headways")),
+    (Continuous("ego_speed", "m/s", 12.0, 22.0, uniform(12.0, 10.0), "assumed"),
+     Continuous("traffic_speed", "m/s", 8.0, 26.0, norm(20.0, 4.0), "assumed"),
+     Continuous("first_gap", "m", 0.0, 120.0, uniform(0.0, 120.0), "assumed"),
+     Continuous("spacing", "m", 12.0, 60.0, lognorm(0.4, scale=30.0), "assumed: ~1-2 s headways")),
     0.1, "assumed: an on-ramp every 10 km", _merge)
 
 
@@ -65,11 +63,11 @@ def _invading(p: dict, seed: int):
 
 invading_turn = Family(
     "invading_turn", "an oncoming car cuts the corner into the ego lane", "Leaderboard 2.0 InvadingTurn", "curve",
-    (Continuous("ego_speed", "m/s", 8.0, 14.0, stats.norm(12.0, 2.0), "assumed"),
-     Continuous("oncoming_speed", "m/s", 8.0, 16.0, stats.norm(12.0, 2.0), "assumed"),
-     Continuous("oncoming_start", "m", 90.0, 200.0, stats.uniform(90.0, 110.0), "assumed"),
-     Continuous("trigger_distance", "m", 15.0, 60.0, stats.uniform(15.0, 45.0), "assumed"),
-     Continuous("invasion", "m", 0.5, 2.5, stats.uniform(0.5, 2.0), "assumed")),
+    (Continuous("ego_speed", "m/s", 8.0, 14.0, norm(12.0, 2.0), "assumed"),
+     Continuous("oncoming_speed", "m/s", 8.0, 16.0, norm(12.0, 2.0), "assumed"),
+     Continuous("oncoming_start", "m", 90.0, 200.0, uniform(90.0, 110.0), "assumed"),
+     Continuous("trigger_distance", "m", 15.0, 60.0, uniform(15.0, 45.0), "assumed"),
+     Continuous("invasion", "m", 0.5, 2.5, uniform(0.5, 2.0), "assumed")),
     0.05, "assumed", _invading)
 
 
@@ -80,8 +78,8 @@ def _control_loss(p: dict, seed: int):
 control_loss_wet_curve = Family(
     "control_loss_wet_curve", "little grip on a curve (wet, oily or icy patch)", "Leaderboard 2.0 ControlLoss",
     "curve",
-    (Continuous("ego_speed", "m/s", 10.0, 16.0, stats.norm(13.0, 1.5), "assumed"),
-     Continuous("friction", "", 0.1, 1.0, stats.beta(5.0, 1.5), "assumed: mostly dry (mu ~0.8), a tail of wet and icy")),
+    (Continuous("ego_speed", "m/s", 10.0, 16.0, norm(13.0, 1.5), "assumed"),
+     Continuous("friction", "", 0.1, 1.0, beta(5.0, 1.5), "assumed: mostly dry (mu ~0.8), a tail of wet and icy")),
     0.1, "assumed: a sharp curve every 10 km", _control_loss, near_miss="grip")
 
 FAMILIES = (highway_cut_in, urban_cut_in, on_ramp_merge, invading_turn, control_loss_wet_curve)

@@ -2,16 +2,14 @@
 most of the km; their failures are counted per km directly."""
 from __future__ import annotations
 
-from scipy import stats
-
 from scenarios.actor_builders import car, episode, parked
 from scenarios.family import Family
-from scenarios.parameters import Continuous
+from scenarios.parameters import Continuous, norm, uniform
 from sim.actor_kinds import ActorKind
 
 EGO_S_M = 5.0
-traffic_speed = Continuous("traffic_speed", "m/s", 6.0, 14.0, stats.norm(11.0, 2.0), "assumed")
-density = Continuous("density", "vehicles/100 m", 0.2, 2.0, stats.uniform(0.2, 1.8), "assumed")
+traffic_speed = Continuous("traffic_speed", "m/s", 6.0, 14.0, norm(11.0, 2.0), "assumed")
+density = Continuous("density", "vehicles/100 m", 0.2, 2.0, uniform(0.2, 1.8), "assumed")
 
 
 def _urban(p: dict, seed: int):
@@ -37,7 +35,7 @@ nominal_urban = Family(
 
 nominal_highway = Family(
     "nominal_highway", "an ordinary highway drive in traffic", "nominal driving", "highway_on_ramp",
-    (Continuous("traffic_speed", "m/s", 18.0, 30.0, stats.norm(24.0, 3.0), "assumed"), density),
+    (Continuous("traffic_speed", "m/s", 18.0, 30.0, norm(24.0, 3.0), "assumed"), density),
     None, "nominal: failures are counted per km", _highway, nominal=True)
 
 FAMILIES = (nominal_urban, nominal_highway)

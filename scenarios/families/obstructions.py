@@ -2,19 +2,17 @@
 zone (go around), a car door opening, a car pulling out of a parking space."""
 from __future__ import annotations
 
-from scipy import stats
-
 from scenarios.actor_builders import car, episode, parked, when
 from scenarios.family import Family
-from scenarios.parameters import Continuous
+from scenarios.parameters import Continuous, norm, uniform
 from sim.actor_kinds import ActorKind
 from sim.episode_spec import ActorSpec
 
 EGO_S_M = 5.0
 
-ego_speed = Continuous("ego_speed", "m/s", 8.0, 17.0, stats.norm(13.0, 3.0), "assumed: around 50 km/h")
-position = Continuous("position", "m", 50.0, 200.0, stats.uniform(50.0, 150.0), "assumed")
-next_lane_traffic = Continuous("next_lane_gap", "m", 10.0, 120.0, stats.uniform(10.0, 110.0), "assumed")
+ego_speed = Continuous("ego_speed", "m/s", 8.0, 17.0, norm(13.0, 3.0), "assumed: around 50 km/h")
+position = Continuous("position", "m", 50.0, 200.0, uniform(50.0, 150.0), "assumed")
+next_lane_traffic = Continuous("next_lane_gap", "m", 10.0, 120.0, uniform(10.0, 110.0), "assumed")
 
 
 def _blocked(obstacles):
@@ -62,8 +60,8 @@ def _door(p: dict, seed: int):
 door_opening = Family(
     "door_opening", "a parked car's door opens into the ego lane", "Leaderboard 2.0 VehicleOpensDoorTwoWays",
     "urban_street",
-    (Continuous("ego_speed", "m/s", 7.0, 14.0, stats.norm(11.0, 2.0), "assumed"), position,
-     Continuous("trigger_distance", "m", 3.0, 30.0, stats.uniform(3.0, 27.0), "assumed")),
+    (Continuous("ego_speed", "m/s", 7.0, 14.0, norm(11.0, 2.0), "assumed"), position,
+     Continuous("trigger_distance", "m", 3.0, 30.0, uniform(3.0, 27.0), "assumed")),
     0.1, "assumed", _door)
 
 
@@ -77,9 +75,9 @@ def _parking_exit(p: dict, seed: int):
 parking_exit = Family(
     "parking_exit", "a parked car pulls out in front of the ego", "Leaderboard 2.0 ParkingExit / ParkingCutIn",
     "urban_street",
-    (Continuous("ego_speed", "m/s", 7.0, 14.0, stats.norm(11.0, 2.0), "assumed"), position,
-     Continuous("trigger_distance", "m", 3.0, 35.0, stats.uniform(3.0, 32.0), "assumed"),
-     Continuous("exit_speed", "m/s", 2.0, 6.0, stats.uniform(2.0, 4.0), "assumed")),
+    (Continuous("ego_speed", "m/s", 7.0, 14.0, norm(11.0, 2.0), "assumed"), position,
+     Continuous("trigger_distance", "m", 3.0, 35.0, uniform(3.0, 32.0), "assumed"),
+     Continuous("exit_speed", "m/s", 2.0, 6.0, uniform(2.0, 4.0), "assumed")),
     0.1, "assumed", _parking_exit)
 
 FAMILIES = (parked_obstacle, accident, construction_zone, door_opening, parking_exit)

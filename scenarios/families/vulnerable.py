@@ -5,19 +5,17 @@ The street's ego lane is at y = -1.625, the right parking lane at -4.5, the side
 +-6.75 (see sim.map_templates.urban_street)."""
 from __future__ import annotations
 
-from scipy import stats
-
 from scenarios.actor_builders import car, episode, parked, walker
 from scenarios.family import Family
-from scenarios.parameters import Continuous
+from scenarios.parameters import Continuous, norm, uniform
 from sim.actor_kinds import CHILD_SIZE_M, ActorKind
 from sim.episode_spec import ActorSpec, Trigger
 
 EGO_S_M = 5.0
 
-ego_speed = Continuous("ego_speed", "m/s", 7.0, 14.0, stats.norm(11.0, 2.0), "assumed: 30-50 km/h streets")
-crossing_x = Continuous("crossing_x", "m", 40.0, 200.0, stats.uniform(40.0, 160.0), "assumed")
-trigger_distance = Continuous("trigger_distance", "m", 8.0, 45.0, stats.uniform(8.0, 37.0), "assumed")
+ego_speed = Continuous("ego_speed", "m/s", 7.0, 14.0, norm(11.0, 2.0), "assumed: 30-50 km/h streets")
+crossing_x = Continuous("crossing_x", "m", 40.0, 200.0, uniform(40.0, 160.0), "assumed")
+trigger_distance = Continuous("trigger_distance", "m", 8.0, 45.0, uniform(8.0, 37.0), "assumed")
 exposure_note = "assumed: no public per-km rate of pedestrian crossings was found"
 
 
@@ -33,13 +31,13 @@ pedestrian_near_side = Family(
     "pedestrian_near_side", "an adult crosses from the near (right) side", "Euro NCAP CPNA; Leaderboard PedestrianCrossing",
     "urban_street",
     (ego_speed, crossing_x, trigger_distance,
-     Continuous("walk_speed", "m/s", 0.6, 2.5, stats.norm(1.4, 0.3), "Euro NCAP CPNA walks at 5 km/h; spread assumed")),
+     Continuous("walk_speed", "m/s", 0.6, 2.5, norm(1.4, 0.3), "Euro NCAP CPNA walks at 5 km/h; spread assumed")),
     0.3, exposure_note, _crossing(-6.75, 6.75))
 
 pedestrian_far_side = Family(
     "pedestrian_far_side", "an adult crosses from the far (left) side", "Euro NCAP CPFA", "urban_street",
     (ego_speed, crossing_x, trigger_distance,
-     Continuous("walk_speed", "m/s", 1.0, 3.5, stats.norm(2.2, 0.4), "Euro NCAP CPFA runs at 8 km/h; spread assumed")),
+     Continuous("walk_speed", "m/s", 1.0, 3.5, norm(2.2, 0.4), "Euro NCAP CPFA runs at 8 km/h; spread assumed")),
     0.3, exposure_note, _crossing(6.75, -6.75))
 
 
@@ -54,8 +52,8 @@ def _child(p: dict, seed: int):
 child_behind_parked_cars = Family(
     "child_behind_parked_cars", "a child runs out from between parked cars",
     "Euro NCAP CPNC; Leaderboard DynamicObjectCrossing", "urban_street",
-    (ego_speed, crossing_x, Continuous("trigger_distance", "m", 6.0, 30.0, stats.uniform(6.0, 24.0), "assumed"),
-     Continuous("walk_speed", "m/s", 1.0, 3.5, stats.norm(1.7, 0.5), "Euro NCAP CPNC child at 5 km/h; running assumed")),
+    (ego_speed, crossing_x, Continuous("trigger_distance", "m", 6.0, 30.0, uniform(6.0, 24.0), "assumed"),
+     Continuous("walk_speed", "m/s", 1.0, 3.5, norm(1.7, 0.5), "Euro NCAP CPNC child at 5 km/h; running assumed")),
     0.05, exposure_note, _child)
 
 
@@ -71,8 +69,8 @@ def _group(p: dict, seed: int):
 pedestrian_group_crossing = Family(
     "pedestrian_group_crossing", "a group crosses at the crosswalk", "Leaderboard 2.0 PedestrianCrossing",
     "urban_street",
-    (ego_speed, Continuous("trigger_distance", "m", 20.0, 50.0, stats.uniform(20.0, 30.0), "assumed"),
-     Continuous("walk_speed", "m/s", 0.8, 2.0, stats.norm(1.3, 0.25), "assumed: group walking pace")),
+    (ego_speed, Continuous("trigger_distance", "m", 20.0, 50.0, uniform(20.0, 30.0), "assumed"),
+     Continuous("walk_speed", "m/s", 0.8, 2.0, norm(1.3, 0.25), "assumed: group walking pace")),
     0.2, exposure_note, _group)
 
 
@@ -86,7 +84,7 @@ cyclist_crossing = Family(
     "cyclist_crossing", "a cyclist crosses from the right", "Euro NCAP CBNA; Leaderboard CrossingBicycleFlow",
     "urban_street",
     (ego_speed, crossing_x, trigger_distance,
-     Continuous("ride_speed", "m/s", 2.0, 7.0, stats.norm(4.2, 1.0), "Euro NCAP CBNA rides at 15 km/h; spread assumed")),
+     Continuous("ride_speed", "m/s", 2.0, 7.0, norm(4.2, 1.0), "Euro NCAP CBNA rides at 15 km/h; spread assumed")),
     0.1, "assumed", _cyclist_crossing)
 
 
@@ -100,9 +98,9 @@ def _cyclist_along(p: dict, seed: int):
 cyclist_along_lane = Family(
     "cyclist_along_lane", "a slow cyclist rides ahead in the ego lane", "Euro NCAP CBLA; Leaderboard HazardAtSideLane",
     "urban_street",
-    (ego_speed, Continuous("distance", "m", 20.0, 90.0, stats.uniform(20.0, 70.0), "assumed"),
-     Continuous("ride_speed", "m/s", 2.0, 7.0, stats.norm(4.5, 1.0), "Euro NCAP CBLA rides at 15-20 km/h"),
-     Continuous("oncoming_s", "m", 0.0, 200.0, stats.uniform(0.0, 200.0), "assumed")),
+    (ego_speed, Continuous("distance", "m", 20.0, 90.0, uniform(20.0, 70.0), "assumed"),
+     Continuous("ride_speed", "m/s", 2.0, 7.0, norm(4.5, 1.0), "Euro NCAP CBLA rides at 15-20 km/h"),
+     Continuous("oncoming_s", "m", 0.0, 200.0, uniform(0.0, 200.0), "assumed")),
     0.3, "assumed", _cyclist_along)
 
 FAMILIES = (pedestrian_near_side, pedestrian_far_side, child_behind_parked_cars, pedestrian_group_crossing,
