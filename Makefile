@@ -4,7 +4,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 .PHONY: demo test test-fast bench setup
 
-$(STAMP): pyproject.toml scripts/setup_venv.sh
+$(STAMP): pyproject.toml scripts/setup_venv.sh examples/own_driver/pyproject.toml
 	bash scripts/setup_venv.sh test,carla,ray
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 

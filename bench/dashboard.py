@@ -43,7 +43,8 @@ def synthetic_store(path: Path, episodes: int, runs: int, seed: int = 0) -> list
         config = {"driver": "camera", "batch": 64, "device": "cpu", "checkpoint": "",
                   "teleop": {"threshold": 0.5, "operators": 8} if console else None}
         store.create_run(RunRow(run_id, datetime.now(timezone.utc), "synthetic", "name: synthetic", "bench", "camera",
-                                "", json.dumps(config), "embedded", "cpu", "running"))
+                                "", json.dumps(config), "embedded", "cpu", "running",
+                                json.dumps({"name": "camera"})))
         crash = rng.random(per_run) < 0.02
         kind = rng.integers(0, 3, per_run)
         frame = pd.DataFrame({

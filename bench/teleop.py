@@ -17,9 +17,10 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from nines.closed_loop import finished_episodes
-from nines.drivers import make_driver
+from nines.drivers import DriverSpec, make_driver
 from scenarios.episode_plan import fixed_tasks
 from scenarios.suite import Suite
+from planner.driver_interface import DriverContext
 from sim.camera import CameraConfig
 from sim.weather import PRESETS
 from sim.world import BatchedWorld, WorldConfig
@@ -39,7 +40,7 @@ def tasks(episodes: int, preset: str) -> list:
 def drive(planned: list, batch: int, settings: TeleopConfig | None) -> dict:
     camera = CameraConfig(width=128, height=64)
     world = BatchedWorld(WorldConfig(batch_size=batch, camera=camera))
-    driver = make_driver("camera", camera)
+    driver = make_driver(DriverSpec("camera"), DriverContext(batch, "cpu", camera, world.config.dt_s, 0))
     console = None if settings is None else TeleopDriver(driver, settings, batch, world.config.dt_s, "cpu")
     driver = console or driver
     tally = {"steps": 0, "failures": 0, "handoffs": 0, "waits": []}

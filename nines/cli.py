@@ -105,6 +105,7 @@ def _episode_line(row: EpisodeRow) -> None:
 
 def _run(request: RunRequest, db: Path, progress: bool = True) -> str:
     """Create (or resume) the run asked for and drive it to its end; returns its run id."""
+    from nines.drivers import DriverError
     from nines.ray_executor import RayUnavailable
     from nines.runner import execute_run, new_run
     from nines.store import StoreError, StoreWriteError
@@ -114,7 +115,9 @@ def _run(request: RunRequest, db: Path, progress: bool = True) -> str:
     store = _open_store(db)
     run_id = request.resume
     try:
-        if planned is not None:
+        if planned is None:
+            _check_stored_driver(store, run_id)
+        else:
             run_id = new_run(store, planned.suite, planned.suite_yaml, planned.settings)
             console.print(f"run {run_id} -> {db}")
         execute_run(store, run_id, show_progress=progress, on_episode=None if progress else _episode_line)
@@ -130,9 +133,31 @@ def _run(request: RunRequest, db: Path, progress: bool = True) -> str:
         print(f"nines: {error}; the episodes stored before it are kept; make room, then continue with "
               f"--resume {run_id}", file=sys.stderr)
         raise typer.Exit(1) from None
+    except DriverError as error:
+        if planned is not None and store.done_episodes(run_id).empty:
+            store.delete_run(run_id)
+            raise UserError(f"{error}; nothing was stored") from None
+        print(f"nines: {error}; the episodes finished before it are stored; continue with --resume {run_id}",
+              file=sys.stderr)
+        raise typer.Exit(1) from None
     finally:
         store.close()
     return run_id
+
+
+def _check_stored_driver(store, run_id: str) -> None:
+    """Refuse to resume a run whose driver cannot be rebuilt as it was (one line, exit 2)."""
+    import json
+
+    from nines.drivers import DriverError, DriverSpec, check_files, resolve
+    from nines.run_settings import RunSettings
+
+    settings = RunSettings.stored(json.loads(store.run(run_id)["config"]))
+    try:
+        resolve(settings.driver)
+        check_files(DriverSpec(settings.driver, settings.driver_args, **settings.driver_source))
+    except DriverError as error:
+        raise UserError(str(error)) from None
 
 
 def _report(db: Path, run_id: str, confidence: float = 0.95):
@@ -165,7 +190,9 @@ def run(
     suite: Optional[str] = typer.Argument(None, help="suite YAML, or a shipped suite: smoke, regression, nines"),
     resume: Optional[str] = typer.Option(None, help="continue this run id instead of starting one"),
     db: Path = typer.Option(Path("runs.duckdb"), help="the DuckDB store"),
-    driver: Optional[str] = typer.Option(None, help="camera, expert, blind or lane_keeping (default: the suite's)"),
+    driver: Optional[str] = typer.Option(None, help="camera, expert, blind, lane_keeping, an installed driver's "
+                                                    "name or package.module:factory (default: the suite's)"),
+    driver_arg: list[str] = typer.Option([], help="KEY=VALUE for the driver's factory; repeat for more"),
     checkpoint: Optional[Path] = typer.Option(None, help="camera network checkpoint (default: the shipped one)"),
     batch: Optional[int] = typer.Option(None, min=1, help="episodes stepped together (default: the suite's)"),
     device: Optional[str] = typer.Option(None, help="cpu or cuda (default: the suite's)"),
@@ -192,9 +219,9 @@ def run(
 ) -> str:
     """Run a suite into the store (or resume a killed run) and print its summary.
     Any console option puts a remote-operations console behind the camera driver."""
-    from nines.run_request import CarlaOptions, ConsoleOptions, RayRequest, RunRequest
+    from nines.run_request import CarlaOptions, ConsoleOptions, RayRequest, RunRequest, parse_driver_args
 
-    request = RunRequest(suite, resume, driver, checkpoint, batch, device,
+    request = RunRequest(suite, resume, driver, parse_driver_args(driver_arg), checkpoint, batch, device,
                          ConsoleOptions(teleop, operators, latency_ms, handoff_threshold, teleop_mode), backend,
                          CarlaOptions(carla_host, carla_port, carla_retries, carla_timeout), executor,
                          RayRequest(address, workers, gpus_per_worker))
@@ -462,7 +489,7 @@ def teleop_sweep(suite: str = typer.Argument(..., help="suite YAML, or a shipped
     store = _open_store(db)
     try:
         curve = run_sweep(store, parsed, path.read_text(encoding="utf-8"),
-                          RunSettings("camera", batch or parsed.batch, parsed.device, "", console_settings), values,
+                          RunSettings("camera", batch or parsed.batch, parsed.device, {}, console_settings), values,
                           fleet, confidence, progress)
     finally:
         store.close()
@@ -552,12 +579,13 @@ def export_map(map_name: str = typer.Argument(..., help="map template"),
 
 
 def _user_errors() -> tuple[type[Exception], ...]:
+    from nines.drivers import DriverError
     from nines.store import StoreError, StoreWriteError
     from perception.checkpoint import CheckpointError
     from scenarios.suite import SuiteError
     from sim.render.gl_context import RenderUnavailable
 
-    return RenderUnavailable, StoreError, StoreWriteError, SuiteError, CheckpointError
+    return RenderUnavailable, StoreError, StoreWriteError, SuiteError, CheckpointError, DriverError
 
 
 def main() -> None:

@@ -4,12 +4,13 @@ ends, it is handed out as a FinishedEpisode and the slot is refilled with the ne
 One tick, top to bottom (`finished_episodes`):
 1. observe: camera frames only for a driver whose `needs.camera` asks for them;
 2. ground truth, only the parts a driver's `needs.truth` names (privileged drivers);
-3. act: the driver's DriverOutput (control, and the confidence, reason and failure-monitor
-   inputs of drivers that report them; logged every CONFIDENCE_EVERY ticks);
+3. act: the driver's DriverOutput, its control checked every tick (a driver that raises or
+   breaks the interface stops the run: DriverError); the confidence and failure-monitor
+   inputs of drivers that report them are logged every CONFIDENCE_EVERY ticks;
 4. failure clips: every CLIP_EVERY ticks the frames go to a short ring buffer per slot;
 5. step: dynamics, actors and the tick's events, logged per slot;
 6. episode end: the world's EpisodeRecord, and the console's handoff records when the run has
-   a remote-operations console; then the slot is refilled and its driver reset.
+   a remote-operations console; then the slot is refilled and the driver reset for it.
 """
 from __future__ import annotations
 
@@ -20,10 +21,12 @@ import numpy as np
 import torch
 
 from planner.confidence import REASONS
+from nines.drivers import DriverError
 from planner.driver_interface import Driver, DriverOutput, EpisodeStart
 from scenarios.episode_plan import EpisodeTask
 from sim.events import COLLISION_TYPES, EpisodeRecord, EventRecord, TickEvents
-from sim.ground_truth import ground_truth
+from sim.ground_truth import GroundTruth, ground_truth
+from sim.observation import Observation
 from sim.world import BatchedWorld, episode_records
 from teleop.console_records import HandoffRecord
 
@@ -74,11 +77,12 @@ class FinishedEpisode:
     handoffs: list[HandoffRecord]
 
 
-def finished_episodes(world: BatchedWorld, driver: Driver, tasks: Iterable[EpisodeTask], keep_clips: bool,
+def finished_episodes(world: BatchedWorld, driver: Driver, tasks: Iterable[EpisodeTask | None], keep_clips: bool,
                       console: Console | None = None) -> Iterator[FinishedEpisode]:
-    """Drive every task to its end on `world`; yields each episode as it ends. The next task
-    is taken only when the generator is resumed, so the consumer can shape what `tasks`
-    yields next."""
+    """Drive every task to its end on `world`; yields each episode as it ends. Slots are
+    filled in order; a None task leaves its slot empty (a rerun puts its one episode in the
+    slot it ran in). The next task is taken only when the generator is resumed, so the
+    consumer can shape what `tasks` yields next."""
     logs: list[SlotLog | None] = [None] * world.config.batch_size
     pending = iter(tasks)
 
@@ -89,7 +93,7 @@ def finished_episodes(world: BatchedWorld, driver: Driver, tasks: Iterable[Episo
             world.loaded[slot] = False
             return
         world.load(slot, task.spec)
-        driver.reset([EpisodeStart(slot, task.seed)])
+        driver.reset([EpisodeStart(slot, task.seed, float(world.route.length_m[slot]))])
 
     for slot in range(world.config.batch_size):
         refill(slot)
@@ -100,7 +104,7 @@ def finished_episodes(world: BatchedWorld, driver: Driver, tasks: Iterable[Episo
     while world.running.any():
         obs = world.observe() if needs.camera else world.observe_without_camera()
         truth = None if needs.truth is None else ground_truth(world, needs.truth.bev_raster, needs.truth.lanes)
-        output = driver.act(obs, truth)
+        output = _act(driver, obs, truth, world, logs)
         if tick % CONFIDENCE_EVERY == 0 and output.confidence is not None:
             _log_confidence(world, logs, output)
         if keep_clips and tick % CLIP_EVERY == 0:
@@ -114,6 +118,45 @@ def finished_episodes(world: BatchedWorld, driver: Driver, tasks: Iterable[Episo
             handoffs = [] if console is None else console.end_episode(slot, record.outcome, record.failed)
             yield FinishedEpisode(slot, logs[slot].task, record, logs[slot], handoffs)
             refill(slot)
+
+
+CONTROL_LOW = (-1.0, 0.0, 0.0)
+CONTROL_HIGH = (1.0, 1.0, 1.0)
+
+
+def _act(driver: Driver, obs: Observation, truth: GroundTruth | None, world: BatchedWorld,
+         logs: list[SlotLog | None]) -> DriverOutput:
+    """The driver's output, checked: control float32 [B, 3] on the world's device, finite and
+    in range. A driver that raises or breaks this stops the run (DriverError, naming the
+    episodes in flight); they are not stored, so a resumed run drives them again."""
+    def fail(problem: str) -> DriverError:
+        running = [log.task.episode_id for log in logs if log is not None]
+        more = f" and {len(running) - 3} more" if len(running) > 3 else ""
+        return DriverError(f"driver {type(driver).__name__} {problem} (episodes in flight: "
+                           f"{', '.join(running[:3])}{more})")
+
+    try:
+        output = driver.act(obs, truth)
+    except Exception as error:  # a driver may raise anything; it is not a driving failure
+        raise fail(f"raised {type(error).__name__}: {error}") from error
+    control = output.control if isinstance(output, DriverOutput) else None
+    if control is None:
+        raise fail(f"returned {type(output).__name__}, not a DriverOutput")
+    batch = world.config.batch_size
+    if not isinstance(control, torch.Tensor) or control.shape != (batch, 3) or control.dtype != torch.float32:
+        described = (f"{tuple(control.shape)} {control.dtype}" if isinstance(control, torch.Tensor)
+                     else type(control).__name__)
+        raise fail(f"returned control {described}; expected float32 [{batch}, 3] (steer, throttle, brake)")
+    if control.device != world.loaded.device:
+        raise fail(f"returned control on {control.device}; expected it on {world.loaded.device}")
+    low = torch.tensor(CONTROL_LOW, device=control.device)
+    high = torch.tensor(CONTROL_HIGH, device=control.device)
+    bad = ~((control >= low) & (control <= high)) & world.running.unsqueeze(-1)
+    if bad.any():
+        slot, column = torch.nonzero(bad)[0].tolist()
+        raise fail(f"returned {('steer', 'throttle', 'brake')[column]} = {control[slot, column].item()} in slot "
+                   f"{slot}; expected steer in [-1, 1], throttle and brake in [0, 1]")
+    return output
 
 
 def _log_confidence(world: BatchedWorld, logs: list[SlotLog | None], output: DriverOutput) -> None:

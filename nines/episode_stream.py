@@ -17,10 +17,10 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from nines.closed_loop import ConfidenceSample, FinishedEpisode, finished_episodes
-from nines.drivers import make_driver
+from nines.drivers import DriverError, DriverSpec, make_driver
 from nines.failure_clips import clip_strip
 from nines.run_settings import RunSettings
-from planner.driver_interface import Driver
+from planner.driver_interface import Driver, DriverContext
 from scenarios.episode_plan import EpisodeTask
 from scenarios.suite import Suite
 from sim.carla_backend import CarlaEndpoint, CarlaWorld, InfrastructureError
@@ -34,13 +34,15 @@ from teleop.console_records import HandoffRecord, QueueSample
 
 @dataclass
 class EpisodeResult:
-    """One finished episode as the runner stores it: the world's record, its events (the
+    """One finished episode as the runner stores it: the batch slot it ran in, the world's
+    record, its events (the
     loop's and the backend's own sensors'), the driver's confidence samples, the console's
     handoffs and its queue since the episode before (both empty without a console), the
     failure clip strip (RGB uint8 [H, W, 3]) or None, and the failure monitor's inputs at
     each confidence sample [len(confidence), F], or None for drivers without them."""
 
     task: EpisodeTask
+    slot: int
     record: EpisodeRecord
     events: list[EventRecord]
     confidence: list[ConfidenceSample]
@@ -94,9 +96,13 @@ def _run_driver(settings: RunSettings, suite: Suite, world: BatchedWorld, clip_d
     """The run's driver, and its remote-operations console when the run has one (then the
     console is the driver, with the named driver inside); a resumed run's console clock goes
     on just after `console_resume_s`, its last sampled fleet time."""
-    driver = make_driver(settings.driver, suite.camera, settings.checkpoint, settings.device)
+    context = DriverContext(settings.batch, settings.device, suite.camera, world.config.dt_s, suite.seed)
+    driver = make_driver(DriverSpec(settings.driver, settings.driver_args, **settings.driver_source), context)
     if settings.teleop is None:
         return driver, None
+    if not driver.capabilities.reports_confidence:
+        raise DriverError(f"driver {settings.driver!r} reports no confidence; a remote-operations console needs one "
+                          "to know when to ask for help")
     frame_dir, live_path = (clip_dir / "requests", clip_dir / "console.json") if clip_dir else (None, None)
     console = TeleopDriver(driver, TeleopConfig(**settings.teleop), settings.batch, world.config.dt_s,
                            settings.device, frame_dir, live_path)
@@ -108,7 +114,7 @@ def _run_driver(settings: RunSettings, suite: Suite, world: BatchedWorld, clip_d
 class _RetryingTasks:
     """A task iterator that can put the task now running back in front (B = 1 backends)."""
 
-    def __init__(self, tasks: Iterable[EpisodeTask]):
+    def __init__(self, tasks: Iterable[EpisodeTask | None]):
         self._tasks = iter(tasks)
         self._again: list[EpisodeTask] = []
         self.current: EpisodeTask | None = None
@@ -129,12 +135,12 @@ def _result(world: BatchedWorld, episode: FinishedEpisode, console: TeleopDriver
     clip = None
     if episode.record.failed and log.frames:
         clip = clip_strip(log.frames, ground_truth(world).bev[episode.slot].cpu().numpy())
-    return EpisodeResult(episode.task, episode.record, log.events + world.drain_sensor_events(), log.confidence,
-                         episode.handoffs, [] if console is None else console.drain_queue(), clip,
+    return EpisodeResult(episode.task, episode.slot, episode.record, log.events + world.drain_sensor_events(),
+                         log.confidence, episode.handoffs, [] if console is None else console.drain_queue(), clip,
                          np.stack(log.features) if log.features else None)
 
 
-def stream_episodes(settings: RunSettings, suite: Suite, waves: Iterable[Iterable[EpisodeTask]],
+def stream_episodes(settings: RunSettings, suite: Suite, waves: Iterable[Iterable[EpisodeTask | None]],
                     clip_dir: Path | None = None, console_resume_s: float | None = None) -> Iterator[StreamItem]:
     """Drive each wave of tasks to its end, in order, on one world built from `settings`
     (tasks are taken lazily; a wave is asked for only once the one before has been consumed,

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from perception.labels import WAYPOINT_TIMES_S, LabelledFrames, make_targets
-from planner.camera_driver import CameraDriver
+from planner.driver_interface import Driver, EpisodeStart
 from planner.expert import ExpertDriver
 from planner.sampling_planner import STEP_S
 from scenarios.catalog import FAMILIES
@@ -48,14 +48,14 @@ class ExpertRollouts:
     (chosen per episode) are driven by `student` instead of the expert."""
 
     def __init__(self, tasks: Iterator[EpisodeTask], batch: int, camera: CameraConfig, device: str = "cpu",
-                 every: int = 2, seed: int = 0):
+                 every: int = 2, seed: int = 0, student: Driver | None = None, student_share: float = 0.0):
         self.world = BatchedWorld(WorldConfig(batch_size=batch, device=device, camera=camera))
         self.expert = ExpertDriver()
         self.tasks = iter(tasks)
         self.every = every
         self.rng = np.random.default_rng(seed)
-        self.student: CameraDriver | None = None
-        self.student_share = 0.0
+        self.student = student
+        self.student_share = student_share
         self.by_student = torch.zeros(batch, dtype=torch.bool, device=device)
         self.episodes = 0
         for slot in range(batch):
@@ -68,6 +68,8 @@ class ExpertRollouts:
             return
         self.world.load(slot, task.spec)
         self.by_student[slot] = self.student is not None and self.rng.random() < self.student_share
+        if self.by_student[slot]:
+            self.student.reset([EpisodeStart(slot, task.seed, float(self.world.route.length_m[slot]))])
         self.episodes += 1
 
     @property
@@ -82,7 +84,8 @@ class ExpertRollouts:
         control = self.expert.act(obs, truth).control
         expert_plan = self.expert.last_plan
         if driving_student:
-            control = torch.where(self.by_student.unsqueeze(-1), self.student.act(obs, None).control, control)
+            student = self.student.act(obs, truth if self.student.needs.truth is not None else None)
+            control = torch.where(self.by_student.unsqueeze(-1), student.control, control)
         samples = None
         if keep:
             running = torch.nonzero(world.running).squeeze(-1)

@@ -69,7 +69,7 @@ def calibrate(suite: Suite, seeds: list[int], checkpoint: Path, out: Path, batch
     for seed in seeds:
         start = time.perf_counter()
         run_suite = calibration_suite(suite, seed)
-        settings = RunSettings("camera", batch, device, checkpoint=str(checkpoint))
+        settings = RunSettings("camera", batch, device, {"checkpoint": str(checkpoint)})
         results = drive(settings, run_suite)
         seed_ticks, seed_features = labelled_ticks(results)
         seed_ticks["episode_id"] = f"{seed}:" + seed_ticks["episode_id"]

@@ -1,6 +1,7 @@
 """Re-runs one stored episode exactly: the run's suite plans the same family, seed and
-parameters, and the run's driver settings (checkpoint, console) drive it alone, batch 1.
-The replay page of the dashboard prints the command that does it (`nines rerun`)."""
+parameters, and the run's driver (rebuilt from its stored spec) drives it alone, in the slot
+it ran in of a world of the run's batch size, so that its camera tile renders the same
+pixels. The replay page of the dashboard prints the command that does it (`nines rerun`)."""
 from __future__ import annotations
 
 import dataclasses
@@ -22,7 +23,7 @@ def planned_task(store: Store, run_id: str, episode_id: str) -> tuple[Suite, Run
     """The suite, settings and planned task of a stored episode (family:sampler:round:index)."""
     run = store.run(run_id)
     suite = Suite(**yaml.safe_load(run["suite_yaml"]))
-    settings = RunSettings(**json.loads(run["config"]))
+    settings = RunSettings.stored(json.loads(run["config"]))
     try:
         family, sampler, round_, index = episode_id.split(":")
         round_, index = int(round_), int(index)
@@ -46,7 +47,11 @@ def planned_task(store: Store, run_id: str, episode_id: str) -> tuple[Suite, Run
 def rerun(store: Store, run_id: str, episode_id: str) -> EpisodeResult:
     """Drive the episode again, alone on the embedded simulator; returns what it left behind."""
     suite, settings, task = planned_task(store, run_id, episode_id)
-    alone = dataclasses.replace(settings, batch=1, backend="embedded", carla=None, executor="local", ray=None)
-    stream = stream_episodes(alone, suite.model_copy(update={"clips": False}), [[task]])
+    slot = store.db.execute("SELECT slot FROM episodes WHERE run_id = ? AND episode_id = ?",
+                            [run_id, episode_id]).fetchone()
+    slot = slot[0] if slot is not None and slot[0] is not None else 0
+    alone = dataclasses.replace(settings, batch=max(settings.batch, slot + 1), backend="embedded", carla=None,
+                                executor="local", ray=None)
+    stream = stream_episodes(alone, suite.model_copy(update={"clips": False}), [[None] * slot + [task]])
     with closing(stream):
         return next(item for item in stream if isinstance(item, EpisodeResult))

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from nines.drivers import CAMERA_DRIVERS, DRIVERS, checkpoint_path
+from nines.drivers import BUILT_IN, CAMERA_DRIVERS, DriverError, checkpoint_path, driver_spec
 from nines.run_settings import RunSettings
 from nines.user_error import UserError, describe_validation
-from scenarios.suite import Suite, SuiteError, load_suite
+from scenarios.suite import DriverChoice, Suite, SuiteError, load_suite
 
 SUITES_DIR = Path(__file__).resolve().parent.parent / "scenarios" / "suites"
 
@@ -32,6 +32,24 @@ def read_suite(text: str) -> tuple[Path, Suite]:
         return path, load_suite(path)
     except SuiteError as error:
         raise UserError(str(error)) from None
+
+
+def parse_driver_args(items: list[str]) -> dict:
+    """["key=value", ...] -> {key: value}, each value read as a YAML scalar (3 -> int, 0.5 ->
+    float, true -> bool, anything else a string)."""
+    import yaml
+
+    args = {}
+    for item in items:
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip().isidentifier():
+            raise UserError(f"--driver-arg {item!r} is malformed; expected KEY=VALUE, e.g. cruise_speed_mps=8")
+        try:
+            parsed = yaml.safe_load(value)
+        except yaml.YAMLError:
+            parsed = value
+        args[key.strip()] = parsed if isinstance(parsed, (int, float, bool, str)) else value
+    return args
 
 
 @dataclass
@@ -141,6 +159,7 @@ class RunRequest:
     suite: str | None = None
     resume: str | None = None
     driver: str | None = None
+    driver_args: dict = field(default_factory=dict)
     checkpoint: Path | None = None
     batch: int | None = None
     device: str | None = None
@@ -150,12 +169,28 @@ class RunRequest:
     executor: str = "local"
     ray: RayRequest = field(default_factory=RayRequest)
 
+    def driver_choice(self, suite: Suite) -> tuple[str, dict]:
+        """The driver's name and arguments: the request's, else the suite's with the request's
+        arguments over its own; --checkpoint is the argument `checkpoint`."""
+        if self.driver is not None:
+            name, args = self.driver, dict(self.driver_args)
+        elif isinstance(suite.driver, DriverChoice):
+            name, args = suite.driver.import_, {**suite.driver.args, **self.driver_args}
+        else:
+            name, args = suite.driver, dict(self.driver_args)
+        if self.checkpoint is not None:
+            args["checkpoint"] = str(self.checkpoint.resolve())
+        return name, args
+
     def settings(self, suite: Suite) -> RunSettings:
         """The run's settings: the suite's, overridden by this request; every value checked."""
-        if self.driver is not None and self.driver not in DRIVERS:
-            raise UserError(f"driver {self.driver!r} is unknown; expected one of: {', '.join(DRIVERS)}")
         check_device(self.device)
-        driver, device = self.driver or suite.driver, self.device or suite.device
+        driver, args = self.driver_choice(suite)
+        try:
+            driver_spec(driver, args)
+        except DriverError as error:
+            raise UserError(str(error)) from None
+        device = self.device or suite.device
         console = self.console.settings()
         backend = self.backend or suite.backend
         if backend not in ("embedded", "carla"):
@@ -169,15 +204,14 @@ class RunRequest:
             if self.executor == "ray":
                 raise UserError("the remote-operations console couples every episode through one operator queue, so "
                                 "it runs on the local executor only; drop --executor ray or the console options")
-            if driver not in CAMERA_DRIVERS:
-                raise UserError(f"a remote-operations console needs a camera driver ({', '.join(CAMERA_DRIVERS)}); "
-                                f"got {driver}")
-        checkpoint = str(self.checkpoint.resolve()) if self.checkpoint is not None else ""
+            if driver in BUILT_IN and driver not in CAMERA_DRIVERS:
+                raise UserError(f"a remote-operations console needs a driver that reports a confidence; {driver} "
+                                f"does not (the camera drivers do: {', '.join(CAMERA_DRIVERS)})")
         if driver in CAMERA_DRIVERS:
-            check_checkpoint(checkpoint_path(checkpoint), suite)
+            check_checkpoint(checkpoint_path(args.get("checkpoint", "")), suite)
         carla = self.carla.endpoint() if backend == "carla" else None
         ray = self.ray.options(device) if self.executor == "ray" else None
-        return RunSettings(driver, 1 if carla else self.batch or suite.batch, device, checkpoint, console, backend,
+        return RunSettings(driver, 1 if carla else self.batch or suite.batch, device, args, console, backend,
                            carla, self.executor, ray)
 
     def plan(self) -> NewRun | None:

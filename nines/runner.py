@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import time
+from dataclasses import asdict, replace
 from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import Callable, Iterator
 import yaml
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from nines.drivers import CAMERA_DRIVERS, checkpoint_path
+from nines.drivers import CAMERA_DRIVERS, checkpoint_path, driver_spec
 from nines.episode_stream import BackendNote, EpisodeResult, InfrastructureNote, StreamItem, stream_episodes
 from nines.failure_clips import write_clip
 from nines.ray_executor import RayOptions, stream_on_ray
@@ -45,10 +46,14 @@ def code_version() -> str:
 def new_run(store: Store, suite: Suite, suite_yaml: str, settings: RunSettings) -> str:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     run_id = f"{suite.name}-{stamp}-{os.urandom(2).hex()}"
-    checkpoint = str(checkpoint_path(settings.checkpoint)) if settings.driver in CAMERA_DRIVERS else ""
+    spec = driver_spec(settings.driver, settings.driver_args)
+    settings = replace(settings, driver_source={"distribution": spec.distribution, "version": spec.version,
+                                                "files": spec.files})
+    checkpoint = (str(checkpoint_path(settings.driver_args.get("checkpoint", ""))) if settings.driver in CAMERA_DRIVERS
+                  else "")
     store.create_run(RunRow(run_id, datetime.now(timezone.utc), suite.name, suite_yaml, code_version(),
                             settings.driver, checkpoint, json.dumps(settings.__dict__), settings.backend,
-                            settings.device, "running"))
+                            settings.device, "running", json.dumps(asdict(spec))))
     return run_id
 
 
@@ -62,7 +67,7 @@ def _store_episode(store: Store, run_id: str, item: EpisodeResult, clip_dir: Pat
             clip = str(write_clip(clip_dir / f"{episode_id.replace(':', '_')}.png", item.clip))
         except OSError as error:
             raise StoreWriteError(f"{clip_dir}: the disk refused a failure clip ({error})") from None
-    row = EpisodeRow.of(run_id, item.task, item.record, clip, len(item.handoffs) if console else None)
+    row = EpisodeRow.of(run_id, item.task, item.slot, item.record, clip, len(item.handoffs) if console else None)
     store.write_episode(
         row, [EventRow(run_id, episode_id, e.time_s, e.kind, e.detail, e.value) for e in item.events],
         [TickRow(run_id, episode_id, c.time_s, c.confidence, c.reason) for c in item.confidence],
@@ -108,7 +113,7 @@ def execute_run(store: Store, run_id: str, show_progress: bool = True,
     of its episodes. `on_episode` sees every stored episode row as it is written."""
     run = store.run(run_id)
     suite = Suite(**yaml.safe_load(run["suite_yaml"]))
-    settings = RunSettings(**json.loads(run["config"]))
+    settings = RunSettings.stored(json.loads(run["config"]))
     store.set_status(run_id, "running")
     done = store.done_episodes(run_id)
     done_ids = set(done["episode_id"])

@@ -161,6 +161,12 @@ class Store:
                                 [cause.run_id, cause.episode_id])
             self._insert(FailureCauseRow, causes)
 
+    def delete_run(self, run_id: str) -> None:
+        """Remove a run that stored no episode (it stopped before its first one ended)."""
+        with self._transaction():
+            for table in ("runs", "teleop_queue", "infrastructure_errors"):
+                self.db.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
+
     def drop_episodes(self, run_id: str, episode_ids: list[str]) -> None:
         if not episode_ids:
             return

@@ -33,13 +33,16 @@ class RunRow:
     suite: str = column("VARCHAR", "the suite's name")
     suite_yaml: str = column("VARCHAR", "the suite file as it was read, so a run can be resumed or re-read")
     code_version: str = column("VARCHAR", "the git commit (short) of the code that made the run, or unknown")
-    driver: str = column("VARCHAR", "the driver's name (expert, camera, lane_keeping, blind)")
+    driver: str = column("VARCHAR", "the driver's name: a built-in (expert, camera, lane_keeping, blind), an "
+                                    "entry point or package.module:factory")
     checkpoint: str = column("VARCHAR", "the camera checkpoint the driver loaded (empty for drivers without one)")
-    config: str = column("VARCHAR", "the run's settings as JSON (driver, batch, device, checkpoint, console, backend, "
-                                 "executor)")
+    config: str = column("VARCHAR", "the run's settings as JSON (driver and its arguments, batch, device, console, "
+                                    "backend, executor)")
     backend: str = column("VARCHAR", "where it drove: embedded or carla")
     device: str = column("VARCHAR", "cpu or cuda")
     status: str = column("VARCHAR", "running or complete")
+    driver_spec: str = column("VARCHAR", "how the driver is made, as JSON: name, arguments, the distribution that "
+                                         "provides it and its version, the sha256 of each file its arguments name")
 
 
 @dataclass
@@ -84,9 +87,12 @@ class EpisodeRow:
     handoffs: int | None = column("INTEGER", "handoffs to remote operations (NULL in runs without a console)")
     max_grip_use: float = column("DOUBLE", "peak share of the road's grip the controls asked for (over 1: the "
                                            "tyres slid)")
+    slot: int | None = column("INTEGER", "the batch slot it ran in (its camera tile): `nines rerun` drives it in "
+                                         "the same slot of a world of the run's batch size")
 
     @staticmethod
-    def of(run_id: str, task: EpisodeTask, record: EpisodeRecord, clip_path: str, handoffs: int | None) -> EpisodeRow:
+    def of(run_id: str, task: EpisodeTask, slot: int, record: EpisodeRecord, clip_path: str,
+           handoffs: int | None) -> EpisodeRow:
         """The stored row of a finished episode: its task's identity, the world's record."""
         return EpisodeRow(
             run_id=run_id, episode_id=task.episode_id, family=task.family, sampler=task.sampler, round=task.round,
@@ -99,7 +105,7 @@ class EpisodeRow:
             red_lights=record.red_lights, off_road_m=record.off_road_m, wrong_way_m=record.wrong_way_m,
             min_ttc_s=record.min_ttc_s, min_distance_m=record.min_distance_m,
             route_completion=record.route_completion, clip_path=clip_path, handoffs=handoffs,
-            max_grip_use=record.max_grip_use)
+            max_grip_use=record.max_grip_use, slot=slot)
 
 
 @dataclass

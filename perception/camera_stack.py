@@ -1,5 +1,10 @@
-"""Runs the camera network over the whole simulator batch: one forward pass per tick, bf16
-autocast and channels-last on CUDA, batch-norm folded into the convolutions for inference."""
+"""Runs the camera network over the whole simulator batch, bf16 autocast and channels-last on
+CUDA, batch-norm folded into the convolutions for inference.
+
+The batch goes through the network in chunks of a fixed size (CHUNK, per device type), the
+last one padded with blank frames: a convolution's float results depend on the batch it is
+computed in, so only a fixed batch makes an episode's percepts the same whatever batch and
+slot it runs in (an episode rerun alone reproduces the run)."""
 from __future__ import annotations
 
 import copy
@@ -40,6 +45,16 @@ def fused_for_inference(net: CameraNet) -> CameraNet:
     return fused
 
 
+CHUNK = {"cpu": 64, "cuda": 256}
+
+
+def _padded(tensor: torch.Tensor, size: int) -> torch.Tensor:
+    """tensor [B, ...] zero-padded along its batch to `size` rows."""
+    if tensor.shape[0] == size:
+        return tensor
+    return torch.cat([tensor, tensor.new_zeros((size - tensor.shape[0], *tensor.shape[1:]))])
+
+
 class CameraStack:
     def __init__(self, net: CameraNet, device: torch.device | str = "cpu", metadata: dict | None = None):
         self.device = torch.device(device)
@@ -57,8 +72,12 @@ class CameraStack:
     def perceive(self, obs: Observation) -> Percept:
         """Observation of B episodes (frames [B, H, W, 3] uint8) -> Percept, on the
         observation's device."""
-        cuda = self.device.type == "cuda"
-        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=cuda):
-            out = self.net(obs.frames.to(self.device), obs.speed_mps.to(self.device),
-                           obs.route_ahead.to(self.device))
-        return to_percept(self.net, out).to(obs.speed_mps.device)
+        chunk, batch = CHUNK[self.device.type], obs.speed_mps.shape[0]
+        inputs = [obs.frames.to(self.device), obs.speed_mps.to(self.device), obs.route_ahead.to(self.device)]
+        parts = []
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.device.type == "cuda"):
+            for start in range(0, batch, chunk):
+                rows = min(chunk, batch - start)
+                out = self.net(*(_padded(x[start:start + rows], chunk) for x in inputs))
+                parts.append(to_percept(self.net, out).rows(rows))
+        return Percept.cat(parts).to(obs.speed_mps.device)

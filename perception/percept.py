@@ -36,3 +36,14 @@ class Percept:
 
     def to(self, device: torch.device | str) -> "Percept":
         return Percept(**{f.name: getattr(self, f.name).to(device) for f in fields(self)})
+
+    def rows(self, count: int) -> "Percept":
+        """The first `count` episodes."""
+        return Percept(**{f.name: getattr(self, f.name)[:count] for f in fields(self)})
+
+    @staticmethod
+    def cat(parts: list["Percept"]) -> "Percept":
+        """Percepts of consecutive episodes, joined along the batch."""
+        if len(parts) == 1:
+            return parts[0]
+        return Percept(**{f.name: torch.cat([getattr(p, f.name) for p in parts]) for f in fields(Percept)})

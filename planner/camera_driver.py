@@ -20,7 +20,7 @@ from perception.percept import Percept
 from perception.uncertainty import CENTRAL_RAYS
 from planner.confidence import LOW_CONFIDENCE, confidence, low_reason
 from planner.controller import follow
-from planner.driver_interface import DriverNeeds, DriverOutput, EpisodeStart
+from planner.driver_interface import DriverCapabilities, DriverNeeds, DriverOutput, EpisodeStart, PlanReport
 from planner.failure_monitor import FailureMonitor, monitor_features
 from planner.grid_drivable import grid_drivable
 from planner.ray_conflict import ray_conflict
@@ -47,13 +47,14 @@ def plan_inputs(percept: Percept, obs: Observation, keep_lane: torch.Tensor | No
 
 
 class CameraDriver:
-    """Drives from the camera; keeps the latest percept and plan, and the confidence a
-    remote-operations console's low-confidence trigger watches (`handoff_confidence` [B]: the
-    lower of the reported confidence and the hand-made one, so that perception it cannot
-    trust, members disagreeing or far out of distribution, still asks for help when the
-    failure monitor, fitted on milder conditions, sees no failure coming)."""
+    """Drives from the camera. It reports the failure monitor's confidence (the hand-made one
+    without a monitor) and, for a remote-operations console's trigger, the lower of that and
+    the hand-made one, so that perception it cannot trust (members disagreeing, far out of
+    distribution) still asks for help when the monitor, fitted on milder conditions, sees no
+    failure coming. An operator's lateral offset (`assist`) is kept by the planner."""
 
     needs = DriverNeeds(camera=True)
+    capabilities = DriverCapabilities(reports_confidence=True, accepts_assistance=True)
 
     def __init__(self, stack: CameraStack, blind: bool = False, monitor: FailureMonitor | None = None):
         self.stack = stack
@@ -62,11 +63,15 @@ class CameraDriver:
         self.last_percept: Percept | None = None
         self.last_plan: Plan | None = None
         self.plan_confidence: torch.Tensor | None = None
-        self.handoff_confidence: torch.Tensor | None = None
+        self.assistance_m: torch.Tensor | None = None
         self.tracker = RayTracker()
 
     def reset(self, starts: list[EpisodeStart]) -> None:
-        """The obstacle tracker restarts a slot's tracks by itself when its episode time goes back."""
+        """A new episode starts as in a fresh driver: nothing it was unsure of before (the
+        obstacle tracker restarts a slot's tracks by itself when its episode time goes back)."""
+        if self.plan_confidence is not None:
+            self.plan_confidence = self.plan_confidence.clone()
+            self.plan_confidence[[start.slot for start in starts]] = 1.0
 
     def _keep_lane(self, percept: Percept) -> torch.Tensor:
         """Episodes that may not swerve [B]: those unsure of what they see (brake in lane
@@ -81,11 +86,14 @@ class CameraDriver:
             keep |= self.plan_confidence.to(keep.device) < LOW_CONFIDENCE
         return keep
 
-    def act(self, obs: Observation, truth: GroundTruth | None = None,
-            forced_offset_m: torch.Tensor | None = None) -> DriverOutput:
+    def assist(self, offset_m: torch.Tensor) -> None:
+        """offset_m [B]: remote operators' lateral offsets (m; NaN where none), see PlanInputs."""
+        self.assistance_m = None if offset_m.isnan().all() else offset_m
+
+    def act(self, obs: Observation, truth: GroundTruth | None = None) -> DriverOutput:
         """Observation -> control [B, 3] (steer, throttle, brake) with the confidence, the reason
-        it is low and the failure monitor's inputs. forced_offset_m [B]: a remote operator's
-        lateral offset (m; NaN where none), see PlanInputs."""
+        it is low, the failure monitor's inputs, the plan's offset and time to collision, and
+        the obstacle rays it perceives."""
         if self.blind:
             obs = Observation(torch.zeros_like(obs.frames), obs.speed_mps, obs.route_ahead, obs.time_s)
         percept = self.stack.perceive(obs)
@@ -95,11 +103,13 @@ class CameraDriver:
         speed = torch.where(trusted, tracked, percept.obstacle_speed_mps).clamp_min(0.0)
         percept.obstacle_speed_mps = speed
         self.last_percept = percept
-        self.last_plan = plan(plan_inputs(percept, obs, self._keep_lane(percept), forced_offset_m))
+        self.last_plan = plan(plan_inputs(percept, obs, self._keep_lane(percept), self.assistance_m))
         self.plan_confidence, weakest = confidence(percept, self.last_plan)
         features = monitor_features(percept, self.last_plan, obs.speed_mps)
         reported = self.plan_confidence if self.monitor is None else (
             1.0 - self.monitor.risk(features).to(self.plan_confidence.device))
-        self.handoff_confidence = torch.minimum(reported, self.plan_confidence)
+        handoff = torch.minimum(reported, self.plan_confidence)
         control = follow(self.last_plan.waypoints, self.last_plan.target_speed_mps, obs.speed_mps)
-        return DriverOutput(control, reported, low_reason(self.handoff_confidence, weakest), features)
+        return DriverOutput(control, reported, low_reason(handoff, weakest), handoff, features,
+                            PlanReport(self.last_plan.offset_m, self.last_plan.min_ttc_s),
+                            percept.obstacle_distance_m)

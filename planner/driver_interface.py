@@ -1,8 +1,19 @@
-"""What the closed loop knows of a driver, declared rather than probed: what it needs each tick
-(`DriverNeeds`), what it hears when episodes start (`reset`), and what it returns (`DriverOutput`).
+"""The public driver interface: what nines asks of a driver, and all it gives one.
 
-The built-in drivers (planner.expert, planner.lane_keeping, planner.camera_driver) and the
-remote-operations console (teleop.console) implement `Driver`.
+A driver is made by a factory, `factory(context: DriverContext, **args) -> Driver`, where the
+args come from `--driver-arg key=value` or a suite's `driver: {import: ..., args: {...}}`. It
+declares what it needs (`needs`: camera frames, privileged ground truth) and what it offers
+(`capabilities`); nothing is probed. Each tick the closed loop calls `act` with the
+observation of all B slots (and ground truth when asked for) and reads everything back from
+the DriverOutput; when slots get new episodes it calls `reset`.
+
+Units and frames: metres, seconds, m/s; the ego frame has x forward, y left; control is
+steer in [-1, 1] (left positive), throttle and brake in [0, 1]. The built-in drivers
+(planner.expert, planner.lane_keeping, planner.camera_driver) implement this interface too.
+
+For reruns to reproduce, an episode's controls must not depend on the batch or slot it runs
+in: draw randomness per episode (from EpisodeStart.seed), keep state per slot, and compute
+each slot's output without mixing in other slots (see docs/drivers.md).
 """
 from __future__ import annotations
 
@@ -11,15 +22,28 @@ from typing import Protocol
 
 import torch
 
+from sim.camera import CameraConfig
 from sim.ground_truth import GroundTruth
 from sim.observation import Observation
 
 
 @dataclass(frozen=True)
+class DriverContext:
+    """What a factory is told of the run: B slots stepped together on `device`, the camera rig
+    (frames are [B, camera.height, camera.width, 3] uint8 RGB), the tick (dt_s, s) and the run's seed."""
+
+    batch_size: int
+    device: str
+    camera: CameraConfig
+    dt_s: float
+    seed: int
+
+
+@dataclass(frozen=True)
 class TruthParts:
-    """The parts of privileged ground truth a driver reads beyond the always-present ones
-    (objects, lights, speed limit, drivable queries): the BEV raster and the lane geometry
-    cost time to make, so only drivers that name them get them."""
+    """Privileged ground truth beyond its always-present parts (objects, lights, speed limit,
+    drivable queries): the BEV raster and the lane geometry cost time, so only drivers that
+    name them get them."""
 
     bev_raster: bool = False
     lanes: bool = False
@@ -27,40 +51,80 @@ class TruthParts:
 
 @dataclass(frozen=True)
 class DriverNeeds:
-    """camera: the observation carries camera frames (otherwise `frames` is None and nothing
-    is rendered for the driver); truth: the privileged ground truth the driver reads, None for
-    a driver that sees only its observation."""
+    """camera: the observation carries the camera frames (otherwise `frames` is None and
+    nothing is rendered for the driver); truth: the ground truth the driver reads (None: it
+    sees only its observation)."""
 
     camera: bool = False
     truth: TruthParts | None = None
 
 
 @dataclass(frozen=True)
+class DriverCapabilities:
+    """reports_confidence: every DriverOutput carries a confidence (a remote-operations
+    console needs one to know when to ask for help); accepts_assistance: the driver has
+    `assist(offset_m)`, so an operator can give it a lateral offset instead of driving."""
+
+    reports_confidence: bool = False
+    accepts_assistance: bool = False
+
+
+@dataclass(frozen=True)
 class EpisodeStart:
-    """What a driver may know of a new episode in a slot: the slot and the episode's seed."""
+    """What a driver may know of a new episode in a slot (never the scenario's script or
+    parameters): the slot, the episode's seed and its route's length (m)."""
 
     slot: int
     seed: int
+    route_length_m: float
+
+
+@dataclass
+class PlanReport:
+    """What a driver says of its own plan, for a remote-operations console: offset_m [B], the
+    plan's lateral offset from the route (m); min_ttc_s [B], the smallest time to collision
+    along it with what the driver sees (s, inf when none)."""
+
+    offset_m: torch.Tensor
+    min_ttc_s: torch.Tensor
 
 
 @dataclass
 class DriverOutput:
-    """One tick of a driver over B slots. control [B, 3]: steer in [-1, 1] (left positive),
-    throttle and brake in [0, 1]. Optional: confidence [B] in [0, 1]; reason [B] int64, an
-    index into planner.confidence.REASONS (0: none); monitor_features [B, F], the failure
-    monitor's inputs (planner.failure_monitor)."""
+    """One tick of a driver over B slots.
+
+    control [B, 3] float32 on the run's device: steer, throttle, brake (see the module).
+    Optional: confidence [B] in [0, 1]; reason [B] int64, an index into
+    planner.confidence.REASONS (0: none); handoff_confidence [B], what a console's
+    low-confidence trigger watches (default: confidence); monitor_features [B, F], inputs of
+    the failure monitor (planner.failure_monitor); plan, see PlanReport; obstacle_rays_m
+    [B, R], the distance (m) to the nearest obstacle the driver sees along each of
+    perception.obstacle_rays' R rays (the console pulls over to the road edge only where
+    they show it free)."""
 
     control: torch.Tensor
     confidence: torch.Tensor | None = None
     reason: torch.Tensor | None = None
+    handoff_confidence: torch.Tensor | None = None
     monitor_features: torch.Tensor | None = None
+    plan: PlanReport | None = None
+    obstacle_rays_m: torch.Tensor | None = None
 
 
 class Driver(Protocol):
     needs: DriverNeeds
+    capabilities: DriverCapabilities
 
     def reset(self, starts: list[EpisodeStart]) -> None:
         """Slots (re)loaded with new episodes; called before their first `act`."""
 
     def act(self, obs: Observation, truth: GroundTruth | None) -> DriverOutput:
         """The observation of B slots (and ground truth when `needs.truth` asks for it) -> output."""
+
+
+class AssistedDriver(Driver, Protocol):
+    """A driver with `capabilities.accepts_assistance`."""
+
+    def assist(self, offset_m: torch.Tensor) -> None:
+        """offset_m [B]: the lateral offset (m, left positive) an operator wants each slot's
+        plan to keep from the next `act` on; NaN where no operator guides."""

@@ -9,7 +9,7 @@ from functools import partial
 
 
 from planner.controller import Tuning, follow
-from planner.driver_interface import DriverNeeds, DriverOutput, EpisodeStart, TruthParts
+from planner.driver_interface import DriverCapabilities, DriverNeeds, DriverOutput, EpisodeStart, TruthParts
 from planner.obstacle_forecast import constant_velocity
 from planner.sampling_planner import Plan, PlanInputs, first_conflict, plan, plan_times
 from sim.ground_truth import GroundTruth
@@ -23,6 +23,7 @@ class ExpertDriver:
     teleop.operator_model)."""
 
     needs = DriverNeeds(truth=TruthParts())
+    capabilities = DriverCapabilities()
 
     def __init__(self, tuning: Tuning = Tuning()):
         self.tuning = tuning

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import torch
 
-from planner.driver_interface import DriverNeeds, DriverOutput, EpisodeStart
+from planner.driver_interface import DriverCapabilities, DriverNeeds, DriverOutput, EpisodeStart
 from sim.ego_dynamics import MAX_STEER_RAD, WHEELBASE_M
 from sim.ground_truth import GroundTruth
 from sim.observation import Observation
@@ -18,6 +18,7 @@ SPEED_GAIN = 0.5
 
 class LaneKeepingDriver:
     needs = DriverNeeds()
+    capabilities = DriverCapabilities()
 
     def __init__(self, cruise_speed_mps: float = 10.0):
         self.cruise_speed_mps = cruise_speed_mps

@@ -82,12 +82,21 @@ class FamilyEntry(BaseModel):
         return self
 
 
+class DriverChoice(BaseModel):
+    """A driver named by import path (package.module:factory) or entry point, with its
+    factory's keyword arguments."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    import_: str = Field(alias="import", min_length=1)
+    args: dict = Field(default_factory=dict)
+
+
 class Suite(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1)
     seed: int = Field(0, ge=0, le=2**31 - 1)
     backend: Literal["embedded", "carla"] = "embedded"
-    driver: Literal["expert", "lane_keeping", "camera", "blind"] = "expert"
+    driver: str | DriverChoice = "expert"  # a driver name (nines/drivers.py), or {import: ..., args: {...}}
     batch: int = Field(32, ge=1, le=65_536)
     device: Literal["cpu", "cuda"] = "cpu"
     camera: CameraConfig = Field(default_factory=CameraConfig)

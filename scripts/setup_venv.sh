@@ -29,6 +29,10 @@ else
 fi
 # no pip cache: it would keep a second copy of every download on the same disk
 .venv/bin/pip install -q --no-cache-dir -e ".[$extras]"
+# the tests drive a third-party driver installed the way a team would install theirs
+if [[ ",$extras," == *",test,"* ]]; then
+  .venv/bin/pip install -q --no-cache-dir -e examples/own_driver
+fi
 
 # the dashboard's browser test drives Debian's chromium through chromedriver
 if [[ ",$extras," == *",test,"* ]] && ! { command -v chromium && command -v chromedriver; } >/dev/null; then

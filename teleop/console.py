@@ -1,17 +1,17 @@
-"""The remote-operations console around a camera driver: a per-episode state machine
-AUTONOMOUS -> REQUESTED -> OPERATOR -> AUTONOMOUS over every slot of the batch, sharing
-one operations centre.
+"""The remote-operations console around any driver that reports a confidence: a per-episode
+state machine AUTONOMOUS -> REQUESTED -> OPERATOR -> AUTONOMOUS over every slot of the batch,
+sharing one operations centre. It reads the driver's DriverOutput only (planner.driver_interface).
 
-- AUTONOMOUS: the camera driver drives; the handoff policy watches its handoff confidence, its
-  plan's time to collision and the camera's health.
+- AUTONOMOUS: the driver drives; the handoff policy watches its handoff confidence, its
+  plan's time to collision (when it reports its plan) and the camera's health.
 - REQUESTED: the request (frame, reason, urgency) waits in the centre's queue, then an
   operator builds situation awareness; the car flies the minimal-risk manoeuvre meanwhile,
-  to the road edge if the map has one on the right and the camera sees it free.
+  to the road edge if the map has one on the right and the driver's obstacle rays show it free.
 - OPERATOR, remote driving: the privileged expert on the world as the operator saw it
   (through the delayed, lossy link, after a human reaction time, with steering noise) drives
-  until the camera driver's confidence has recovered. Remote assistance: the operator picks
-  a lateral offset (the expert's, or with some probability a wrong one); the camera driver
-  keeps driving with that offset forced for the guidance time, and the operator is free.
+  until the driver's confidence has recovered. Remote assistance, for drivers that accept it:
+  the operator picks a lateral offset (the expert's, or with some probability a wrong one);
+  the driver keeps driving with that offset for the guidance time, and the operator is free.
 
 Every handoff becomes one record (see `end_episode`); the queue is sampled over time with
 its open requests (what a console shows live); request frames are saved as PNGs and a live
@@ -31,9 +31,9 @@ import cv2
 import numpy as np
 import torch
 
-from planner.camera_driver import CameraDriver
 from planner.confidence import REASONS
-from planner.driver_interface import DriverNeeds, DriverOutput, EpisodeStart, TruthParts
+from planner.driver_interface import (AssistedDriver, Driver, DriverCapabilities, DriverNeeds, DriverOutput,
+                                     EpisodeStart, TruthParts)
 from planner.expert import ExpertDriver
 from sim.ground_truth import GroundTruth
 from sim.observation import Observation
@@ -82,13 +82,18 @@ class Handoff:
 
 
 class TeleopDriver:
-    """Drives B slots: the camera driver, the console's state machine and the operators."""
+    """Drives B slots: the driver inside, the console's state machine and the operators."""
 
-    needs = DriverNeeds(camera=True, truth=TruthParts())
+    capabilities = DriverCapabilities(reports_confidence=True)
 
-    def __init__(self, inner: CameraDriver, config: TeleopConfig, batch: int, dt_s: float,
+    def __init__(self, inner: Driver | AssistedDriver, config: TeleopConfig, batch: int, dt_s: float,
                  device: torch.device | str, frame_dir: Path | None = None, live_path: Path | None = None):
+        if not inner.capabilities.reports_confidence:
+            raise ValueError("a remote-operations console needs a driver that reports a confidence")
         self.inner, self.config, self.dt_s = inner, config, dt_s
+        inner_truth = inner.needs.truth or TruthParts()
+        # the camera for the health checks and request frames, the expert's truth for the operators
+        self.needs = DriverNeeds(camera=True, truth=inner_truth)
         self.frame_dir, self.live_path = frame_dir, live_path
         self.recent: deque[dict] = deque(maxlen=LIVE_HISTORY)
         self.expert = ExpertDriver(remote_tuning(config))
@@ -158,12 +163,15 @@ class TeleopDriver:
         self.centre.release(handoff.request.operator)
 
     def _mode(self, reason: str) -> str:
+        """Assistance only for a driver that accepts it; otherwise the operator drives."""
+        if not self.inner.capabilities.accepts_assistance:
+            return "driving"
         if self.config.mode != "auto":
             return self.config.mode
         return "driving" if reason in PERCEPTION_REASONS else "assistance"
 
-    def _request(self, obs: Observation, triggers, slots: list[int], reason_codes: torch.Tensor) -> None:
-        reasons = reason_codes.tolist()
+    def _request(self, obs: Observation, triggers, slots: list[int], reason_codes: torch.Tensor | None) -> None:
+        reasons = [0] * len(self.open) if reason_codes is None else reason_codes.tolist()
         trigger = triggers.trigger.tolist()
         urgency = triggers.urgency_s.tolist()
         for slot in slots:
@@ -181,13 +189,13 @@ class TeleopDriver:
             self.state[slot] = REQUESTED
             self.centre.submit(request)
 
-    def _pull_over_where_free(self, obs: Observation) -> None:
+    def _pull_over_where_free(self, obs: Observation, rays_m: torch.Tensor | None) -> None:
         """Vehicles flying the minimal-risk manoeuvre in lane move to the road edge as soon as
         the camera sees it free far enough (between parked cars, that is once slow enough);
         once chosen, the road edge is kept."""
-        if obs.refuge_offset_m is None:
+        if obs.refuge_offset_m is None or rays_m is None:
             return
-        free = refuge_is_free(self.inner.last_percept.obstacle_distance_m, obs.refuge_offset_m, obs.speed_mps,
+        free = refuge_is_free(rays_m, obs.refuge_offset_m, obs.speed_mps,
                               self.config.mrm_decel_mps2).tolist()
         offsets = obs.refuge_offset_m.tolist()
         for slot, handoff in enumerate(self.open):
@@ -277,13 +285,15 @@ class TeleopDriver:
     def act(self, obs: Observation, truth: GroundTruth) -> DriverOutput:
         """Observation and ground truth (for the operators only) -> control [B, 3], with the
         camera driver's confidence, reason and monitor inputs."""
-        guided = self.forced_offset_m if not self.forced_offset_m.isnan().all() else None
-        own = self.inner.act(obs, forced_offset_m=guided)
+        if self.inner.capabilities.accepts_assistance:
+            self.inner.assist(self.forced_offset_m)
+        own = self.inner.act(obs, truth if self.inner.needs.truth is not None else None)
         autonomy = own.control
-        plan = self.inner.last_plan
+        watched = own.handoff_confidence if own.handoff_confidence is not None else own.confidence
+        plan_ttc_s = own.plan.min_ttc_s if own.plan is not None else torch.full_like(watched, math.inf)
         fault = self.health.update(obs.frames, obs.speed_mps)
-        triggers = self.policy.update(self.inner.handoff_confidence, plan.min_ttc_s, fault, obs.speed_mps,
-                                      (self.state == AUTONOMOUS) & self.active)
+        autonomous = (self.state == AUTONOMOUS) & self.active
+        triggers = self.policy.update(watched, plan_ttc_s, fault, obs.speed_mps, autonomous)
         self._request(obs, triggers, torch.nonzero(triggers.request).flatten().tolist(), own.reason)
         assigned = self.centre.assign(self.now_s)
         expert_offset = [0.0] * len(self.open)
@@ -292,10 +302,11 @@ class TeleopDriver:
             expert_offset = self.expert.last_plan.offset_m.tolist()
         else:
             self.link.push(autonomy)
-        self._start_awareness(assigned, plan.offset_m.tolist(), expert_offset)
+        plan_offset = own.plan.offset_m.tolist() if own.plan is not None else [math.nan] * len(self.open)
+        self._start_awareness(assigned, plan_offset, expert_offset)
         self._operators_act(expert_offset)
         self._release(triggers.recovered.tolist())
-        self._pull_over_where_free(obs)
+        self._pull_over_where_free(obs, own.obstacle_rays_m)
         remote = [slot for slot, h in enumerate(self.open) if h is not None and h.phase == "remote_driving"]
         braking = self.state == REQUESTED
         braking[remote] = True

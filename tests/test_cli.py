@@ -79,7 +79,7 @@ def test_a_request_without_options_runs_the_suite_as_written():
     _, suite = read_suite("smoke")
     planned = RunRequest(suite="smoke").plan()
     assert planned.suite == suite
-    assert planned.settings == RunSettings(suite.driver, suite.batch, suite.device, "", None, suite.backend, None,
+    assert planned.settings == RunSettings(suite.driver, suite.batch, suite.device, {}, None, suite.backend, None,
                                            "local", None)
     console = RunRequest(suite="smoke", console=ConsoleOptions(operators=4)).plan().settings.teleop
     assert console == TeleopConfig(operators=4).model_dump()

@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from nines.drivers import make_driver
+from nines.drivers import DriverSpec, make_driver
+from planner.driver_interface import DriverContext
 from perception.checkpoint import monitor
 from planner.failure_monitor import FEATURES, fit_monitor
 from reliability.monitor_quality import auroc
@@ -47,7 +48,7 @@ def test_calibrated_checkpoint_drives_the_reported_confidence(tmp_path):
     assert info["seeds"] == [5] and info["episodes"] == 16 and info["failures"] >= 1
     assert info["positive_ticks"] > 0 and info["auroc_calibration"] > 0.5
     camera = CameraConfig(width=128, height=64)
-    driver = make_driver("camera", camera, str(out))
+    driver = make_driver(DriverSpec("camera", {"checkpoint": str(out)}), DriverContext(2, "cpu", camera, 0.05, 0))
     assert driver.monitor is not None
     world = BatchedWorld(WorldConfig(batch_size=2, camera=camera))
     for slot in range(2):

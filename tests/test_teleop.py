@@ -14,7 +14,8 @@ import torch
 
 from nines.cli import main
 from nines.closed_loop import finished_episodes
-from nines.drivers import make_driver
+from nines.drivers import DriverSpec, make_driver
+from planner.driver_interface import DriverContext
 from reliability import staffing
 from scenarios.episode_plan import fixed_tasks
 from scenarios.suite import Suite
@@ -42,7 +43,9 @@ def _drive(tasks: list, config: TeleopConfig, **world_config) -> tuple[list[dict
     """Every task through the camera stack behind a console; one result per episode."""
     world = BatchedWorld(WorldConfig(batch_size=len(tasks), camera=CameraConfig(width=128, height=64),
                                      **world_config))
-    driver = TeleopDriver(make_driver("camera", world.config.camera), config, len(tasks), world.config.dt_s, "cpu")
+    context = DriverContext(len(tasks), "cpu", world.config.camera, world.config.dt_s, 0)
+    camera = make_driver(DriverSpec("camera"), context)
+    driver = TeleopDriver(camera, config, len(tasks), world.config.dt_s, "cpu")
     results = []
 
     for episode in finished_episodes(world, driver, tasks, keep_clips=False, console=driver):
@@ -158,7 +161,7 @@ def _command_line(monkeypatch, capsys, *args: str) -> tuple[int, str]:
     (["--operators", "-1"], "teleop.operators = -1 is invalid: expected >= 0"),
     (["--operators", "2", "--latency-ms", "-5"], "teleop.latency_ms = -5.0 is invalid: expected >= 0"),
     (["--operators", "2", "--handoff-threshold", "1.5"], "teleop.threshold = 1.5 is invalid: expected <= 1"),
-    (["--driver", "expert", "--operators", "2"], "a remote-operations console needs a camera driver"),
+    (["--driver", "expert", "--operators", "2"], "console needs a driver that reports a confidence"),
 ])
 def test_bad_console_settings_are_one_line_and_exit_2(tmp_path, monkeypatch, capsys, flags, message):
     db = tmp_path / "runs.duckdb"

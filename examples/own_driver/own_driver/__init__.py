@@ -1,0 +1,1 @@
+"""A small third-party driver for nines (see own_driver.driver)."""
