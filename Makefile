@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/nines.py
 	$(VENV)/bin/python bench/coverage.py
 	$(VENV)/bin/python bench/closed_loop.py
+	$(VENV)/bin/python bench/leaderboard_host.py
 	$(VENV)/bin/python bench/train.py
 	$(VENV)/bin/python bench/teleop.py
 	$(VENV)/bin/python bench/dashboard.py

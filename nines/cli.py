@@ -191,9 +191,11 @@ def run(
     resume: Optional[str] = typer.Option(None, help="continue this run id instead of starting one"),
     db: Path = typer.Option(Path("runs.duckdb"), help="the DuckDB store"),
     driver: Optional[str] = typer.Option(None, help="camera, expert, blind, lane_keeping, an installed driver's "
-                                                    "name or package.module:factory (default: the suite's)"),
+                                                    "name, package.module:factory or leaderboard:AGENT.py (a "
+                                                    "CARLA Leaderboard agent; default: the suite's)"),
     driver_arg: list[str] = typer.Option([], help="KEY=VALUE for the driver's factory; repeat for more"),
     checkpoint: Optional[Path] = typer.Option(None, help="camera network checkpoint (default: the shipped one)"),
+    agent_config: Optional[Path] = typer.Option(None, help="a Leaderboard agent's configuration (its setup's path)"),
     batch: Optional[int] = typer.Option(None, min=1, help="episodes stepped together (default: the suite's)"),
     device: Optional[str] = typer.Option(None, help="cpu or cuda (default: the suite's)"),
     progress: bool = typer.Option(True, help="a progress bar; without it, one line per finished episode"),
@@ -221,7 +223,8 @@ def run(
     Any console option puts a remote-operations console behind the camera driver."""
     from nines.run_request import CarlaOptions, ConsoleOptions, RayRequest, RunRequest, parse_driver_args
 
-    request = RunRequest(suite, resume, driver, parse_driver_args(driver_arg), checkpoint, batch, device,
+    request = RunRequest(suite, resume, driver, parse_driver_args(driver_arg), checkpoint, agent_config,
+                         batch, device,
                          ConsoleOptions(teleop, operators, latency_ms, handoff_threshold, teleop_mode), backend,
                          CarlaOptions(carla_host, carla_port, carla_retries, carla_timeout), executor,
                          RayRequest(address, workers, gpus_per_worker))

@@ -2,7 +2,8 @@
 ends, it is handed out as a FinishedEpisode and the slot is refilled with the next task at once.
 
 One tick, top to bottom (`finished_episodes`):
-1. observe: camera frames only for a driver whose `needs.camera` asks for them;
+1. observe: camera frames only for a driver whose `needs.camera` asks for them (and its
+   rig's cameras and the ego's pose only when `needs.rig` and `needs.pose` do);
 2. ground truth, only the parts a driver's `needs.truth` names (privileged drivers);
 3. act: the driver's DriverOutput, its control checked every tick (a driver that raises or
    breaks the interface stops the run: DriverError); the confidence and failure-monitor
@@ -93,7 +94,7 @@ def finished_episodes(world: BatchedWorld, driver: Driver, tasks: Iterable[Episo
             world.loaded[slot] = False
             return
         world.load(slot, task.spec)
-        driver.reset([EpisodeStart(slot, task.seed, float(world.route.length_m[slot]))])
+        driver.reset([episode_start(world, slot, task)])
 
     for slot in range(world.config.batch_size):
         refill(slot)
@@ -102,7 +103,7 @@ def finished_episodes(world: BatchedWorld, driver: Driver, tasks: Iterable[Episo
     was_off = torch.zeros_like(world.loaded)
     was_wrong = torch.zeros_like(world.loaded)
     while world.running.any():
-        obs = world.observe() if needs.camera else world.observe_without_camera()
+        obs = world.observe(needs.camera, needs.rig, needs.pose)
         truth = None if needs.truth is None else ground_truth(world, needs.truth.bev_raster, needs.truth.lanes)
         output = _act(driver, obs, truth, world, logs)
         if tick % CONFIDENCE_EVERY == 0 and output.confidence is not None:
@@ -118,6 +119,12 @@ def finished_episodes(world: BatchedWorld, driver: Driver, tasks: Iterable[Episo
             handoffs = [] if console is None else console.end_episode(slot, record.outcome, record.failed)
             yield FinishedEpisode(slot, logs[slot].task, record, logs[slot], handoffs)
             refill(slot)
+
+
+def episode_start(world: BatchedWorld, slot: int, task: EpisodeTask) -> EpisodeStart:
+    """What the driver is told of `task`, just loaded into `slot`."""
+    return EpisodeStart(slot, task.seed, float(world.route.length_m[slot]), world.route.polyline(slot),
+                        task.spec.template)
 
 
 CONTROL_LOW = (-1.0, 0.0, 0.0)

@@ -5,7 +5,9 @@ A driver name is one of:
   stack, from `checkpoint`, the shipped one by default) and blind (the camera stack seeing
   black frames);
 - an entry point of the `nines.drivers` group, which an installed package declares;
-- an import path, package.module:factory.
+- an import path, package.module:factory;
+- leaderboard:path/to/agent.py, a CARLA Leaderboard agent file hosted unmodified
+  (planner/leaderboard_host.py; its argument agent_config is the agent's configuration).
 Each names a factory `factory(context: DriverContext, **args) -> Driver` (the interface is
 planner/driver_interface.py). `driver_spec` resolves a name and its arguments before a run
 starts (refusing, in one line, what cannot be imported or bound) and records where the
@@ -15,6 +17,7 @@ a recorded file has changed.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import inspect
@@ -24,13 +27,10 @@ from pathlib import Path
 from typing import Callable
 
 from perception.checkpoint import SHIPPED, CheckpointError, monitor
-from planner.driver_interface import Driver, DriverContext
+from planner.driver_interface import Driver, DriverContext, DriverError
 
 ENTRY_POINT_GROUP = "nines.drivers"
-
-
-class DriverError(Exception):
-    """A driver that cannot be made, or that broke its interface; one line for the user."""
+LEADERBOARD = "leaderboard:"  # leaderboard:path/to/agent.py, a CARLA Leaderboard agent (planner.leaderboard_host)
 
 
 def _expert(context: DriverContext) -> Driver:
@@ -109,6 +109,10 @@ def resolve(name: str) -> tuple[Callable[..., Driver], str, str]:
     """(factory, distribution, version) of a driver name."""
     if name in BUILT_IN:
         return BUILT_IN[name], "", ""
+    if name.startswith(LEADERBOARD):
+        from planner.leaderboard_host import hosted_agent
+
+        return functools.partial(hosted_agent, agent_file=name[len(LEADERBOARD):]), "", ""
     points = _entry_points()
     if name in points:
         point = points[name]
@@ -147,12 +151,16 @@ def _file_hashes(args: dict) -> dict[str, str]:
 
 def driver_spec(name: str, args: dict) -> DriverSpec:
     """The checked specification of a driver: it imports, and its factory takes these args."""
+    if name.startswith(LEADERBOARD):
+        name = LEADERBOARD + str(Path(name[len(LEADERBOARD):]).resolve())
     factory, distribution, version = resolve(name)
     try:
         inspect.signature(factory).bind(None, **args)
     except TypeError as error:
         raise DriverError(f"driver {name!r}: {error}; its factory takes {inspect.signature(factory)}") from None
     files = dict(_file_hashes(args))
+    if name.startswith(LEADERBOARD):
+        files.update(_file_hashes({"agent": name[len(LEADERBOARD):]}))
     if name in CAMERA_DRIVERS and not args.get("checkpoint"):
         files.update(_file_hashes({"checkpoint": str(SHIPPED)}))
     return DriverSpec(name, dict(args), distribution, version, files)

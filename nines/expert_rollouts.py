@@ -12,8 +12,9 @@ from typing import Iterator
 import numpy as np
 import torch
 
+from nines.closed_loop import episode_start
 from perception.labels import WAYPOINT_TIMES_S, LabelledFrames, make_targets
-from planner.driver_interface import Driver, EpisodeStart
+from planner.driver_interface import Driver
 from planner.expert import ExpertDriver
 from planner.sampling_planner import STEP_S
 from scenarios.catalog import FAMILIES
@@ -69,7 +70,7 @@ class ExpertRollouts:
         self.world.load(slot, task.spec)
         self.by_student[slot] = self.student is not None and self.rng.random() < self.student_share
         if self.by_student[slot]:
-            self.student.reset([EpisodeStart(slot, task.seed, float(self.world.route.length_m[slot]))])
+            self.student.reset([episode_start(self.world, slot, task)])
         self.episodes += 1
 
     @property
@@ -79,7 +80,7 @@ class ExpertRollouts:
     def _tick(self, keep: bool) -> LabelledFrames | None:
         world = self.world
         driving_student = self.student is not None and bool(self.by_student.any())
-        obs = world.observe() if keep or driving_student else world.observe_without_camera()
+        obs = world.observe(camera=keep or driving_student)
         truth = ground_truth(world, bev_raster=False, lanes=False)
         control = self.expert.act(obs, truth).control
         expert_plan = self.expert.last_plan

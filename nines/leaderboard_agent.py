@@ -22,6 +22,7 @@ from nines.drivers import checkpoint_path, load_monitor
 from perception.camera_stack import CameraStack
 from perception.checkpoint import read
 from planner.camera_driver import CameraDriver
+from planner.leaderboard_host import densify
 from sim.camera import CameraConfig
 from sim.carla_frame import from_carla, from_compass, from_gnss
 from sim.observation import Observation
@@ -46,13 +47,6 @@ def _agent_base() -> type:
 
 
 _BASE = _agent_base()
-
-
-def densify(points: np.ndarray, spacing_m: float) -> np.ndarray:
-    """A polyline [P, 2] resampled every spacing_m along its length (ends kept)."""
-    s = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(points, axis=0), axis=1))])
-    targets = np.arange(0.0, s[-1], spacing_m).tolist() + [s[-1]]
-    return np.stack([np.interp(targets, s, points[:, 0]), np.interp(targets, s, points[:, 1])], -1)
 
 
 class NinesAgent(_BASE):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from nines.drivers import BUILT_IN, CAMERA_DRIVERS, DriverError, checkpoint_path, driver_spec
+from nines.drivers import BUILT_IN, CAMERA_DRIVERS, LEADERBOARD, DriverError, checkpoint_path, driver_spec
 from nines.run_settings import RunSettings
 from nines.user_error import UserError, describe_validation
 from scenarios.suite import DriverChoice, Suite, SuiteError, load_suite
@@ -161,6 +161,7 @@ class RunRequest:
     driver: str | None = None
     driver_args: dict = field(default_factory=dict)
     checkpoint: Path | None = None
+    agent_config: Path | None = None
     batch: int | None = None
     device: str | None = None
     console: ConsoleOptions = field(default_factory=ConsoleOptions)
@@ -171,7 +172,8 @@ class RunRequest:
 
     def driver_choice(self, suite: Suite) -> tuple[str, dict]:
         """The driver's name and arguments: the request's, else the suite's with the request's
-        arguments over its own; --checkpoint is the argument `checkpoint`."""
+        arguments over its own; --checkpoint is the argument `checkpoint`, --agent-config a
+        Leaderboard agent's `agent_config`."""
         if self.driver is not None:
             name, args = self.driver, dict(self.driver_args)
         elif isinstance(suite.driver, DriverChoice):
@@ -180,6 +182,8 @@ class RunRequest:
             name, args = suite.driver, dict(self.driver_args)
         if self.checkpoint is not None:
             args["checkpoint"] = str(self.checkpoint.resolve())
+        if self.agent_config is not None:
+            args["agent_config"] = str(self.agent_config.resolve())
         return name, args
 
     def settings(self, suite: Suite) -> RunSettings:
@@ -187,7 +191,7 @@ class RunRequest:
         check_device(self.device)
         driver, args = self.driver_choice(suite)
         try:
-            driver_spec(driver, args)
+            driver = driver_spec(driver, args).name
         except DriverError as error:
             raise UserError(str(error)) from None
         device = self.device or suite.device
@@ -197,6 +201,9 @@ class RunRequest:
             raise UserError(f"backend {backend!r} is unknown; expected embedded or carla")
         if self.executor not in ("local", "ray"):
             raise UserError(f"executor {self.executor!r} is unknown; expected local or ray")
+        if backend == "carla" and driver.startswith(LEADERBOARD):
+            raise UserError("a hosted Leaderboard agent runs on the embedded backend; on a CARLA server, run it with "
+                            "CARLA's own leaderboard")
         if console is not None:
             if backend == "carla":
                 raise UserError("the remote-operations console runs on the embedded backend only; drop --backend "

@@ -20,11 +20,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
 import torch
 
-from sim.camera import CameraConfig
+from sim.camera import CameraConfig, RigCamera
 from sim.ground_truth import GroundTruth
 from sim.observation import Observation
+
+
+class DriverError(Exception):
+    """A driver that cannot be made, or that broke this interface; one line for the user."""
 
 
 @dataclass(frozen=True)
@@ -51,11 +56,16 @@ class TruthParts:
 
 @dataclass(frozen=True)
 class DriverNeeds:
-    """camera: the observation carries the camera frames (otherwise `frames` is None and
-    nothing is rendered for the driver); truth: the ground truth the driver reads (None: it
-    sees only its observation)."""
+    """camera: the observation carries the run's camera frames (otherwise `frames` is None and
+    nothing is rendered for the driver); rig: cameras of the driver's own, rendered into
+    `Observation.views` by name (a rig camera equal to the run's camera costs no second
+    render); pose: the observation carries the ego's pose (`Observation.pose`), as a GNSS and
+    a compass would; truth: the ground truth the driver reads (None: it sees only its
+    observation)."""
 
     camera: bool = False
+    rig: tuple[RigCamera, ...] = ()
+    pose: bool = False
     truth: TruthParts | None = None
 
 
@@ -72,11 +82,15 @@ class DriverCapabilities:
 @dataclass(frozen=True)
 class EpisodeStart:
     """What a driver may know of a new episode in a slot (never the scenario's script or
-    parameters): the slot, the episode's seed and its route's length (m)."""
+    parameters): the slot, the episode's seed, its route's length (m), the route itself
+    (route_xy_m [P, 2], m, the map frame: x east, y north, as Observation.pose) and the name
+    of the map it runs on (a map template of sim.map_templates)."""
 
     slot: int
     seed: int
     route_length_m: float
+    route_xy_m: np.ndarray
+    map_name: str
 
 
 @dataclass

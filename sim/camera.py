@@ -1,5 +1,8 @@
-"""The front camera: resolution, field of view and where it sits on the ego vehicle."""
+"""A camera on the ego vehicle: resolution, field of view and where it sits; and a named rig
+of them (what a driver that needs more than the front camera asks for)."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,3 +19,12 @@ class CameraConfig(BaseModel):
     mount_y_m: float = Field(0.0, ge=-3, le=3)
     mount_z_m: float = Field(1.5, ge=0.3, le=3)
     pitch_deg: float = Field(-5.0, ge=-45, le=45, description="positive looks up")
+    yaw_deg: float = Field(0.0, ge=-180, le=180, description="from the vehicle's heading, positive looks left")
+
+
+@dataclass(frozen=True)
+class RigCamera:
+    """One camera of a driver's rig: its name (the key of its frames in Observation.views) and model."""
+
+    name: str
+    camera: CameraConfig

@@ -48,6 +48,11 @@ class RouteState:
         self.length_m[slot] = float(s[-1])
         self.progress_m[slot] = 0.0
 
+    def polyline(self, slot: int) -> np.ndarray:
+        """Slot `slot`'s route as loaded, without the padding: [P, 2] float64 (m)."""
+        points = int((self.s[slot] < self.length_m[slot]).sum()) + 1
+        return self.xy[slot, :points].detach().cpu().numpy().astype(np.float64)
+
     def row(self, slot: int, count: int = 1) -> "RouteState":
         """Slot `slot`'s route repeated `count` times (views, no copy): to locate `count`
         points against that one route instead of every slot's."""

@@ -14,7 +14,7 @@ import torch
 from sim.actor_behaviour import step_lane_followers, step_path_followers
 from sim.actor_state import ActorState
 from sim.box_geometry import boxes_overlap, gap_and_ttc
-from sim.camera import CameraConfig
+from sim.camera import CameraConfig, RigCamera
 from sim.compiled_step import compiled, tracing
 from sim.ego_dynamics import EgoState, step_ego, weather_friction
 from sim.episode_spec import EpisodeSpec
@@ -79,6 +79,7 @@ class BatchedWorld:
         self._advance = compiled(self._advance_tick, self.device) if config.compile_step else self._advance_tick
         self.notes: set[str] = set()  # what this backend could not reproduce of the episodes it ran
         self._renderer = None
+        self._rig_renderers: dict[str, object] = {}
         self._held_frames: torch.Tensor | None = None
 
     @property
@@ -283,13 +284,33 @@ class BatchedWorld:
         self._held_frames = frames
         return frames
 
-    def observe(self) -> Observation:
-        """The drivers' view; renders the camera when the world has one."""
-        return self._observation(self.render() if self.config.camera is not None else None)
+    def render_rig(self, rig: tuple[RigCamera, ...], frames: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """Frames [B, H, W, 3] uint8 RGB of every slot from each camera of `rig`, by name; a
+        camera that is the world's own reuses `frames` (this tick's render) when given. One
+        renderer per distinct camera model, made on first use; frozen-frame faults apply to
+        the world's own camera only."""
+        views = {}
+        for member in rig:
+            if frames is not None and member.camera == self.config.camera:
+                views[member.name] = frames
+                continue
+            key = member.camera.model_dump_json()
+            if key not in self._rig_renderers:
+                from sim.render.renderer import Renderer
+                self._rig_renderers[key] = Renderer(self.bank.graphs, member.camera, self.config.batch_size)
+            views[member.name] = self._rig_renderers[key].render(self.scene())
+        return views
 
-    def observe_without_camera(self) -> Observation:
-        """The drivers' view without frames, for drivers that do not look at the camera."""
-        return self._observation(None)
+    def observe(self, camera: bool = True, rig: tuple[RigCamera, ...] = (), pose: bool = False) -> Observation:
+        """The drivers' view: the world's camera frames when `camera` (and the world has one),
+        the frames of `rig`'s cameras, and the ego's pose when `pose`."""
+        frames = self.render() if camera and self.config.camera is not None else None
+        obs = self._observation(frames)
+        if rig:
+            obs.views = self.render_rig(rig, frames)
+        if pose:
+            obs.pose = torch.stack([self.ego.x_m, self.ego.y_m, self.ego.yaw_rad], -1)
+        return obs
 
     def _refuge_offset(self) -> torch.Tensor:
         """[B] lateral offset (m, right negative) from the lane under the ego to the centre of
@@ -314,9 +335,11 @@ class BatchedWorld:
         return []
 
     def close(self) -> None:
-        if self._renderer is not None:
-            self._renderer.close()
-            self._renderer = None
+        for renderer in [self._renderer, *self._rig_renderers.values()]:
+            if renderer is not None:
+                renderer.close()
+        self._renderer = None
+        self._rig_renderers.clear()
 
 
 def episode_records(world: BatchedWorld, slots: list[int]) -> list[EpisodeRecord]:

@@ -110,6 +110,27 @@ def test_pedestrian_is_drawn_where_project_points_puts_it(graphs, camera, render
     assert road[1] > 0.8 * road[0] and road[1] - with_walker[1] > 60  # the road there is grey, not magenta
 
 
+def test_a_camera_turned_on_its_mount_sees_what_a_turned_car_sees(graphs):
+    """A camera with yaw_deg on the car's centre sees what the straight-ahead camera of a car
+    turned by as much sees; the headlights stay the car's (seen 35 degrees to the right)."""
+    from sim.render.renderer import Renderer
+
+    forward = CameraConfig(width=128, height=64, mount_x_m=0.0, mount_y_m=0.0, pitch_deg=-5.0)
+    turned = forward.model_copy(update={"yaw_deg": 35.0})
+    x, y, yaw = lane_point(straight_lane(graphs), 20.0)
+    views = []
+    for camera, heading in ((forward, yaw + np.radians(35.0)), (turned, yaw), (forward, yaw)):
+        r = Renderer(graphs, camera, max_batch=1)
+        views.append(r.render(scene(graphs, [{"ego": (x, y, heading)}]))[0])
+        r.close()
+    assert torch.equal(views[0], views[1]) and views[0].float().std() > 5
+    assert (views[2].float() - views[1].float()).abs().mean() > 5  # the turn is seen
+    _, ahead = conditions.headlight_in_camera(forward)
+    _, beam = conditions.headlight_in_camera(turned)
+    assert ahead[0] == pytest.approx(0.0, abs=1e-9)
+    assert np.degrees(np.arctan2(beam[0], beam[2])) == pytest.approx(35.0, abs=1.0)
+
+
 def test_project_points_puts_the_optical_axis_at_the_image_centre(camera):
     ego = torch.tensor([[5.0, -2.0, 0.7]])
     pitch = np.radians(camera.pitch_deg)

@@ -132,7 +132,8 @@ class WireWorld:
             return CameraConfig(width=int(description.attribute("image_size_x", "800")),
                                 height=int(description.attribute("image_size_y", "600")),
                                 fov_deg=float(description.attribute("fov", "90")), mount_x_m=actor.x_m,
-                                mount_y_m=actor.y_m, mount_z_m=actor.z_m, pitch_deg=actor.pitch_deg)
+                                mount_y_m=actor.y_m, mount_z_m=actor.z_m, pitch_deg=actor.pitch_deg,
+                                yaw_deg=math.degrees(actor.yaw_rad))
         except ValueError as exc:
             raise WireError(f"spawn failed: camera not supported here ({exc.errors()[0]['msg']})") from exc
 

@@ -45,12 +45,14 @@ def camera_rows(camera: CameraConfig, ego_pose: np.ndarray) -> np.ndarray:
     pose = np.asarray(ego_pose, dtype=np.float32)
     x, y, yaw = pose[:, 0], pose[:, 1], pose[:, 2]
     cos_y, sin_y = np.cos(yaw), np.sin(yaw)
+    look = yaw + np.float32(math.radians(camera.yaw_deg))
+    cos_l, sin_l = np.cos(look), np.sin(look)
     pitch = math.radians(camera.pitch_deg)
     cos_p, sin_p = np.float32(math.cos(pitch)), np.float32(math.sin(pitch))
     out = np.empty((len(pose), 3, 4), dtype=np.float32)
-    out[:, 0, :3] = np.stack([sin_y, -cos_y, np.zeros_like(yaw)], -1)
-    out[:, 1, :3] = np.stack([sin_p * cos_y, sin_p * sin_y, np.full_like(yaw, -cos_p)], -1)
-    out[:, 2, :3] = np.stack([cos_p * cos_y, cos_p * sin_y, np.full_like(yaw, sin_p)], -1)
+    out[:, 0, :3] = np.stack([sin_l, -cos_l, np.zeros_like(yaw)], -1)
+    out[:, 1, :3] = np.stack([sin_p * cos_l, sin_p * sin_l, np.full_like(yaw, -cos_p)], -1)
+    out[:, 2, :3] = np.stack([cos_p * cos_l, cos_p * sin_l, np.full_like(yaw, sin_p)], -1)
     mount_x, mount_y = np.float32(camera.mount_x_m), np.float32(camera.mount_y_m)
     origin = np.stack([x + cos_y * mount_x - sin_y * mount_y, y + sin_y * mount_x + cos_y * mount_y,
                        np.full_like(yaw, camera.mount_z_m)], -1)

@@ -247,10 +247,10 @@ def surface_variant(rows: np.ndarray) -> np.ndarray:
 def headlight_in_camera(camera: CameraConfig) -> tuple[np.ndarray, np.ndarray]:
     """Position (m) and unit direction of the ego's headlights in the camera frame. Both are
     fixed by the mount, so every tile shares them."""
-    pitch = np.radians(camera.pitch_deg)
-    rotation = np.array([[0.0, -1.0, 0.0],
-                         [np.sin(pitch), 0.0, -np.cos(pitch)],
-                         [np.cos(pitch), 0.0, np.sin(pitch)]])
+    pitch, yaw = np.radians(camera.pitch_deg), np.radians(camera.yaw_deg)
+    rotation = np.array([[np.sin(yaw), -np.cos(yaw), 0.0],
+                         [np.sin(pitch) * np.cos(yaw), np.sin(pitch) * np.sin(yaw), -np.cos(pitch)],
+                         [np.cos(pitch) * np.cos(yaw), np.cos(pitch) * np.sin(yaw), np.sin(pitch)]])
     mount = np.array([camera.mount_x_m, camera.mount_y_m, camera.mount_z_m])
     dip = np.radians(HEADLIGHT_DIP_DEG)
     return rotation @ (HEADLIGHT_EGO_M - mount), rotation @ np.array([np.cos(dip), 0.0, -np.sin(dip)])
