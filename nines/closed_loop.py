@@ -6,8 +6,9 @@ One tick, top to bottom (`finished_episodes`):
    rig's cameras and the ego's pose only when `needs.rig` and `needs.pose` do);
 2. ground truth, only the parts a driver's `needs.truth` names (privileged drivers);
 3. act: the driver's DriverOutput, its control checked every tick (a driver that raises or
-   breaks the interface stops the run: DriverError); the confidence and failure-monitor
-   inputs of drivers that report them are logged every CONFIDENCE_EVERY ticks;
+   breaks the interface stops the run: DriverError); the confidence, failure-monitor
+   inputs and named diagnostics of drivers that report them are logged every
+   CONFIDENCE_EVERY ticks;
 4. failure clips: every CLIP_EVERY ticks the frames go to a short ring buffer per slot;
 5. step: dynamics, actors and the tick's events, logged per slot;
 6. episode end: the world's EpisodeRecord, and the console's handoff records when the run has
@@ -54,6 +55,15 @@ class ConfidenceSample:
 
 
 @dataclass
+class DiagnosticSample:
+    """A value the driver named in DriverOutput.diagnostics, at episode time time_s (s)."""
+
+    time_s: float
+    name: str
+    value: float
+
+
+@dataclass
 class SlotLog:
     """What one slot's running episode has left behind so far. frames: the last CLIP_FRAMES
     camera frames [H, W, 3] uint8 (only when clips are kept); features: the failure monitor's
@@ -62,6 +72,7 @@ class SlotLog:
     task: EpisodeTask
     events: list[EventRecord] = field(default_factory=list)
     confidence: list[ConfidenceSample] = field(default_factory=list)
+    diagnostics: list[DiagnosticSample] = field(default_factory=list)
     features: list[np.ndarray] = field(default_factory=list)
     frames: list[np.ndarray] = field(default_factory=list)
 
@@ -108,6 +119,8 @@ def finished_episodes(world: BatchedWorld, driver: Driver, tasks: Iterable[Episo
         output = _act(driver, obs, truth, world, logs)
         if tick % CONFIDENCE_EVERY == 0 and output.confidence is not None:
             _log_confidence(world, logs, output)
+        if tick % CONFIDENCE_EVERY == 0 and output.diagnostics:
+            _log_diagnostics(world, logs, output.diagnostics)
         if keep_clips and tick % CLIP_EVERY == 0:
             _keep_frames(logs, obs.frames if needs.camera else world.render())
         events = world.step(output.control)
@@ -163,6 +176,10 @@ def _act(driver: Driver, obs: Observation, truth: GroundTruth | None, world: Bat
         slot, column = torch.nonzero(bad)[0].tolist()
         raise fail(f"returned {('steer', 'throttle', 'brake')[column]} = {control[slot, column].item()} in slot "
                    f"{slot}; expected steer in [-1, 1], throttle and brake in [0, 1]")
+    for name, value in (output.diagnostics or {}).items():
+        if not isinstance(value, torch.Tensor) or value.shape != (batch,):
+            described = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
+            raise fail(f"returned diagnostic {name!r} of shape {described}; expected [{batch}]")
     return output
 
 
@@ -177,6 +194,15 @@ def _log_confidence(world: BatchedWorld, logs: list[SlotLog | None], output: Dri
                                                           REASONS[int(reason[slot])]))
             if features is not None:
                 logs[slot].features.append(features[slot])
+
+
+def _log_diagnostics(world: BatchedWorld, logs: list[SlotLog | None], diagnostics: dict[str, torch.Tensor]) -> None:
+    time_s = world.stats.time_s.cpu().numpy()
+    values = {name: value.detach().float().cpu().numpy() for name, value in diagnostics.items()}
+    for slot in np.flatnonzero(world.running.cpu().numpy()).tolist():
+        if logs[slot] is not None:
+            logs[slot].diagnostics += [DiagnosticSample(float(time_s[slot]), name, float(value[slot]))
+                                       for name, value in values.items()]
 
 
 def _keep_frames(logs: list[SlotLog | None], frames: torch.Tensor) -> None:

@@ -10,13 +10,13 @@ endpoint's `retries`; after that it goes on without it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
 import numpy as np
 
-from nines.closed_loop import ConfidenceSample, FinishedEpisode, finished_episodes
+from nines.closed_loop import ConfidenceSample, DiagnosticSample, FinishedEpisode, finished_episodes
 from nines.drivers import DriverError, DriverSpec, make_driver
 from nines.failure_clips import clip_strip
 from nines.run_settings import RunSettings
@@ -39,7 +39,8 @@ class EpisodeResult:
     loop's and the backend's own sensors'), the driver's confidence samples, the console's
     handoffs and its queue since the episode before (both empty without a console), the
     failure clip strip (RGB uint8 [H, W, 3]) or None, and the failure monitor's inputs at
-    each confidence sample [len(confidence), F], or None for drivers without them."""
+    each confidence sample [len(confidence), F], or None for drivers without them; and the
+    driver's named diagnostics."""
 
     task: EpisodeTask
     slot: int
@@ -50,6 +51,7 @@ class EpisodeResult:
     queue_samples: list[QueueSample]
     clip: np.ndarray | None
     monitor_features: np.ndarray | None = None
+    diagnostics: list[DiagnosticSample] = field(default_factory=list)
 
 
 @dataclass
@@ -137,7 +139,7 @@ def _result(world: BatchedWorld, episode: FinishedEpisode, console: TeleopDriver
         clip = clip_strip(log.frames, ground_truth(world).bev[episode.slot].cpu().numpy())
     return EpisodeResult(episode.task, episode.slot, episode.record, log.events + world.drain_sensor_events(),
                          log.confidence, episode.handoffs, [] if console is None else console.drain_queue(), clip,
-                         np.stack(log.features) if log.features else None)
+                         np.stack(log.features) if log.features else None, log.diagnostics)
 
 
 def stream_episodes(settings: RunSettings, suite: Suite, waves: Iterable[Iterable[EpisodeTask | None]],

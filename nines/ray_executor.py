@@ -8,7 +8,8 @@ server at the run's CARLA port + 2k) and yields every finished episode as it end
 (killed, out of memory, node lost) is an infrastructure failure, never a driving one: its
 episodes that had not come back are reported and queued again, up to WORKER_RETRIES times
 each; the ones that had come back are already stored. An error raised by our own code in a
-chunk stops the run, as it would locally.
+chunk stops the run, as it would locally; so does a driver that breaks mid-chunk (DriverError,
+its one line).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from typing import Iterable, Iterator
 from nines.episode_stream import (EpisodeResult, InfrastructureNote, InfrastructureRetries, StreamItem,
                                   stream_episodes)
 from nines.run_settings import RunSettings
+from planner.driver_interface import DriverError
 from scenarios.episode_plan import EpisodeTask
 from scenarios.suite import Suite
 from sim.carla_wire.server import port_is_open
@@ -128,6 +130,8 @@ def stream_on_ray(settings: RunSettings, suite: Suite, waves: Iterable[Iterable[
                     free.append(chunk.worker)
                     continue
                 except ray.exceptions.RayTaskError as error:
+                    if isinstance(error.cause, DriverError):  # a driver's one line, not Ray's traceback
+                        raise DriverError(str(error.cause)) from None
                     raise error.as_instanceof_cause() from None
                 except ray.exceptions.RayError as error:
                     del running[ready]

@@ -28,7 +28,7 @@ from nines.failure_clips import write_clip
 from nines.ray_executor import RayOptions, stream_on_ray
 from nines.run_settings import RunSettings
 from nines.store import Store, StoreWriteError
-from nines.store_rows import EpisodeRow, EventRow, HandoffRow, QueueRow, RunRow, TickRow
+from nines.store_rows import DiagnosticRow, EpisodeRow, EventRow, HandoffRow, QueueRow, RunRow, TickRow
 from scenarios.episode_plan import EpisodeTask, budget_tasks, ce_round_tasks, fixed_tasks
 from scenarios.suite import Suite
 
@@ -58,7 +58,7 @@ def new_run(store: Store, suite: Suite, suite_yaml: str, settings: RunSettings) 
 
 
 def _store_episode(store: Store, run_id: str, item: EpisodeResult, clip_dir: Path, console: bool) -> EpisodeRow:
-    """Write one finished episode (its clip, row, events, ticks, handoffs and the console's
+    """Write one finished episode (its clip, row, events, ticks, diagnostics, handoffs and the console's
     queue since the episode before); returns its row."""
     episode_id = item.task.episode_id
     clip = ""
@@ -71,6 +71,7 @@ def _store_episode(store: Store, run_id: str, item: EpisodeResult, clip_dir: Pat
     store.write_episode(
         row, [EventRow(run_id, episode_id, e.time_s, e.kind, e.detail, e.value) for e in item.events],
         [TickRow(run_id, episode_id, c.time_s, c.confidence, c.reason) for c in item.confidence],
+        [DiagnosticRow(run_id, episode_id, d.time_s, d.name, d.value) for d in item.diagnostics],
         [HandoffRow.of(run_id, episode_id, h) for h in item.handoffs],
         [QueueRow.of(run_id, sample) for sample in item.queue_samples])
     return row

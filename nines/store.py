@@ -18,8 +18,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from nines.store_rows import (SCHEMA, EpisodeRow, EventRow, FailureCauseRow, HandoffRow, InfrastructureErrorRow,
-                              QueueRow, RunRow, TickRow, column_names)
+from nines.store_rows import (SCHEMA, DiagnosticRow, EpisodeRow, EventRow, FailureCauseRow, HandoffRow,
+                              InfrastructureErrorRow, QueueRow, RunRow, TickRow, column_names)
 
 HEADER_BYTES = 3 * 4096  # a DuckDB file starts with its main header and two database headers
 
@@ -119,12 +119,14 @@ class Store:
                                [run_id]).df()
 
     def write_episode(self, episode: EpisodeRow, events: list[EventRow], ticks: list[TickRow],
-                      handoffs: list[HandoffRow], queue: list[QueueRow]) -> None:
-        """Insert a finished episode with its events, ticks, handoffs and the console's queue
-        since the episode before, atomically; an episode already stored is kept as it is."""
+                      diagnostics: list[DiagnosticRow], handoffs: list[HandoffRow], queue: list[QueueRow]) -> None:
+        """Insert a finished episode with its events, ticks, diagnostics, handoffs and the
+        console's queue since the episode before, atomically; an episode already stored is
+        kept as it is."""
         with self._transaction():
             self._insert(EpisodeRow, [episode])
-            for row_type, rows in ((EventRow, events), (TickRow, ticks), (HandoffRow, handoffs)):
+            for row_type, rows in ((EventRow, events), (TickRow, ticks), (DiagnosticRow, diagnostics),
+                                   (HandoffRow, handoffs)):
                 self._insert(row_type, rows, only_new_episodes=True)
             self._insert(QueueRow, queue)
 
@@ -171,7 +173,7 @@ class Store:
         if not episode_ids:
             return
         with self._transaction():
-            for table in ("episodes", "events", "ticks", "failure_causes", "handoffs"):
+            for table in ("episodes", "events", "ticks", "diagnostics", "failure_causes", "handoffs"):
                 self.db.execute(f"DELETE FROM {table} WHERE run_id = ? AND list_contains(?, episode_id)",
                                 [run_id, episode_ids])
 

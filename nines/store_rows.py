@@ -136,6 +136,19 @@ class TickRow:
 
 
 @dataclass
+class DiagnosticRow:
+    """Values a driver names in its output (DriverOutput.diagnostics), every 0.25 s."""
+
+    TABLE: ClassVar[str] = "diagnostics"
+    KEY: ClassVar[tuple[str, ...]] = ()
+    run_id: str = column("VARCHAR", "the run")
+    episode_id: str = column("VARCHAR", "the episode")
+    time_s: float = column("DOUBLE", "simulated time, s")
+    name: str = column("VARCHAR", "the diagnostic's name, as the driver gives it")
+    value: float = column("DOUBLE", "its value (units: the driver's documentation)")
+
+
+@dataclass
 class FailureCauseRow:
     """The perception / planning split of a run's failures (`nines split`)."""
 
@@ -207,7 +220,7 @@ class InfrastructureErrorRow:
     message: str = column("VARCHAR", "what the infrastructure said")
 
 
-TABLES = (RunRow, EpisodeRow, EventRow, TickRow, FailureCauseRow, HandoffRow, QueueRow, InfrastructureErrorRow)
+TABLES = (RunRow, EpisodeRow, EventRow, TickRow, DiagnosticRow, FailureCauseRow, HandoffRow, QueueRow, InfrastructureErrorRow)
 
 
 def column_names(row_type: type) -> list[str]:

@@ -114,7 +114,8 @@ class DriverOutput:
     the failure monitor (planner.failure_monitor); plan, see PlanReport; obstacle_rays_m
     [B, R], the distance (m) to the nearest obstacle the driver sees along each of
     perception.obstacle_rays' R rays (the console pulls over to the road edge only where
-    they show it free)."""
+    they show it free); diagnostics, named values [B] float to log with the episode (in
+    the store's `diagnostics` table, every 0.25 s; units are the driver's to document)."""
 
     control: torch.Tensor
     confidence: torch.Tensor | None = None
@@ -123,6 +124,7 @@ class DriverOutput:
     monitor_features: torch.Tensor | None = None
     plan: PlanReport | None = None
     obstacle_rays_m: torch.Tensor | None = None
+    diagnostics: dict[str, torch.Tensor] | None = None
 
 
 class Driver(Protocol):

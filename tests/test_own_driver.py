@@ -36,7 +36,8 @@ class Fixed:
         if self.fail_after_s is not None and float(obs.time_s.max()) > self.fail_after_s \\
                 and os.path.exists(os.environ["FAIL_FLAG"]):
             raise RuntimeError("lost its GPU")
-        return DriverOutput(torch.tensor([self.control] * self.batch, dtype=torch.float32))
+        control = torch.tensor([self.control] * self.batch, dtype=torch.float32)
+        return DriverOutput(control, diagnostics={"throttle_asked": control[:, 1], "time_seen_s": obs.time_s})
 
 def creep(context, throttle=0.3, fail_after_s=None):
     return Fixed(context.batch_size, [0.0, float(throttle), 0.0], fail_after_s)
@@ -49,6 +50,12 @@ def wide(context):
         def act(self, obs, truth=None):
             return DriverOutput(torch.zeros(self.batch, 4))
     return Wide(context.batch_size, None, None)
+
+def rambling(context):
+    class Rambling(Fixed):
+        def act(self, obs, truth=None):
+            return DriverOutput(torch.zeros(self.batch, 3), diagnostics={"gap_m": torch.zeros(self.batch, 2)})
+    return Rambling(context.batch_size, None, None)
 
 def broken(context):
     raise OSError("weights.bin not found")
@@ -83,6 +90,7 @@ def _stored(db) -> tuple[list, list]:
     ("team_drivers:nan", [], "returned steer = nan in slot 0"),
     ("team_drivers:wide", [], "returned control (4, 4) torch.float32; expected float32 [4, 3]"),
     ("team_drivers:creep", ["--operators", "2"], "reports no confidence"),
+    ("team_drivers:rambling", [], "returned diagnostic 'gap_m' of shape (4, 2); expected [4]"),
 ])
 def test_a_wrong_driver_is_one_line_exit_2_and_nothing_is_stored(folder, monkeypatch, capsys, driver, args, message):
     db = folder / "runs.duckdb"
@@ -101,6 +109,14 @@ def test_an_import_path_driver_runs_with_its_arguments_and_is_recorded(folder, m
     runs, episodes = _stored(db)
     assert len(episodes) == 6 and runs[0][1:3] == ("complete", "team_drivers:creep")
     assert '"args": {"throttle": 0.2}' in runs[0][3]
+    with duckdb.connect(str(db), read_only=True) as con:  # its named diagnostics, every 0.25 s of every episode
+        logged = con.execute("SELECT episode_id, time_s, name, value FROM diagnostics").df()
+    assert set(logged["episode_id"]) == {e[0] for e in episodes}
+    assert ((logged[logged["name"] == "throttle_asked"]["value"] - 0.2).abs() < 1e-6).all()
+    seen = logged[logged["name"] == "time_seen_s"]
+    assert ((seen["value"] - seen["time_s"]).abs() < 1e-4).all() and len(seen) > 6 * 10
+    steps = seen.sort_values("time_s").groupby("episode_id")["time_s"].diff().dropna()
+    assert ((steps - 0.25).abs() < 1e-3).all()
 
 
 def test_a_changed_checkpoint_is_refused_by_rerun_and_resume(folder, monkeypatch, capsys):
@@ -136,6 +152,24 @@ def test_a_driver_that_raises_mid_run_stops_it_and_resume_goes_on(folder, monkey
     assert second.returncode == 0, second.stderr
     runs, episodes = _stored(db)
     assert runs[0][1] == "complete" and len(episodes) == 6 and set(stored) <= set(episodes)
+
+
+@pytest.mark.slow
+def test_a_driver_that_raises_in_a_ray_worker_stops_the_run_with_its_one_line(folder):
+    import os
+    import subprocess
+    import sys
+
+    (folder / "fail").write_text("")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(folder), os.environ.get("PYTHONPATH", "")])}
+    result = subprocess.run([sys.executable, "-m", "nines", "run", "suite.yaml", "--driver", "team_drivers:creep",
+                             "--driver-arg", "throttle=0.6", "--driver-arg", "fail_after_s=5.5", "--no-progress",
+                             "--executor", "ray", "--workers", "2"], cwd=folder, env=env, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode in (1, 2), result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("nines:")]
+    assert len(lines) == 1 and "raised RuntimeError: lost its GPU" in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.slow

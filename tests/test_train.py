@@ -90,18 +90,18 @@ def test_bad_training_input_is_one_line(tmp_path, monkeypatch, capsys):
 
 def test_the_own_policy_example_trains_on_the_stream_and_runs_through_nines_by_import_path(tmp_path):
     """examples/train_own_policy.py: a policy of its own from the public IterableDataset, then
-    `nines run --driver train_own_policy:make_driver` (a few steps: the path, not the skill)."""
+    `nines run --driver train_own_policy:OwnDriver` (a few steps: the path, not the skill)."""
     import os
 
     env = {**os.environ, "PYTHONPATH": str(ROOT / "examples")}
-    trained = subprocess.run([sys.executable, str(ROOT / "examples" / "train_own_policy.py"), "--steps", "3",
-                              "--out", str(tmp_path / "policy.pt")], capture_output=True, text=True, env=env,
+    trained = subprocess.run([sys.executable, str(ROOT / "examples" / "train_own_policy.py"), "3",
+                              str(tmp_path / "policy.pt")], capture_output=True, text=True, env=env,
                              timeout=600)
     assert trained.returncode == 0 and "step 0: loss" in trained.stdout, trained.stderr
     (tmp_path / "suite.yaml").write_text("name: own\nbatch: 2\nclips: false\nfamilies:\n"
                                          "  - {family: nominal_urban, episodes: 2}\n")
     run = subprocess.run([sys.executable, "-m", "nines", "run", str(tmp_path / "suite.yaml"), "--driver",
-                          "train_own_policy:make_driver", "--driver-arg", f"weights={tmp_path / 'policy.pt'}",
+                          "train_own_policy:OwnDriver", "--driver-arg", f"weights={tmp_path / 'policy.pt'}",
                           "--db", str(tmp_path / "runs.duckdb"), "--no-progress"], capture_output=True, text=True,
                          env=env, cwd=tmp_path, timeout=600)
     assert run.returncode == 0, run.stderr
