@@ -303,8 +303,8 @@ def _split(db: Path, run_id: str) -> None:
         causes = split_failures(store, run_id)
     finally:
         store.close()
-    console.print(f"failure causes (the expert re-drives each failure): perception "
-                  f"{int((causes.cause == 'perception').sum())}, planning {int((causes.cause == 'planning').sum())}")
+    counts = ", ".join(f"{cause} {count}" for cause, count in causes.cause.value_counts().sort_index().items())
+    console.print(f"failure causes (the expert re-drives each failure): {counts or 'no failures'}")
 
 
 @app.command()

@@ -1,7 +1,9 @@
-"""Splits a run's failures into perception and planning: each failed episode is driven again,
-same scenario and seed, by the privileged expert (the same planner fed ground truth). If the
-expert fails too, the planner could not have done better with perfect percepts: planning;
-otherwise the camera stack's percepts were to blame: perception."""
+"""Splits a run's failures by what the privileged expert does with them: each failed episode is
+driven again, same scenario and seed, by the expert (the camera stack's planner fed ground
+truth). For the camera drivers: if the expert fails too, the planner could not have done
+better with perfect percepts: planning; otherwise the camera stack's percepts were to blame:
+perception. Any other driver shares nothing with the expert, so its failures split into
+driver (the expert drives the episode without failing) and scenario (the expert fails too)."""
 from __future__ import annotations
 
 import json
@@ -10,6 +12,7 @@ import pandas as pd
 import yaml
 
 from nines.closed_loop import finished_episodes
+from nines.drivers import CAMERA_DRIVERS
 from nines.store import Store
 from nines.store_rows import FailureCauseRow
 from planner.expert import ExpertDriver
@@ -31,7 +34,7 @@ def _stored_task(row) -> EpisodeTask:
 
 def split_failures(store: Store, run_id: str) -> pd.DataFrame:
     """Re-drive the run's failures with the expert; store and return episode_id, family,
-    cause (perception / planning) and the expert's outcome."""
+    cause (perception / planning, or driver / scenario) and the expert's outcome."""
     run = store.run(run_id)
     suite = Suite(**yaml.safe_load(run["suite_yaml"]))
     failed = store.db.execute("SELECT episode_id, family, sampler, round, idx, seed, params, log_f, log_q "
@@ -47,7 +50,8 @@ def split_failures(store: Store, run_id: str) -> pd.DataFrame:
                 for episode in finished_episodes(world, ExpertDriver(), replays, keep_clips=False)}
     world.close()
     failed["expert_outcome"] = failed["episode_id"].map(outcomes)
-    failed["cause"] = failed["expert_outcome"].map(lambda o: "planning" if o in FAILURE_OUTCOMES else "perception")
+    avoidable, hard = ("perception", "planning") if run["driver"] in CAMERA_DRIVERS else ("driver", "scenario")
+    failed["cause"] = failed["expert_outcome"].map(lambda o: hard if o in FAILURE_OUTCOMES else avoidable)
     store.write_failure_causes([FailureCauseRow(run_id, row.episode_id, row.cause, row.expert_outcome)
                                 for row in failed.itertuples()])
     return failed[columns]

@@ -156,7 +156,8 @@ class FailureCauseRow:
     KEY: ClassVar[tuple[str, ...]] = ("run_id", "episode_id")
     run_id: str = column("VARCHAR", "the run")
     episode_id: str = column("VARCHAR", "the failed episode")
-    cause: str = column("VARCHAR", "perception (the expert drives the same episode without failing) or planning")
+    cause: str = column("VARCHAR", "camera drivers: perception (the expert drives the same episode without failing) "
+                                   "or planning; any other driver: driver or scenario (the expert fails too)")
     expert_outcome: str = column("VARCHAR", "the privileged expert's outcome on the same episode")
 
 
