@@ -5,7 +5,9 @@
 Leaderboard does (its folder on sys.path, `get_entry_point()` naming the class) and drives
 it in every slot of the run. As the Leaderboard does for each route, every episode gets a
 new instance: `cls(host, port, debug)`, `set_global_plan(gps_route, world_route)`,
-`setup(agent_config)`; then `run_step(input_data, timestamp)` every tick, and `destroy()`.
+`setup(agent_config)`; then `run_step(input_data, timestamp)` every tick, and `destroy()`
+before the slot's next episode (a slot's last instance is left to the garbage collector:
+the driver interface has no end-of-run call).
 
 What the agent is served, in CARLA's units and frames (sim.carla_frame converts):
 - `sensor.camera.rgb`: its frames rendered by the embedded simulator at the requested pose,

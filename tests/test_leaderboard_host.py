@@ -20,6 +20,8 @@ from scenarios.episode_plan import fixed_tasks
 from scenarios.suite import Suite
 from sim.camera import CameraConfig, RigCamera
 from sim.carla_frame import from_compass, from_gnss
+from sim.map_templates import TEMPLATES
+from sim.opendrive import to_xodr
 from sim.world import BatchedWorld, WorldConfig
 
 pytest.importorskip("carla")
@@ -30,7 +32,8 @@ seed: 5
 batch: 2
 clips: false
 families:
-  - {family: nominal_urban, episodes: 2}
+  - {family: nominal_urban, episodes: 1}
+  - {family: control_loss_wet_curve, episodes: 1}
 """
 
 # A route follower as a team would write it against the Leaderboard: position from GNSS in
@@ -69,11 +72,13 @@ class RouteFollower(autonomous_agent.AutonomousAgent):
             {"type": "sensor.other.imu", "id": "imu", "x": 0.0, "y": 0.0, "z": 0.0, "roll": 0.0, "pitch": 0.0,
              "yaw": 0.0},
             {"type": "sensor.speedometer", "id": "speed", "reading_frequency": 20},
+            {"type": "sensor.opendrive_map", "id": "OpenDRIVE", "reading_frequency": 1e-6},
         ]
 
     def set_global_plan(self, global_plan_gps, global_plan_world_coord):
         super().set_global_plan(global_plan_gps, global_plan_world_coord)
-        self.route = np.array([[g["lon"], g["lat"]] for g, _ in global_plan_gps]) * METRES_PER_DEGREE
+        # metres east and north of the origin; CARLA's latitude grows toward its compass's south
+        self.route = np.array([[g["lon"], -g["lat"]] for g, _ in global_plan_gps]) * METRES_PER_DEGREE
         self.world_route = [(t.location.x, t.location.y, t.rotation.yaw, int(o)) for t, o in global_plan_world_coord]
 
     def run_step(self, input_data, timestamp):
@@ -81,16 +86,20 @@ class RouteFollower(autonomous_agent.AutonomousAgent):
         compass = input_data["imu"][1][-1]
         speed = input_data["speed"][1]["speed"]
         if self.steps == 0:
-            folder = Path(self.config["out"]) / uuid.uuid4().hex
+            self.folder = folder = Path(self.config["out"]) / uuid.uuid4().hex
             folder.mkdir(parents=True, exist_ok=True)
             for name in ("front", "right"):
                 np.save(folder / f"{name}.npy", input_data[name][1])
+            (folder / "map.xodr").write_text(input_data["OpenDRIVE"][1]["opendrive"])
             (folder / "first.json").write_text(json.dumps({
                 "timestamp": timestamp, "gps": [lat, lon], "compass": compass, "speed": speed,
                 "frame": input_data["gps"][0], "world_route": self.world_route,
                 "plan_kept": len(self._global_plan_world_coord)}))
+        imu = input_data["imu"][1]
+        with open(self.folder / "imu.txt", "a") as log:  # compass, gyro z, accel x and z, speed, map sent again
+            log.write(f"{imu[6]} {imu[5]} {imu[0]} {imu[2]} {speed} {int('OpenDRIVE' in input_data)}\\n")
         self.steps += 1
-        position = np.array([lon, lat]) * METRES_PER_DEGREE
+        position = np.array([lon, -lat]) * METRES_PER_DEGREE
         nearest = int(np.argmin(np.linalg.norm(self.route - position, axis=1)))
         target = self.route[min(nearest + 8, len(self.route) - 1)] - position
         east, north = math.sin(compass), math.cos(compass)
@@ -130,7 +139,8 @@ def test_a_third_party_agent_drives_from_its_route_and_is_served_its_rig(folder,
     # the run's world at its start: each episode in the slot it ran in (tiles render alike only in place)
     suite = Suite.model_validate(yaml.safe_load(SUITE))
     world = BatchedWorld(WorldConfig(batch_size=2, device="cpu", camera=None))
-    for slot, task in enumerate(fixed_tasks(suite, 0)):
+    tasks = fixed_tasks(suite, 0) + fixed_tasks(suite, 1)
+    for slot, task in enumerate(tasks):
         world.load(slot, task.spec)
     rig = (RigCamera("front", CameraConfig(width=160, height=80, fov_deg=90, mount_x_m=1.3, mount_z_m=1.6,
                                            pitch_deg=-5.0)),
@@ -139,6 +149,7 @@ def test_a_third_party_agent_drives_from_its_route_and_is_served_its_rig(folder,
     views = world.render_rig(rig)
     seen = {path: json.loads((path / "first.json").read_text()) for path in (folder / "seen").iterdir()}
     assert len(seen) == 2
+    turns = []
     for slot in range(2):
         route, x, y = world.route.polyline(slot), float(world.ego.x_m[slot]), float(world.ego.y_m[slot])
         # the slot's instance: the one whose cameras showed the slot's first frames, exactly
@@ -157,9 +168,18 @@ def test_a_third_party_agent_drives_from_its_route_and_is_served_its_rig(folder,
         # the route in CARLA's frame (y and yaw negated), a point every metre
         carla_route = np.array([p[:2] for p in first["world_route"]])
         assert np.allclose(carla_route[0], [route[0, 0], -route[0, 1]], atol=1e-3)
-        assert np.linalg.norm(np.diff(carla_route, axis=0), axis=1).max() <= 1.0 + 1e-6
+        assert np.linalg.norm(np.diff(carla_route, axis=0), axis=1).max() <= 1.0 + 1e-4  # carla stores float32
         assert 2 <= first["plan_kept"] < len(carla_route)  # the base class kept a thinned copy
+        # the MAP track's OpenDRIVE once, on the first tick; the IMU agrees with the motion, CARLA's signs
+        assert (path / "map.xodr").read_text() == to_xodr(TEMPLATES[tasks[slot].spec.template]())
+        compass, gyro_z, accel_x, accel_z, speed, map_again = np.loadtxt(path / "imu.txt").T
+        assert len(compass) > 100 and not map_again[1:].any()
+        turned = np.angle(np.exp(1j * np.diff(compass)))  # a right turn turns the compass clockwise
+        assert np.abs(turned - gyro_z[1:] * 0.05).max() < 1e-4
+        assert np.abs(accel_x[1:] - np.diff(speed) / 0.05).max() < 1e-3 and (accel_z == 9.81).all()
+        turns.append(np.abs(turned).sum())
     world.close()
+    assert max(turns) > 0.5  # the curve was driven, so the signs above were tested
 
 
 @pytest.mark.slow
