@@ -137,7 +137,7 @@ def finished_episodes(world: BatchedWorld, driver: Driver, tasks: Iterable[Episo
 def episode_start(world: BatchedWorld, slot: int, task: EpisodeTask) -> EpisodeStart:
     """What the driver is told of `task`, just loaded into `slot`."""
     return EpisodeStart(slot, task.seed, float(world.route.length_m[slot]), world.route.polyline(slot),
-                        task.spec.template)
+                        world.route_speed_limits(slot), task.spec.template)
 
 
 CONTROL_LOW = (-1.0, 0.0, 0.0)

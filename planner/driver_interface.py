@@ -83,13 +83,15 @@ class DriverCapabilities:
 class EpisodeStart:
     """What a driver may know of a new episode in a slot (never the scenario's script or
     parameters): the slot, the episode's seed, its route's length (m), the route itself
-    (route_xy_m [P, 2], m, the map frame: x east, y north, as Observation.pose) and the name
-    of the map it runs on (a map template of sim.map_templates)."""
+    (route_xy_m [P, 2], m, in the map frame of Observation.pose), the speed limit at each of
+    its points (route_speed_limit_mps [P], m/s) and the name of the map it runs on (a map
+    template of sim.map_templates)."""
 
     slot: int
     seed: int
     route_length_m: float
     route_xy_m: np.ndarray
+    route_speed_limit_mps: np.ndarray
     map_name: str
 
 

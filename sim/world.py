@@ -284,6 +284,14 @@ class BatchedWorld:
         self._held_frames = frames
         return frames
 
+    def route_speed_limits(self, slot: int) -> np.ndarray:
+        """The speed limit (m/s) at each point of slot `slot`'s route [P] (route.polyline's points):
+        the limit of the lane under the point, of the route's first lane where none is."""
+        xy = torch.as_tensor(self.route.polyline(slot), dtype=torch.float32, device=self.device)
+        lane = self.bank.lane_at(self.template[slot].expand(len(xy)), xy)
+        lane = torch.where(lane >= 0, lane, self.route_first_lane[slot])
+        return self.bank.lane_speed_limit_mps[lane].cpu().numpy().astype(np.float64)
+
     def render_rig(self, rig: tuple[RigCamera, ...], frames: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """Frames [B, H, W, 3] uint8 RGB of every slot from each camera of `rig`, by name; a
         camera that is the world's own reuses `frames` (this tick's render) when given. One

@@ -1,6 +1,7 @@
 """The batched world: slots are independent, runs are deterministic, ground truth is right."""
 import math
 
+import pytest
 import torch
 
 from scenarios.background_traffic import sample_episode
@@ -121,3 +122,14 @@ def test_an_episode_records_how_much_of_the_roads_grip_it_used(bank):
     grip_use = world.stats.max_grip_use
     assert 0.3 < grip_use[0] < 1.0 < grip_use[1]  # the same turn slides on ice
     assert world.stats.record(1, "t", "r", 0, 1.0).max_grip_use == grip_use[1].item()
+
+
+def test_a_route_knows_its_speed_limits_point_by_point(bank):
+    """What a driver is told at an episode's start: the on-ramp at 60 km/h, then the highway at 100."""
+    world = make_world(bank, [EpisodeSpec("highway_on_ramp", "ramp_merge", seed=0, ego_s_m=5.0),
+                              EpisodeSpec("curve", "forward", seed=0, ego_s_m=5.0)])
+    ramp, curve = world.route_speed_limits(0) * 3.6, world.route_speed_limits(1) * 3.6
+    assert len(ramp) == len(world.route.polyline(0)) and len(curve) == len(world.route.polyline(1))
+    assert ramp[0] == ramp.min() == pytest.approx(60.0) and ramp[-1] == ramp.max() == pytest.approx(100.0)
+    assert (abs(curve - 50.0) < 1e-3).all()
+    assert (abs(ramp - 60.0) < 1e-3).sum() > 50 and (abs(ramp - 100.0) < 1e-3).sum() > 300
