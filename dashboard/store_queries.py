@@ -72,6 +72,11 @@ def cumulative(con: duckdb.DuckDBPyConnection, run_id: str, stream: str, points:
         WHERE n % greatest(1, total // ?) = 0 OR n = total ORDER BY n""", [run_id, points])
 
 
+def run_families(con: duckdb.DuckDBPyConnection, run_ids: list[str]) -> list[str]:
+    """The families the runs drove (plugins among them need resolving for their exposure)."""
+    return list(_df(con, "SELECT DISTINCT family FROM episodes WHERE list_contains(?, run_id)", [run_ids])["family"])
+
+
 def family_sums(con: duckdb.DuckDBPyConnection, run_id: str, stream: str) -> pd.DataFrame:
     """Per family the sums the weighted estimate needs (reliability.weighted_estimate.family_sums),
     from the sums per (family, round) that DuckDB aggregates."""

@@ -382,7 +382,7 @@ def compare(run_a: str = typer.Argument(..., help="the baseline run"),
         events = stream_events(episodes)
         if stream not in events:
             raise UserError(f"stream {stream!r} is not in run {run_id}; expected one of {', '.join(events)}")
-        rates.append(weighted_rate(episodes, events[stream].to_numpy(), family_table(), confidence))
+        rates.append(weighted_rate(episodes, events[stream].to_numpy(), family_table(episodes["family"]), confidence))
     ratio = weighted_rate_ratio(rates[0], rates[1], confidence)
     changes = family_changes(rates[0].families, rates[1].families)
     paired = paired_test(a, b)
@@ -515,16 +515,24 @@ def teleop_sweep(suite: str = typer.Argument(..., help="suite YAML, or a shipped
 
 @app.command()
 def families() -> None:
-    """List the scenario families with their parameters, sources and exposure rates."""
-    from scenarios.catalog import FAMILIES
+    """List the scenario families (built-in and installed) with their parameters, sources and exposure rates."""
+    from rich.markup import escape
 
-    for family in FAMILIES.values():
+    from scenarios.catalog import FamilyError, listed
+
+    try:
+        rows = listed()
+    except FamilyError as error:
+        raise UserError(str(error)) from None
+    for row in rows:
+        family = row.family
         exposure = "nominal (per km)" if family.nominal else f"{family.exposure_per_km:g} per km"
-        flag = " [assumed]" if family.assumed else ""
-        console.print(f"[bold]{family.name}[/bold]{flag}: {family.title} ({family.vocabulary}); "
-                      f"map {family.template}; exposure {exposure} ({family.exposure_source})")
+        flag = " (assumed)" if family.assumed else ""
+        source = "" if row.source == "built-in" else f", from {row.source}"
+        console.print(f"[bold]{escape(row.name)}[/bold]{flag}: {escape(family.title)} ({escape(family.vocabulary)}"
+                      f"{escape(source)}); map {family.template}; exposure {exposure} ({escape(family.exposure_source)})")
         for parameter in family.all_parameters:
-            console.print(f"    {parameter.name}: {parameter.describe()}  [{parameter.source}]")
+            console.print(f"    {parameter.name}: {escape(parameter.describe())}  ({escape(parameter.source)})")
 
 
 @app.command()
@@ -534,14 +542,15 @@ def export(family: str = typer.Argument(..., help="scenario family"),
     """Write one episode of a family as OpenDRIVE + OpenSCENARIO 1.0."""
     import numpy as np
 
-    from scenarios.catalog import FAMILIES
+    from scenarios.catalog import FamilyError, find_family
     from scenarios.openscenario import export_episode
 
-    if family not in FAMILIES:
-        raise UserError(f"family {family!r} is unknown; run `nines families` for the list")
-    chosen = FAMILIES[family]
+    try:
+        chosen = find_family(family)
+    except FamilyError as error:
+        raise UserError(str(error)) from None
     params = chosen.from_unit(np.random.default_rng(seed).random((1, len(chosen.all_parameters))))[0]
-    xodr, xosc = export_episode(chosen.build(params, seed), out, f"{family}_{seed}")
+    xodr, xosc = export_episode(chosen.build(params, seed), out, f"{family.replace(':', '_')}_{seed}")
     console.print(f"wrote {xodr} and {xosc}")
 
 

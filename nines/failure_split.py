@@ -16,7 +16,7 @@ from nines.drivers import CAMERA_DRIVERS
 from nines.store import Store
 from nines.store_rows import FailureCauseRow
 from planner.expert import ExpertDriver
-from scenarios.catalog import FAMILIES
+from scenarios.catalog import find_family
 from scenarios.episode_plan import EpisodeTask
 from scenarios.suite import Suite
 from sim.events import FAILURE_OUTCOMES
@@ -29,7 +29,7 @@ def _stored_task(row) -> EpisodeTask:
     """A stored episode rebuilt from its family, parameters and seed."""
     params = json.loads(row.params)
     return EpisodeTask(row.episode_id, row.family, row.sampler, int(row.round), int(row.idx), int(row.seed), params,
-                       float(row.log_f), float(row.log_q), FAMILIES[row.family].build(params, int(row.seed)))
+                       float(row.log_f), float(row.log_q), find_family(row.family).build(params, int(row.seed)))
 
 
 def split_failures(store: Store, run_id: str) -> pd.DataFrame:

@@ -10,6 +10,7 @@ store and the family catalogue."""
 from __future__ import annotations
 
 import json
+from typing import Iterable
 
 import pandas as pd
 
@@ -24,13 +25,15 @@ from reliability.poisson_rate import rate_estimate
 from reliability.reference_rates import HUMAN_RATES
 from reliability.severity import fatality_risk
 from reliability.weighted_estimate import WeightedRate, acceleration_factor, weighted_rate
-from scenarios.catalog import FAMILIES
+from scenarios.catalog import FAMILIES, find_family
 
 
-def family_table() -> pd.DataFrame:
-    """The catalogue as the plain table `reliability` works on."""
-    return pd.DataFrame([{"name": f.name, "exposure_per_km": f.exposure_per_km if f.exposure_per_km is not None
-                          else float("nan"), "nominal": f.nominal, "assumed": f.assumed} for f in FAMILIES.values()])
+def family_table(names: Iterable[str] = ()) -> pd.DataFrame:
+    """The built-in families and those `names` name (plugins a run drove) as the plain table
+    `reliability` works on."""
+    chosen = {**FAMILIES, **{name: find_family(name) for name in set(names) - set(FAMILIES)}}
+    return pd.DataFrame([{"name": name, "exposure_per_km": f.exposure_per_km if f.exposure_per_km is not None
+                          else float("nan"), "nominal": f.nominal, "assumed": f.assumed} for name, f in chosen.items()])
 
 
 def load_failure_causes(store: Store, run_id: str) -> pd.DataFrame:
@@ -103,7 +106,7 @@ def build_report(episodes: pd.DataFrame, run_id: str, confidence: float = 0.95, 
     events = stream_events(episodes)
     natural = naturalistic_episodes(episodes)
     natural_km = float(natural["km"].sum())
-    catalogue = family_table()
+    catalogue = family_table(episodes["family"])
     streams, crash = {}, None
     for stream in events:
         weighted = weighted_rate(episodes, events[stream].to_numpy(), catalogue, confidence)

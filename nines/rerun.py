@@ -25,7 +25,7 @@ def planned_task(store: Store, run_id: str, episode_id: str) -> tuple[Suite, Run
     suite = Suite(**yaml.safe_load(run["suite_yaml"]))
     settings = RunSettings.stored(json.loads(run["config"]))
     try:
-        family, sampler, round_, index = episode_id.split(":")
+        family, sampler, round_, index = episode_id.rsplit(":", 3)
         round_, index = int(round_), int(index)
     except ValueError:
         raise UserError(f"episode id {episode_id!r} is invalid: expected FAMILY:SAMPLER:ROUND:INDEX") from None

@@ -12,7 +12,7 @@ from typing import Iterator
 
 import numpy as np
 
-from scenarios.catalog import FAMILIES
+from scenarios.catalog import find_family
 from scenarios.family import Family, criticality
 from scenarios.parameters import Categorical
 from scenarios.samplers import CEHistory, CEProposal, ce_proposal, halton_unit
@@ -43,7 +43,7 @@ def _seed(suite: Suite, position: int, round_: int, index: int) -> int:
 def _unit_row(suite: Suite, entry: FamilyEntry, position: int, round_: int, index: int,
               proposal: CEProposal | None) -> tuple[np.ndarray, float]:
     """The episode's point in the unit cube and log(q / f) there."""
-    family = FAMILIES[entry.family]
+    family = find_family(entry.family)
     rng = np.random.default_rng([suite.seed, position, round_, index, 1])
     if proposal is not None:
         u = proposal.sample_unit(family, 1, rng)
@@ -68,7 +68,7 @@ def _unit_row(suite: Suite, entry: FamilyEntry, position: int, round_: int, inde
 
 def make_task(suite: Suite, position: int, round_: int, index: int, proposal: CEProposal | None = None) -> EpisodeTask:
     entry = suite.families[position]
-    family = FAMILIES[entry.family]
+    family = find_family(entry.family)
     u, log_ratio = _unit_row(suite, entry, position, round_, index, proposal)
     params = family.from_unit(u[None, :])[0]
     params.update(entry.fixed)
@@ -122,7 +122,7 @@ def ce_round_tasks(suite: Suite, position: int, round_: int, history: list[dict]
     settings = entry.ce
     proposal = None
     if round_ > 0:
-        family = FAMILIES[entry.family]
+        family = find_family(entry.family)
         past = CEHistory([r["params"] for r in history], np.array([r["log_f"] for r in history]),
                          np.array([r["log_q"] for r in history]),
                          np.array([criticality(r, family.near_miss) for r in history]),

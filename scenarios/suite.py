@@ -12,7 +12,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from scenarios.catalog import FAMILIES
+from scenarios.catalog import find_family
 from scenarios.weather_mix import CONDITION
 from sim.camera import CameraConfig
 
@@ -48,13 +48,12 @@ class FamilyEntry(BaseModel):
     @field_validator("family")
     @classmethod
     def _known_family(cls, name: str) -> str:
-        if name not in FAMILIES:
-            raise ValueError(f"unknown family {name!r}; run `nines families` for the list")
+        find_family(name)  # FamilyError (a ValueError) names what is wrong
         return name
 
     @model_validator(mode="after")
     def _consistent(self) -> "FamilyEntry":
-        family = FAMILIES[self.family]
+        chosen = find_family(self.family)
         if self.sampler == "ce":
             if self.km is not None:
                 raise ValueError("a km budget needs the naturalistic or halton sampler; ce runs rounds")
@@ -74,7 +73,7 @@ class FamilyEntry(BaseModel):
             raise ValueError("weather weights must not all be 0")
         for name, value in self.fixed.items():
             try:
-                parameter = family.parameter(name)
+                parameter = chosen.parameter(name)
             except KeyError:
                 raise ValueError(f"family {self.family} has no parameter {name!r}") from None
             if not parameter.contains(value):

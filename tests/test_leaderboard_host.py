@@ -189,12 +189,11 @@ def test_the_camera_stacks_own_leaderboard_agent_drives_as_the_camera_driver(tmp
     (tmp_path / "suite.yaml").write_text("""
 name: pair
 seed: 3
-batch: 3
+batch: 2
 clips: false
 families:
   - {family: pedestrian_near_side, episodes: 1}
   - {family: lead_vehicle_brakes, episodes: 1}
-  - {family: nominal_urban, episodes: 1}
 """)
     monkeypatch.chdir(tmp_path)
     runs = {}
@@ -204,7 +203,7 @@ families:
                             "--no-progress")
         assert result.returncode == 0, result.stderr
         runs[driver[:6]] = _episodes(db)
-    assert len(runs["camera"]) == 3
+    assert [e[1] for e in runs["camera"]] == ["success", "collision"]  # a failure and a success, both alike
     assert runs["camera"] == runs["leader"]
 
 
