@@ -1,7 +1,11 @@
 """Export an episode as OpenSCENARIO 1.0 (.xosc) beside its road as OpenDRIVE (.xodr).
 
-Actors become ScenarioObjects placed with WorldPositions at their starting poses; scripted
-events become Events whose StartTriggers are SimulationTime, RelativeDistance (freespace,
+Actors become ScenarioObjects placed with WorldPositions at their starting poses; the ego
+gets its route (an AssignRouteAction through waypoints every ROUTE_WAYPOINT_M, named as the
+map's route); the weather becomes an EnvironmentAction (sun, fog as the visual range where
+contrast falls to 5 %, precipitation, cloud state, the road's friction and a time of day from
+the sun's height); lens dirt, tunnels and sensor faults have no OpenSCENARIO 1.0 form and are
+listed in the file's description. Scripted events become Events whose StartTriggers are SimulationTime, RelativeDistance (freespace,
 to the ego) or TimeToCollision conditions. Actions map onto SpeedAction (brake, stop, set
 speed), LaneChangeAction (change lane, pull out), LaneOffsetAction (drift) and
 FollowTrajectoryAction (walking a path). Opening a door and ignoring red lights have no
@@ -13,15 +17,23 @@ import math
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import numpy as np
+
 from sim.actor_kinds import ActorKind
+from sim.ego_dynamics import weather_friction
 from sim.episode_spec import EpisodeSpec, ScriptedEvent
 from sim.map_bank import MapBank
 from sim.map_templates import TEMPLATES
 from sim.opendrive import write_xodr
+from sim.render.conditions import extinction_per_m
+from sim.weather import Weather
 from sim.world import BatchedWorld, WorldConfig
 
 UNSUPPORTED_ACTIONS = ("open_door", "run_red_light")
 DATE = "2026-01-01T00:00:00"
+ROUTE_WAYPOINT_M = 50.0
+DAYLIGHT_LUX = 120_000.0  # clear-sky illuminance with the sun overhead
+CAMERA_ONLY_WEATHER = ("lens_dirt", "tunnel", "sensor faults")
 
 
 def _sub(parent: ET.Element, tag: str, **attrs) -> ET.Element:
@@ -70,11 +82,45 @@ def _world_position(parent: ET.Element, x: float, y: float, heading: float) -> N
     _sub(position, "WorldPosition", x=x, y=y, z=0.0, h=heading)
 
 
-def _init(actions: ET.Element, name: str, x: float, y: float, heading: float, speed: float) -> None:
+def _init(actions: ET.Element, name: str, x: float, y: float, heading: float, speed: float) -> ET.Element:
     private = _sub(actions, "Private", entityRef=name)
     teleport = _sub(_sub(private, "PrivateAction"), "TeleportAction")
     _world_position(teleport, x, y, heading)
     _speed_action(_sub(private, "PrivateAction"), speed, "step", 0.0, "time")
+    return private
+
+
+def _assign_route(private: ET.Element, name: str, polyline: np.ndarray) -> None:
+    """The ego's route [P, 2] (m) as waypoints every ROUTE_WAYPOINT_M and at its end."""
+    route = _sub(_sub(_sub(_sub(private, "PrivateAction"), "RoutingAction"), "AssignRouteAction"), "Route",
+                 name=name, closed=False)
+    _sub(route, "ParameterDeclarations")
+    s = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(polyline, axis=0), axis=1))])
+    keep = sorted({int(np.searchsorted(s, d)) for d in np.arange(0.0, s[-1], ROUTE_WAYPOINT_M)} | {len(s) - 1})
+    for k in keep:
+        ahead = polyline[min(k + 1, len(polyline) - 1)] - polyline[max(k - 1, 0)]
+        heading = math.atan2(ahead[1], ahead[0]) % (2 * math.pi)
+        _world_position(_sub(route, "Waypoint", routeStrategy="shortest"), *polyline[k], heading)
+
+
+def _environment(actions: ET.Element, weather: Weather, friction: float) -> None:
+    """The episode's weather and light as an EnvironmentAction (see the module)."""
+    environment = _sub(_sub(_sub(actions, "GlobalAction"), "EnvironmentAction"), "Environment", name="weather")
+    altitude = weather.sun_altitude_angle
+    hour = "12:00:00" if altitude >= 20 else "07:30:00" if altitude >= 0 else "23:00:00"
+    _sub(environment, "TimeOfDay", animation=False, dateTime=f"{DATE[:10]}T{hour}")
+    cloud_state = ("rainy" if weather.precipitation > 0 else "free" if weather.cloudiness < 10
+                   else "cloudy" if weather.cloudiness < 50 else "overcast")
+    sky = _sub(environment, "Weather", cloudState=cloud_state)
+    _sub(sky, "Sun", intensity=DAYLIGHT_LUX * max(0.0, math.sin(math.radians(altitude))),
+         azimuth=math.radians(weather.sun_azimuth_angle) % (2 * math.pi), elevation=math.radians(altitude))
+    visual_range = weather.fog_distance * (weather.fog_density > 0) + math.log(20) / float(
+        extinction_per_m(weather.fog_density, weather.precipitation))
+    _sub(sky, "Fog", visualRange=visual_range)
+    kind, intensity = (("snow", weather.snow) if weather.snow > 0 else ("rain", weather.precipitation)
+                       if weather.precipitation > 0 else ("dry", 0.0))
+    _sub(sky, "Precipitation", precipitationType=kind, intensity=intensity / 100.0)
+    _sub(environment, "RoadCondition", frictionScaleFactor=friction)
 
 
 def _speed_action(private_action: ET.Element, target: float, shape: str, value: float, dimension: str) -> None:
@@ -150,6 +196,9 @@ def to_xosc(spec: EpisodeSpec, xodr_name: str, bank: MapBank | None = None) -> s
     left_out = sorted({e.action.kind for a in spec.actors for e in a.events if e.action.kind in UNSUPPORTED_ACTIONS})
     root = ET.Element("OpenSCENARIO")
     description = f"nines episode on {spec.template}, route {spec.route}, seed {spec.seed}"
+    w = spec.weather
+    left_out += [name for name, used in zip(CAMERA_ONLY_WEATHER, (w.lens_dirt > 0, w.tunnel_entry_s >= 0,
+                                                                    w.sensor_fault != "none")) if used]
     if left_out:
         description += f"; not expressible in OpenSCENARIO 1.0 and left out: {', '.join(left_out)}"
     _sub(root, "FileHeader", revMajor=1, revMinor=0, date=DATE, description=description, author="nines")
@@ -165,8 +214,11 @@ def to_xosc(spec: EpisodeSpec, xodr_name: str, bank: MapBank | None = None) -> s
         _entity(entities, names[k + 1], actor.kind, size)
     storyboard = _sub(root, "Storyboard")
     actions = _sub(_sub(storyboard, "Init"), "Actions")
+    _environment(actions, w, spec.road_friction * weather_friction(w.wetness, w.snow))
     ego = world.ego
-    _init(actions, "ego", ego.x_m.item(), ego.y_m.item(), ego.yaw_rad.item() % (2 * math.pi), spec.ego_speed_mps)
+    private = _init(actions, "ego", ego.x_m.item(), ego.y_m.item(), ego.yaw_rad.item() % (2 * math.pi),
+                    spec.ego_speed_mps)
+    _assign_route(private, spec.route, world.route.polyline(0))
     for k, actor in enumerate(spec.actors):
         _init(actions, names[k + 1], a.x_m[0, k].item(), a.y_m[0, k].item(), a.yaw_rad[0, k].item() % (2 * math.pi),
               a.speed_mps[0, k].item())

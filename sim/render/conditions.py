@@ -159,13 +159,20 @@ def _daylight(w: _Fields, open_air: np.ndarray) -> _Light:
                   d * horizon + (1 - d) * NIGHT_HORIZON, low_sun * (1 - 0.9 * cloud))
 
 
+def extinction_per_m(fog_density: np.ndarray | float, precipitation: np.ndarray | float) -> np.ndarray | float:
+    """How fast the air fades what is behind it (1/m), from the weather's 0-100 scales: clear
+    haze, fog, and some for rain. Contrast falls to 5 % (the meteorological visual range)
+    after ln(20) / extinction metres past the fog's start."""
+    return HAZE_PER_M + 0.05 * fog_density / 100.0 + 0.004 * precipitation / 100.0
+
+
 def _fog(w: _Fields, light: _Light) -> tuple[np.ndarray, np.ndarray]:
     """Fog colour [B, 3] (grey in fog, the horizon's in clear haze, dark at night) and
-    extinction [B] (1/m; rain adds some)."""
+    extinction [B] (1/m)."""
     density = w.fraction("fog_density")
     grey = FOG_GREY * np.minimum(1.0, light.brightness)[:, None]
     colour = light.horizon + np.minimum(1.0, 4 * density)[:, None] * (grey - light.horizon)
-    return colour, HAZE_PER_M + 0.05 * density + 0.004 * w.fraction("precipitation")
+    return colour, extinction_per_m(w.fog_density, w.precipitation)
 
 
 def _sun_pixel(camera: CameraConfig, rows: np.ndarray, sun: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
