@@ -37,7 +37,7 @@ walker.apply_control(carla.WalkerControl(carla.Vector3D(0.0, 1.0, 0.0), 1.5))
 for tick in range(60):
     ego.apply_control(carla.VehicleControl(throttle=1.0, steer=-0.1 if tick > 30 else 0.0))
     world.tick()
-summary.update(hits=hits[:1], hit_count=len(hits), crossings=crossings[:1],
+summary.update(light=str(ego.get_traffic_light_state()), hits=hits[:1], hit_count=len(hits), crossings=crossings[:1],
                walker_moved_y=walker.get_location().y - walker_start.y, cone_type=cone.type_id)
 traffic_manager = client.get_trafficmanager(8000)
 traffic_manager.set_synchronous_mode(True)

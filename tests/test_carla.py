@@ -96,9 +96,16 @@ def test_weather_walkers_props_sensors_and_the_traffic_manager_work(server_port)
     assert summary["crossings"] == [["Broken"]]  # steering left over the centre line
     assert summary["walker_moved_y"] == pytest.approx(60 * 0.05 * 1.5, abs=1e-3)
     assert summary["cone_type"] == "static.prop.trafficcone01"
+    assert summary["light"] == "Green"  # no light governs the ego here; CARLA then answers Green
     # the client's Traffic Manager drives the parked car away along its lane
     assert summary["autopilot_dx"] > 5.0 and abs(summary["autopilot_dy"]) < 0.2 and summary["autopilot_speed"] > 3.0
     assert summary["left"] == []
+    # a second script on the same server finds the first one's Traffic Manager gone and starts its own
+    again = subprocess.run([sys.executable, str(ROOT / "tests" / "carla_session_script.py"), str(server_port)],
+                           capture_output=True, text=True, timeout=180)
+    assert again.returncode == 0, again.stderr
+    second = json.loads(again.stdout.strip().splitlines()[-1])
+    assert second["autopilot_dx"] > 5.0 and abs(second["autopilot_dy"]) < 0.2 and second["left"] == []
 
 
 def test_every_template_loads_through_carla_map_and_get_map(server_port):

@@ -164,6 +164,12 @@ class Session:
     def rpc_is_traffic_manager_running(self, port: int):
         return value(int(port) in self.traffic_managers)
 
+    def rpc_get_traffic_manager_running(self, port: int):
+        """The (host, port) a Traffic Manager registered under `port`. A client that
+        finds it gone (its script ended) destroys the entry and starts its own, as with CARLA."""
+        host = self.traffic_managers.get(int(port), "")
+        return value([host, int(port) if host else 0])
+
     def rpc_add_traffic_manager_running(self, endpoint: list):
         self.traffic_managers[int(endpoint[1])] = str(endpoint[0])
         return value(True)

@@ -13,6 +13,7 @@ import numpy as np
 # lane-invasion sensor, never crosses the wire: the client computes it from the map.)
 COLLISION, GNSS, IMU, RGB_CAMERA, WORLD_STATE = 0, 4, 5, 13, 17
 ACTIVE = 1  # rpc::ActorState::Active
+NO_LIGHT_STATE = 2  # a vehicle no traffic light governs reports Green (carla.TrafficLightState), as CARLA does
 
 HEADER = struct.Struct("<QQd6f")  # sensor type, frame, timestamp, x y z pitch yaw roll
 EPISODE_HEADER = struct.Struct("<Qdf3ii")  # episode id, platform time, delta s, map origin, state
@@ -42,7 +43,7 @@ def header(sensor_type: int, frame: int, timestamp_s: float, transform) -> bytes
 def vehicle_union(throttle: float, steer: float, brake: float, hand_brake: bool, reverse: bool,
                   speed_limit_kmh: float) -> bytes:
     packed = VEHICLE_UNION.pack(throttle, steer, brake, hand_brake, reverse, False, 1, speed_limit_kmh,
-                                0, False, 0, 0)
+                                NO_LIGHT_STATE, False, 0, 0)
     return packed.ljust(54, b"\0")
 
 
