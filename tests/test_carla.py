@@ -108,6 +108,19 @@ def test_weather_walkers_props_sensors_and_the_traffic_manager_work(server_port)
     assert second["autopilot_dx"] > 5.0 and abs(second["autopilot_dy"]) < 0.2 and second["left"] == []
 
 
+def test_a_batch_spawns_traffic_for_the_traffic_manager_as_carlas_examples_do(server_port):
+    """SpawnActor(...).then(SetAutopilot(FutureActor, ...)) in one apply_batch_sync: every
+    vehicle spawns, the Traffic Manager drives each, and a batch of DestroyActor removes them."""
+    tm_port = free_port_block(1)
+    out = subprocess.run([sys.executable, str(ROOT / "tests" / "carla_batch_script.py"), str(server_port), str(tm_port)],
+                         capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout.strip().splitlines()[-1])
+    assert summary["errors"] == [] and len(set(summary["ids"])) == summary["spawn_points"] == 6
+    assert min(summary["moved"]) > 10.0  # 4 s under the Traffic Manager's control
+    assert summary["destroy_errors"] == [] and summary["left"] == []
+
+
 def test_every_template_loads_through_carla_map_and_get_map(server_port):
     client = carla.Client("127.0.0.1", server_port)
     client.set_timeout(20.0)

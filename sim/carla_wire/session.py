@@ -191,13 +191,16 @@ class Session:
         return self._spawn(description, transform, int(parent))
 
     def _spawn(self, raw_description: list, raw_transform: list, parent: int):
+        return value(self._actor(self._spawned(raw_description, raw_transform, parent)).pack())
+
+    def _spawned(self, raw_description: list, raw_transform: list, parent: int) -> WireActor:
         description = ActorDescription.unpack(raw_description)
         transform = Transform.unpack(raw_transform)
         x, y, z, yaw = from_carla(transform.location, transform.rotation)
         actor = self.world.spawn(self._blueprint(description), description, (x, y, z, yaw),
                                  transform.rotation[0], parent)
         actor.stream_id = SENSOR_STREAM_BASE + actor.id
-        return value(self._actor(actor).pack())
+        return actor
 
     def _actor(self, actor: WireActor) -> Actor:
         length, width, height = actor.blueprint.size_m
@@ -257,20 +260,24 @@ class Session:
         self.world.actor(int(actor_id)).door_open = False
 
     def rpc_apply_batch(self, commands: list, do_tick_cue: bool):
-        """Traffic-Manager batches: vehicle controls, autopilot flags, transforms, physics."""
+        """Batches of scripts and the Traffic Manager: spawns (with the commands to run on the
+        new actor), destroys, vehicle and walker controls, autopilot flags, transforms, physics.
+        Each answers Response<ActorId>: the actor it acted on, or CARLA's error."""
         responses = []
         for command in commands:
             index, body = command[0]  # a Command is [variant], the variant [index, body]
             try:
-                self._batch_command(int(index), body)
-                responses.append([[1, body[0] if body else 0]])
+                responses.append([[1, self._batch_command(int(index), body)]])
             except WireError as exc:
                 responses.append([[0, [str(exc)]]])
         if do_tick_cue and self.settings.synchronous_mode:
             self.tick()
         return responses
 
-    def _batch_command(self, index: int, body: list) -> None:
+    def _batch_command(self, index: int, body: list) -> int:
+        """Run one batch command; returns the id of the actor it acted on."""
+        if index == BATCH_SPAWN:
+            return self._batch_spawn(body)
         handlers = {BATCH_DESTROY: lambda b: self.world.destroy(int(b[0])),
                     BATCH_VEHICLE_CONTROL: lambda b: self.rpc_apply_control_to_vehicle(*b),
                     BATCH_WALKER_CONTROL: lambda b: self.rpc_apply_control_to_walker(*b),
@@ -281,6 +288,19 @@ class Session:
         if index not in handlers:
             raise WireError(f"batch command #{index} is not served here")
         handlers[index](body)
+        return int(body[0]) if body else 0
+
+    def _batch_spawn(self, body: list) -> int:
+        """SpawnActor [description, transform, parent (optional: [false] or [true, id]),
+        attachment type, socket name, do_after]; the do_after commands act on the new actor
+        where they name FUTURE_ACTOR (carla.command.FutureActor)."""
+        description, transform, parent, *_, do_after = body
+        actor = self._spawned(description, transform, int(parent[1]) if parent and parent[0] else 0)
+        for command in do_after:
+            index, after = command[0]
+            self._batch_command(int(index), [actor.id if after and after[0] == FUTURE_ACTOR else after[0], *after[1:]]
+                                if after else after)
+        return actor.id
 
     # -- ticking -------------------------------------------------------------------------
     def rpc_tick_cue(self):
@@ -353,6 +373,7 @@ class Session:
         return Transform(*to_carla(x, y, z, yaw))
 
 
+FUTURE_ACTOR = 0  # the id a batch's do_after commands use for the actor their SpawnActor makes
 # rpc::Command variant indices in CARLA 0.9.16 (the order of its CommandType variant)
 (BATCH_SPAWN, BATCH_DESTROY, BATCH_VEHICLE_CONTROL, BATCH_ACKERMANN, BATCH_WALKER_CONTROL, BATCH_PHYSICS_CONTROL,
  BATCH_TRANSFORM, BATCH_WALKER_STATE, BATCH_TARGET_VELOCITY, BATCH_TARGET_ANGULAR_VELOCITY, BATCH_IMPULSE,
