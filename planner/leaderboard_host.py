@@ -120,13 +120,18 @@ def _camera(spec: dict) -> CameraConfig:
         raise AgentError(f"camera {spec.get('id')!r} cannot be placed: {problem['loc'][0]} {problem['msg']}") from None
 
 
+def headings(route_xy_m: np.ndarray) -> np.ndarray:
+    """Heading (rad) at each route point [P, 2] towards the next (the last keeps the one before)."""
+    step = np.diff(route_xy_m, axis=0, append=route_xy_m[-1:] + (route_xy_m[-1:] - route_xy_m[-2:-1]))
+    return np.arctan2(step[:, 1], step[:, 0])
+
+
 def road_options(route_xy_m: np.ndarray) -> list[int]:
     """RoadOption value of each route point [P, 2]: LEFT or RIGHT where the route turns by
     more than TURN_DEG between TURN_WINDOW_M behind and ahead, LANEFOLLOW elsewhere."""
     options = road_option_type()
     s = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(route_xy_m, axis=0), axis=1))])
-    step = np.diff(route_xy_m, axis=0, append=route_xy_m[-1:] + (route_xy_m[-1:] - route_xy_m[-2:-1]))
-    heading = np.arctan2(step[:, 1], step[:, 0])
+    heading = headings(route_xy_m)
     behind = np.searchsorted(s, s - TURN_WINDOW_M).clip(0, len(s) - 1)
     ahead = np.searchsorted(s, s + TURN_WINDOW_M).clip(0, len(s) - 1)
     turn = np.degrees(np.angle(np.exp(1j * (heading[ahead] - heading[behind]))))
@@ -140,10 +145,9 @@ def global_plan(route_xy_m: np.ndarray) -> tuple[list, list]:
     import carla
 
     points = densify(route_xy_m, ROUTE_SPACING_M)
-    step = np.diff(points, axis=0, append=points[-1:] + (points[-1:] - points[-2:-1]))
     gps, world = [], []
-    for (x, y), (dx, dy), option in zip(points, step, road_options(points)):
-        location, rotation = to_carla(float(x), float(y), 0.0, math.atan2(dy, dx))
+    for (x, y), heading, option in zip(points, headings(points), road_options(points)):
+        location, rotation = to_carla(float(x), float(y), 0.0, float(heading))
         latitude, longitude, altitude = to_gnss(float(x), float(y), 0.0)
         gps.append(({"lat": latitude, "lon": longitude, "z": altitude}, option))
         world.append((carla.Transform(carla.Location(*location), carla.Rotation(*rotation)), option))
