@@ -49,5 +49,8 @@ def parameters_agree(module: torch.nn.Module, ranks: Ranks) -> bool:
 
 
 def stop(ranks: Ranks) -> None:
+    """Leave the process group together: a rank that tears gloo down while another still
+    talks to it can abort ("terminate called without an active exception")."""
     if ranks.distributed:
+        dist.barrier()
         dist.destroy_process_group()
