@@ -87,7 +87,7 @@ class InfrastructureRetries:
 
 
 def make_world(settings: RunSettings, suite: Suite) -> BatchedWorld:
-    config = WorldConfig(batch_size=settings.batch, device=settings.device, camera=suite.camera)
+    config = WorldConfig(batch_size=settings.batch, device=settings.device, camera=suite.camera, maps=suite.maps)
     if settings.backend == "carla":
         return CarlaWorld(config, CarlaEndpoint(**(settings.carla or {})))
     return BatchedWorld(config)

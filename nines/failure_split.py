@@ -45,7 +45,7 @@ def split_failures(store: Store, run_id: str) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     replays = [_stored_task(row) for row in failed.itertuples()]
     world = BatchedWorld(WorldConfig(batch_size=min(BATCH, len(replays)), device=json.loads(run["config"])["device"],
-                                     camera=suite.camera))
+                                     camera=suite.camera, maps=suite.maps))
     outcomes = {episode.task.episode_id: episode.record.outcome
                 for episode in finished_episodes(world, ExpertDriver(), replays, keep_clips=False)}
     world.close()

@@ -108,7 +108,7 @@ class NinesAgent(_BASE):
         x, y = from_gnss(float(latitude), float(longitude))
         yaw = from_compass(float(input_data[IMU_ID][1][-1]))
         xy = torch.tensor([[x, y]], dtype=torch.float32)
-        progress, _ = self.route.locate(xy)
+        progress, _ = self.route.locate(xy, near_progress=True)
         self.route.progress_m = torch.maximum(self.route.progress_m, progress)
         ahead = self.route.points_ahead(ROUTE_AHEAD_POINTS, ROUTE_AHEAD_SPACING_M, xy[:, 0], xy[:, 1],
                                         torch.tensor([yaw]))

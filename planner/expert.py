@@ -10,7 +10,7 @@ from functools import partial
 
 from planner.controller import Tuning, follow
 from planner.driver_interface import DriverCapabilities, DriverNeeds, DriverOutput, EpisodeStart, TruthParts
-from planner.obstacle_forecast import constant_velocity
+from planner.obstacle_forecast import constant_velocity, followers
 from planner.sampling_planner import Plan, PlanInputs, first_conflict, plan, plan_times
 from sim.ground_truth import GroundTruth
 from sim.observation import Observation
@@ -33,7 +33,8 @@ class ExpertDriver:
         """The expert keeps nothing from one tick to the next."""
 
     def act(self, obs: Observation, truth: GroundTruth) -> DriverOutput:
-        forecast = constant_velocity(truth.objects, truth.object_mask, plan_times(obs.speed_mps.device))
+        ahead = truth.object_mask & ~followers(truth.objects)
+        forecast = constant_velocity(truth.objects, ahead, plan_times(obs.speed_mps.device))
         inputs = PlanInputs(
             path=obs.route_ahead, ego_speed_mps=obs.speed_mps, speed_limit_mps=truth.speed_limit_mps,
             light_red=(truth.light_state >= 0) & (truth.light_state != GREEN),

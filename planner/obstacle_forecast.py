@@ -33,3 +33,14 @@ def constant_velocity(objects: torch.Tensor, mask: torch.Tensor, times_s: torch.
     fx = x.unsqueeze(-1) + (speed * torch.cos(yaw)).unsqueeze(-1) * t
     fy = y.unsqueeze(-1) + (speed * torch.sin(yaw)).unsqueeze(-1) * t
     return ObstacleForecast(fx, fy, yaw.unsqueeze(-1).expand_as(fx), objects[..., 5], objects[..., 6], mask)
+
+
+FOLLOWER_BEHIND_M, FOLLOWER_LATERAL_M, FOLLOWER_COS = 2.5, 1.8, 0.7
+
+
+def followers(objects: torch.Tensor) -> torch.Tensor:
+    """Objects [B, N, 7] (ego frame) right behind the ego in its lane, heading its way -> bool
+    [B, N]. Avoiding them is their drivers' task: swerving away from a car that closes in from
+    behind while the ego brakes for a light would take the ego into the oncoming lane."""
+    x, y, yaw = objects[..., 1], objects[..., 2], objects[..., 3]
+    return (x < -FOLLOWER_BEHIND_M) & (y.abs() < FOLLOWER_LATERAL_M) & (torch.cos(yaw) > FOLLOWER_COS)

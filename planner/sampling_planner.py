@@ -125,6 +125,16 @@ def curve_speed_cap(path: torch.Tensor) -> torch.Tensor:
     return allowed.min(-1).values.sqrt()
 
 
+def ego_offset_m(path: torch.Tensor) -> torch.Tensor:
+    """The ego's lateral offset [B] (m, left positive) from path [B, K, 2] (ego frame): from the
+    path's first segment drawn back to the ego, so a path that turns right away is not read as
+    the ego standing left of it."""
+    direction = path[:, 1] - path[:, 0]
+    direction = direction / direction.norm(dim=-1, keepdim=True).clamp_min(1e-6)
+    to_ego = -path[:, 0]
+    return direction[:, 0] * to_ego[:, 1] - direction[:, 1] * to_ego[:, 0]
+
+
 def candidates(inputs: PlanInputs, times: torch.Tensor) -> tuple[torch.Tensor, ...]:
     """All candidate trajectories: xy [B, C, T, 2], heading [B, C, T], speed [B, C, T],
     distance [B, C, T], offset [C] (m), for C = len(OFFSETS_M) * len(SPEED_FRACTIONS)."""
@@ -136,7 +146,7 @@ def candidates(inputs: PlanInputs, times: torch.Tensor) -> tuple[torch.Tensor, .
     centre, heading = _along_path(inputs.path, distance)
     offsets = torch.tensor(OFFSETS_M, device=device)
     # the lateral move runs at a fixed rate, so replanning every tick still completes it
-    current = -inputs.path[:, 0, 1]
+    current = ego_offset_m(inputs.path)
     reach = LATERAL_SPEED_MPS * times.view(1, 1, -1)
     lateral = current.view(-1, 1, 1) + torch.clamp(offsets.view(1, -1, 1) - current.view(-1, 1, 1), -reach, reach)
     normal = torch.stack([-torch.sin(heading), torch.cos(heading)], -1)

@@ -32,7 +32,8 @@ def when(trigger_kind: str, value: float, action: str, action_value: float = 0.0
 
 
 def episode(params: dict, seed: int, template: str, route: str, ego_s_m: float, ego_speed_mps: float,
-            actors: list[ActorSpec], max_time_s: float = 40.0, road_friction: float = 1.0) -> EpisodeSpec:
+            actors: list[ActorSpec], max_time_s: float = 40.0, road_friction: float = 1.0,
+            route_lanes: tuple[tuple[int, int], ...] = ()) -> EpisodeSpec:
     return EpisodeSpec(template, route, seed=seed, ego_s_m=ego_s_m, ego_speed_mps=ego_speed_mps,
                        actors=tuple(actors), weather=condition_weather(params["condition"]),
-                       road_friction=road_friction, max_time_s=max_time_s)
+                       road_friction=road_friction, max_time_s=max_time_s, route_lanes=route_lanes)

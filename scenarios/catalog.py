@@ -4,7 +4,9 @@ A family name is one of:
 - a built-in (FAMILIES);
 - an entry point of the `nines.families` group, which an installed package declares, naming a
   `scenarios.family.Family`;
-- an import path, package.module:attribute, naming a Family.
+- an import path, package.module:attribute, naming a Family;
+- NAME@MAP for a family that runs on any map (MAP_FAMILIES): a template, an imported map or
+  an .xodr path.
 A family from elsewhere is known under the name it was given (its entry point or import path),
 whatever its own `name` field says: that name is what suites, episodes and reports carry.
 """
@@ -15,7 +17,9 @@ from dataclasses import dataclass, replace
 from importlib import metadata
 
 from scenarios.families import junctions, lateral, longitudinal, nominal, obstructions, vulnerable
+from scenarios.families.map_routes import MAP_FAMILIES
 from scenarios.family import Family
+from sim.map_catalog import MapError, load_map
 
 ENTRY_POINT_GROUP = "nines.families"
 
@@ -71,6 +75,16 @@ def find_family(name: str) -> Family:
     """The family a name names (see the module); FamilyError when it names none."""
     if name in FAMILIES:
         return FAMILIES[name]
+    base, at, map_name = name.partition("@")
+    if at:
+        if base not in MAP_FAMILIES or not map_name:
+            raise FamilyError(f"unknown family {name!r}; families that run on any map: "
+                              f"{', '.join(f'{n}@MAP' for n in MAP_FAMILIES)}")
+        try:
+            load_map(map_name)
+        except MapError as error:
+            raise FamilyError(f"family {name!r}: {error}") from None
+        return MAP_FAMILIES[base](map_name)
     if name not in _LOADED:
         found = _load(name)
         if not isinstance(found, Family):
@@ -82,6 +96,7 @@ def find_family(name: str) -> Family:
 def listed() -> list[Listed]:
     """The built-ins, then every installed family (FamilyError when one does not load)."""
     rows = [Listed(name, "built-in", f) for name, f in FAMILIES.items()]
+    rows += [Listed(f"{name}@MAP", "built-in, any map", build("MAP")) for name, build in MAP_FAMILIES.items()]
     for name, point in sorted(_entry_points().items()):
         dist = point.dist
         rows.append(Listed(name, f"{dist.name} {dist.version}" if dist else point.value, find_family(name)))

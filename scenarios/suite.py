@@ -102,6 +102,11 @@ class Suite(BaseModel):
     clips: bool = True
     families: list[FamilyEntry] = Field(min_length=1)
 
+    @property
+    def maps(self) -> tuple[str, ...]:
+        """The maps the suite's families drive on (templates and imported maps)."""
+        return tuple(dict.fromkeys(find_family(entry.family).template for entry in self.families))
+
     @field_validator("families")
     @classmethod
     def _each_family_once(cls, entries: list[FamilyEntry]) -> list[FamilyEntry]:

@@ -15,7 +15,7 @@ from sim.lane_queries import lane_pose
 from sim.map_bank import MapBank
 
 MOTION_CODES = {"static": 0, "lane": 1, "path": 2}
-MAX_EVENTS, MAX_PATH_POINTS, MAX_ROUTE_LANES = 3, 6, 4
+MAX_EVENTS, MAX_PATH_POINTS, MAX_ROUTE_LANES = 3, 6, 64
 
 
 @dataclass

@@ -70,7 +70,9 @@ class ActorSpec:
 
 @dataclass(frozen=True)
 class EpisodeSpec:
-    """A whole episode. The ego starts ego_s_m along the first lane of `route` at ego_speed_mps."""
+    """A whole episode. The ego starts ego_s_m along the first lane of `route` at ego_speed_mps.
+    `route` names one of the map's routes, or, where route_lanes is given, labels that lane
+    sequence ((road id, lane id) pairs, each the successor of the one before)."""
 
     template: str
     route: str
@@ -81,3 +83,4 @@ class EpisodeSpec:
     weather: Weather = field(default_factory=Weather)
     road_friction: float = 1.0
     max_time_s: float = 60.0
+    route_lanes: tuple[tuple[int, int], ...] = ()

@@ -1,8 +1,9 @@
 """The simulator's view of a map: lanes as polylines in their driving direction, with
 successors and neighbours, derived from a `RoadNetwork`.
 
-Each lane of each road becomes one `Lane`, sampled every `STEP_M`. Lanes with a negative
-OpenDRIVE id run along the road's reference line, positive ones against it.
+Each lane of each road becomes one `Lane`, sampled every `STEP_M` (lanes of type none, the
+zero-width placeholders of OpenDRIVE, do not). Lanes with a negative OpenDRIVE id run along
+the road's reference line, positive ones against it.
 """
 from __future__ import annotations
 
@@ -10,14 +11,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.road_network import Road, RoadNetwork
+from sim.road_network import NO_LINK, Road, RoadNetwork
 
 STEP_M = 0.5
 
 
 @dataclass
 class Lane:
-    """One lane in driving direction. Arrays have P points: s_m [P], centre_xy [P, 2], heading_rad [P]."""
+    """One lane in driving direction. Arrays have P points: s_m [P], centre_xy [P, 2],
+    heading_rad [P], widths_m [P]; width_m is the mean width."""
 
     index: int
     road_id: int
@@ -29,6 +31,7 @@ class Lane:
     s_m: np.ndarray
     centre_xy: np.ndarray
     heading_rad: np.ndarray
+    widths_m: np.ndarray
     successors: list[int] = field(default_factory=list)
     predecessors: list[int] = field(default_factory=list)
     left: int = -1
@@ -53,15 +56,17 @@ class LaneGraph:
         return [self.index_of[key] for key in self.network.routes[route]]
 
 
-def _sample_lane(road: Road, lane_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _sample_lane(road: Road, lane_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A lane in its driving direction -> s [P], centre xy [P, 2], heading [P], width [P]."""
     count = max(2, int(np.ceil(road.length_m / STEP_M)) + 1)
     s_ref = np.linspace(0.0, road.length_m, count)
     xy, hdg = road.lane_centre(lane_id, s_ref)
+    width = road.lane(lane_id).width_at(s_ref)
     if lane_id > 0:
-        xy, hdg = xy[::-1].copy(), hdg[::-1] + np.pi
+        xy, hdg, width = xy[::-1].copy(), hdg[::-1] + np.pi, width[::-1].copy()
     step = np.linalg.norm(np.diff(xy, axis=0), axis=1)
     s = np.concatenate([[0.0], np.cumsum(step)])
-    return s, xy, np.arctan2(np.sin(hdg), np.cos(hdg))
+    return s, xy, np.arctan2(np.sin(hdg), np.cos(hdg)), width
 
 
 def _next_keys(network: RoadNetwork, road: Road, lane_id: int) -> list[tuple[int, int]]:
@@ -75,6 +80,8 @@ def _next_keys(network: RoadNetwork, road: Road, lane_id: int) -> list[tuple[int
         return [(c.connecting_road, to) for c in junction.connections if c.incoming_road == road.id
                 for frm, to in c.lane_links if frm == lane_id]
     target = spec.successor if lane_id < 0 else spec.predecessor
+    if target == NO_LINK:
+        return []
     if target is None:
         target = lane_id if link.contact == "start" else -lane_id
     return [(link.id, target)]
@@ -82,7 +89,7 @@ def _next_keys(network: RoadNetwork, road: Road, lane_id: int) -> list[tuple[int
 
 def _neighbour_ids(road: Road, lane_id: int) -> tuple[int | None, int | None]:
     """Lane ids left and right of `lane_id`, seen in its driving direction (None at the edge)."""
-    ids = {lane.id for lane in road.lanes}
+    ids = {lane.id for lane in road.lanes if lane.type != "none"}
     step = 1 if lane_id < 0 else -1
     left = lane_id + step if lane_id + step != 0 else -lane_id // abs(lane_id)
     right = lane_id - step
@@ -94,10 +101,12 @@ def build_lane_graph(network: RoadNetwork) -> LaneGraph:
     index_of: dict[tuple[int, int], int] = {}
     for road in network.roads:
         for spec in sorted(road.lanes, key=lambda lane: lane.id):
-            s, xy, hdg = _sample_lane(road, spec.id)
+            if spec.type == "none":
+                continue
+            s, xy, hdg, width = _sample_lane(road, spec.id)
             index_of[(road.id, spec.id)] = len(lanes)
-            lanes.append(Lane(len(lanes), road.id, spec.id, spec.type, spec.width_m, spec.speed_limit_mps,
-                              road.junction != -1, s, xy, hdg))
+            lanes.append(Lane(len(lanes), road.id, spec.id, spec.type, float(width.mean()), spec.speed_limit_mps,
+                              road.junction != -1, s, xy, hdg, width))
     for lane in lanes:
         road = network.road(lane.road_id)
         lane.successors = [index_of[k] for k in _next_keys(network, road, lane.lane_id) if k in index_of]

@@ -1,25 +1,28 @@
-"""All map templates as padded torch tensors, so B episodes on different maps step together.
+"""All map templates (and the imported maps a run names) as padded torch tensors, so B
+episodes on different maps step together.
 
-Lanes of every template are concatenated: lane index L is global. A lookup raster per template
+Lanes of every map are concatenated: lane index L is global. A lookup raster per template
 (lane index under each 0.5 m cell, -1 off the road) answers "which lane is this point on" with
 one gather; the rasters are stored flat, one after another.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import cv2
 import numpy as np
 import torch
 
 from sim.lane_graph import LaneGraph, build_lane_graph
+from sim.map_catalog import load_map
 from sim.map_templates import TEMPLATES
 from sim.road_network import DRIVABLE_LANE_TYPES
 from sim.traffic_lights import place_signals
 
 GRID_RES_M = 0.5
 GRID_MARGIN_M = 10.0
-LANE_TYPE_CODES = {"driving": 0, "parking": 1, "shoulder": 2, "sidewalk": 3}
+LANE_TYPE_CODES = {"driving": 0, "parking": 1, "shoulder": 2, "sidewalk": 3, "biking": 4, "median": 5, "border": 6}
 
 
 @dataclass
@@ -70,7 +73,8 @@ class MapBank:
 
     def template_index(self, name: str) -> int:
         if name not in self.names:
-            raise KeyError(f"unknown map template {name!r}; templates: {', '.join(self.names)}")
+            raise KeyError(f"map {name!r} is not in this world; it holds {', '.join(self.names)} "
+                           "(imported maps are named in WorldConfig.maps)")
         return self.names.index(name)
 
     def lane_at(self, template: torch.Tensor, xy: torch.Tensor) -> torch.Tensor:
@@ -91,8 +95,9 @@ class MapBank:
         return (lane >= 0) & self.lane_drivable[lane.clamp_min(0)]
 
 
-def _lane_polygon(lane, half_width_m: float) -> np.ndarray:
+def _lane_polygon(lane) -> np.ndarray:
     normal = np.stack([-np.sin(lane.heading_rad), np.cos(lane.heading_rad)], axis=-1)
+    half_width_m = 0.5 * lane.widths_m[:, None]
     left = lane.centre_xy + half_width_m * normal
     right = lane.centre_xy - half_width_m * normal
     return np.concatenate([left, right[::-1]])
@@ -104,23 +109,27 @@ def _curvature(lane) -> np.ndarray:
 
 
 def _raster(graph: LaneGraph, base: int) -> tuple[np.ndarray, np.ndarray]:
-    """Lane-index raster of one map (junction lanes first, so plain lanes win where they overlap)."""
+    """Lane-index raster of one map: junction lanes first, so plain lanes win where they overlap,
+    and within a junction its drivable lanes after the others (a sidewalk that a turning lane
+    crosses is road where they overlap)."""
     points = np.concatenate([lane.centre_xy for lane in graph.lanes])
     lo = points.min(axis=0) - GRID_MARGIN_M
     hi = points.max(axis=0) + GRID_MARGIN_M
     cols, rows = np.ceil((hi - lo) / GRID_RES_M).astype(int)
     grid = np.full((rows, cols), -1, dtype=np.int32)
     shift = 4  # cv2 sub-pixel bits: polygon corners kept to 1/16 of a cell
-    for lane in sorted(graph.lanes, key=lambda lane: not lane.in_junction):
-        cells = (_lane_polygon(lane, 0.5 * lane.width_m) - lo) / GRID_RES_M - 0.5
+    for lane in sorted(graph.lanes, key=lambda lane: (not lane.in_junction,
+                                                     lane.in_junction and lane.type in DRIVABLE_LANE_TYPES)):
+        cells = (_lane_polygon(lane) - lo) / GRID_RES_M - 0.5
         cv2.fillPoly(grid, [np.round(cells * (1 << shift)).astype(np.int32)], int(base + lane.index),
                      shift=shift)
     return grid, lo
 
 
-def build_map_bank(device: torch.device | str = "cpu") -> MapBank:
-    names = list(TEMPLATES)
-    graphs = [build_lane_graph(TEMPLATES[name]()) for name in names]
+def build_map_bank(device: torch.device | str = "cpu", maps: Sequence[str] = ()) -> MapBank:
+    """The templates, then `maps` (names or .xodr paths, see `map_catalog`) not among them."""
+    names = list(TEMPLATES) + [name for name in dict.fromkeys(maps) if name not in TEMPLATES]
+    graphs = [build_lane_graph(load_map(name)) for name in names]
     lanes = [lane for graph in graphs for lane in graph.lanes]
     lane_base = list(np.cumsum([0] + [len(g.lanes) for g in graphs[:-1]]))
     points = max(len(lane.s_m) for lane in lanes)

@@ -13,6 +13,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
+
 from sim.road_network import Crosswalk, Junction, LaneSpec, Road, RoadLink, RoadNetwork, Signal
 
 End = Literal["predecessor", "successor"]
@@ -24,7 +26,10 @@ MARK_WIDTH_M = 0.15
 
 
 def to_xodr(network: RoadNetwork) -> str:
-    """The whole network as an OpenDRIVE document (a string, XML declaration included)."""
+    """The whole network as an OpenDRIVE document (a string, XML declaration included); an
+    imported network as the file it came from."""
+    if network.source_xodr is not None:
+        return network.source_xodr
     root = ET.Element("OpenDRIVE")
     header = ET.SubElement(root, "header", revMajor="1", revMinor="4", name=network.name, version="1.00")
     ET.SubElement(header, "geoReference").text = GEO_REFERENCE
@@ -181,9 +186,14 @@ def _road_mark(mark_type: str, colour: str) -> ET.Element:
 
 def _road_edges_m(road: Road) -> tuple[float, float]:
     """(left, right) lateral offsets of the road's outermost borders, left positive (m)."""
-    left = max((road.lane_offsets_m(lane.id)[1] for lane in road.lanes if lane.id > 0), default=0.0)
-    right = min((road.lane_offsets_m(lane.id)[1] for lane in road.lanes if lane.id < 0), default=0.0)
+    left = max((_outer_m(road, lane.id) for lane in road.lanes if lane.id > 0), default=0.0)
+    right = min((_outer_m(road, lane.id) for lane in road.lanes if lane.id < 0), default=0.0)
     return left, right
+
+
+def _outer_m(road: Road, lane_id: int) -> float:
+    """Lateral offset of a lane's outer border (the lanes written here have constant widths)."""
+    return float(road.lane_borders_m(lane_id, np.zeros(1))[1][0])
 
 
 def _crosswalk(road: Road, crosswalk: Crosswalk) -> ET.Element:
@@ -212,7 +222,7 @@ def _signal(road: Road, signal: Signal) -> ET.Element:
     orientation "+" serves traffic along the reference line (negative lane ids), "-" against it.
     """
     outermost = max(signal.lanes, key=abs)
-    element = ET.Element("signal", s=_num(signal.s_m), t=_num(road.lane_offsets_m(outermost)[1]),
+    element = ET.Element("signal", s=_num(signal.s_m), t=_num(_outer_m(road, outermost)),
                          id=str(signal.id), name=f"Signal {signal.id}", dynamic="yes",
                          orientation="+" if outermost < 0 else "-", zOffset="0",
                          type=TRAFFIC_LIGHT_TYPE, subtype="-1", country="OpenDRIVE")

@@ -1,13 +1,23 @@
-"""Plan-view geometry of a road reference line: straight lines and arcs, as in OpenDRIVE.
+"""Plan-view geometry of a road reference line, as in OpenDRIVE: lines and arcs (`Segment`),
+spirals (`Spiral`, curvature changing linearly) and cubic curves (`ParamPoly3`, which also
+stands for OpenDRIVE's `poly3`).
 
-A reference line is a chain of `Segment`s. Everything here is plain numpy: maps are built
-once, then uploaded to the torch device by `map_bank`.
+A reference line is a chain of these pieces (`Geometry`). Everything here is plain numpy:
+maps are built once, then uploaded to the torch device by `map_bank`. Spirals are evaluated
+with scipy's Fresnel integrals; cubic curves through a dense arc-length table, since their
+parameter is not their arc length.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Protocol
 
 import numpy as np
+from scipy.integrate import cumulative_trapezoid
+from scipy.special import fresnel
+
+TABLE_STEP_M = 0.02  # arc-length table spacing of cubic curves: position error far below 1 mm
 
 
 @dataclass(frozen=True)
@@ -41,8 +51,118 @@ class Segment:
 
     @property
     def end(self) -> Pose:
-        x, y, h = self.poses_at(np.array([self.length_m]))
-        return Pose(float(x[0]), float(y[0]), float(h[0]))
+        return _end(self)
+
+    @property
+    def max_curvature_1pm(self) -> float:
+        return abs(self.curvature_1pm)
+
+
+class Geometry(Protocol):
+    """One piece of a reference line, starting at `start` and `length_m` long."""
+
+    start: Pose
+    length_m: float
+
+    def poses_at(self, ds_m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Points at arc lengths ds_m [N] from the piece's start -> x [N], y [N], hdg [N]."""
+
+    @property
+    def end(self) -> Pose: ...
+
+    @property
+    def max_curvature_1pm(self) -> float: ...
+
+
+def _end(piece: Geometry) -> Pose:
+    x, y, h = piece.poses_at(np.array([piece.length_m]))
+    return Pose(float(x[0]), float(y[0]), float(h[0]))
+
+
+@dataclass(frozen=True)
+class Spiral:
+    """An Euler spiral (clothoid): curvature goes linearly from curv_start to curv_end (1/m)."""
+
+    start: Pose
+    length_m: float
+    curv_start_1pm: float
+    curv_end_1pm: float
+
+    def poses_at(self, ds_m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        s = np.asarray(ds_m, dtype=np.float64)
+        k0 = self.curv_start_1pm
+        rate = (self.curv_end_1pm - k0) / self.length_m
+        x0, y0, h0 = self.start.x_m, self.start.y_m, self.start.hdg_rad
+        hdg = h0 + k0 * s + 0.5 * rate * s ** 2
+        if abs(rate) < 1e-10:  # a near-arc: the clothoid term moves points by < 1e-5 m over 100 m
+            x, y, _ = Segment(self.start, self.length_m, k0 + 0.5 * rate * self.length_m).poses_at(s)
+            return x, y, hdg
+        # h(s) = phi + sign * pi/2 * u(s)^2 with u = (s + k0/rate) * sqrt(|rate| / pi).
+        sign = np.sign(rate)
+        scale = np.sqrt(np.pi / abs(rate))
+        phi = h0 - k0 ** 2 / (2 * rate)
+        sin_u, cos_u = fresnel((s + k0 / rate) / scale)
+        sin_0, cos_0 = fresnel((k0 / rate) / scale)
+        dc, ds = cos_u - cos_0, sin_u - sin_0
+        x = x0 + scale * (np.cos(phi) * dc - sign * np.sin(phi) * ds)
+        y = y0 + scale * (np.sin(phi) * dc + sign * np.cos(phi) * ds)
+        return x, y, hdg
+
+    @property
+    def end(self) -> Pose:
+        return _end(self)
+
+    @property
+    def max_curvature_1pm(self) -> float:
+        return max(abs(self.curv_start_1pm), abs(self.curv_end_1pm))
+
+
+@dataclass(frozen=True)
+class ParamPoly3:
+    """A cubic curve in the frame of its start pose: u(p) = aU + bU p + cU p^2 + dU p^3 along the
+    start heading, v(p) likewise to its left, p in [0, p_end]. OpenDRIVE's paramPoly3 has
+    p_end = length_m (pRange arcLength) or 1 (normalized); its poly3 is u = p, v = poly(p),
+    p_end = length_m. Points are placed by arc length along the curve, as CARLA does."""
+
+    start: Pose
+    length_m: float
+    u_coeffs: tuple[float, float, float, float]
+    v_coeffs: tuple[float, float, float, float]
+    p_end: float
+
+    @cached_property
+    def _table(self) -> tuple[np.ndarray, np.ndarray]:
+        """(arc length [K], parameter p [K]) over p in [0, p_end]; p_end is widened for a poly3
+        whose declared length runs past it."""
+        count = max(64, int(np.ceil(self.length_m / TABLE_STEP_M)) + 1)
+        p = np.linspace(0.0, self.p_end, count)
+        du, dv = _derivative(self.u_coeffs, p), _derivative(self.v_coeffs, p)
+        return cumulative_trapezoid(np.hypot(du, dv), p, initial=0.0), p
+
+    def poses_at(self, ds_m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        arc, p_table = self._table
+        p = np.interp(np.asarray(ds_m, dtype=np.float64), arc, p_table)
+        u, v = np.polyval(self.u_coeffs[::-1], p), np.polyval(self.v_coeffs[::-1], p)
+        tangent = np.arctan2(_derivative(self.v_coeffs, p), _derivative(self.u_coeffs, p))
+        c, s = np.cos(self.start.hdg_rad), np.sin(self.start.hdg_rad)
+        return self.start.x_m + c * u - s * v, self.start.y_m + s * u + c * v, self.start.hdg_rad + tangent
+
+    @property
+    def end(self) -> Pose:
+        return _end(self)
+
+    @property
+    def max_curvature_1pm(self) -> float:
+        _, p = self._table
+        du, dv = _derivative(self.u_coeffs, p), _derivative(self.v_coeffs, p)
+        ddu = 2 * self.u_coeffs[2] + 6 * self.u_coeffs[3] * p
+        ddv = 2 * self.v_coeffs[2] + 6 * self.v_coeffs[3] * p
+        curvature = np.abs(du * ddv - dv * ddu) / np.maximum(np.hypot(du, dv) ** 3, 1e-12)
+        return float(curvature.max())
+
+
+def _derivative(coeffs: tuple[float, float, float, float], p: np.ndarray) -> np.ndarray:
+    return coeffs[1] + 2 * coeffs[2] * p + 3 * coeffs[3] * p ** 2
 
 
 def chain(start: Pose, pieces: list[tuple[float, float]]) -> list[Segment]:
@@ -67,19 +187,11 @@ def chain_ending_at(end: Pose, pieces: list[tuple[float, float]]) -> list[Segmen
     return chain(Pose(start.x_m, start.y_m, start.hdg_rad - np.pi), pieces)
 
 
-def length_of(segments: list[Segment]) -> float:
+def length_of(segments: list[Geometry]) -> float:
     return float(sum(segment.length_m for segment in segments))
 
 
-def sample(segments: list[Segment], step_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sample a reference line every ~step_m, ends included -> s [N], xy [N, 2], hdg [N]."""
-    total = length_of(segments)
-    count = max(2, int(np.ceil(total / step_m)) + 1)
-    s = np.linspace(0.0, total, count)
-    return (s, *poses_at(segments, s))
-
-
-def poses_at(segments: list[Segment], s_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def poses_at(segments: list[Geometry], s_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Reference-line points at arc lengths s_m [N] -> xy [N, 2], hdg [N]."""
     starts = np.cumsum([0.0] + [segment.length_m for segment in segments[:-1]])
     which = np.clip(np.searchsorted(starts, s_m, side="right") - 1, 0, len(segments) - 1)
@@ -93,7 +205,7 @@ def poses_at(segments: list[Segment], s_m: np.ndarray) -> tuple[np.ndarray, np.n
     return xy, hdg
 
 
-def offset_points(xy: np.ndarray, hdg: np.ndarray, t_m: float) -> np.ndarray:
-    """Points shifted t_m to the left of the heading (negative t: right) -> [N, 2]."""
+def offset_points(xy: np.ndarray, hdg: np.ndarray, t_m: float | np.ndarray) -> np.ndarray:
+    """Points shifted t_m (a number or [N]) to the left of the heading (negative t: right) -> [N, 2]."""
     normal = np.stack([-np.sin(hdg), np.cos(hdg)], axis=-1)
-    return xy + t_m * normal
+    return xy + np.asarray(t_m, dtype=np.float64)[..., None] * normal

@@ -9,6 +9,9 @@ import torch
 from sim.lane_graph import LaneGraph
 
 ROUTE_STEP_M = 1.0
+# Where a vehicle can be one tick after its last progress: the window `locate` searches when
+# asked to follow progress, so a route that passes the same place twice is not cut short.
+WINDOW_BACK_M, WINDOW_AHEAD_M = 10.0, 50.0
 
 
 def route_polyline(graph: LaneGraph, lanes: list[int]) -> np.ndarray:
@@ -59,10 +62,15 @@ class RouteState:
         return RouteState(self.xy[slot:slot + 1].expand(count, -1, -1), self.s[slot:slot + 1].expand(count, -1),
                           self.length_m[slot:slot + 1].expand(count), self.progress_m[slot:slot + 1].expand(count))
 
-    def locate(self, xy: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def locate(self, xy: torch.Tensor, near_progress: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
         """Arc length of the nearest route point to xy [B, 2] (refined along the segment) and the
-        distance to the route (m), each [B]."""
+        distance to the route (m), each [B]; near_progress: only among the points from
+        WINDOW_BACK_M behind progress_m to WINDOW_AHEAD_M ahead of it."""
         d2 = ((self.xy - xy.unsqueeze(1)) ** 2).sum(-1)
+        if near_progress:
+            ahead = self.s - self.progress_m.unsqueeze(-1)
+            outside = (ahead < -WINDOW_BACK_M) | (ahead > WINDOW_AHEAD_M)
+            d2 = torch.where(outside, torch.full_like(d2, float("inf")), d2)
         k = d2.argmin(-1)
         nxt = (k + 1).clamp_max(self.xy.shape[1] - 1)
         rows = torch.arange(len(k), device=xy.device)

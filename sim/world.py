@@ -25,24 +25,27 @@ from sim.observation import Observation
 from sim.route import RouteState, route_polyline
 from sim.scene_batch import SceneBatch
 from sim.scripted_events import apply_actions, fire_triggers
-from sim.traffic_lights import RED, light_states
+from sim.traffic_lights import GREEN, RED, light_states
 from sim.weather import SENSOR_FAULTS, VECTOR_FIELDS, as_vector
 
 ROUTE_POINTS = 1024
 ROUTE_AHEAD_POINTS, ROUTE_AHEAD_SPACING_M = 40, 2.0
 DOOR_M = 0.9
 SIGNAL_ON_ROUTE_M = 2.0
+HELD_AT_LIGHT_M = 20.0  # a stop line this close ahead holds the ego (and the queue behind its leader)
 
 
 @dataclass(frozen=True)
 class WorldConfig:
     """batch_size slots of at most max_actors actors, stepped every dt_s (20 Hz as the Leaderboard).
     An episode ends on its first collision (end_on_collision), when it leaves the route by more
-    than route_deviation_m, when it has stood still for blocked_after_s, at its max_time_s, or
+    than route_deviation_m, when it has stood still for blocked_after_s (not counting time held
+    at a stop line that is not green), at its max_time_s, or
     on success within route_end_margin_m of the route's end. compile_step runs `step` through
     torch.compile: several times faster once compiled, which takes about a minute the first time
     a process meets a batch size (inductor keeps its kernels in an on-disk cache), and needs a
-    C++ compiler on a CPU device."""
+    C++ compiler on a CPU device. maps: imported maps (names or .xodr paths) the world holds
+    beside the templates."""
 
     batch_size: int = 16
     max_actors: int = 16
@@ -54,13 +57,14 @@ class WorldConfig:
     blocked_after_s: float = 30.0
     route_end_margin_m: float = 10.0
     compile_step: bool = False
+    maps: tuple[str, ...] = ()
 
 
 class BatchedWorld:
     def __init__(self, config: WorldConfig, bank: MapBank | None = None):
         self.config = config
         self.device = torch.device(config.device)
-        self.bank = bank if bank is not None else build_map_bank(self.device)
+        self.bank = bank if bank is not None else build_map_bank(self.device, config.maps)
         b = config.batch_size
         self.template = torch.zeros(b, dtype=torch.int64, device=self.device)
         self.route_first_lane = torch.zeros(b, dtype=torch.int64, device=self.device)
@@ -75,7 +79,7 @@ class BatchedWorld:
         self.max_time_s = torch.full((b,), float("inf"), device=self.device)
         self.loaded = torch.zeros(b, dtype=torch.bool, device=self.device)
         self.specs: list[EpisodeSpec | None] = [None] * b
-        self._route_polylines: dict[tuple[int, str], np.ndarray] = {}
+        self._route_polylines: dict[tuple, np.ndarray] = {}
         self._advance = compiled(self._advance_tick, self.device) if config.compile_step else self._advance_tick
         self.notes: set[str] = set()  # what this backend could not reproduce of the episodes it ran
         self._renderer = None
@@ -91,9 +95,9 @@ class BatchedWorld:
         """Start `spec` in `slot`; the other slots are not touched."""
         template = self.bank.template_index(spec.template)
         graph = self.bank.graphs[template]
-        lanes = graph.route_lanes(spec.route)
+        lanes = [graph.index_of[key] for key in spec.route_lanes] if spec.route_lanes else graph.route_lanes(spec.route)
         self.template[slot] = template
-        key = (template, spec.route)
+        key = (template, spec.route, spec.route_lanes)
         if key not in self._route_polylines:
             self._route_polylines[key] = route_polyline(graph, lanes)
         self.route.load_slot(slot, self._route_polylines[key])
@@ -207,7 +211,7 @@ class BatchedWorld:
         stats.off_road_m += moved * off_road.float()
         stats.wrong_way_m += moved * wrong_way.float()
         stats.red_lights += red.sum(-1)
-        progress, distance = self.route.locate(xy)
+        progress, distance = self.route.locate(xy, near_progress=True)
         advance = (progress - self.route.progress_m).clamp_min(0) * running.float()
         self.route.progress_m = self.route.progress_m + advance
         stats.progress_m = self.route.progress_m.clone()
@@ -215,7 +219,10 @@ class BatchedWorld:
         stats.min_ttc_s = torch.where(running, torch.minimum(stats.min_ttc_s, ttc.min(-1).values), stats.min_ttc_s)
         stats.min_distance_m = torch.where(running, torch.minimum(stats.min_distance_m, gap.min(-1).values),
                                            stats.min_distance_m)
-        still = ego.speed_mps < 0.1
+        # Standing at a stop line that is not green is waiting, not being blocked.
+        ahead_m = self.signal_route_s - self.route.progress_m.unsqueeze(-1)
+        held = ((ahead_m > -1.0) & (ahead_m < HELD_AT_LIGHT_M) & (lights != GREEN)).any(-1)
+        still = (ego.speed_mps < 0.1) & ~held
         stats.stopped_s = torch.where(running & still, stats.stopped_s + cfg.dt_s, torch.zeros_like(stats.stopped_s))
         outcome = self._outcome(running, ctype, distance)
         stats.outcome = torch.where(running, outcome, stats.outcome)

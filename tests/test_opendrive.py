@@ -134,7 +134,7 @@ def test_carla_topology_has_every_junction_connection(name: str) -> None:
 
 def _crosswalk_corners(road: Road, s_from_m: float, s_to_m: float) -> np.ndarray:
     """Our crosswalk rectangle: road edge to road edge between two s values -> [4, 2] (m)."""
-    offsets = [road.lane_offsets_m(lane.id)[1] for lane in road.lanes]
+    offsets = [road.lane_borders_m(lane.id, np.zeros(1))[1][0] for lane in road.lanes]
     xy, hdg = poses_at(road.segments, np.array([s_from_m, s_to_m]))
     return np.concatenate([offset_points(xy, hdg, t) for t in (min(offsets), max(offsets))])
 

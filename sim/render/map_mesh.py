@@ -31,7 +31,11 @@ SURFACE_STYLE = {
     "parking": (PARKING, Material.ROAD),
     "shoulder": (SHOULDER, Material.ROAD),
     "sidewalk": (SIDEWALK, Material.SIDEWALK),
+    "biking": (PARKING, Material.ROAD),
+    "median": (SIDEWALK, Material.SIDEWALK),
+    "border": (SHOULDER, Material.ROAD),
 }
+RAISED = ("sidewalk", "median")
 
 
 @dataclass
@@ -43,32 +47,38 @@ class MapLayers:
     props: Mesh
 
 
-def _surface_bands(road: Road) -> list[tuple[float, float, str]]:
-    """(low t, high t, lane type) across the road, neighbouring lanes of the same type merged:
-    lines are separate paint geometry, so one strip can pave several lanes."""
-    spans = sorted((*sorted(road.lane_offsets_m(lane.id)), lane.type) for lane in road.lanes)
-    bands: list[tuple[float, float, str]] = []
-    for low, high, kind in spans:
-        if bands and bands[-1][2] == kind and abs(bands[-1][1] - low) < 1e-6:
-            bands[-1] = (bands[-1][0], high, kind)
+def _surface_bands(road: Road, s_m: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, str]]:
+    """(low t [P], high t [P], lane type) across the road at stations s_m [P], right to left,
+    neighbouring lanes of the same type merged: lines are separate paint geometry, so one strip
+    can pave several lanes. Lanes of type none are not paved."""
+    bands: list[tuple[np.ndarray, np.ndarray, str]] = []
+    for lane in sorted(road.lanes, key=lambda lane: lane.id):
+        if lane.type == "none":
+            continue
+        inner, outer = road.lane_borders_m(lane.id, s_m)
+        low, high = np.minimum(inner, outer), np.maximum(inner, outer)
+        if bands and bands[-1][2] == lane.type and np.allclose(bands[-1][1], low, atol=1e-6):
+            bands[-1] = (bands[-1][0], high, lane.type)
         else:
-            bands.append((low, high, kind))
+            bands.append((low, high, lane.type))
     return bands
 
 
 def _road_surfaces(builder: MeshBuilder, road: Road) -> None:
-    """The road's lanes as strips; sidewalks raised, with a kerb face towards the carriageway."""
+    """The road's lanes as strips; sidewalks and medians raised, with a kerb face towards the
+    carriageway."""
     s = stations(road)
     quad_left = left_normals(road, 0.5 * (s[:-1] + s[1:]))
-    for low, high, kind in _surface_bands(road):
+    for low, high, kind in _surface_bands(road, s):
         colour, material = SURFACE_STYLE[kind]
-        z = SIDEWALK_HEIGHT_M if kind == "sidewalk" else 0.0
+        z = SIDEWALK_HEIGHT_M if kind in RAISED else 0.0
         builder.ribbon(line_at(road, s, low, z), line_at(road, s, high, z), colour, material, UP, s)
-        if kind == "sidewalk":
+        if kind in RAISED:
             # Only the kerb face the road sees: the outer face is never in view.
-            inner = low if abs(low) < abs(high) else high
+            inner = low if np.mean(np.abs(low)) < np.mean(np.abs(high)) else high
+            facing = -np.sign(0.5 * (inner[:-1] + inner[1:]))[:, None] * quad_left
             builder.ribbon(line_at(road, s, inner, 0.0), line_at(road, s, inner, z), KERB, Material.SIDEWALK,
-                           -np.sign(inner) * quad_left, s)
+                           facing, s)
 
 
 def _convex_hull(points: np.ndarray) -> np.ndarray:
@@ -102,7 +112,7 @@ def _junction_areas(builder: MeshBuilder, network: RoadNetwork) -> None:
                 continue
             s = stations(road)
             for lane in road.lanes:
-                for t in road.lane_offsets_m(lane.id):
+                for t in road.lane_borders_m(lane.id, s):
                     corners.append(line_at(road, s, t)[:, :2])
         if not corners:
             continue

@@ -9,13 +9,14 @@ not painted.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from sim.lane_graph import Lane, LaneGraph
 from sim.render.materials import Material
 from sim.render.mesh import Mesh, MeshBuilder
 from sim.render.road_sampling import line_at, stations
-from sim.road_geometry import poses_at
 from sim.road_network import DRIVABLE_LANE_TYPES, Road
 from sim.traffic_lights import place_signals
 
@@ -31,17 +32,22 @@ STOP_LINE_M = 0.45
 UP = (0.0, 0.0, 1.0)
 
 
-def _solid(builder: MeshBuilder, road: Road, t: float, width: float, colour) -> None:
+Border = Callable[[np.ndarray], np.ndarray]  # road s [P] -> lateral offset of a line's middle [P]
+
+
+def _solid(builder: MeshBuilder, road: Road, border: Border, width: float, colour) -> None:
     s = stations(road)
+    t = border(s)
     builder.ribbon(line_at(road, s, t - width / 2, PAINT_Z_M), line_at(road, s, t + width / 2, PAINT_Z_M),
                    colour, Material.PAINT, UP, s)
 
 
-def _dashed(builder: MeshBuilder, road: Road, t: float) -> None:
+def _dashed(builder: MeshBuilder, road: Road, border: Border) -> None:
     start = np.arange(0.5 * GAP_M, road.length_m - DASH_M, DASH_M + GAP_M)
     if len(start) == 0:
         return
     ends = np.concatenate([start, start + DASH_M])
+    t = border(ends)
     right = line_at(road, ends, t - LINE_WIDTH_M / 2, PAINT_Z_M).reshape(2, -1, 3)
     left = line_at(road, ends, t + LINE_WIDTH_M / 2, PAINT_Z_M).reshape(2, -1, 3)
     quads = np.stack([right[0], right[1], left[1], left[0]], axis=1)
@@ -51,28 +57,32 @@ def _dashed(builder: MeshBuilder, road: Road, t: float) -> None:
 
 def _lane_lines(builder: MeshBuilder, graph: LaneGraph, road: Road, lane: Lane) -> None:
     """The lines on the borders this lane owns (see the module docstring)."""
-    inner, outer = road.lane_offsets_m(lane.lane_id)
     # Seen in the lane's driving direction its left border is always the inner one.
-    left_t, right_t = inner, outer
-    away = np.sign(outer - inner)  # lateral direction from inner to outer
+    away = 1.0 if lane.lane_id > 0 else -1.0  # lateral direction from inner to outer
+
+    def left_at(shift: float) -> Border:
+        return lambda s: road.lane_borders_m(lane.lane_id, s)[0] + shift
+
     if lane.left == -1:
-        _solid(builder, road, left_t + away * EDGE_WIDTH_M / 2, EDGE_WIDTH_M, WHITE)
+        _solid(builder, road, left_at(away * EDGE_WIDTH_M / 2), EDGE_WIDTH_M, WHITE)
     elif not lane.left_same_direction:
         if lane.lane_id < 0:  # the opposite lane shares this border: paint it once
             for side in (-1, 1):
-                _solid(builder, road, left_t + side * (DOUBLE_GAP_M + LINE_WIDTH_M) / 2, LINE_WIDTH_M, YELLOW)
+                _solid(builder, road, left_at(side * (DOUBLE_GAP_M + LINE_WIDTH_M) / 2), LINE_WIDTH_M, YELLOW)
     elif graph.lanes[lane.left].type == "driving":
-        _dashed(builder, road, left_t)
+        _dashed(builder, road, left_at(0.0))
     if lane.right == -1 or graph.lanes[lane.right].type != "driving":
-        _solid(builder, road, right_t - away * EDGE_WIDTH_M / 2, EDGE_WIDTH_M, WHITE)
+        _solid(builder, road, lambda s: road.lane_borders_m(lane.lane_id, s)[1] - away * EDGE_WIDTH_M / 2,
+               EDGE_WIDTH_M, WHITE)
 
 
 def _crosswalk(builder: MeshBuilder, road: Road, s0: float, width: float) -> None:
     """Stripes along the road, side by side across all its drivable lanes."""
-    spans = [road.lane_offsets_m(lane.id) for lane in road.lanes if lane.type in DRIVABLE_LANE_TYPES]
-    low, high = min(min(span) for span in spans), max(max(span) for span in spans)
+    borders = [np.concatenate(road.lane_borders_m(lane.id, np.array([s0]))) for lane in road.lanes
+               if lane.type in DRIVABLE_LANE_TYPES]
+    low, high = float(np.min(borders)), float(np.max(borders))
     t0 = np.arange(low + STRIPE_M / 2, high - STRIPE_M, 2 * STRIPE_M)
-    xy, hdg = poses_at(road.segments, np.array([s0, s0 + width]))
+    xy, hdg = road.reference_at(np.array([s0, s0 + width]))
     normal = np.stack([-np.sin(hdg), np.cos(hdg)], axis=-1)  # left of the road at both ends [2, 2]
     start = xy[None, 0] + t0[:, None] * normal[None, 0]
     end = xy[None, 1] + t0[:, None] * normal[None, 1]

@@ -15,7 +15,7 @@ import numpy as np
 from sim.lane_graph import LaneGraph
 from sim.render.materials import Material
 from sim.render.mesh import Mesh, MeshBuilder
-from sim.road_geometry import offset_points, poses_at
+from sim.road_geometry import offset_points
 from sim.road_network import Road
 
 SPACING_M = 30.0
@@ -25,16 +25,16 @@ FACADES = ((0.72, 0.66, 0.56), (0.62, 0.60, 0.58), (0.66, 0.44, 0.36), (0.80, 0.
 HEXAGON = np.column_stack([np.cos(np.arange(6) * np.pi / 3 - np.pi / 2), np.sin(np.arange(6) * np.pi / 3 - np.pi / 2)])
 
 
-def _road_edges(road: Road) -> tuple[float, float]:
-    """Lateral offsets (m) of the road's right and left outer edges."""
-    offsets = [t for lane in road.lanes for t in road.lane_offsets_m(lane.id)]
-    return min(offsets + [0.0]), max(offsets + [0.0])
+def _road_edges(road: Road, s_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lateral offsets (m) [P] of the road's right and left outer edges at road positions s_m [P]."""
+    offsets = [np.zeros(len(s_m))] + [t for lane in road.lanes for t in road.lane_borders_m(lane.id, s_m)]
+    return np.min(offsets, axis=0), np.max(offsets, axis=0)
 
 
 def _lane_clearance(graph: LaneGraph, xy: np.ndarray) -> np.ndarray:
     """Distance (m) from points xy [K, 2] to the nearest lane surface (negative: on a lane)."""
     centres = np.concatenate([lane.centre_xy[::4] for lane in graph.lanes])
-    half = np.concatenate([np.full(len(lane.centre_xy[::4]), 0.5 * lane.width_m) for lane in graph.lanes])
+    half = np.concatenate([0.5 * lane.widths_m[::4] for lane in graph.lanes])
     gap = np.linalg.norm(xy[:, None, :] - centres[None], axis=-1) - half[None]
     return gap.min(axis=1)
 
@@ -67,8 +67,8 @@ def build_roadside(graph: LaneGraph) -> Mesh:
             continue
         urban = any(lane.type == "sidewalk" for lane in road.lanes)
         s = np.arange(0.5 * SPACING_M, road.length_m, SPACING_M)
-        xy, hdg = poses_at(road.segments, s)
-        right_edge, left_edge = _road_edges(road)
+        xy, hdg = road.reference_at(s)
+        right_edge, left_edge = _road_edges(road, s)
         for edge, side in ((right_edge, -1.0), (left_edge, 1.0)):
             if urban:
                 depth = 10.0
