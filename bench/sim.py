@@ -7,7 +7,10 @@ floor); then 64x128 at the largest B with WorldConfig.compile_step against the s
 stepped eagerly, in alternating windows; on a CPU, B = 64 also split over one world per core
 in as many processes (one process leaves a core idle while it runs Python and the other
 while llvmpipe rasterises); then highway-env's highway-fast-v0 with its grayscale image
-observation, measured in the same run, and the ratios. `make bench` runs it.
+observation, measured in the same run, and the ratios. With --map FILE.xodr (a CARLA town, run
+by hand: the repository holds no foreign map), also the import's time, the map bank's build
+time and 64x128 at B = 64 on that map (nominal_route episodes) beside the templates' figure.
+`make bench` runs it.
 """
 from __future__ import annotations
 
@@ -29,24 +32,29 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scenarios.background_traffic import sample_episode
+from scenarios.catalog import find_family
 from sim.camera import CameraConfig
+from sim.episode_spec import EpisodeSpec
 from sim.map_bank import build_map_bank
+from sim.opendrive_import import import_xodr
 from sim.world import BatchedWorld, WorldConfig
 
 WINDOW_S = 0.5  # the best-window figure's window
 
 
 def loaded_world(bank, batch: int, camera: CameraConfig, device: str, first_seed: int = 0,
-                 compile_step: bool = False) -> tuple[BatchedWorld, int]:
-    """A world whose every slot holds a sampled episode, and the next unused episode seed."""
+                 compile_step: bool = False, episode=sample_episode) -> tuple[BatchedWorld, int]:
+    """A world whose every slot holds an episode (episode(seed) -> EpisodeSpec), and the next
+    unused episode seed."""
     world = BatchedWorld(WorldConfig(batch_size=batch, camera=camera, device=device, compile_step=compile_step),
                          bank=bank)
     for slot in range(batch):
-        world.load(slot, sample_episode(first_seed + slot))
+        world.load(slot, episode(first_seed + slot))
     return world, first_seed + batch
 
 
-def step_rate(world: BatchedWorld, device: str, seconds: float, next_seed: int) -> tuple[float, float, float, int]:
+def step_rate(world: BatchedWorld, device: str, seconds: float, next_seed: int,
+              episode=sample_episode) -> tuple[float, float, float, int]:
     """(env-steps/s, share of time spent rendering, env-steps/s of the best WINDOW_S window,
     the next unused episode seed) over about `seconds` of render + step, ended episodes
     refilled at once. On a shared machine the best window is the code's own speed, the whole
@@ -64,7 +72,7 @@ def step_rate(world: BatchedWorld, device: str, seconds: float, next_seed: int) 
         render_s += time.perf_counter() - t0
         events = world.step(control)
         for slot in torch.nonzero(events.ended).flatten().tolist():
-            world.load(slot, sample_episode(next_seed))
+            world.load(slot, episode(next_seed))
             next_seed += 1
         ticks += 1
         window_ticks += 1
@@ -173,11 +181,38 @@ def bench_highway_env(seconds: float) -> float | None:
     return rate
 
 
+def route_episodes(path: str):
+    """episode(seed) -> a nominal_route episode on the map at `path`, its parameters drawn from seed."""
+    family = find_family(f"nominal_route@{path}")
+
+    def episode(seed: int) -> EpisodeSpec:
+        unit = np.random.default_rng(seed).uniform(size=(1, len(family.all_parameters)))
+        return family.build(family.from_unit(unit)[0], seed)
+
+    return episode
+
+
+def bench_imported(path: str, device: str, seconds: float) -> tuple[float, float, float, float]:
+    """(import s, map bank build s, env-steps/s, render share) of 64x128 B = 64 on an imported map."""
+    start = time.perf_counter()
+    import_xodr(path)
+    import_s = time.perf_counter() - start
+    start = time.perf_counter()
+    bank = build_map_bank(device, (path,))
+    bank_s = time.perf_counter() - start
+    episode = route_episodes(path)
+    world, next_seed = loaded_world(bank, 64, CameraConfig(width=128, height=64), device, episode=episode)
+    rate, share, _, _ = step_rate(world, device, seconds, next_seed, episode)
+    world.close()
+    return import_s, bank_s, rate, share
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--seconds", type=float, default=4.0, help="time per measurement")
     parser.add_argument("--windows", type=int, default=8, help="alternating windows of eager and compiled step")
+    parser.add_argument("--map", action="append", default=[], help="an OpenDRIVE file to bench as well (repeatable)")
     args = parser.parse_args()
     batches = [1, 16, 64] + ([1024] if args.device != "cpu" else [])
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch "
@@ -195,6 +230,10 @@ def main() -> None:
             best[(height, batch)] = rate
             print(f"{height}x{width:<4} {batch:>5} {rate:>12.0f} {best_window:>12.0f} {share:>12.0%} "
                   f"{render_fps:>11.0f} {floor:>10.0f} {render_fps / floor:>9.0%}")
+    for path in args.map:
+        import_s, bank_s, rate, share = bench_imported(path, args.device, args.seconds)
+        print(f"{Path(path).stem}: import {import_s:.2f} s, map bank {bank_s:.2f} s; 64x128 B=64 {rate:.0f} "
+              f"env-steps/s (render {share:.0%}) = {rate / best[(64, 64)]:.2f}x the templates'")
     compile_batch = batches[-1]
     eager, compiled = bench_compiled(bank, compile_batch, CameraConfig(width=128, height=64), args.device,
                                      args.windows)

@@ -49,17 +49,17 @@ def make_camera(width: int, height: int, fov_deg: float):
         raise UserError(describe_validation("camera", error)) from None
 
 
-def check_template(name: str) -> str:
-    from sim.map_templates import TEMPLATES
+def check_map(name: str) -> str:
+    """A map name that resolves (a template, an imported map or an .xodr path), else UserError."""
+    from sim.map_catalog import load_map
 
-    if name not in TEMPLATES:
-        raise UserError(f"map {name!r} is unknown; expected one of: {', '.join(TEMPLATES)}")
+    load_map(name)  # MapError (a user error) names what is wrong
     return name
 
 
 @app.command()
 def render(
-    map_name: str = typer.Option("urban_street", "--map", help="map template"),
+    map_name: str = typer.Option("urban_street", "--map", help="map: template, imported map or .xodr path"),
     weather: list[str] = typer.Option(["clear_noon"], help="preset[:key=value,...]; repeat for more tiles"),
     out: Path = typer.Option(Path("frame.png"), help="PNG to write"),
     width: int = typer.Option(256, help="pixels per tile"),
@@ -73,12 +73,12 @@ def render(
     from sim.world import BatchedWorld, WorldConfig
     import torch
 
-    template = check_template(map_name)
+    template = check_map(map_name)
     weathers = [parse_weather(text) for text in weather]
     camera = make_camera(width, height, fov)
     if not out.parent.exists():
         raise UserError(f"output folder {out.parent} does not exist")
-    world = BatchedWorld(WorldConfig(batch_size=len(weathers), camera=camera))
+    world = BatchedWorld(WorldConfig(batch_size=len(weathers), camera=camera, maps=(template,)))
     for slot, condition in enumerate(weathers):
         world.load(slot, showcase_episode(template, condition, seed=slot))
     hold = torch.zeros(len(weathers), 3)
@@ -426,19 +426,27 @@ def parse_size(text: str) -> tuple[int, int]:
 @app.command("serve-carla")
 def serve_carla(host: str = typer.Option("127.0.0.1", help="address to bind (127.0.0.1: this machine only)"),
                 port: int = typer.Option(2000, min=1, max=65534, help="RPC port; sensor streams use port + 1"),
-                map_name: str = typer.Option("straight", "--map", help="map template loaded at start"),
+                map_name: str = typer.Option("straight", "--map",
+                                             help="map loaded at start: template, imported map or .xodr path"),
+                map_dir: Path = typer.Option(None, help="folder of .xodr files the client may load by name "
+                                                        "(load_world('Town01') loads DIR/Town01.xodr)"),
                 camera: str = typer.Option("800x600", help="default RGB camera size, WxH (CARLA's is 800x600)"),
                 trace: bool = typer.Option(False, help="print every RPC call to stderr")) -> None:
     """Serve the embedded simulator to the unmodified `carla` 0.9.16 client (RPC and streams)."""
     from sim.carla_wire.server import port_is_open, serve_forever
 
-    check_template(map_name)
+    check_map(map_name)
+    if map_dir is not None and not map_dir.is_dir():
+        raise UserError(f"--map-dir {map_dir}: no such folder; expected a folder of .xodr files")
+    extra = tuple(sorted(str(path) for path in map_dir.glob("*.xodr"))) if map_dir is not None else ()
+    for path in extra:
+        check_map(path)
     width, height = parse_size(camera)
     for candidate in (port, port + 1):
         if port_is_open(host, candidate):
             raise UserError(f"port {candidate} on {host} is already in use; choose another --port")
     console.print(f"nines serve-carla: CARLA 0.9.16 on {host}:{port} (streams {port + 1}), map {map_name}")
-    serve_forever(map_name, host, port, (width, height), trace)
+    serve_forever(map_name, host, port, (width, height), trace, extra)
 
 
 @app.command()
@@ -572,21 +580,53 @@ def export_parquet(run_id: str = typer.Argument(..., help="run id"), out: Path =
 
 @app.command()
 def maps() -> None:
-    """List the map templates and their routes."""
+    """List the map templates with their routes, and the maps imported on this machine."""
+    from sim.map_catalog import imported_names, map_dir
     from sim.map_templates import TEMPLATES
 
     for name, build in TEMPLATES.items():
-        console.print(f"{name}: routes {', '.join(build().routes)}")
+        console.print(f"{name}: routes {', '.join(build().routes)}", markup=False)
+    for name in imported_names():
+        console.print(f"{name}: imported ({map_dir() / name}.xodr); drive it with nominal_route@{name}", markup=False)
+
+
+@app.command("import-map")
+def import_map(xodr: Path = typer.Argument(..., help="OpenDRIVE 1.4-1.6 file"),
+               name: str = typer.Option(None, help="the map's name (default: the file's stem)"),
+               verify: bool = typer.Option(False, help="compare every lane with CARLA's parser (needs the carla "
+                                                       "package)")) -> None:
+    """Import an OpenDRIVE map: afterwards NAME is a map like a template (suites, render, serve-carla)."""
+    from sim.lane_graph import build_lane_graph
+    from sim.map_catalog import import_map as keep_map, map_dir
+
+    network = keep_map(xodr, name)
+    graph = build_lane_graph(network)
+    driving_km = sum(lane.length_m for lane in graph.lanes if lane.type == "driving") / 1000
+    console.print(f"imported {xodr} as {network.name}: {len(network.roads)} roads (one per lane section), "
+                  f"{len(graph.lanes)} lanes ({driving_km:.1f} km of driving lanes), {len(network.junctions)} "
+                  f"junctions, {len(network.signals)} stop lines; kept in {map_dir()}", markup=False)
+    for note in network.notes:
+        console.print(f"note: {note}", markup=False)
+    if verify:
+        try:
+            from sim.opendrive_check import compare_with_carla
+
+            deviation = compare_with_carla(network)
+        except ImportError:
+            raise UserError("--verify needs the carla package (pip install 'nines[carla]')") from None
+        console.print(f"CARLA's parser: worst lane-centre gap {deviation.max_m * 1000:.2f} mm over "
+                      f"{deviation.points} points, {deviation.missing} without a CARLA waypoint")
+    console.print(f"drive it: a suite entry {{family: nominal_route@{network.name}, episodes: 20}}", markup=False)
 
 
 @app.command("export-map")
-def export_map(map_name: str = typer.Argument(..., help="map template"),
+def export_map(map_name: str = typer.Argument(..., help="map: template, imported map or .xodr path"),
                out: Path = typer.Option(..., help=".xodr file to write")) -> None:
-    """Write a map template as OpenDRIVE."""
-    from sim.map_templates import TEMPLATES
+    """Write a map as OpenDRIVE (an imported map as the file it came from)."""
+    from sim.map_catalog import load_map
     from sim.opendrive import write_xodr
 
-    write_xodr(TEMPLATES[check_template(map_name)](), out)
+    write_xodr(load_map(check_map(map_name)), out)
     console.print(f"wrote {out}")
 
 
@@ -595,9 +635,12 @@ def _user_errors() -> tuple[type[Exception], ...]:
     from nines.store import StoreError, StoreWriteError
     from perception.checkpoint import CheckpointError
     from scenarios.suite import SuiteError
+    from sim.map_catalog import MapError
+    from sim.opendrive_import import MapImportError
     from sim.render.gl_context import RenderUnavailable
 
-    return RenderUnavailable, StoreError, StoreWriteError, SuiteError, CheckpointError, DriverError
+    return (RenderUnavailable, StoreError, StoreWriteError, SuiteError, CheckpointError, DriverError, MapError,
+            MapImportError)
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ from sim.actor_kinds import ActorKind
 from sim.ego_dynamics import weather_friction
 from sim.episode_spec import EpisodeSpec, ScriptedEvent
 from sim.map_bank import MapBank
-from sim.map_templates import TEMPLATES
+from sim.map_catalog import load_map
 from sim.opendrive import write_xodr
 from sim.render.conditions import extinction_per_m
 from sim.weather import Weather
@@ -252,7 +252,7 @@ def export_episode(spec: EpisodeSpec, folder: Path, stem: str, bank: MapBank | N
     """Write stem.xodr and stem.xosc into folder; returns their paths."""
     folder.mkdir(parents=True, exist_ok=True)
     xodr = folder / f"{stem}.xodr"
-    write_xodr(TEMPLATES[spec.template](), xodr)
+    write_xodr(load_map(spec.template), xodr)
     xosc = folder / f"{stem}.xosc"
     xosc.write_text(to_xosc(spec, xodr.name, bank), encoding="utf-8")
     return xodr, xosc

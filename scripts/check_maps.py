@@ -18,7 +18,6 @@ from nines.closed_loop import finished_episodes
 from planner.expert import ExpertDriver
 from scenarios.catalog import find_family
 from scenarios.episode_plan import EpisodeTask
-from scenarios.parameters import Categorical
 from sim.opendrive_check import compare_with_carla
 from sim.opendrive_import import import_xodr
 from sim.world import BatchedWorld, WorldConfig
@@ -53,8 +52,8 @@ def check(path: Path) -> str:
     wrong_way = sum(r.wrong_way_m for r in records)
     lanes = sum(1 for road in network.roads for lane in road.lanes if lane.type != "none")
     others = sorted({r.outcome for r in records} - {"success"})
-    return (f"| {path.stem} | {path.stat().st_size / 1e6:.2f} | {len(network.roads)} | {lanes} | {len(network.signals)} "
-            f"| {import_s:.2f} | {deviation.max_m * 1000:.2f} ({deviation.points} points, {deviation.missing} missing) "
+    return (f"| {path.stem} | {path.stat().st_size / 1e6:.2f} | {len(network.roads)} | {lanes} "
+            f"| {len(network.signals)} | {import_s:.2f} | {deviation.max_m * 1000:.2f} ({deviation.points} points, {deviation.missing} missing) "
             f"| {success}/{ROUTES} ({', '.join(others) or 'all success'}) | {km:.1f} | {collisions} "
             f"| {off_road:.1f} | {wrong_way:.1f} |")
 

@@ -107,7 +107,8 @@ def parse_xodr(text: bytes, source: str, name: str) -> RoadNetwork:
     try:
         root = etree.fromstring(text, parser)
     except etree.XMLSyntaxError as error:
-        raise MapImportError(f"{source}:{error.lineno}: not well-formed XML ({error.msg}); expected OpenDRIVE") from None
+        raise MapImportError(f"{source}:{error.lineno}: not well-formed XML ({error.msg}); "
+                             "expected OpenDRIVE") from None
     reader = _Reader(source)
     if root.tag != "OpenDRIVE":
         raise reader.fail(root, "is the root element; expected <OpenDRIVE>")
@@ -209,9 +210,14 @@ def _geometry(reader: _Reader, element: etree._Element) -> Geometry:
     raise reader.fail(shape, "is not a geometry; expected line, arc, spiral, poly3 or paramPoly3")
 
 
-def _cubics(reader: _Reader, elements: list[etree._Element], s_name: str, shift_m: float) -> tuple[Cubic, ...]:
-    return tuple(Cubic(reader.number(e, s_name) - shift_m, *(reader.number(e, k, 0.0) for k in "abcd"))
-                 for e in sorted(elements, key=lambda e: reader.number(e, s_name)))
+def _cubics(reader: _Reader, elements: list[etree._Element], s_name: str, shift_m: float,
+            length_m: float) -> tuple[Cubic, ...]:
+    """Cubic records moved to a section's s (shift_m: the section's start), keeping only those
+    in force inside it: a record that starts at the section's end belongs to the next one."""
+    records = [Cubic(reader.number(e, s_name) - shift_m, *(reader.number(e, k, 0.0) for k in "abcd"))
+               for e in sorted(elements, key=lambda e: reader.number(e, s_name))]
+    first = max([k for k, r in enumerate(records) if r.s_m <= 1e-9] or [0])
+    return tuple(r for r in records[first:] if r.s_m < length_m - 1e-9)
 
 
 def _speed_mps(reader: _Reader, element: etree._Element) -> float | None:
@@ -268,7 +274,7 @@ def _lane(reader: _Reader, element: etree._Element, road: etree._Element, sectio
         raise reader.fail(element, f"type={kind!r}; expected one of {', '.join(LANE_TYPES)}")
     if element.find("border") is not None:
         raise reader.fail(element.find("border"), "describes a lane by its border; expected <width> records")
-    widths = _cubics(reader, element.findall("width"), "sOffset", 0.0) or (Cubic(0.0, 0.0),)
+    widths = _cubics(reader, element.findall("width"), "sOffset", 0.0, length_m) or (Cubic(0.0, 0.0),)
     probe = np.linspace(0.0, max(length_m, 1e-3), 16)
     speeds = [_speed_mps(reader, e) for e in element.findall("speed")]
     speed = next((v for v in speeds if v is not None), None) or _road_speed_mps(reader, road, section_s)
@@ -288,7 +294,8 @@ def _road(reader: _Reader, element: etree._Element, pieces: dict[str, _Pieces],
     road_id = element.get("id")
     own = pieces[road_id]
     plan_view = reader.child(element, "planView")
-    segments = [_geometry(reader, g) for g in sorted(plan_view.findall("geometry"), key=lambda g: reader.number(g, "s"))]
+    ordered = sorted(plan_view.findall("geometry"), key=lambda g: reader.number(g, "s"))
+    segments = [_geometry(reader, g) for g in ordered]
     if not segments:
         raise reader.fail(plan_view, f"of road {road_id} has no <geometry>; expected at least one")
     junction_attr = element.get("junction", "-1")
@@ -306,7 +313,7 @@ def _road(reader: _Reader, element: etree._Element, pieces: dict[str, _Pieces],
         start, end = bounds[k], bounds[k + 1]
         lanes = [_lane(reader, lane, element, start, end - start)
                  for side in ("left", "right") for lane in section.findall(f"{side}/lane")]
-        lane_offset = _cubics(reader, lanes_xml.findall("laneOffset"), "s", start)
+        lane_offset = _cubics(reader, lanes_xml.findall("laneOffset"), "s", start, end - start)
         roads.append(Road(
             own.ids[k], segments, lanes, junction,
             predecessor=predecessor if k == 0 else RoadLink("road", own.ids[k - 1], "end"),

@@ -29,8 +29,17 @@ class Pose:
     hdg_rad: float
 
 
+class _Piece:
+    """What every reference-line piece derives from its `poses_at` and `length_m`."""
+
+    @property
+    def end(self) -> Pose:
+        x, y, h = self.poses_at(np.array([self.length_m]))
+        return Pose(float(x[0]), float(y[0]), float(h[0]))
+
+
 @dataclass(frozen=True)
-class Segment:
+class Segment(_Piece):
     """One OpenDRIVE `<geometry>`: a line (curvature 0) or an arc of constant curvature."""
 
     start: Pose
@@ -48,10 +57,6 @@ class Segment:
         x = x0 + (np.sin(hdg) - np.sin(h0)) / k
         y = y0 - (np.cos(hdg) - np.cos(h0)) / k
         return x, y, hdg
-
-    @property
-    def end(self) -> Pose:
-        return _end(self)
 
     @property
     def max_curvature_1pm(self) -> float:
@@ -74,13 +79,8 @@ class Geometry(Protocol):
     def max_curvature_1pm(self) -> float: ...
 
 
-def _end(piece: Geometry) -> Pose:
-    x, y, h = piece.poses_at(np.array([piece.length_m]))
-    return Pose(float(x[0]), float(y[0]), float(h[0]))
-
-
 @dataclass(frozen=True)
-class Spiral:
+class Spiral(_Piece):
     """An Euler spiral (clothoid): curvature goes linearly from curv_start to curv_end (1/m)."""
 
     start: Pose
@@ -109,16 +109,12 @@ class Spiral:
         return x, y, hdg
 
     @property
-    def end(self) -> Pose:
-        return _end(self)
-
-    @property
     def max_curvature_1pm(self) -> float:
         return max(abs(self.curv_start_1pm), abs(self.curv_end_1pm))
 
 
 @dataclass(frozen=True)
-class ParamPoly3:
+class ParamPoly3(_Piece):
     """A cubic curve in the frame of its start pose: u(p) = aU + bU p + cU p^2 + dU p^3 along the
     start heading, v(p) likewise to its left, p in [0, p_end]. OpenDRIVE's paramPoly3 has
     p_end = length_m (pRange arcLength) or 1 (normalized); its poly3 is u = p, v = poly(p),
@@ -132,8 +128,7 @@ class ParamPoly3:
 
     @cached_property
     def _table(self) -> tuple[np.ndarray, np.ndarray]:
-        """(arc length [K], parameter p [K]) over p in [0, p_end]; p_end is widened for a poly3
-        whose declared length runs past it."""
+        """(arc length [K], parameter p [K]) over p in [0, p_end]."""
         count = max(64, int(np.ceil(self.length_m / TABLE_STEP_M)) + 1)
         p = np.linspace(0.0, self.p_end, count)
         du, dv = _derivative(self.u_coeffs, p), _derivative(self.v_coeffs, p)
@@ -146,10 +141,6 @@ class ParamPoly3:
         tangent = np.arctan2(_derivative(self.v_coeffs, p), _derivative(self.u_coeffs, p))
         c, s = np.cos(self.start.hdg_rad), np.sin(self.start.hdg_rad)
         return self.start.x_m + c * u - s * v, self.start.y_m + s * u + c * v, self.start.hdg_rad + tangent
-
-    @property
-    def end(self) -> Pose:
-        return _end(self)
 
     @property
     def max_curvature_1pm(self) -> float:

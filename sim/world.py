@@ -40,8 +40,8 @@ class WorldConfig:
     """batch_size slots of at most max_actors actors, stepped every dt_s (20 Hz as the Leaderboard).
     An episode ends on its first collision (end_on_collision), when it leaves the route by more
     than route_deviation_m, when it has stood still for blocked_after_s (not counting time held
-    at a stop line that is not green), at its max_time_s, or
-    on success within route_end_margin_m of the route's end. compile_step runs `step` through
+    at a stop line that is not green), at its max_time_s, or on success within
+    route_end_margin_m of the route's end. compile_step runs `step` through
     torch.compile: several times faster once compiled, which takes about a minute the first time
     a process meets a batch size (inductor keeps its kernels in an on-disk cache), and needs a
     C++ compiler on a CPU device. maps: imported maps (names or .xodr paths) the world holds

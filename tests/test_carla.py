@@ -133,9 +133,38 @@ def test_every_template_loads_through_carla_map_and_get_map(server_port):
         assert served.to_opendrive() == offline.to_opendrive()
         ours, theirs = served.generate_waypoints(5.0), offline.generate_waypoints(5.0)
         assert len(ours) == len(theirs) > 20
-    with pytest.raises(RuntimeError, match="own map templates"):
-        client.generate_opendrive_world(xodr.replace("urban_street", "elsewhere"),
-                                        carla.OpendriveGenerationParameters())
+    # any other document is imported as a map of its own; one that is not OpenDRIVE is refused
+    moved = xodr.replace('name="urban_street"', 'name="elsewhere"')
+    world = client.generate_opendrive_world(moved, carla.OpendriveGenerationParameters())
+    assert world.get_map().to_opendrive() == moved and len(world.get_map().get_spawn_points()) > 10
+    with pytest.raises(RuntimeError, match="is the root element; expected <OpenDRIVE>"):
+        client.generate_opendrive_world("<html/>", carla.OpendriveGenerationParameters())
+
+
+def test_imported_maps_load_by_name_from_the_map_folder(tmp_path):
+    from xodr_features import features_xodr
+
+    (tmp_path / "Features01.xodr").write_text(features_xodr())
+    port = free_port_block(2)
+    server = subprocess.Popen(NINES + ["serve-carla", "--port", str(port), "--camera", "128x64", "--map-dir",
+                                       str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    try:
+        assert wait_until_listening("127.0.0.1", port, 60)
+        client = carla.Client("127.0.0.1", port)
+        client.set_timeout(20.0)
+        assert "/Game/nines/Maps/Features01" in client.get_available_maps()
+        world = client.load_world("Features01")
+        served = world.get_map()
+        assert served.name.endswith("Features01") and served.to_opendrive() == features_xodr()
+        topology = served.get_topology()
+        assert len(topology) > 5
+        vehicle = world.spawn_actor(world.get_blueprint_library().filter("vehicle.*")[0], served.get_spawn_points()[0])
+        world.tick() if world.get_settings().synchronous_mode else world.wait_for_tick()
+        waypoint = served.get_waypoint(vehicle.get_location())
+        assert waypoint.lane_type == carla.LaneType.Driving
+    finally:
+        server.kill()
+        server.wait()
 
 
 def test_other_client_versions_and_unknown_methods_get_clear_errors(server_port):

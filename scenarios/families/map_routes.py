@@ -4,7 +4,9 @@ the map, across its junctions, with traffic ahead on it.
 `nominal_route(map)` builds the family for one map; a suite names it `nominal_route@MAP`
 (MAP a template, an imported map's name, or an .xodr path). Which route is driven is the
 `route` parameter: a quantile that seeds the route's draw, so every sampler covers routes as
-it covers any other parameter.
+it covers any other parameter. Traffic ahead drives at close to the route's highest speed
+limit (`traffic_pace`), so the ego, which keeps to each lane's limit, follows it: a slower
+car would have the ego overtake it on the oncoming lane.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import numpy as np
 
 from scenarios.actor_builders import car, episode
 from scenarios.family import Family
-from scenarios.families.nominal import density, traffic_speed
+from scenarios.families.nominal import density
 from scenarios.parameters import Continuous, uniform
 from sim.actor_state import MAX_ROUTE_LANES
 from sim.lane_graph import LaneGraph, build_lane_graph
@@ -27,6 +29,7 @@ MIN_ROUTE_M, MAX_ROUTE_M = (500.0, 250.0, 100.0, 30.0), 900.0
 MAX_TIME_S = 300.0  # 900 m at town speeds with a red light at every junction
 FIRST_CAR_M, CAR_GAP_M = 40.0, 50.0
 route = Continuous("route", "quantile", 0.0, 1.0, uniform(0.0, 1.0), "uniform over the map's routes (a definition)")
+traffic_pace = Continuous("traffic_pace", "share of the speed limit", 0.9, 1.0, uniform(0.9, 0.1), "assumed")
 
 
 @lru_cache(maxsize=8)
@@ -49,14 +52,17 @@ def route_keys(map_name: str, quantile: float) -> tuple[tuple[int, int], ...]:
 def _episode(map_name: str, p: dict, seed: int):
     keys = route_keys(map_name, p["route"])
     graph = _graph(map_name)
-    starts = np.cumsum([0.0] + [graph.lanes[graph.index_of[key]].length_m for key in keys])
+    lanes = [graph.lanes[graph.index_of[key]] for key in keys]
+    starts = np.cumsum([0.0] + [lane.length_m for lane in lanes])
+    speed = p["traffic_pace"] * max(lane.speed_limit_mps for lane in lanes)
     traffic = []
     for k in range(max(1, round(p["density"] * 2))):
         at = EGO_S_M + FIRST_CAR_M + CAR_GAP_M * k
         j = int(np.searchsorted(starts, at, side="right")) - 1
         if j < len(keys):
-            traffic.append(car(keys[j], at - starts[j], p["traffic_speed"], k, lanes=keys[j:j + MAX_ROUTE_LANES]))
-    return episode(p, seed, map_name, f"route {p['route']:.6f}", EGO_S_M, p["traffic_speed"], traffic,
+            traffic.append(car(keys[j], at - starts[j], speed, k, lanes=keys[j:j + MAX_ROUTE_LANES]))
+    # The ego starts at rest, as a Leaderboard route does: at speed it could meet a turn at once.
+    return episode(p, seed, map_name, f"route {p['route']:.6f}", EGO_S_M, 0.0, traffic,
                    max_time_s=MAX_TIME_S, route_lanes=keys)
 
 
@@ -64,7 +70,7 @@ def nominal_route(map_name: str) -> Family:
     """The nominal route family on one map."""
     return Family(
         f"nominal_route@{map_name}", f"an ordinary drive along a random route of {map_name}", "nominal driving",
-        map_name, (route, traffic_speed, density), None, "nominal: failures are counted per km",
+        map_name, (route, traffic_pace, density), None, "nominal: failures are counted per km",
         partial(_episode, map_name), nominal=True)
 
 

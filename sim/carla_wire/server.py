@@ -28,10 +28,10 @@ STREAM_SEND_BUFFER = 4 << 20  # bytes: an 800x600 BGRA frame (1.9 MB) fits in on
 
 class WireServer:
     def __init__(self, template: str, host: str = "127.0.0.1", port: int = 2000,
-                 camera_size: tuple[int, int] = (800, 600), trace: bool = False):
+                 camera_size: tuple[int, int] = (800, 600), trace: bool = False, extra_maps: tuple[str, ...] = ()):
         self.host, self.port, self.trace = host, port, trace
-        self.world = WireWorld(build_map_bank("cpu"), template)
-        self.session = Session(self.world, port + 1, self.publish, camera_size)
+        self.world = WireWorld(build_map_bank("cpu", (template,)), template)
+        self.session = Session(self.world, port + 1, self.publish, camera_size, extra_maps)
         self._streams: dict[int, list[asyncio.StreamWriter]] = {}
 
     def publish(self, stream_id: int, payload: bytes | list) -> None:
@@ -119,11 +119,11 @@ def wait_until_listening(host: str, port: int, timeout_s: float) -> bool:
 
 
 def serve_forever(template: str, host: str, port: int, camera_size: tuple[int, int] = (800, 600),
-                  trace: bool = False) -> None:
+                  trace: bool = False, extra_maps: tuple[str, ...] = ()) -> None:
     # cv2's worker threads fight the rasteriser's and the client's for the cores: per frame,
     # one thread converts in a tenth of the time
     cv2.setNumThreads(1)
-    server = WireServer(template, host, port, camera_size, trace)
+    server = WireServer(template, host, port, camera_size, trace, extra_maps)
     try:
         asyncio.run(server.serve())
     finally:

@@ -6,8 +6,11 @@ Ticks publish the world state and sensor data through `publish(stream_id, payloa
 """
 from __future__ import annotations
 
+import hashlib
 import math
+import tempfile
 import time
+from pathlib import Path
 from typing import Callable
 
 from sim.carla_frame import from_carla, to_carla, to_compass, to_gnss, vector_from_carla, vector_to_carla
@@ -20,8 +23,10 @@ from sim.carla_wire.messages import (CARLA_VERSION, Actor, ActorDescription, Epi
 from sim.carla_wire.wire_world import Contact, WireActor, WireWorld
 from sim.ego_dynamics import GRAVITY_MPS2
 from sim.lane_graph import LaneGraph
+from sim.map_catalog import load_map
 from sim.map_templates import TEMPLATES
 from sim.opendrive import to_xodr
+from sim.opendrive_import import MapImportError, parse_xodr
 
 WORLD_STREAM = 1
 STREAMED_ROLES = ("camera", "collision", "gnss", "imu")
@@ -39,11 +44,16 @@ def _is_0916_call(params: list) -> bool:
     return bool(params) and isinstance(params[0], list) and len(params[0]) == 1 and isinstance(params[0][0], bool)
 
 
+def client_map_name(name: str) -> str:
+    """The name a CARLA client sees for a map: an .xodr path's file name without .xodr."""
+    return Path(name).stem if name.endswith(".xodr") else name
+
+
 class Session:
     """What one server process serves: the world, the blueprints, the settings and streams."""
 
     def __init__(self, world: WireWorld, stream_port: int, publish: Callable[[int, bytes | list], None],
-                 camera_size: tuple[int, int] = (800, 600)):
+                 camera_size: tuple[int, int] = (800, 600), extra_maps: tuple[str, ...] = ()):
         self.world = world
         self.stream_port = stream_port
         self.publish = publish
@@ -53,7 +63,9 @@ class Session:
         self.subscribed: set[int] = set()  # stream ids with a client reading them (kept by the server)
         self.traffic_managers: dict[int, str] = {}
         self._opendrive_template = ""
-        self.xodr = {name: to_xodr(build()) for name, build in TEMPLATES.items()}
+        self._generated = Path(tempfile.mkdtemp(prefix="nines-opendrive-"))
+        self.maps = {client_map_name(name): name for name in (*TEMPLATES, world.template, *extra_maps)}
+        self.xodr = {client: to_xodr(load_map(name)) for client, name in self.maps.items()}
         self.methods: dict[str, Callable] = {
             name[len("rpc_"):]: getattr(self, name) for name in dir(self) if name.startswith("rpc_")}
 
@@ -87,7 +99,7 @@ class Session:
 
     def rpc_get_map_info(self):
         spawns = [self._transform(x, y, 0.5, yaw).pack() for x, y, yaw in self._spawn_points()]
-        return value([MAP_PREFIX + self.world.template, spawns])
+        return value([MAP_PREFIX + client_map_name(self.world.template), spawns])
 
     def _spawn_points(self) -> list[tuple[float, float, float]]:
         """Every SPAWN_POINT_SPACING_M along the driving lanes outside junctions."""
@@ -103,30 +115,37 @@ class Session:
         return points
 
     def rpc_get_map_data(self):
-        return value(self.xodr[self.world.template])
+        return value(self.xodr[client_map_name(self.world.template)])
 
     def rpc_get_required_files(self, *_):
         return value([])
 
     def rpc_get_available_maps(self):
-        return value([MAP_PREFIX + name for name in TEMPLATES])
+        return value([MAP_PREFIX + name for name in self.maps])
 
     def rpc_load_new_episode(self, map_name: str, *_):
         name = map_name.rsplit("/", 1)[-1]
         if name == OPENDRIVE_MAP and self._opendrive_template:
             name = self._opendrive_template
-        if name not in TEMPLATES:
-            raise WireError(f"map '{map_name}' not found; this server has {', '.join(TEMPLATES)}")
-        self.world.load(name)
+        if name not in self.maps:
+            raise WireError(f"map '{map_name}' not found; this server has {', '.join(self.maps)}")
+        self.world.load(self.maps[name])
         return void()
 
     def rpc_copy_opendrive_to_file(self, opendrive: str, *_):
-        """generate_opendrive_world, part one (load_new_episode('OpenDriveMap') follows): this
-        server builds worlds from the OpenDRIVE of its own templates only."""
-        name = next((n for n, text in self.xodr.items() if text.strip() == str(opendrive).strip()), None)
+        """generate_opendrive_world, part one (load_new_episode('OpenDriveMap') follows): a
+        document the server knows loads that map; any other is imported as a new map."""
+        text = str(opendrive)
+        name = next((n for n, known in self.xodr.items() if known.strip() == text.strip()), None)
         if name is None:
-            raise WireError("this server builds worlds from the OpenDRIVE of its own map templates only "
-                            "(sim.opendrive.to_xodr); this document is not one of them")
+            path = self._generated / f"opendrive-{hashlib.sha256(text.encode()).hexdigest()[:12]}.xodr"
+            try:
+                parse_xodr(text.encode(), "the client's OpenDRIVE", path.stem)
+            except MapImportError as error:
+                raise WireError(str(error)) from None
+            path.write_text(text, encoding="utf-8")
+            name = client_map_name(str(path))
+            self.maps[name], self.xodr[name] = str(path), text
         self._opendrive_template = name
         return void()
 

@@ -21,7 +21,7 @@ from sim.camera import CameraConfig
 from sim.carla_wire.blueprints import Blueprint
 from sim.carla_wire.messages import ActorDescription, VehicleControl, WireError
 from sim.ego_dynamics import EgoState, step_ego, weather_friction
-from sim.map_bank import MapBank
+from sim.map_bank import MapBank, build_map_bank
 from sim.scene_batch import SceneBatch
 from sim.traffic_lights import light_states
 from sim.weather import Weather, as_vector
@@ -97,10 +97,12 @@ class WireWorld:
         self.load(template)
 
     def load(self, template: str) -> None:
-        """A fresh episode on `template`: every actor is gone, time restarts at 0."""
-        self.bank.template_index(template)
+        """A fresh episode on `template`: every actor is gone, time restarts at 0. A map the
+        bank does not hold (an imported one) replaces the imported map it held, if any."""
         for actor_id in list(self.actors):
             self.destroy(actor_id)
+        if template not in self.bank.names:
+            self.bank = build_map_bank("cpu", (template,))
         self.template = template
         self.time_s = 0.0
         self.episode_id += 1
