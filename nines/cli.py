@@ -619,6 +619,41 @@ def import_map(xodr: Path = typer.Argument(..., help="OpenDRIVE 1.4-1.6 file"),
     console.print(f"drive it: a suite entry {{family: nominal_route@{network.name}, episodes: 20}}", markup=False)
 
 
+@app.command("import-scenario")
+def import_scenario(xosc: Path = typer.Argument(..., help="OpenSCENARIO 1.0-1.2 file"),
+                    check: bool = typer.Option(False, help="list the file's elements, supported or not, and stop"),
+                    ego: str = typer.Option(None, help="the entity the driver drives (default: hero or ego)")) -> None:
+    """Read an OpenSCENARIO scenario and drive it once with the expert (a suite names it by its path)."""
+    from scenarios.openscenario_import import check_xosc, import_xosc
+
+    if check:
+        findings = check_xosc(xosc)
+        refused = [f for f in findings if not f.supported]
+        for finding in refused:
+            console.print(f"{xosc}:{finding.line}: <{finding.element}> not supported", markup=False, soft_wrap=True)
+        kinds = sorted({f.element for f in findings if f.supported})
+        console.print(f"{len(findings) - len(refused)} of {len(findings)} elements supported "
+                      f"({', '.join(kinds)})", markup=False)
+        if refused:
+            raise typer.Exit(1)
+        return
+    from nines.closed_loop import finished_episodes
+    from planner.expert import ExpertDriver
+    from scenarios.episode_plan import EpisodeTask
+    from sim.world import BatchedWorld, WorldConfig
+
+    spec = import_xosc(xosc, ego)
+    world = BatchedWorld(WorldConfig(batch_size=1, max_actors=max(1, len(spec.actors)), maps=(spec.template,)))
+    task = EpisodeTask(str(xosc), str(xosc), "import", 0, 0, spec.seed, {}, 0.0, 0.0, spec)
+    episode = next(iter(finished_episodes(world, ExpertDriver(), [task], keep_clips=False)))
+    world.close()
+    record = episode.record
+    console.print(f"{xosc}: map {spec.template}, {len(spec.actors)} actors, "
+                  f"{sum(len(a.events) for a in spec.actors)} scripted events; the expert: {record.outcome}, "
+                  f"{record.km:.3f} km in {record.time_s:.1f} s; events: "
+                  f"{', '.join(f'{e.kind} at {e.time_s:.1f} s' for e in episode.log.events) or 'none'}", markup=False)
+
+
 @app.command("export-map")
 def export_map(map_name: str = typer.Argument(..., help="map: template, imported map or .xodr path"),
                out: Path = typer.Option(..., help=".xodr file to write")) -> None:
@@ -635,12 +670,13 @@ def _user_errors() -> tuple[type[Exception], ...]:
     from nines.store import StoreError, StoreWriteError
     from perception.checkpoint import CheckpointError
     from scenarios.suite import SuiteError
+    from scenarios.openscenario_import import ScenarioImportError
     from sim.map_catalog import MapError
     from sim.opendrive_import import MapImportError
     from sim.render.gl_context import RenderUnavailable
 
     return (RenderUnavailable, StoreError, StoreWriteError, SuiteError, CheckpointError, DriverError, MapError,
-            MapImportError)
+            MapImportError, ScenarioImportError)
 
 
 def main() -> None:

@@ -6,7 +6,8 @@ A family name is one of:
   `scenarios.family.Family`;
 - an import path, package.module:attribute, naming a Family;
 - NAME@MAP for a family that runs on any map (MAP_FAMILIES): a template, an imported map or
-  an .xodr path.
+  an .xodr path;
+- a path to an OpenSCENARIO file (.xosc), read by `openscenario_import.scenario_family`.
 A family from elsewhere is known under the name it was given (its entry point or import path),
 whatever its own `name` field says: that name is what suites, episodes and reports carry.
 """
@@ -19,6 +20,7 @@ from importlib import metadata
 from scenarios.families import junctions, lateral, longitudinal, nominal, obstructions, vulnerable
 from scenarios.families.map_routes import MAP_FAMILIES
 from scenarios.family import Family
+from scenarios.openscenario_import import ScenarioImportError, scenario_family
 from sim.map_catalog import MapError, load_map
 
 ENTRY_POINT_GROUP = "nines.families"
@@ -85,6 +87,11 @@ def find_family(name: str) -> Family:
         except MapError as error:
             raise FamilyError(f"family {name!r}: {error}") from None
         return MAP_FAMILIES[base](map_name)
+    if name.endswith(".xosc") and name not in _LOADED:
+        try:
+            _LOADED[name] = scenario_family(name)
+        except ScenarioImportError as error:
+            raise FamilyError(str(error)) from None
     if name not in _LOADED:
         found = _load(name)
         if not isinstance(found, Family):

@@ -8,8 +8,17 @@ the sun's height); lens dirt, tunnels and sensor faults have no OpenSCENARIO 1.0
 listed in the file's description. Scripted events become Events whose StartTriggers are SimulationTime, RelativeDistance (freespace,
 to the ego) or TimeToCollision conditions. Actions map onto SpeedAction (brake, stop, set
 speed), LaneChangeAction (change lane, pull out), LaneOffsetAction (drift) and
-FollowTrajectoryAction (walking a path). Opening a door and ignoring red lights have no
-OpenSCENARIO 1.0 action: they are left out and listed in the file's description.
+FollowTrajectoryAction (walking a path). Opening a door and starting to ignore red lights have
+no OpenSCENARIO 1.0 action: they are written as CustomCommandActions of type `nines:open_door`
+and `nines:run_red_light` (other tools skip them) and listed in the file's description.
+
+What OpenSCENARIO 1.0 cannot say about an actor goes in its entity's Properties, named
+`nines:...`: its kind where the category is coarser (a cone, a barrier or debris are all
+obstacles), how it moves (static, lane-following with IDM, or walking a path), the lanes it
+follows, its colour, its desired speed and whether it runs red lights; the ego's carry the
+whole weather (wetness, lens dirt, tunnels and sensor faults have no OpenSCENARIO form), the
+seed and, on a map without named routes, the route's lanes. `openscenario_import` reads them
+back; any other tool ignores them.
 """
 from __future__ import annotations
 
@@ -29,7 +38,7 @@ from sim.render.conditions import extinction_per_m
 from sim.weather import Weather
 from sim.world import BatchedWorld, WorldConfig
 
-UNSUPPORTED_ACTIONS = ("open_door", "run_red_light")
+CUSTOM_ACTIONS = ("open_door", "run_red_light")  # written as CustomCommandAction type nines:<kind>
 DATE = "2026-01-01T00:00:00"
 ROUTE_WAYPOINT_M = 50.0
 DAYLIGHT_LUX = 120_000.0  # clear-sky illuminance with the sun overhead
@@ -52,7 +61,14 @@ def _bounding_box(parent: ET.Element, length: float, width: float, height: float
     _sub(box, "Dimensions", width=width, length=length, height=height)
 
 
-def _entity(entities: ET.Element, name: str, kind: ActorKind, size: tuple[float, float, float]) -> None:
+def _properties(parent: ET.Element, values: dict[str, str]) -> None:
+    properties = _sub(parent, "Properties")
+    for key, value in values.items():
+        _sub(properties, "Property", name=f"nines:{key}", value=value)
+
+
+def _entity(entities: ET.Element, name: str, kind: ActorKind, size: tuple[float, float, float],
+            properties: dict[str, str]) -> None:
     obj = _sub(entities, "ScenarioObject", name=name)
     length, width, height = size
     if kind in (ActorKind.CAR, ActorKind.TRUCK, ActorKind.CYCLIST):
@@ -64,17 +80,36 @@ def _entity(entities: ET.Element, name: str, kind: ActorKind, size: tuple[float,
         axles = _sub(vehicle, "Axles")
         for tag, x, steer in (("FrontAxle", 0.3 * length, 0.6), ("RearAxle", -0.3 * length, 0.0)):
             _sub(axles, tag, maxSteering=steer, wheelDiameter=0.6, trackWidth=0.8 * width, positionX=x, positionZ=0.3)
-        _sub(vehicle, "Properties")
+        _properties(vehicle, properties)
     elif kind == ActorKind.PEDESTRIAN:
         person = _sub(obj, "Pedestrian", model="pedestrian", mass=70.0, name=name, pedestrianCategory="pedestrian")
         _sub(person, "ParameterDeclarations")
         _bounding_box(person, length, width, height)
-        _sub(person, "Properties")
+        _properties(person, properties)
     else:
         misc = _sub(obj, "MiscObject", miscObjectCategory="obstacle", mass=10.0, name=name)
         _sub(misc, "ParameterDeclarations")
         _bounding_box(misc, length, width, height)
-        _sub(misc, "Properties")
+        _properties(misc, properties)
+
+
+def _actor_properties(actor) -> dict[str, str]:
+    """What OpenSCENARIO 1.0 cannot say about an actor (see the module)."""
+    values = {"kind": actor.kind.name.lower(), "motion": actor.motion,
+              "colour": ",".join(repr(float(c)) for c in actor.colour),
+              "ignores_red_lights": str(actor.ignores_red_lights).lower()}
+    if actor.lanes:
+        values["lanes"] = ";".join(f"{road},{lane}" for road, lane in actor.lanes)
+    if actor.desired_speed_mps is not None:
+        values["desired_speed_mps"] = repr(float(actor.desired_speed_mps))
+    return values
+
+
+def _ego_properties(spec: EpisodeSpec) -> dict[str, str]:
+    values = {"weather": spec.weather.model_dump_json(), "seed": str(spec.seed)}
+    if spec.route_lanes:
+        values["route_lanes"] = ";".join(f"{road},{lane}" for road, lane in spec.route_lanes)
+    return values
 
 
 def _world_position(parent: ET.Element, x: float, y: float, heading: float) -> None:
@@ -163,6 +198,9 @@ def _actions(event: ET.Element, name: str, scripted: ScriptedEvent, path: tuple)
         if kind == "pull_out":
             _speed_action(_sub(_sub(event, "Action", name=f"{name}_go"), "PrivateAction"), value, "linear", 2.0,
                           "rate")
+    elif kind in CUSTOM_ACTIONS:
+        user = _sub(_sub(event, "Action", name=f"{name}_{kind}"), "UserDefinedAction")
+        _sub(user, "CustomCommandAction", type=f"nines:{kind}").text = repr(float(value))
     elif kind == "drift":
         offset = _sub(_sub(_sub(_sub(event, "Action", name=f"{name}_drift"), "PrivateAction"), "LateralAction"),
                       "LaneOffsetAction", continuous=False)
@@ -193,25 +231,26 @@ def to_xosc(spec: EpisodeSpec, xodr_name: str, bank: MapBank | None = None) -> s
     """The episode as an OpenSCENARIO 1.0 document."""
     world = BatchedWorld(WorldConfig(batch_size=1, max_actors=max(1, len(spec.actors))), bank=bank)
     world.load(0, spec)
-    left_out = sorted({e.action.kind for a in spec.actors for e in a.events if e.action.kind in UNSUPPORTED_ACTIONS})
+    left_out = sorted({e.action.kind for a in spec.actors for e in a.events if e.action.kind in CUSTOM_ACTIONS})
     root = ET.Element("OpenSCENARIO")
     description = f"nines episode on {spec.template}, route {spec.route}, seed {spec.seed}"
     w = spec.weather
     left_out += [name for name, used in zip(CAMERA_ONLY_WEATHER, (w.lens_dirt > 0, w.tunnel_entry_s >= 0,
                                                                     w.sensor_fault != "none")) if used]
     if left_out:
-        description += f"; not expressible in OpenSCENARIO 1.0 and left out: {', '.join(left_out)}"
+        description += (f"; not expressible in OpenSCENARIO 1.0, kept for nines in nines: properties and custom "
+                        f"commands: {', '.join(left_out)}")
     _sub(root, "FileHeader", revMajor=1, revMinor=0, date=DATE, description=description, author="nines")
     _sub(root, "ParameterDeclarations")
     _sub(root, "CatalogLocations")
     _sub(_sub(root, "RoadNetwork"), "LogicFile", filepath=xodr_name)
     entities = _sub(root, "Entities")
     names = ["ego"] + [f"actor{k}" for k in range(len(spec.actors))]
-    _entity(entities, "ego", ActorKind.CAR, (4.6, 1.9, 1.5))
+    _entity(entities, "ego", ActorKind.CAR, (4.6, 1.9, 1.5), _ego_properties(spec))
     a = world.actors
     for k, actor in enumerate(spec.actors):
         size = (a.length_m[0, k].item(), a.width_m[0, k].item(), a.height_m[0, k].item())
-        _entity(entities, names[k + 1], actor.kind, size)
+        _entity(entities, names[k + 1], actor.kind, size, _actor_properties(actor))
     storyboard = _sub(root, "Storyboard")
     actions = _sub(_sub(storyboard, "Init"), "Actions")
     _environment(actions, w, spec.road_friction * weather_friction(w.wetness, w.snow))
@@ -225,7 +264,7 @@ def to_xosc(spec: EpisodeSpec, xodr_name: str, bank: MapBank | None = None) -> s
     story = _sub(storyboard, "Story", name="encounter")
     act = _sub(story, "Act", name="act")
     for k, actor in enumerate(spec.actors):
-        events = [e for e in actor.events if e.action.kind not in UNSUPPORTED_ACTIONS]
+        events = list(actor.events)
         if not events:
             continue
         name = names[k + 1]

@@ -32,8 +32,12 @@ def test_family_exports_valid_openscenario(name, schema, bank):
     root = ET.fromstring(text)
     objects = root.findall("./Entities/ScenarioObject")
     assert len(objects) == 1 + len(spec.actors)
-    triggered = [e for a in spec.actors for e in a.events if e.action.kind not in ("open_door", "run_red_light")]
+    triggered = [e for a in spec.actors for e in a.events]
     assert len(root.findall(".//Maneuver/Event")) == len(triggered)
+    custom = [e.action.kind for e in triggered if e.action.kind in ("open_door", "run_red_light")]
+    assert [c.get("type") for c in root.iter("CustomCommandAction")] == [f"nines:{kind}" for kind in custom]
+    kinds = [p.get("value") for p in root.iter("Property") if p.get("name") == "nines:kind"]
+    assert kinds == [a.kind.name.lower() for a in spec.actors]
     for event in triggered:
         if event.trigger.kind == "distance":
             values = [float(c.get("value")) for c in root.iter("RelativeDistanceCondition")]

@@ -1,0 +1,579 @@
+"""Read an OpenSCENARIO 1.0-1.2 scenario (.xosc) as an episode nines drives.
+
+lxml reads the file (entities never resolved, nothing fetched) and keeps every element's line,
+so whatever the import cannot honour is refused before a run, naming the element, the file and
+the line; `check_xosc` lists every element of a file as supported or not (`nines
+import-scenario --check`). scenariogeneration's ParseOpenScenario reads the same files into
+objects, but without lines: a refusal could not say where.
+
+What is read:
+- the road network's LogicFile (any OpenDRIVE map; a file equal to nines' own export of a
+  template is that template), parameters (`$name`, from ParameterDeclarations);
+- entities: Vehicle (car, van, truck, bus, bicycle, motorbike), Pedestrian, MiscObject, with
+  their bounding boxes; CatalogReferences to vehicle, pedestrian and misc-object catalogs in
+  the CatalogLocations' directories;
+- Init: TeleportAction to a WorldPosition, LanePosition (road, lane, s, offset) or
+  RoadPosition (road, s, t); SpeedAction to an absolute speed; the ego's AssignRouteAction
+  (waypoints joined along the lanes); EnvironmentAction (sun, fog, precipitation, friction);
+- the storyboard's events, each one start condition on the ego: SimulationTimeCondition,
+  RelativeDistanceCondition (freespace, or centre to centre less both half lengths) and
+  TimeToCollisionCondition, with the actions SpeedAction (to zero: braking at its rate; else a
+  new desired speed), LaneChangeAction (one lane left or right, in its time), LaneOffsetAction
+  (an absolute offset), FollowTrajectoryAction along a Polyline (walking it at its timing's
+  mean speed); the StopTrigger's SimulationTimeCondition is the episode's time limit.
+The ego is the entity named hero or ego (any case), or the one `ego` names; the run's driver
+drives it. nines' own export adds `nines:` Properties and CustomCommandActions for what
+OpenSCENARIO 1.0 cannot say (see `scenarios.openscenario`); they are read when present.
+
+`scenario_family(path)` makes a file a family a suite names by its path: one episode per
+seed, the file's own weather (or, without an EnvironmentAction, the sampled condition's), and
+the exposure per km its parameters `nines_exposure_per_km` and `nines_exposure_source` declare.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+from lxml import etree
+
+from scenarios.family import Family
+from scenarios.weather_mix import condition_weather
+from sim.actor_kinds import DEFAULT_SIZE_M, ActorKind
+from sim.ego_dynamics import weather_friction
+from sim.episode_spec import Action, ActorSpec, EpisodeSpec, ScriptedEvent, Trigger
+from sim.lane_graph import LaneGraph, build_lane_graph
+from sim.map_catalog import MapError, load_map
+from sim.map_templates import TEMPLATES
+from sim.opendrive import to_xodr
+from sim.render.conditions import extinction_per_m
+from sim.route_planner import shortest_route
+from sim.weather import Weather
+
+EGO_NAMES = ("hero", "ego")
+EGO_LENGTH_M = 4.6
+FOLLOW_LANES = 6  # a lane follower without a nines:lanes list follows this many lanes ahead
+VEHICLE_KINDS = {"car": ActorKind.CAR, "van": ActorKind.CAR, "truck": ActorKind.TRUCK, "bus": ActorKind.TRUCK,
+                 "trailer": ActorKind.TRUCK, "semitrailer": ActorKind.TRUCK, "bicycle": ActorKind.CYCLIST,
+                 "motorbike": ActorKind.CYCLIST}
+# Every element the import understands; anything else in a file is refused.
+SUPPORTED = frozenset("""
+OpenSCENARIO FileHeader ParameterDeclarations ParameterDeclaration CatalogLocations VehicleCatalog
+PedestrianCatalog MiscObjectCatalog ControllerCatalog Directory RoadNetwork LogicFile SceneGraphFile Entities
+ScenarioObject Vehicle Pedestrian MiscObject CatalogReference BoundingBox Center Dimensions Performance Axles
+FrontAxle RearAxle AdditionalAxle Properties Property File Storyboard Init Actions Private PrivateAction
+GlobalAction TeleportAction Position WorldPosition LanePosition RoadPosition Orientation LongitudinalAction
+SpeedAction SpeedActionDynamics SpeedActionTarget AbsoluteTargetSpeed RoutingAction AssignRouteAction Route
+Waypoint EnvironmentAction Environment TimeOfDay Weather Sun Fog Precipitation RoadCondition Story Act
+ManeuverGroup Actors EntityRef Maneuver Event Action StartTrigger StopTrigger ConditionGroup Condition
+ByValueCondition SimulationTimeCondition ByEntityCondition TriggeringEntities EntityCondition
+RelativeDistanceCondition TimeToCollisionCondition TimeToCollisionConditionTarget LateralAction LaneChangeAction
+LaneChangeActionDynamics LaneChangeTarget RelativeTargetLane LaneOffsetAction LaneOffsetActionDynamics
+LaneOffsetTarget AbsoluteTargetLaneOffset FollowTrajectoryAction Trajectory Shape Polyline Vertex TimeReference
+None Timing TrajectoryFollowingMode UserDefinedAction CustomCommandAction ActivateControllerAction
+""".split())
+
+
+class ScenarioImportError(ValueError):
+    """A scenario the import cannot honour: one line naming the file, the line, the element and
+    what was expected."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One element of a file: its line, its tag, and whether the import honours it."""
+
+    line: int
+    element: str
+    supported: bool
+
+
+def _parse(path: Path) -> etree._Element:
+    try:
+        text = path.read_bytes()
+    except OSError as error:
+        raise ScenarioImportError(f"{path}: cannot be read ({error.strerror}); expected an OpenSCENARIO .xosc file")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True)
+    try:
+        root = etree.fromstring(text, parser)
+    except etree.XMLSyntaxError as error:
+        raise ScenarioImportError(f"{path}:{error.lineno}: not well-formed XML ({error.msg}); "
+                                  "expected OpenSCENARIO") from None
+    if root.tag != "OpenSCENARIO":
+        raise ScenarioImportError(f"{path}:{root.sourceline}: <{root.tag}> is the root element; "
+                                  "expected <OpenSCENARIO>")
+    return root
+
+
+def check_xosc(path: str | Path) -> list[Finding]:
+    """Every element of the file, in document order, with whether the import honours it."""
+    root = _parse(Path(path))
+    return [Finding(e.sourceline, e.tag, e.tag in SUPPORTED) for e in root.iter() if isinstance(e.tag, str)]
+
+
+class _Reader:
+    """Attribute access with the file's parameters substituted and errors that say where."""
+
+    def __init__(self, path: Path, root: etree._Element):
+        self.path = path
+        self.parameters = {p.get("name"): p.get("value") for p in root.findall("ParameterDeclarations/"
+                                                                                "ParameterDeclaration")}
+
+    def fail(self, element: etree._Element, what: str) -> ScenarioImportError:
+        return ScenarioImportError(f"{self.path}:{element.sourceline}: <{element.tag}> {what}")
+
+    def text(self, element: etree._Element, name: str, default: str | None = None) -> str:
+        value = element.get(name, default)
+        if value is None:
+            raise self.fail(element, f"has no {name}; expected one")
+        if value.startswith("$"):
+            if value[1:] not in self.parameters:
+                raise self.fail(element, f"{name}={value!r} names a parameter that is never declared")
+            value = self.parameters[value[1:]]
+        return value
+
+    def number(self, element: etree._Element, name: str, default: float | None = None) -> float:
+        value = self.text(element, name, None if default is None else repr(default))
+        try:
+            return float(value)
+        except ValueError:
+            raise self.fail(element, f"{name}={value!r}; expected a number") from None
+
+    def one(self, element: etree._Element, path: str) -> etree._Element:
+        found = element.find(path)
+        if found is None:
+            raise self.fail(element, f"has no {path}; expected one")
+        return found
+
+
+@dataclass
+class _Entity:
+    name: str
+    kind: ActorKind
+    size_m: tuple[float, float, float]
+    properties: dict[str, str]
+
+
+def import_xosc(path: str | Path, ego: str | None = None, seed: int = 0) -> EpisodeSpec:
+    """The scenario as an EpisodeSpec; ScenarioImportError for what cannot be honoured."""
+    path = Path(path)
+    root = _parse(path)
+    unsupported = next((e for e in root.iter() if isinstance(e.tag, str) and e.tag not in SUPPORTED), None)
+    if unsupported is not None:
+        raise ScenarioImportError(f"{path}:{unsupported.sourceline}: <{unsupported.tag}> is not supported by the "
+                                  "import; `nines import-scenario --check` lists what is")
+    reader = _Reader(path, root)
+    template = _map_name(reader, root)
+    graph = build_lane_graph(load_map(template))
+    entities = {e.name: e for e in _entities(reader, root)}
+    ego_name = _ego_name(reader, root, entities, ego)
+    init = _init_actions(reader, root)
+    ego_props = entities[ego_name].properties
+    weather, friction = _environment(reader, root, ego_props)
+    ego_pose, ego_speed = _placement(reader, graph, init.get(ego_name, []), ego_name, root)
+    route_name, route_lanes = _ego_route(reader, graph, init.get(ego_name, []), ego_pose, ego_props)
+    first = graph.lanes[graph.index_of[route_lanes[0]]]
+    ego_s, _ = _project(first, ego_pose[:2])
+    events = _events(reader, root, entities)
+    actors = tuple(_actor(reader, graph, entities[name], init.get(name, []), events.get(name, ()), root)
+                   for name in entities if name != ego_name)
+    named_route = route_name if route_name in graph.network.routes else None
+    return EpisodeSpec(template, named_route or route_name or "imported", seed=int(ego_props.get("nines:seed", seed)),
+                       ego_s_m=ego_s, ego_speed_mps=ego_speed, actors=actors, weather=weather,
+                       road_friction=friction, max_time_s=_time_limit(reader, root),
+                       route_lanes=() if named_route else route_lanes)
+
+
+def _map_name(reader: _Reader, root: etree._Element) -> str:
+    logic = reader.one(root, "RoadNetwork/LogicFile")
+    xodr = (reader.path.parent / reader.text(logic, "filepath")).resolve()
+    if not xodr.is_file():
+        raise reader.fail(logic, f"filepath={logic.get('filepath')!r}: no such file; expected an OpenDRIVE map")
+    text = xodr.read_text(encoding="utf-8", errors="replace")
+    header = etree.fromstring(text.encode(), etree.XMLParser(resolve_entities=False, no_network=True)).find("header")
+    name = header.get("name") if header is not None else None
+    if name in TEMPLATES and to_xodr(TEMPLATES[name]()) == text:
+        return name
+    try:
+        load_map(str(xodr))
+    except MapError as error:
+        raise reader.fail(logic, f"names a map that does not import: {error}") from None
+    return str(xodr)
+
+
+def _properties(element: etree._Element) -> dict[str, str]:
+    return {p.get("name"): p.get("value") for p in element.findall("Properties/Property")}
+
+
+def _catalog_entry(reader: _Reader, root: etree._Element, reference: etree._Element) -> etree._Element:
+    """The catalog entry a CatalogReference names, from the CatalogLocations' directories."""
+    catalog, entry = reader.text(reference, "catalogName"), reader.text(reference, "entryName")
+    for directory in root.findall("CatalogLocations/*/Directory"):
+        folder = (reader.path.parent / reader.text(directory, "path")).resolve()
+        for file in sorted(folder.glob("*.xosc")):
+            document = _parse(file)
+            for found in document.findall("Catalog"):
+                if found.get("name") == catalog:
+                    for item in found:
+                        if item.get("name") == entry:
+                            return item
+    raise reader.fail(reference, f"names {catalog}/{entry}, which no catalog of the CatalogLocations holds")
+
+
+def _entities(reader: _Reader, root: etree._Element) -> list[_Entity]:
+    found = []
+    for obj in reader.one(root, "Entities").findall("ScenarioObject"):
+        name = reader.text(obj, "name")
+        body = next(iter(obj), None)
+        if body is None:
+            raise reader.fail(obj, f"{name} is empty; expected a Vehicle, Pedestrian or MiscObject")
+        if body.tag == "CatalogReference":
+            body = _catalog_entry(reader, root, body)
+        properties = _properties(body)
+        if body.tag == "Vehicle":
+            category = reader.text(body, "vehicleCategory")
+            if category not in VEHICLE_KINDS:
+                raise reader.fail(body, f"vehicleCategory={category!r}; expected one of {', '.join(VEHICLE_KINDS)}")
+            kind = VEHICLE_KINDS[category]
+        elif body.tag == "Pedestrian":
+            kind = ActorKind.PEDESTRIAN
+        elif body.tag == "MiscObject":
+            kind = ActorKind.BARRIER
+        else:
+            raise reader.fail(body, "is not an entity; expected a Vehicle, Pedestrian or MiscObject")
+        if "nines:kind" in properties:
+            kind = ActorKind[properties["nines:kind"].upper()]
+        box = body.find("BoundingBox/Dimensions")
+        size = DEFAULT_SIZE_M.get(kind, (4.6, 1.9, 1.5)) if box is None else (
+            reader.number(box, "length"), reader.number(box, "width"), reader.number(box, "height"))
+        found.append(_Entity(name, kind, size, properties))
+    return found
+
+
+def _ego_name(reader: _Reader, root: etree._Element, entities: dict[str, _Entity], chosen: str | None) -> str:
+    if chosen is not None:
+        if chosen not in entities:
+            raise ScenarioImportError(f"{reader.path}: --ego {chosen!r} is no entity of the file; it has "
+                                      f"{', '.join(entities)}")
+        return chosen
+    named = [name for name in entities if name.lower() in EGO_NAMES]
+    if len(named) != 1:
+        raise ScenarioImportError(f"{reader.path}: no entity is named hero or ego; name the ego with --ego (one of "
+                                  f"{', '.join(entities)})")
+    return named[0]
+
+
+def _init_actions(reader: _Reader, root: etree._Element) -> dict[str, list[etree._Element]]:
+    actions: dict[str, list[etree._Element]] = {}
+    for private in root.findall("Storyboard/Init/Actions/Private"):
+        actions.setdefault(reader.text(private, "entityRef"), []).extend(private.findall("PrivateAction/*"))
+    return actions
+
+
+def _position(reader: _Reader, graph: LaneGraph, position: etree._Element) -> tuple[float, float, float]:
+    """(x, y, heading) of a WorldPosition, LanePosition or RoadPosition."""
+    kind = next(iter(position), None)
+    if kind is None:
+        raise reader.fail(position, "is empty; expected a WorldPosition, LanePosition or RoadPosition")
+    if kind.tag == "WorldPosition":
+        return reader.number(kind, "x"), reader.number(kind, "y"), reader.number(kind, "h", 0.0)
+    road_id = reader.text(kind, "roadId")
+    s = reader.number(kind, "s")
+    road = next((r for r in graph.network.roads if _file_road_id(r) == road_id
+                 and r.ref_start_m - 1e-6 <= s <= r.ref_start_m + r.length_m + 1e-6), None)
+    if road is None:
+        raise reader.fail(kind, f"roadId={road_id!r} s={s:g}: the map has no such road position")
+    local = np.array([s - road.ref_start_m])
+    xy, heading = road.reference_at(local)
+    if kind.tag == "LanePosition":
+        lane_id = int(reader.number(kind, "laneId"))
+        if lane_id not in {lane.id for lane in road.lanes}:
+            raise reader.fail(kind, f"laneId={lane_id}: road {road_id} has no such lane at s={s:g}")
+        inner, outer = road.lane_borders_m(lane_id, local)
+        t = 0.5 * (inner[0] + outer[0]) + reader.number(kind, "offset", 0.0)
+        direction = 0.0 if lane_id < 0 else math.pi
+    else:
+        t, direction = reader.number(kind, "t"), 0.0
+    x = xy[0, 0] - t * math.sin(heading[0])
+    y = xy[0, 1] + t * math.cos(heading[0])
+    return float(x), float(y), float(heading[0] + direction)
+
+
+def _file_road_id(road) -> str:
+    return road.source.road_id if road.source is not None else str(road.id)
+
+
+def _placement(reader: _Reader, graph: LaneGraph, actions: list[etree._Element], name: str,
+               root: etree._Element) -> tuple[tuple[float, float, float], float]:
+    """An entity's start pose (x, y, heading) and speed from its Init actions."""
+    teleport = next((a for a in actions if a.tag == "TeleportAction"), None)
+    if teleport is None:
+        raise ScenarioImportError(f"{reader.path}: entity {name} has no TeleportAction in the Init; expected one "
+                                  "placing it")
+    pose = _position(reader, graph, reader.one(teleport, "Position"))
+    speed = 0.0
+    for action in actions:
+        if action.tag == "LongitudinalAction":
+            target = reader.one(action, "SpeedAction/SpeedActionTarget")
+            absolute = target.find("AbsoluteTargetSpeed")
+            if absolute is None:
+                raise reader.fail(target, "is relative; an Init speed must be an AbsoluteTargetSpeed")
+            speed = reader.number(absolute, "value")
+    return pose, speed
+
+
+def _nearest_lane(graph: LaneGraph, pose: tuple[float, float, float], driving_only: bool = True) -> int:
+    """The lane whose centre line passes nearest the pose, heading within 90 degrees of it."""
+    best, best_d = -1, float("inf")
+    for lane in graph.lanes:
+        if driving_only and lane.type not in ("driving", "parking", "shoulder"):
+            continue
+        d2 = ((lane.centre_xy - np.asarray(pose[:2])) ** 2).sum(-1)
+        k = int(d2.argmin())
+        if d2[k] < best_d and math.cos(lane.heading_rad[k] - pose[2]) > 0:
+            best, best_d = lane.index, float(d2[k])
+    return best
+
+
+def _project(lane, xy) -> tuple[float, float]:
+    """(s along the lane, offset to its left) of point xy."""
+    d2 = ((lane.centre_xy - np.asarray(xy)) ** 2).sum(-1)
+    k = int(d2.argmin())
+    heading = lane.heading_rad[k]
+    rel = np.asarray(xy) - lane.centre_xy[k]
+    along = rel[0] * math.cos(heading) + rel[1] * math.sin(heading)
+    lateral = -rel[0] * math.sin(heading) + rel[1] * math.cos(heading)
+    return float(lane.s_m[k] + along), float(lateral)
+
+
+def _keys(graph: LaneGraph, lanes: list[int]) -> tuple[tuple[int, int], ...]:
+    return tuple((graph.lanes[i].road_id, graph.lanes[i].lane_id) for i in lanes)
+
+
+def _parse_keys(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple((int(road), int(lane)) for road, lane in (item.split(",") for item in text.split(";")))
+
+
+def _ego_route(reader: _Reader, graph: LaneGraph, actions: list[etree._Element], pose,
+               props: dict[str, str]) -> tuple[str | None, tuple[tuple[int, int], ...]]:
+    """The ego's route: its AssignRouteAction's waypoints joined along the lanes, or the lanes
+    ahead of where it starts."""
+    if "nines:route_lanes" in props:
+        return None, _parse_keys(props["nines:route_lanes"])
+    route = next((a.find("AssignRouteAction/Route") for a in actions
+                  if a.tag == "RoutingAction" and a.find("AssignRouteAction/Route") is not None), None)
+    start = _nearest_lane(graph, pose)
+    if start < 0:
+        raise ScenarioImportError(f"{reader.path}: the ego starts on no driving lane of the map")
+    if route is None:
+        return None, _keys(graph, _ahead(graph, start, FOLLOW_LANES))
+    name = route.get("name")
+    if name in graph.network.routes:
+        return name, tuple(graph.network.routes[name])
+    lanes = [start]
+    for waypoint in route.findall("Waypoint"):
+        target = _nearest_lane(graph, _position(reader, graph, reader.one(waypoint, "Position")))
+        if target == lanes[-1] or target < 0:
+            continue
+        path = shortest_route(graph, lanes[-1], target)
+        if path is None:
+            raise reader.fail(waypoint, "cannot be reached from the waypoint before it along the map's lanes")
+        lanes += path[1:]
+    return name, _keys(graph, lanes)
+
+
+def _ahead(graph: LaneGraph, start: int, count: int) -> list[int]:
+    lanes = [start]
+    while len(lanes) < count and graph.lanes[lanes[-1]].successors:
+        lanes.append(graph.lanes[lanes[-1]].successors[0])
+    return lanes
+
+
+def _environment(reader: _Reader, root: etree._Element, ego_props: dict[str, str]) -> tuple[Weather, float]:
+    """The weather and the road's friction scale from the Init's EnvironmentAction (nines' own
+    export carries the whole weather in the ego's nines:weather)."""
+    environment = root.find("Storyboard/Init/Actions/GlobalAction/EnvironmentAction/Environment")
+    friction = 1.0
+    if environment is not None and environment.find("RoadCondition") is not None:
+        friction = reader.number(environment.find("RoadCondition"), "frictionScaleFactor")
+    if "nines:weather" in ego_props:
+        weather = Weather(**json.loads(ego_props["nines:weather"]))
+        return weather, friction / weather_friction(weather.wetness, weather.snow)
+    if environment is None:
+        return Weather(), friction
+    fields: dict[str, float] = {}
+    sun = environment.find("Weather/Sun")
+    if sun is not None:
+        fields["sun_altitude_angle"] = max(-90.0, min(90.0, math.degrees(reader.number(sun, "elevation"))))
+        fields["sun_azimuth_angle"] = math.degrees(reader.number(sun, "azimuth")) % 360
+    rain = environment.find("Weather/Precipitation")
+    if rain is not None:
+        intensity = 100.0 * min(1.0, reader.number(rain, "intensity",
+                                                   reader.number(rain, "precipitationIntensity", 0.0)))
+        fields["snow" if rain.get("precipitationType") == "snow" else "precipitation"] = intensity
+        fields["wetness"] = intensity if rain.get("precipitationType") == "rain" else 0.0
+    fog = environment.find("Weather/Fog")
+    if fog is not None:
+        # the fog density whose contrast falls to 5 % at the visual range, as the renderer draws it
+        clear = extinction_per_m(0.0, fields.get("precipitation", 0.0))
+        needed = math.log(20) / max(reader.number(fog, "visualRange"), 1e-3)
+        fields["fog_density"] = max(0.0, min(100.0, (needed - clear) / (extinction_per_m(100.0, 0.0)
+                                                                          - extinction_per_m(0.0, 0.0)) * 100.0))
+    return Weather(**fields), friction
+
+
+def _condition(reader: _Reader, condition: etree._Element, actor: str, sizes: dict[str, _Entity]) -> Trigger:
+    """A start condition as one of our triggers on the ego (time, distance, ttc)."""
+    value = condition.find("ByValueCondition/SimulationTimeCondition")
+    if value is not None:
+        if reader.text(value, "rule") not in ("greaterThan", "greaterOrEqual", "equalTo"):
+            raise reader.fail(value, "rule must be greaterThan (the time passes a value)")
+        return Trigger("time", reader.number(value, "value") + reader.number(condition, "delay", 0.0))
+    entity = condition.find("ByEntityCondition")
+    if entity is None:
+        raise reader.fail(condition, "expected a SimulationTimeCondition, RelativeDistanceCondition or "
+                                     "TimeToCollisionCondition")
+    refs = [reader.text(e, "entityRef") for e in entity.findall("TriggeringEntities/EntityRef")]
+    distance = entity.find("EntityCondition/RelativeDistanceCondition")
+    ttc = entity.find("EntityCondition/TimeToCollisionCondition")
+    rule_of = distance if distance is not None else ttc
+    if rule_of is None:
+        raise reader.fail(entity, "expected a RelativeDistanceCondition or TimeToCollisionCondition")
+    if reader.text(rule_of, "rule") not in ("lessThan", "lessOrEqual"):
+        raise reader.fail(rule_of, "rule must be lessThan (the ego comes closer than a value)")
+    other = reader.text(distance, "entityRef") if distance is not None else reader.text(
+        reader.one(ttc, "TimeToCollisionConditionTarget/EntityRef"), "entityRef")
+    pair = {other, *refs}
+    if actor not in pair or len(pair) != 2:
+        raise reader.fail(rule_of, f"must relate the ego and {actor}, whose event it starts")
+    if distance is not None:
+        gap = reader.number(distance, "value")
+        if reader.text(distance, "freespace", "false") in ("false", "0"):
+            gap -= 0.5 * (EGO_LENGTH_M + sizes[actor].size_m[0])  # centre to centre, along the lane
+        return Trigger("distance", max(gap, 0.0))
+    return Trigger("ttc", reader.number(ttc, "value"))
+
+
+def _actions(reader: _Reader, event: etree._Element, actor: str) -> list[tuple[Action, tuple]]:
+    """(action, path) of each action of an event; a path only for walking a trajectory."""
+    custom = [c for c in event.iter("CustomCommandAction") if reader.text(c, "type").startswith("nines:")]
+    if custom:
+        return [(Action(reader.text(c, "type")[len("nines:"):], float(c.text or 0.0)), ()) for c in custom]
+    found: list[tuple[Action, tuple]] = []
+    for action in event.findall("Action/PrivateAction/*"):
+        for body in action:
+            found.append(_private_action(reader, body, actor))
+    walking = [k for k, (a, _) in enumerate(found) if a.kind == "start_path"]
+    paces = [a.value for a, _ in found if a.kind == "set_speed"]
+    if walking and paces:  # nines' export walks a path at the pace of the SpeedAction beside it
+        k = walking[0]
+        found = [(Action("start_path", paces[0]), found[k][1])]
+    return found
+
+
+def _private_action(reader: _Reader, body: etree._Element, actor: str) -> tuple[Action, tuple]:
+    if body.tag == "SpeedAction":
+        target = reader.one(body, "SpeedActionTarget/AbsoluteTargetSpeed")
+        speed = reader.number(target, "value")
+        dynamics = reader.one(body, "SpeedActionDynamics")
+        if speed > 0:
+            return Action("set_speed", speed), ()
+        rate = reader.number(dynamics, "value")
+        if reader.text(dynamics, "dynamicsDimension") == "time":
+            return Action("brake", 8.0 if rate <= 0 else 0.0), ()
+        return Action("brake", rate), ()
+    if body.tag == "LaneChangeAction":
+        target = reader.one(body, "LaneChangeTarget/RelativeTargetLane")
+        lanes = int(reader.number(target, "value"))
+        if abs(lanes) != 1:
+            raise reader.fail(target, f"value={lanes}; expected one lane left (1) or right (-1)")
+        dynamics = reader.one(body, "LaneChangeActionDynamics")
+        if reader.text(dynamics, "dynamicsDimension") != "time":
+            raise reader.fail(dynamics, "dynamicsDimension must be time (a lane change of set duration)")
+        return Action("change_lane", math.copysign(reader.number(dynamics, "value"), lanes)), ()
+    if body.tag == "LaneOffsetAction":
+        return Action("drift", reader.number(reader.one(body, "LaneOffsetTarget/AbsoluteTargetLaneOffset"),
+                                             "value")), ()
+    if body.tag == "FollowTrajectoryAction":
+        vertices = reader.one(body, "Trajectory/Shape/Polyline").findall("Vertex")
+        points = [(reader.number(p, "x"), reader.number(p, "y")) for p in
+                  (reader.one(v, "Position/WorldPosition") for v in vertices)]
+        times = [reader.number(v, "time", 0.0) for v in vertices]
+        length = sum(math.dist(a, b) for a, b in zip(points, points[1:]))
+        pace = length / (times[-1] - times[0]) if times[-1] > times[0] else 1.4
+        return Action("start_path", pace), tuple(points)
+    raise reader.fail(body, f"is not an action the import carries out for {actor}; expected SpeedAction, "
+                            "LaneChangeAction, LaneOffsetAction or FollowTrajectoryAction")
+
+
+def _events(reader: _Reader, root: etree._Element, entities: dict[str, _Entity]
+            ) -> dict[str, list[tuple[ScriptedEvent, tuple]]]:
+    """Each actor's scripted events (and the path it walks), from the storyboard."""
+    found: dict[str, list[tuple[ScriptedEvent, tuple]]] = {}
+    for group in root.findall("Storyboard/Story/Act/ManeuverGroup"):
+        actors = [reader.text(e, "entityRef") for e in group.findall("Actors/EntityRef")]
+        events = group.findall("Maneuver/Event")
+        if events and len(actors) != 1:
+            raise reader.fail(group, "must name exactly one actor for its events")
+        for event in events:
+            conditions = event.findall("StartTrigger/ConditionGroup/Condition")
+            if len(conditions) != 1:
+                raise reader.fail(event, "needs exactly one start condition")
+            trigger = _condition(reader, conditions[0], actors[0], entities)
+            for action, path in _actions(reader, event, actors[0]):
+                found.setdefault(actors[0], []).append((ScriptedEvent(trigger, action), path))
+    return found
+
+
+def _actor(reader: _Reader, graph: LaneGraph, entity: _Entity, actions: list[etree._Element],
+           events: list[tuple[ScriptedEvent, tuple]], root: etree._Element) -> ActorSpec:
+    pose, speed = _placement(reader, graph, actions, entity.name, root)
+    props = entity.properties
+    path = next((p for _, p in events if p), ())
+    static_kind = entity.kind in (ActorKind.CONE, ActorKind.BARRIER, ActorKind.DEBRIS)
+    motion = props.get("nines:motion") or ("path" if path else "static" if static_kind else "lane")
+    colour = tuple(float(c) for c in props["nines:colour"].split(",")) if "nines:colour" in props else (0.6, 0.6, 0.65)
+    common = dict(kind=entity.kind, motion=motion, speed_mps=speed, size_m=entity.size_m, colour=colour,
+                  events=tuple(e for e, _ in events),
+                  ignores_red_lights=props.get("nines:ignores_red_lights") == "true",
+                  desired_speed_mps=float(props["nines:desired_speed_mps"]) if "nines:desired_speed_mps" in props
+                  else None)
+    if motion == "path" or (motion == "static" and "nines:lanes" not in props):
+        return ActorSpec(x_m=pose[0], y_m=pose[1], yaw_rad=pose[2], path=path, **common)
+    lanes = _parse_keys(props["nines:lanes"]) if "nines:lanes" in props else None
+    if lanes is None:
+        start = _nearest_lane(graph, pose, driving_only=False)
+        lanes = _keys(graph, _ahead(graph, start, FOLLOW_LANES))
+    s, offset = _project(graph.lanes[graph.index_of[lanes[0]]], pose[:2])
+    return ActorSpec(lanes=lanes, s_m=s, offset_m=offset, **common)
+
+
+def _time_limit(reader: _Reader, root: etree._Element) -> float:
+    stop = root.find("Storyboard/StopTrigger/ConditionGroup/Condition/ByValueCondition/SimulationTimeCondition")
+    return reader.number(stop, "value") if stop is not None else 60.0
+
+
+def scenario_family(path: str) -> Family:
+    """A scenario file as a family (see the module); ScenarioImportError if it cannot be one."""
+    spec = import_xosc(path)  # refuses the file before any run
+    root = _parse(Path(path))
+    reader = _Reader(Path(path), root)
+    if "nines_exposure_per_km" not in reader.parameters:
+        raise ScenarioImportError(f"{path}: declares no nines_exposure_per_km; a suite needs how often the scenario "
+                                  "occurs per km: add <ParameterDeclaration name=\"nines_exposure_per_km\" "
+                                  "parameterType=\"double\" value=\"...\"/> and one named nines_exposure_source")
+    try:
+        exposure = float(reader.parameters["nines_exposure_per_km"])
+    except ValueError:
+        raise ScenarioImportError(f"{path}: nines_exposure_per_km={reader.parameters['nines_exposure_per_km']!r}; "
+                                  "expected a number") from None
+    own_weather = root.find("Storyboard/Init/Actions/GlobalAction/EnvironmentAction") is not None
+
+    def build(params: dict, seed: int) -> EpisodeSpec:
+        weather = spec.weather if own_weather else condition_weather(params["condition"])
+        return replace(spec, seed=seed, weather=weather)
+
+    return Family(path, f"the OpenSCENARIO scenario {Path(path).name}", "OpenSCENARIO", spec.template, (), exposure,
+                  reader.parameters.get("nines_exposure_source", "assumed"), build)

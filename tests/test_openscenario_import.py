@@ -1,0 +1,178 @@
+"""OpenSCENARIO import: nines' own exports come back as the same episodes (expert and camera
+drivers), a scenario written the way other tools write them does what the file says, a suite
+names a scenario file as a family, and what the import cannot honour is refused with its line."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from nines.closed_loop import finished_episodes
+from planner.expert import ExpertDriver
+from run_helpers import episode_table, nines_here
+from scenarios.catalog import FAMILIES, FamilyError, find_family
+from scenarios.episode_plan import EpisodeTask
+from scenarios.openscenario import export_episode
+from scenarios.openscenario_import import ScenarioImportError, check_xosc, import_xosc
+from sim.camera import CameraConfig
+from sim.world import BatchedWorld, WorldConfig
+from xosc_features import SCENARIO, write_cut_in
+
+
+def _drive(specs, driver, camera=None):
+    """[(outcome, km, time, events)] of the episodes of `specs`, driven side by side in one world."""
+    world = BatchedWorld(WorldConfig(batch_size=len(specs), max_actors=max(1, *(len(s.actors) for s in specs)),
+                                     camera=camera, maps=tuple(s.template for s in specs)))
+    tasks = [EpisodeTask(str(k), "x", "check", 0, k, spec.seed, {}, 0.0, 0.0, spec) for k, spec in enumerate(specs)]
+    runs = {}
+    for episode in finished_episodes(world, driver, tasks, keep_clips=False):
+        record = episode.record
+        runs[episode.task.index] = (record.outcome, record.km, record.time_s,
+                                    [(e.kind, e.time_s) for e in episode.log.events])
+    world.close()
+    return [runs[k] for k in range(len(specs))]
+
+
+def _round_trip(name, folder):
+    family = FAMILIES[name]
+    params = family.from_unit(np.full((1, len(family.all_parameters)), 0.4))[0]
+    spec = family.build(params, 7)
+    _, xosc = export_episode(spec, folder, name)
+    return spec, import_xosc(xosc)
+
+
+@pytest.mark.slow
+def test_every_family_exported_and_imported_drives_the_same_with_the_expert(tmp_path):
+    pairs = [_round_trip(name, tmp_path) for name in FAMILIES]
+    for name, (spec, back) in zip(FAMILIES, pairs):
+        assert back.template == spec.template and back.route == spec.route and back.seed == spec.seed
+        assert [a.kind for a in back.actors] == [a.kind for a in spec.actors]
+        # a pull-out comes back as its two OpenSCENARIO actions: a lane change and a new speed
+        assert [[e.action.kind for e in a.events] for a in back.actors] == \
+            [[e.action.kind for e in a.events] for a in spec.actors] or name == "parking_exit"
+    originals = _drive([spec for spec, _ in pairs], ExpertDriver())
+    imported = _drive([back for _, back in pairs], ExpertDriver())
+    for name, original, again in zip(FAMILIES, originals, imported):
+        assert original == again, name
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["pedestrian_near_side", "red_light_runner", "door_opening"])
+def test_exported_and_imported_drive_the_same_with_the_camera_driver(name, tmp_path):
+    from nines.drivers import driver_spec, make_driver
+    from planner.driver_interface import DriverContext
+
+    camera = CameraConfig(width=128, height=64)
+    spec, back = _round_trip(name, tmp_path)
+    runs = []
+    for one in (spec, back):  # each in slot 0: the camera driver's noise follows the slot
+        driver = make_driver(driver_spec("camera", {}), DriverContext(1, "cpu", camera, 0.05, 0))
+        runs += _drive([one], driver, camera)
+    assert runs[0] == runs[1]
+
+
+def test_a_scenario_written_elsewhere_does_what_it_says(tmp_path):
+    spec = import_xosc(write_cut_in(tmp_path))
+    assert spec.template == "straight" and spec.route_lanes == ((1, -1),) and spec.ego_s_m == pytest.approx(10.0)
+    assert spec.ego_speed_mps == 12.0 and spec.max_time_s == 30.0 and spec.road_friction == 0.9
+    assert spec.weather.sun_altitude_angle == pytest.approx(math.degrees(0.8))
+    # fog whose contrast falls to 5 % at 200 m, as the renderer draws it
+    assert 0.05 * spec.weather.fog_density / 100 + 0.0003 == pytest.approx(math.log(20) / 200, rel=0.05)
+    cutter, barrier = spec.actors
+    assert cutter.lanes[0] == (1, -2) and cutter.s_m == pytest.approx(5.0) and cutter.size_m == (4.8, 1.9, 1.5)
+    assert [(e.trigger.kind, e.action.kind, e.action.value) for e in cutter.events] == [
+        ("distance", "change_lane", 2.5), ("time", "brake", 2.0)]
+    assert cutter.events[0].trigger.value == pytest.approx(12 - 0.5 * (4.6 + 4.8))  # centre to centre
+    assert (barrier.motion, barrier.x_m, barrier.y_m) == ("static", 280.0, -8.5)
+
+    world = BatchedWorld(WorldConfig(batch_size=1, max_actors=2, maps=("straight",)))
+    world.load(0, spec)
+    graph = world.bank.graphs[world.bank.template_index("straight")]
+    ego_lane = world.bank.lane_base[world.bank.template_index("straight")] + graph.index_of[(1, -1)]
+    driver, fired_at = ExpertDriver(), None
+    from sim.ground_truth import ground_truth
+
+    while bool(world.running[0]) and float(world.stats.time_s[0]) < 11.0:
+        if fired_at is None and bool(world.actors.fired[0, 0, 0]):
+            fired_at = float(torch.hypot(world.actors.x_m[0, 0] - world.ego.x_m[0],
+                                         world.actors.y_m[0, 0] - world.ego.y_m[0]))
+        output = driver.act(world.observe(camera=False), ground_truth(world, False, False))
+        world.step(output.control)
+    assert fired_at is not None and fired_at < 12.5  # the cut-in starts as the centres come within 12 m
+    assert int(world.actors.lane[0, 0]) == ego_lane  # and ends in the ego's lane
+
+
+def test_check_lists_every_element_and_the_import_refuses_what_it_cannot_do(tmp_path, monkeypatch, capsys):
+    headway = SCENARIO.replace(
+        '<RelativeDistanceCondition entityRef="cutter" freespace="false" relativeDistanceType="cartesianDistance"\n'
+        '                  value="$CutDistance" rule="lessThan"/>',
+        '<TimeHeadwayCondition entityRef="cutter" value="1.5" freespace="true" alongRoute="false" rule="lessThan"/>')
+    path = write_cut_in(tmp_path, headway)
+    findings = check_xosc(path)
+    refused = [(f.line, f.element) for f in findings if not f.supported]
+    line = next(n for n, text in enumerate(headway.splitlines(), 1) if "TimeHeadwayCondition" in text)
+    assert refused == [(line, "TimeHeadwayCondition")]
+    with pytest.raises(ScenarioImportError, match=rf"cut_in.xosc:{line}: <TimeHeadwayCondition> is not supported"):
+        import_xosc(path)
+    listed = nines_here(monkeypatch, capsys, "import-scenario", str(path), "--check")
+    assert listed.returncode == 1 and f"cut_in.xosc:{line}: <TimeHeadwayCondition> not supported" in listed.stdout
+    good = write_cut_in(tmp_path / "good")
+    driven = nines_here(monkeypatch, capsys, "import-scenario", str(good))
+    assert driven.returncode == 0 and "map straight, 2 actors, 2 scripted events; the expert: " in driven.stdout
+
+
+BAD = [
+    (lambda x: x.replace('value="$EgoSpeed"', 'value="$Missing"'), "'$Missing' names a parameter that is never"),
+    (lambda x: x.replace('entryName="sedan"', 'entryName="limousine"'), "names VehicleCatalog/limousine, which no"),
+    (lambda x: x.replace('roadId="1" laneId="-2"', 'roadId="7" laneId="-2"'), "roadId='7' s=5: the map has no such"),
+    (lambda x: x.replace('laneId="-2"', 'laneId="-5"'), "laneId=-5: road 1 has no such lane"),
+    (lambda x: x.replace('filepath="straight.xodr"', 'filepath="atlantis.xodr"'), "'atlantis.xodr': no such file"),
+    (lambda x: x.replace('name="hero"', 'name="someone"'), "no entity is named hero or ego"),
+    (lambda x: x.replace('<RelativeTargetLane entityRef="cutter" value="1"/>',
+                         '<RelativeTargetLane entityRef="cutter" value="2"/>'), "value=2; expected one lane"),
+    (lambda x: x.replace("</OpenSCENARIO>", ""), "not well-formed XML"),
+]
+
+
+@pytest.mark.parametrize("edit, message", BAD)
+def test_bad_scenarios_are_refused_with_one_line(edit, message, tmp_path):
+    path = write_cut_in(tmp_path, edit(SCENARIO))
+    with pytest.raises(ScenarioImportError) as raised:
+        import_xosc(path)
+    assert message in str(raised.value) and "\n" not in str(raised.value)
+    assert str(raised.value).startswith(str(path))
+
+
+def test_external_entities_are_never_resolved(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOPSECRET")
+    document = SCENARIO.replace("<OpenSCENARIO>", f'<!DOCTYPE OpenSCENARIO [<!ENTITY leak SYSTEM "file://{secret}">]>'
+                                                  "<OpenSCENARIO>", 1).replace('value="16"', 'value="&leak;"')
+    with pytest.raises(ScenarioImportError) as raised:
+        import_xosc(write_cut_in(tmp_path, document))
+    assert "TOPSECRET" not in str(raised.value)
+
+
+def test_a_suite_names_a_scenario_file_as_a_family(tmp_path, monkeypatch, capsys):
+    path = write_cut_in(tmp_path)
+    family = find_family(str(path))
+    assert (family.exposure_per_km, family.exposure_source, family.template) == (0.01, "assumed: a test scenario",
+                                                                                  "straight")
+    suite = tmp_path / "suite.yaml"
+    suite.write_text(f"name: cut_in\ndriver: expert\nbatch: 2\nclips: false\n"
+                     f"families:\n  - {{family: {path}, episodes: 2}}\n")
+    db = tmp_path / "runs.duckdb"
+    done = nines_here(monkeypatch, capsys, "run", str(suite), "--db", str(db), "--no-progress")
+    assert done.returncode == 0, done.stderr
+    episodes, runs = episode_table(db)
+    assert len(episodes) == 2
+    assert [status for _, status in runs] == ["complete"]
+    assert list(episodes["family"].unique()) == [str(path)]
+    reported = nines_here(monkeypatch, capsys, "report", runs[0][0], "--db", str(db))
+    assert reported.returncode == 0, reported.stderr
+    unexposed = tmp_path / "plain"
+    plain = write_cut_in(unexposed, SCENARIO.replace('name="nines_exposure_per_km"', 'name="other"'))
+    with pytest.raises(FamilyError, match="declares no nines_exposure_per_km"):
+        find_family(str(plain))
