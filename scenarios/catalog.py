@@ -20,7 +20,6 @@ from importlib import metadata
 from scenarios.families import junctions, lateral, longitudinal, nominal, obstructions, vulnerable
 from scenarios.families.map_routes import MAP_FAMILIES
 from scenarios.family import Family
-from scenarios.openscenario_import import ScenarioImportError, scenario_family
 from sim.map_catalog import MapError, load_map
 
 ENTRY_POINT_GROUP = "nines.families"
@@ -88,6 +87,9 @@ def find_family(name: str) -> Family:
             raise FamilyError(f"family {name!r}: {error}") from None
         return MAP_FAMILIES[base](map_name)
     if name.endswith(".xosc") and name not in _LOADED:
+        # imported here: reading scenarios needs torch, which listing the families does not
+        from scenarios.openscenario_import import ScenarioImportError, scenario_family
+
         try:
             _LOADED[name] = scenario_family(name)
         except ScenarioImportError as error:

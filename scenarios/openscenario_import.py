@@ -51,6 +51,7 @@ from sim.opendrive import to_xodr
 from sim.render.conditions import extinction_per_m
 from sim.route_planner import shortest_route
 from sim.weather import Weather
+from sim.xml_reader import XmlReader, parse_xml
 
 EGO_NAMES = ("hero", "ego")
 EGO_LENGTH_M = 4.6
@@ -95,16 +96,7 @@ def _parse(path: Path) -> etree._Element:
         text = path.read_bytes()
     except OSError as error:
         raise ScenarioImportError(f"{path}: cannot be read ({error.strerror}); expected an OpenSCENARIO .xosc file")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True)
-    try:
-        root = etree.fromstring(text, parser)
-    except etree.XMLSyntaxError as error:
-        raise ScenarioImportError(f"{path}:{error.lineno}: not well-formed XML ({error.msg}); "
-                                  "expected OpenSCENARIO") from None
-    if root.tag != "OpenSCENARIO":
-        raise ScenarioImportError(f"{path}:{root.sourceline}: <{root.tag}> is the root element; "
-                                  "expected <OpenSCENARIO>")
-    return root
+    return parse_xml(text, str(path), "OpenSCENARIO", ScenarioImportError)
 
 
 def check_xosc(path: str | Path) -> list[Finding]:
@@ -113,39 +105,10 @@ def check_xosc(path: str | Path) -> list[Finding]:
     return [Finding(e.sourceline, e.tag, e.tag in SUPPORTED) for e in root.iter() if isinstance(e.tag, str)]
 
 
-class _Reader:
-    """Attribute access with the file's parameters substituted and errors that say where."""
-
-    def __init__(self, path: Path, root: etree._Element):
-        self.path = path
-        self.parameters = {p.get("name"): p.get("value") for p in root.findall("ParameterDeclarations/"
-                                                                                "ParameterDeclaration")}
-
-    def fail(self, element: etree._Element, what: str) -> ScenarioImportError:
-        return ScenarioImportError(f"{self.path}:{element.sourceline}: <{element.tag}> {what}")
-
-    def text(self, element: etree._Element, name: str, default: str | None = None) -> str:
-        value = element.get(name, default)
-        if value is None:
-            raise self.fail(element, f"has no {name}; expected one")
-        if value.startswith("$"):
-            if value[1:] not in self.parameters:
-                raise self.fail(element, f"{name}={value!r} names a parameter that is never declared")
-            value = self.parameters[value[1:]]
-        return value
-
-    def number(self, element: etree._Element, name: str, default: float | None = None) -> float:
-        value = self.text(element, name, None if default is None else repr(default))
-        try:
-            return float(value)
-        except ValueError:
-            raise self.fail(element, f"{name}={value!r}; expected a number") from None
-
-    def one(self, element: etree._Element, path: str) -> etree._Element:
-        found = element.find(path)
-        if found is None:
-            raise self.fail(element, f"has no {path}; expected one")
-        return found
+def _reader(path: Path, root: etree._Element) -> XmlReader:
+    """Attribute access with the file's ParameterDeclarations substituted."""
+    declared = root.findall("ParameterDeclarations/ParameterDeclaration")
+    return XmlReader(str(path), ScenarioImportError, {p.get("name"): p.get("value") for p in declared})
 
 
 @dataclass
@@ -164,7 +127,7 @@ def import_xosc(path: str | Path, ego: str | None = None, seed: int = 0) -> Epis
     if unsupported is not None:
         raise ScenarioImportError(f"{path}:{unsupported.sourceline}: <{unsupported.tag}> is not supported by the "
                                   "import; `nines import-scenario --check` lists what is")
-    reader = _Reader(path, root)
+    reader = _reader(path, root)
     template = _map_name(reader, root)
     graph = build_lane_graph(load_map(template))
     entities = {e.name: e for e in _entities(reader, root)}
@@ -186,13 +149,13 @@ def import_xosc(path: str | Path, ego: str | None = None, seed: int = 0) -> Epis
                        route_lanes=() if named_route else route_lanes)
 
 
-def _map_name(reader: _Reader, root: etree._Element) -> str:
+def _map_name(reader: XmlReader, root: etree._Element) -> str:
     logic = reader.one(root, "RoadNetwork/LogicFile")
-    xodr = (reader.path.parent / reader.text(logic, "filepath")).resolve()
+    xodr = (Path(reader.source).parent / reader.text(logic, "filepath")).resolve()
     if not xodr.is_file():
         raise reader.fail(logic, f"filepath={logic.get('filepath')!r}: no such file; expected an OpenDRIVE map")
     text = xodr.read_text(encoding="utf-8", errors="replace")
-    header = etree.fromstring(text.encode(), etree.XMLParser(resolve_entities=False, no_network=True)).find("header")
+    header = parse_xml(text.encode(), str(xodr), "OpenDRIVE", ScenarioImportError).find("header")
     name = header.get("name") if header is not None else None
     if name in TEMPLATES and to_xodr(TEMPLATES[name]()) == text:
         return name
@@ -207,11 +170,11 @@ def _properties(element: etree._Element) -> dict[str, str]:
     return {p.get("name"): p.get("value") for p in element.findall("Properties/Property")}
 
 
-def _catalog_entry(reader: _Reader, root: etree._Element, reference: etree._Element) -> etree._Element:
+def _catalog_entry(reader: XmlReader, root: etree._Element, reference: etree._Element) -> etree._Element:
     """The catalog entry a CatalogReference names, from the CatalogLocations' directories."""
     catalog, entry = reader.text(reference, "catalogName"), reader.text(reference, "entryName")
     for directory in root.findall("CatalogLocations/*/Directory"):
-        folder = (reader.path.parent / reader.text(directory, "path")).resolve()
+        folder = (Path(reader.source).parent / reader.text(directory, "path")).resolve()
         for file in sorted(folder.glob("*.xosc")):
             document = _parse(file)
             for found in document.findall("Catalog"):
@@ -222,7 +185,7 @@ def _catalog_entry(reader: _Reader, root: etree._Element, reference: etree._Elem
     raise reader.fail(reference, f"names {catalog}/{entry}, which no catalog of the CatalogLocations holds")
 
 
-def _entities(reader: _Reader, root: etree._Element) -> list[_Entity]:
+def _entities(reader: XmlReader, root: etree._Element) -> list[_Entity]:
     found = []
     for obj in reader.one(root, "Entities").findall("ScenarioObject"):
         name = reader.text(obj, "name")
@@ -252,27 +215,27 @@ def _entities(reader: _Reader, root: etree._Element) -> list[_Entity]:
     return found
 
 
-def _ego_name(reader: _Reader, root: etree._Element, entities: dict[str, _Entity], chosen: str | None) -> str:
+def _ego_name(reader: XmlReader, root: etree._Element, entities: dict[str, _Entity], chosen: str | None) -> str:
     if chosen is not None:
         if chosen not in entities:
-            raise ScenarioImportError(f"{reader.path}: --ego {chosen!r} is no entity of the file; it has "
+            raise ScenarioImportError(f"{reader.source}: --ego {chosen!r} is no entity of the file; it has "
                                       f"{', '.join(entities)}")
         return chosen
     named = [name for name in entities if name.lower() in EGO_NAMES]
     if len(named) != 1:
-        raise ScenarioImportError(f"{reader.path}: no entity is named hero or ego; name the ego with --ego (one of "
+        raise ScenarioImportError(f"{reader.source}: no entity is named hero or ego; name the ego with --ego (one of "
                                   f"{', '.join(entities)})")
     return named[0]
 
 
-def _init_actions(reader: _Reader, root: etree._Element) -> dict[str, list[etree._Element]]:
+def _init_actions(reader: XmlReader, root: etree._Element) -> dict[str, list[etree._Element]]:
     actions: dict[str, list[etree._Element]] = {}
     for private in root.findall("Storyboard/Init/Actions/Private"):
         actions.setdefault(reader.text(private, "entityRef"), []).extend(private.findall("PrivateAction/*"))
     return actions
 
 
-def _position(reader: _Reader, graph: LaneGraph, position: etree._Element) -> tuple[float, float, float]:
+def _position(reader: XmlReader, graph: LaneGraph, position: etree._Element) -> tuple[float, float, float]:
     """(x, y, heading) of a WorldPosition, LanePosition or RoadPosition."""
     kind = next(iter(position), None)
     if kind is None:
@@ -305,12 +268,12 @@ def _file_road_id(road) -> str:
     return road.source.road_id if road.source is not None else str(road.id)
 
 
-def _placement(reader: _Reader, graph: LaneGraph, actions: list[etree._Element], name: str,
+def _placement(reader: XmlReader, graph: LaneGraph, actions: list[etree._Element], name: str,
                root: etree._Element) -> tuple[tuple[float, float, float], float]:
     """An entity's start pose (x, y, heading) and speed from its Init actions."""
     teleport = next((a for a in actions if a.tag == "TeleportAction"), None)
     if teleport is None:
-        raise ScenarioImportError(f"{reader.path}: entity {name} has no TeleportAction in the Init; expected one "
+        raise ScenarioImportError(f"{reader.source}: entity {name} has no TeleportAction in the Init; expected one "
                                   "placing it")
     pose = _position(reader, graph, reader.one(teleport, "Position"))
     speed = 0.0
@@ -356,7 +319,7 @@ def _parse_keys(text: str) -> tuple[tuple[int, int], ...]:
     return tuple((int(road), int(lane)) for road, lane in (item.split(",") for item in text.split(";")))
 
 
-def _ego_route(reader: _Reader, graph: LaneGraph, actions: list[etree._Element], pose,
+def _ego_route(reader: XmlReader, graph: LaneGraph, actions: list[etree._Element], pose,
                props: dict[str, str]) -> tuple[str | None, tuple[tuple[int, int], ...]]:
     """The ego's route: its AssignRouteAction's waypoints joined along the lanes, or the lanes
     ahead of where it starts."""
@@ -366,7 +329,7 @@ def _ego_route(reader: _Reader, graph: LaneGraph, actions: list[etree._Element],
                   if a.tag == "RoutingAction" and a.find("AssignRouteAction/Route") is not None), None)
     start = _nearest_lane(graph, pose)
     if start < 0:
-        raise ScenarioImportError(f"{reader.path}: the ego starts on no driving lane of the map")
+        raise ScenarioImportError(f"{reader.source}: the ego starts on no driving lane of the map")
     if route is None:
         return None, _keys(graph, _ahead(graph, start, FOLLOW_LANES))
     name = route.get("name")
@@ -391,7 +354,7 @@ def _ahead(graph: LaneGraph, start: int, count: int) -> list[int]:
     return lanes
 
 
-def _environment(reader: _Reader, root: etree._Element, ego_props: dict[str, str]) -> tuple[Weather, float]:
+def _environment(reader: XmlReader, root: etree._Element, ego_props: dict[str, str]) -> tuple[Weather, float]:
     """The weather and the road's friction scale from the Init's EnvironmentAction (nines' own
     export carries the whole weather in the ego's nines:weather)."""
     environment = root.find("Storyboard/Init/Actions/GlobalAction/EnvironmentAction/Environment")
@@ -424,7 +387,7 @@ def _environment(reader: _Reader, root: etree._Element, ego_props: dict[str, str
     return Weather(**fields), friction
 
 
-def _condition(reader: _Reader, condition: etree._Element, actor: str, sizes: dict[str, _Entity]) -> Trigger:
+def _condition(reader: XmlReader, condition: etree._Element, actor: str, sizes: dict[str, _Entity]) -> Trigger:
     """A start condition as one of our triggers on the ego (time, distance, ttc)."""
     value = condition.find("ByValueCondition/SimulationTimeCondition")
     if value is not None:
@@ -456,7 +419,7 @@ def _condition(reader: _Reader, condition: etree._Element, actor: str, sizes: di
     return Trigger("ttc", reader.number(ttc, "value"))
 
 
-def _actions(reader: _Reader, event: etree._Element, actor: str) -> list[tuple[Action, tuple]]:
+def _actions(reader: XmlReader, event: etree._Element, actor: str) -> list[tuple[Action, tuple]]:
     """(action, path) of each action of an event; a path only for walking a trajectory."""
     custom = [c for c in event.iter("CustomCommandAction") if reader.text(c, "type").startswith("nines:")]
     if custom:
@@ -473,7 +436,7 @@ def _actions(reader: _Reader, event: etree._Element, actor: str) -> list[tuple[A
     return found
 
 
-def _private_action(reader: _Reader, body: etree._Element, actor: str) -> tuple[Action, tuple]:
+def _private_action(reader: XmlReader, body: etree._Element, actor: str) -> tuple[Action, tuple]:
     if body.tag == "SpeedAction":
         target = reader.one(body, "SpeedActionTarget/AbsoluteTargetSpeed")
         speed = reader.number(target, "value")
@@ -508,7 +471,7 @@ def _private_action(reader: _Reader, body: etree._Element, actor: str) -> tuple[
                             "LaneChangeAction, LaneOffsetAction or FollowTrajectoryAction")
 
 
-def _events(reader: _Reader, root: etree._Element, entities: dict[str, _Entity]
+def _events(reader: XmlReader, root: etree._Element, entities: dict[str, _Entity]
             ) -> dict[str, list[tuple[ScriptedEvent, tuple]]]:
     """Each actor's scripted events (and the path it walks), from the storyboard."""
     found: dict[str, list[tuple[ScriptedEvent, tuple]]] = {}
@@ -527,7 +490,7 @@ def _events(reader: _Reader, root: etree._Element, entities: dict[str, _Entity]
     return found
 
 
-def _actor(reader: _Reader, graph: LaneGraph, entity: _Entity, actions: list[etree._Element],
+def _actor(reader: XmlReader, graph: LaneGraph, entity: _Entity, actions: list[etree._Element],
            events: list[tuple[ScriptedEvent, tuple]], root: etree._Element) -> ActorSpec:
     pose, speed = _placement(reader, graph, actions, entity.name, root)
     props = entity.properties
@@ -550,7 +513,7 @@ def _actor(reader: _Reader, graph: LaneGraph, entity: _Entity, actions: list[etr
     return ActorSpec(lanes=lanes, s_m=s, offset_m=offset, **common)
 
 
-def _time_limit(reader: _Reader, root: etree._Element) -> float:
+def _time_limit(reader: XmlReader, root: etree._Element) -> float:
     stop = root.find("Storyboard/StopTrigger/ConditionGroup/Condition/ByValueCondition/SimulationTimeCondition")
     return reader.number(stop, "value") if stop is not None else 60.0
 
@@ -559,7 +522,7 @@ def scenario_family(path: str) -> Family:
     """A scenario file as a family (see the module); ScenarioImportError if it cannot be one."""
     spec = import_xosc(path)  # refuses the file before any run
     root = _parse(Path(path))
-    reader = _Reader(Path(path), root)
+    reader = _reader(Path(path), root)
     if "nines_exposure_per_km" not in reader.parameters:
         raise ScenarioImportError(f"{path}: declares no nines_exposure_per_km; a suite needs how often the scenario "
                                   "occurs per km: add <ParameterDeclaration name=\"nines_exposure_per_km\" "

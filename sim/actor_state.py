@@ -10,12 +10,12 @@ import numpy as np
 import torch
 
 from sim.actor_kinds import DEFAULT_SIZE_M, ActorKind
-from sim.episode_spec import ACTION_KINDS, TRIGGER_KINDS, ActorSpec
+from sim.episode_spec import ACTION_KINDS, MAX_ROUTE_LANES, TRIGGER_KINDS, ActorSpec
 from sim.lane_queries import lane_pose
 from sim.map_bank import MapBank
 
 MOTION_CODES = {"static": 0, "lane": 1, "path": 2}
-MAX_EVENTS, MAX_PATH_POINTS, MAX_ROUTE_LANES = 3, 6, 64
+MAX_EVENTS, MAX_PATH_POINTS = 3, 6
 
 
 @dataclass

@@ -14,6 +14,7 @@ TriggerKind = Literal["time", "distance", "ttc"]
 ActionKind = Literal["start_path", "brake", "change_lane", "drift", "open_door", "pull_out",
                      "run_red_light", "stop", "set_speed"]
 TRIGGER_KINDS: tuple[str, ...] = ("time", "distance", "ttc")
+MAX_ROUTE_LANES = 64  # the lanes an actor follows in order (then it takes each lane's first successor)
 ACTION_KINDS: tuple[str, ...] = ("start_path", "brake", "change_lane", "drift", "open_door", "pull_out",
                                  "run_red_light", "stop", "set_speed")
 

@@ -35,7 +35,9 @@ from sim.road_network import (
     Signal,
     SignalPhase,
 )
+from sim.xml_reader import XmlReader, parse_xml
 
+VEHICLE_LIGHT_TYPE = "1000001"
 SPEED_UNITS_MPS = {"m/s": 1.0, "km/h": 1 / 3.6, "mph": 0.44704}
 DEFAULT_SPEED_MPS = 30 / 3.6  # CARLA's Traffic Manager's limit where a map gives none
 # CARLA's defaults for a junction's lights: controllers take turns, each green, yellow, then
@@ -66,31 +68,6 @@ class _Pieces:
     lane_sections_s: list[float]
 
 
-class _Reader:
-    def __init__(self, path: str):
-        self.path = path
-
-    def fail(self, element: etree._Element, what: str) -> MapImportError:
-        return MapImportError(f"{self.path}:{element.sourceline}: <{element.tag}> {what}")
-
-    def number(self, element: etree._Element, name: str, default: float | None = None) -> float:
-        value = element.get(name)
-        if value is None:
-            if default is None:
-                raise self.fail(element, f"has no {name}; expected a number")
-            return default
-        try:
-            return float(value)
-        except ValueError:
-            raise self.fail(element, f"{name}={value!r}; expected a number") from None
-
-    def child(self, element: etree._Element, tag: str) -> etree._Element:
-        found = element.find(tag)
-        if found is None:
-            raise self.fail(element, f"has no <{tag}>; expected one")
-        return found
-
-
 def import_xodr(path: str | Path, name: str | None = None) -> RoadNetwork:
     """The road network of an OpenDRIVE file; MapImportError for what cannot be read."""
     path = Path(path)
@@ -103,15 +80,8 @@ def import_xodr(path: str | Path, name: str | None = None) -> RoadNetwork:
 
 def parse_xodr(text: bytes, source: str, name: str) -> RoadNetwork:
     """The road network of OpenDRIVE text; `source` names it in error messages."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
-    try:
-        root = etree.fromstring(text, parser)
-    except etree.XMLSyntaxError as error:
-        raise MapImportError(f"{source}:{error.lineno}: not well-formed XML ({error.msg}); "
-                             "expected OpenDRIVE") from None
-    reader = _Reader(source)
-    if root.tag != "OpenDRIVE":
-        raise reader.fail(root, "is the root element; expected <OpenDRIVE>")
+    root = parse_xml(text, source, "OpenDRIVE", MapImportError)
+    reader = XmlReader(source, MapImportError)
     notes = _version_notes(reader, root)
     roads_xml = root.findall("road")
     if not roads_xml:
@@ -129,8 +99,8 @@ def parse_xodr(text: bytes, source: str, name: str) -> RoadNetwork:
                        notes=tuple(notes))
 
 
-def _version_notes(reader: _Reader, root: etree._Element) -> list[str]:
-    header = reader.child(root, "header")
+def _version_notes(reader: XmlReader, root: etree._Element) -> list[str]:
+    header = reader.one(root, "header")
     major, minor = int(reader.number(header, "revMajor")), int(reader.number(header, "revMinor"))
     if major != 1:
         raise reader.fail(header, f"revMajor={major}; expected OpenDRIVE 1.x")
@@ -148,7 +118,7 @@ def _simplification_notes(root: etree._Element) -> list[str]:
     return notes
 
 
-def _number_pieces(reader: _Reader, roads_xml: list[etree._Element]) -> dict[str, _Pieces]:
+def _number_pieces(reader: XmlReader, roads_xml: list[etree._Element]) -> dict[str, _Pieces]:
     """Our road ids, one per lane section of each file road, numbered from 1 in file order."""
     pieces: dict[str, _Pieces] = {}
     next_id = 1
@@ -160,7 +130,7 @@ def _number_pieces(reader: _Reader, roads_xml: list[etree._Element]) -> dict[str
             raise reader.fail(element, f"id={road_id!r} is used twice; expected unique road ids")
         if element.get("rule", "RHT") == "LHT":
             raise reader.fail(element, f"road {road_id} has rule=LHT; left-hand traffic is not supported")
-        lanes = reader.child(element, "lanes")
+        lanes = reader.one(element, "lanes")
         sections = lanes.findall("laneSection")
         if not sections:
             raise reader.fail(lanes, f"of road {road_id} has no <laneSection>; expected at least one")
@@ -172,7 +142,7 @@ def _number_pieces(reader: _Reader, roads_xml: list[etree._Element]) -> dict[str
     return pieces
 
 
-def _sections_with_length(reader: _Reader, sections: list[etree._Element], length_m: float) -> list[etree._Element]:
+def _sections_with_length(reader: XmlReader, sections: list[etree._Element], length_m: float) -> list[etree._Element]:
     """The lane sections that cover some of the road: a section that starts where the next one
     does (or at the road's end) holds no lane for any s, as in CARLA."""
     starts = [reader.number(section, "s") for section in sections] + [length_m]
@@ -183,7 +153,7 @@ def _sections_with_length(reader: _Reader, sections: list[etree._Element], lengt
     return kept
 
 
-def _geometry(reader: _Reader, element: etree._Element) -> Geometry:
+def _geometry(reader: XmlReader, element: etree._Element) -> Geometry:
     start = Pose(reader.number(element, "x"), reader.number(element, "y"), reader.number(element, "hdg"))
     length = reader.number(element, "length")
     if length <= 0:
@@ -210,7 +180,7 @@ def _geometry(reader: _Reader, element: etree._Element) -> Geometry:
     raise reader.fail(shape, "is not a geometry; expected line, arc, spiral, poly3 or paramPoly3")
 
 
-def _cubics(reader: _Reader, elements: list[etree._Element], s_name: str, shift_m: float,
+def _cubics(reader: XmlReader, elements: list[etree._Element], s_name: str, shift_m: float,
             length_m: float) -> tuple[Cubic, ...]:
     """Cubic records moved to a section's s (shift_m: the section's start), keeping only those
     in force inside it: a record that starts at the section's end belongs to the next one."""
@@ -220,7 +190,7 @@ def _cubics(reader: _Reader, elements: list[etree._Element], s_name: str, shift_
     return tuple(r for r in records[first:] if r.s_m < length_m - 1e-9)
 
 
-def _speed_mps(reader: _Reader, element: etree._Element) -> float | None:
+def _speed_mps(reader: XmlReader, element: etree._Element) -> float | None:
     """A <speed> record's limit in m/s; None for 'no limit' or 'undefined'."""
     value = element.get("max", "")
     try:
@@ -235,7 +205,7 @@ def _speed_mps(reader: _Reader, element: etree._Element) -> float | None:
     return limit * SPEED_UNITS_MPS[unit]
 
 
-def _road_speed_mps(reader: _Reader, road: etree._Element, s_m: float) -> float:
+def _road_speed_mps(reader: XmlReader, road: etree._Element, s_m: float) -> float:
     """The road type's speed limit in force at s_m, or the default."""
     limit = None
     for record in sorted(road.findall("type"), key=lambda e: reader.number(e, "s")):
@@ -245,7 +215,7 @@ def _road_speed_mps(reader: _Reader, road: etree._Element, s_m: float) -> float:
     return limit if limit is not None else DEFAULT_SPEED_MPS
 
 
-def _link(reader: _Reader, element: etree._Element | None, pieces: dict[str, _Pieces],
+def _link(reader: XmlReader, element: etree._Element | None, pieces: dict[str, _Pieces],
           junction_ids: dict[str | None, int]) -> RoadLink | None:
     """A road's predecessor/successor as a link to the piece it touches (or its junction)."""
     if element is None:
@@ -266,7 +236,7 @@ def _link(reader: _Reader, element: etree._Element | None, pieces: dict[str, _Pi
     return RoadLink("road", ids[0] if contact == "start" else ids[-1], contact)
 
 
-def _lane(reader: _Reader, element: etree._Element, road: etree._Element, section_s: float,
+def _lane(reader: XmlReader, element: etree._Element, road: etree._Element, section_s: float,
           length_m: float) -> LaneSpec:
     lane_id = int(reader.number(element, "id"))
     kind = element.get("type", "none")
@@ -288,12 +258,12 @@ def _lane(reader: _Reader, element: etree._Element, road: etree._Element, sectio
                     widths)
 
 
-def _road(reader: _Reader, element: etree._Element, pieces: dict[str, _Pieces],
+def _road(reader: XmlReader, element: etree._Element, pieces: dict[str, _Pieces],
           junction_ids: dict[str | None, int]) -> list[Road]:
     """One Road per lane section of a file road, linked head to tail."""
     road_id = element.get("id")
     own = pieces[road_id]
-    plan_view = reader.child(element, "planView")
+    plan_view = reader.one(element, "planView")
     ordered = sorted(plan_view.findall("geometry"), key=lambda g: reader.number(g, "s"))
     segments = [_geometry(reader, g) for g in ordered]
     if not segments:
@@ -323,7 +293,7 @@ def _road(reader: _Reader, element: etree._Element, pieces: dict[str, _Pieces],
     return roads
 
 
-def _junction(reader: _Reader, element: etree._Element, junction_ids: dict[str | None, int],
+def _junction(reader: XmlReader, element: etree._Element, junction_ids: dict[str | None, int],
               pieces: dict[str, _Pieces]) -> Junction:
     """A junction's connections, between the pieces that touch it."""
     junction = Junction(junction_ids[element.get("id")])
@@ -349,7 +319,7 @@ def _junction(reader: _Reader, element: etree._Element, junction_ids: dict[str |
     return junction
 
 
-def _signals(reader: _Reader, root: etree._Element, pieces: dict[str, _Pieces], roads: dict[int, Road]) -> list[Signal]:
+def _signals(reader: XmlReader, root: etree._Element, pieces: dict[str, _Pieces], roads: dict[int, Road]) -> list[Signal]:
     """Stop lines of the dynamic traffic lights: one Signal per signal or signalReference that
     names the lanes it holds, each with its controller's phase in its junction's cycle."""
     phases = _phases(reader, root)
@@ -357,8 +327,7 @@ def _signals(reader: _Reader, root: etree._Element, pieces: dict[str, _Pieces], 
     for road_id, own in pieces.items():
         for element in own.element.findall("signals/signal") + own.element.findall("signals/signalReference"):
             signal_id = element.get("id")
-            if element.tag == "signal" and (element.get("dynamic") != "yes"
-                                            or not element.get("type", "").startswith("1000")):
+            if element.tag == "signal" and not _is_vehicle_light(element):
                 continue
             if signal_id not in phases.signals:
                 raise reader.fail(element, f"id={signal_id!r}; expected the id of one of the file's signals")
@@ -374,7 +343,13 @@ def _signals(reader: _Reader, root: etree._Element, pieces: dict[str, _Pieces], 
     return signals
 
 
-def _controlled_lanes(reader: _Reader, element: etree._Element, road: Road) -> tuple[int, ...]:
+def _is_vehicle_light(signal: etree._Element) -> bool:
+    """A dynamic signal of OpenDRIVE's vehicle traffic-light type; pedestrian and bicycle lights
+    (1000002, 1000007, ...) hold no vehicle lane."""
+    return signal.get("dynamic") == "yes" and signal.get("type") == VEHICLE_LIGHT_TYPE
+
+
+def _controlled_lanes(reader: XmlReader, element: etree._Element, road: Road) -> tuple[int, ...]:
     """Driving lanes a signal holds: its validity ranges, else every lane its orientation faces.
     A validity of lane 0 only (CARLA's poles) holds none: the references hold the lanes."""
     driving = [lane.id for lane in road.lanes if lane.type == "driving"]
@@ -403,9 +378,9 @@ class _Phases:
         return SignalPhase(GREEN_S, YELLOW_S, count * slot - GREEN_S - YELLOW_S, turn * slot)
 
 
-def _phases(reader: _Reader, root: etree._Element) -> _Phases:
+def _phases(reader: XmlReader, root: etree._Element) -> _Phases:
     signals = root.findall("road/signals/signal")
-    lights = {s.get("id") for s in signals if s.get("dynamic") == "yes" and s.get("type", "").startswith("1000")}
+    lights = {s.get("id") for s in signals if _is_vehicle_light(s)}
     ids = {s.get("id") for s in signals}
     controls = {}
     for controller in root.findall("controller"):

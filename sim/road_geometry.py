@@ -5,7 +5,8 @@ stands for OpenDRIVE's `poly3`).
 A reference line is a chain of these pieces (`Geometry`). Everything here is plain numpy:
 maps are built once, then uploaded to the torch device by `map_bank`. Spirals are evaluated
 with scipy's Fresnel integrals; cubic curves through a dense arc-length table, since their
-parameter is not their arc length.
+parameter is not their arc length. scipy is imported where a spiral is first evaluated: it
+takes a third of a second, and listing families or maps does not need it.
 """
 from __future__ import annotations
 
@@ -14,8 +15,6 @@ from functools import cached_property
 from typing import Protocol
 
 import numpy as np
-from scipy.integrate import cumulative_trapezoid
-from scipy.special import fresnel
 
 TABLE_STEP_M = 0.02  # arc-length table spacing of cubic curves: position error far below 1 mm
 
@@ -98,6 +97,8 @@ class Spiral(_Piece):
             x, y, _ = Segment(self.start, self.length_m, k0 + 0.5 * rate * self.length_m).poses_at(s)
             return x, y, hdg
         # h(s) = phi + sign * pi/2 * u(s)^2 with u = (s + k0/rate) * sqrt(|rate| / pi).
+        from scipy.special import fresnel
+
         sign = np.sign(rate)
         scale = np.sqrt(np.pi / abs(rate))
         phi = h0 - k0 ** 2 / (2 * rate)
@@ -131,8 +132,8 @@ class ParamPoly3(_Piece):
         """(arc length [K], parameter p [K]) over p in [0, p_end]."""
         count = max(64, int(np.ceil(self.length_m / TABLE_STEP_M)) + 1)
         p = np.linspace(0.0, self.p_end, count)
-        du, dv = _derivative(self.u_coeffs, p), _derivative(self.v_coeffs, p)
-        return cumulative_trapezoid(np.hypot(du, dv), p, initial=0.0), p
+        speed = np.hypot(_derivative(self.u_coeffs, p), _derivative(self.v_coeffs, p))
+        return np.concatenate([[0.0], np.cumsum(0.5 * (speed[1:] + speed[:-1]) * np.diff(p))]), p
 
     def poses_at(self, ds_m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         arc, p_table = self._table

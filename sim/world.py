@@ -32,7 +32,8 @@ ROUTE_POINTS = 1024
 ROUTE_AHEAD_POINTS, ROUTE_AHEAD_SPACING_M = 40, 2.0
 DOOR_M = 0.9
 SIGNAL_ON_ROUTE_M = 2.0
-HELD_AT_LIGHT_M = 20.0  # a stop line this close ahead holds the ego (and the queue behind its leader)
+SIGNAL_ALIGNED_COS = 0.7  # a stop line holds a route that crosses it within 45 degrees of its lane
+HELD_AT_LIGHT_M = 40.0  # a stop line this close ahead that is not green holds the ego and a short queue before it
 
 
 @dataclass(frozen=True)
@@ -125,11 +126,17 @@ class BatchedWorld:
         self.specs[slot] = spec
 
     def _signals_along_route(self, slot: int, template: int) -> torch.Tensor:
-        """Route position (m) of each of the map's stop lines that the slot's route crosses, inf
-        for the others [S]."""
+        """Route position (m) of each of the map's stop lines that the slot's route crosses in the
+        line's own direction, inf for the others [S] (a crossing road's line near the route, as
+        in a junction, does not hold the ego)."""
         mids = self.bank.signal_line[template].mean(1)
         s, distance = self.route.row(slot, len(mids)).locate(mids)
-        on_route = (distance < SIGNAL_ON_ROUTE_M) & (self.bank.signal_lane[template] >= 0)
+        k = torch.searchsorted(self.route.s[slot].contiguous(), s.contiguous()).clamp(1, self.route.s.shape[1] - 1)
+        step = self.route.xy[slot, k] - self.route.xy[slot, k - 1]
+        line_heading = self.bank.signal_heading[template]
+        along = step[:, 0] * torch.cos(line_heading) + step[:, 1] * torch.sin(line_heading)
+        aligned = along > SIGNAL_ALIGNED_COS * step.norm(dim=-1)
+        on_route = (distance < SIGNAL_ON_ROUTE_M) & aligned & (self.bank.signal_lane[template] >= 0)
         return torch.where(on_route, s, torch.full_like(s, float("inf")))
 
     def actor_boxes(self) -> tuple[torch.Tensor, ...]:

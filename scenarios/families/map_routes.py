@@ -18,10 +18,9 @@ from scenarios.actor_builders import car, episode
 from scenarios.family import Family
 from scenarios.families.nominal import density
 from scenarios.parameters import Continuous, uniform
-from sim.actor_state import MAX_ROUTE_LANES
+from sim.episode_spec import MAX_ROUTE_LANES
 from sim.lane_graph import LaneGraph, build_lane_graph
 from sim.map_catalog import load_map
-from sim.route_planner import random_route
 
 EGO_S_M = 5.0
 # Routes are 500 to 900 m where the map has them; a smaller map drives the longest it has.
@@ -39,6 +38,8 @@ def _graph(map_name: str) -> LaneGraph:
 
 def route_keys(map_name: str, quantile: float) -> tuple[tuple[int, int], ...]:
     """The (road, lane) ids of the route a `route` quantile stands for on a map."""
+    from sim.route_planner import random_route  # scipy's graph search: not needed to list the families
+
     graph = _graph(map_name)
     for min_m in MIN_ROUTE_M:
         try:
