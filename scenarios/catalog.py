@@ -18,9 +18,9 @@ from dataclasses import dataclass, replace
 from importlib import metadata
 
 from scenarios.families import junctions, lateral, longitudinal, nominal, obstructions, vulnerable
-from scenarios.families.map_routes import MAP_FAMILIES
+from scenarios.families.map_routes import MAP_FAMILIES, route_keys
 from scenarios.family import Family
-from sim.map_catalog import MapError, load_map
+from sim.map_catalog import load_map
 
 ENTRY_POINT_GROUP = "nines.families"
 
@@ -83,7 +83,8 @@ def find_family(name: str) -> Family:
                               f"{', '.join(f'{n}@MAP' for n in MAP_FAMILIES)}")
         try:
             load_map(map_name)
-        except MapError as error:
+            route_keys(map_name, 0.0)  # a map with no route a world holds is refused here, not mid-run
+        except ValueError as error:  # MapError included
             raise FamilyError(f"family {name!r}: {error}") from None
         return MAP_FAMILIES[base](map_name)
     if name.endswith(".xosc") and name not in _LOADED:
