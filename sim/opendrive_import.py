@@ -59,7 +59,8 @@ class MapImportError(ValueError):
 
 @dataclass
 class _Pieces:
-    """The Roads one file road became (one per lane section, in s order) and its signals."""
+    """A file road and the Roads it becomes: our ids, one per lane section that covers part of
+    it (`sections`, in s order, starting at `lane_sections_s`)."""
 
     ids: list[int]
     element: etree._Element
