@@ -131,16 +131,16 @@ def import_xosc(path: str | Path, ego: str | None = None, seed: int = 0) -> Epis
     template = _map_name(reader, root)
     graph = build_lane_graph(load_map(template))
     entities = {e.name: e for e in _entities(reader, root)}
-    ego_name = _ego_name(reader, root, entities, ego)
+    ego_name = _ego_name(reader, entities, ego)
     init = _init_actions(reader, root)
     ego_props = entities[ego_name].properties
     weather, friction = _environment(reader, root, ego_props)
-    ego_pose, ego_speed = _placement(reader, graph, init.get(ego_name, []), ego_name, root)
+    ego_pose, ego_speed = _placement(reader, graph, init.get(ego_name, []), ego_name)
     route_name, route_lanes = _ego_route(reader, graph, init.get(ego_name, []), ego_pose, ego_props)
     first = graph.lanes[graph.index_of[route_lanes[0]]]
     ego_s, _ = _project(first, ego_pose[:2])
     events = _events(reader, root, entities)
-    actors = tuple(_actor(reader, graph, entities[name], init.get(name, []), events.get(name, ()), root)
+    actors = tuple(_actor(reader, graph, entities[name], init.get(name, []), events.get(name, ()))
                    for name in entities if name != ego_name)
     named_route = route_name if route_name in graph.network.routes else None
     return EpisodeSpec(template, named_route or route_name or "imported", seed=int(ego_props.get("nines:seed", seed)),
@@ -215,7 +215,7 @@ def _entities(reader: XmlReader, root: etree._Element) -> list[_Entity]:
     return found
 
 
-def _ego_name(reader: XmlReader, root: etree._Element, entities: dict[str, _Entity], chosen: str | None) -> str:
+def _ego_name(reader: XmlReader, entities: dict[str, _Entity], chosen: str | None) -> str:
     if chosen is not None:
         if chosen not in entities:
             raise ScenarioImportError(f"{reader.source}: --ego {chosen!r} is no entity of the file; it has "
@@ -268,8 +268,8 @@ def _file_road_id(road) -> str:
     return road.source.road_id if road.source is not None else str(road.id)
 
 
-def _placement(reader: XmlReader, graph: LaneGraph, actions: list[etree._Element], name: str,
-               root: etree._Element) -> tuple[tuple[float, float, float], float]:
+def _placement(reader: XmlReader, graph: LaneGraph, actions: list[etree._Element],
+               name: str) -> tuple[tuple[float, float, float], float]:
     """An entity's start pose (x, y, heading) and speed from its Init actions."""
     teleport = next((a for a in actions if a.tag == "TeleportAction"), None)
     if teleport is None:
@@ -491,8 +491,8 @@ def _events(reader: XmlReader, root: etree._Element, entities: dict[str, _Entity
 
 
 def _actor(reader: XmlReader, graph: LaneGraph, entity: _Entity, actions: list[etree._Element],
-           events: list[tuple[ScriptedEvent, tuple]], root: etree._Element) -> ActorSpec:
-    pose, speed = _placement(reader, graph, actions, entity.name, root)
+           events: list[tuple[ScriptedEvent, tuple]]) -> ActorSpec:
+    pose, speed = _placement(reader, graph, actions, entity.name)
     props = entity.properties
     path = next((p for _, p in events if p), ())
     static_kind = entity.kind in (ActorKind.CONE, ActorKind.BARRIER, ActorKind.DEBRIS)
