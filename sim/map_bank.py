@@ -32,7 +32,7 @@ class MapBank:
     lane_xy [L, P, 2], lane_s [L, P], lane_heading [L, P], lane_curvature [L, P] (1/m, left
         positive): centrelines in driving direction, padded by repeating the last point (so
         lane_s stays sorted).
-    lane_length_m, lane_width_m, lane_speed_limit_mps [L]; lane_type [L] (LANE_TYPE_CODES);
+    lane_length_m, lane_width_m (mean over the lane), lane_speed_limit_mps [L]; lane_type [L] (LANE_TYPE_CODES);
     lane_drivable [L] bool (a vehicle may drive there: not a sidewalk);
     lane_successor [L] (first successor or -1), lane_left / lane_right [L] (-1: none),
     lane_left_same_direction [L] bool, lane_in_junction [L] bool.
