@@ -41,8 +41,8 @@ from lxml import etree
 
 from scenarios.family import Family
 from scenarios.weather_mix import condition_weather
-from sim.actor_kinds import DEFAULT_SIZE_M, ActorKind
-from sim.ego_dynamics import weather_friction
+from sim.actor_kinds import DEFAULT_SIZE_M, STATIC_KINDS, ActorKind
+from sim.ego_dynamics import EGO_LENGTH_M, weather_friction
 from sim.episode_spec import Action, ActorSpec, EpisodeSpec, ScriptedEvent, Trigger
 from sim.lane_graph import LaneGraph, build_lane_graph
 from sim.map_catalog import MapError, load_map
@@ -54,9 +54,8 @@ from sim.weather import Weather
 from sim.xml_reader import XmlReader, parse_xml
 
 EGO_NAMES = ("hero", "ego")
-EGO_LENGTH_M = 4.6
 FOLLOW_LANES = 6  # a lane follower without a nines:lanes list follows this many lanes ahead
-VEHICLE_KINDS = {"car": ActorKind.CAR, "van": ActorKind.CAR, "truck": ActorKind.TRUCK, "bus": ActorKind.TRUCK,
+VEHICLE_CATEGORIES = {"car": ActorKind.CAR, "van": ActorKind.CAR, "truck": ActorKind.TRUCK, "bus": ActorKind.TRUCK,
                  "trailer": ActorKind.TRUCK, "semitrailer": ActorKind.TRUCK, "bicycle": ActorKind.CYCLIST,
                  "motorbike": ActorKind.CYCLIST}
 # Every element the import understands; anything else in a file is refused.
@@ -197,9 +196,10 @@ def _entities(reader: XmlReader, root: etree._Element) -> list[_Entity]:
         properties = _properties(body)
         if body.tag == "Vehicle":
             category = reader.text(body, "vehicleCategory")
-            if category not in VEHICLE_KINDS:
-                raise reader.fail(body, f"vehicleCategory={category!r}; expected one of {', '.join(VEHICLE_KINDS)}")
-            kind = VEHICLE_KINDS[category]
+            if category not in VEHICLE_CATEGORIES:
+                raise reader.fail(body, f"vehicleCategory={category!r}; expected one of "
+                                        f"{', '.join(VEHICLE_CATEGORIES)}")
+            kind = VEHICLE_CATEGORIES[category]
         elif body.tag == "Pedestrian":
             kind = ActorKind.PEDESTRIAN
         elif body.tag == "MiscObject":
@@ -209,7 +209,7 @@ def _entities(reader: XmlReader, root: etree._Element) -> list[_Entity]:
         if "nines:kind" in properties:
             kind = ActorKind[properties["nines:kind"].upper()]
         box = body.find("BoundingBox/Dimensions")
-        size = DEFAULT_SIZE_M.get(kind, (4.6, 1.9, 1.5)) if box is None else (
+        size = DEFAULT_SIZE_M[kind] if box is None else (
             reader.number(box, "length"), reader.number(box, "width"), reader.number(box, "height"))
         found.append(_Entity(name, kind, size, properties))
     return found
@@ -495,8 +495,7 @@ def _actor(reader: XmlReader, graph: LaneGraph, entity: _Entity, actions: list[e
     pose, speed = _placement(reader, graph, actions, entity.name)
     props = entity.properties
     path = next((p for _, p in events if p), ())
-    static_kind = entity.kind in (ActorKind.CONE, ActorKind.BARRIER, ActorKind.DEBRIS)
-    motion = props.get("nines:motion") or ("path" if path else "static" if static_kind else "lane")
+    motion = props.get("nines:motion") or ("path" if path else "static" if entity.kind in STATIC_KINDS else "lane")
     colour = tuple(float(c) for c in props["nines:colour"].split(",")) if "nines:colour" in props else (0.6, 0.6, 0.65)
     common = dict(kind=entity.kind, motion=motion, speed_mps=speed, size_m=entity.size_m, colour=colour,
                   events=tuple(e for e, _ in events),
