@@ -21,7 +21,8 @@ CONFIDENCE = 0.95
 
 def family_rows(con: duckdb.DuckDBPyConnection, run_id: str, stream: str) -> pd.DataFrame:
     weighted = weighted_rate_from_sums(store_queries.family_sums(con, run_id, stream),
-                                       family_table(store_queries.run_families(con, [run_id])), CONFIDENCE)
+                                       family_table(store_queries.run_families(con, [run_id]),
+                                                    store_queries.run_suites(con, [run_id])), CONFIDENCE)
     return pd.DataFrame([{"family": f.family, "kind": f.kind, "episodes": f.episodes, "events": f.events, "p": f.p,
                           "lower 95 %": f.lower, "upper 95 %": f.upper,
                           "per": "km" if f.nominal else "encounter", "ESS_wy": f.ess_wy,

@@ -29,7 +29,8 @@ def show(con: duckdb.DuckDBPyConnection, db: Path) -> None:
     stream = pick_stream(con, run_id)
     st.header(f"Nines: run {run_id}, stream {stream}")
     rate = weighted_rate_from_sums(store_queries.family_sums(con, run_id, stream),
-                                   family_table(store_queries.run_families(con, [run_id])), CONFIDENCE)
+                                   family_table(store_queries.run_families(con, [run_id]),
+                                                store_queries.run_suites(con, [run_id])), CONFIDENCE)
     totals = store_queries.stream_totals(con, [run_id], stream).iloc[0]
     events, km, weighted, interval = st.columns(4)
     events.metric("events", int(totals["events"]))
@@ -68,7 +69,8 @@ def _march(con: duckdb.DuckDBPyConnection, run_id: str, stream: str) -> None:
     suite = runs.loc[runs["run_id"] == run_id, "suite"].iloc[0]
     same = runs[runs["suite"] == suite]
     run_ids = list(same["run_id"])
-    rates = store_queries.weighted_rates(con, run_ids, stream, family_table(store_queries.run_families(con, run_ids)),
+    rates = store_queries.weighted_rates(con, run_ids, stream, family_table(store_queries.run_families(con, run_ids),
+                                                                       store_queries.run_suites(con, run_ids)),
                                          CONFIDENCE)
     march = rates.merge(same[["run_id", "created", "driver", "checkpoint"]]).sort_values("created")
     march["series"] = [series_name(d, c) for d, c in zip(march["driver"], march["checkpoint"])]

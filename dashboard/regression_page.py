@@ -23,7 +23,8 @@ def show(con: duckdb.DuckDBPyConnection, db: Path) -> None:
     run_b = pick_run(con, "run B (judged)", key="run")
     run_a = pick_run(con, "run A (baseline)", key="baseline", default=1)
     st.header(f"Regression: run {run_b} against {run_a}, stream {STREAM}")
-    catalogue = family_table(store_queries.run_families(con, [run_a, run_b]))
+    catalogue = family_table(store_queries.run_families(con, [run_a, run_b]),
+                             store_queries.run_suites(con, [run_a, run_b]))
     a, b = (weighted_rate_from_sums(store_queries.family_sums(con, r, STREAM), catalogue, CONFIDENCE)
             for r in (run_a, run_b))
     ratio = weighted_rate_ratio(a, b, CONFIDENCE)

@@ -13,6 +13,7 @@ import pandas as pd
 
 from reliability import weighted_estimate
 from reliability.nines_ladder import ladder, nines_demonstrated
+from scenarios.suite import Suite, suite_from_yaml
 
 CRASH_SQL = "(collisions_pedestrian > 0 OR collisions_vehicle > 0 OR collisions_static > 0)::DOUBLE"
 # events of each stream per episode, as reliability.event_streams counts them
@@ -75,6 +76,12 @@ def cumulative(con: duckdb.DuckDBPyConnection, run_id: str, stream: str, points:
 def run_families(con: duckdb.DuckDBPyConnection, run_ids: list[str]) -> list[str]:
     """The families the runs drove (plugins among them need resolving for their exposure)."""
     return list(_df(con, "SELECT DISTINCT family FROM episodes WHERE list_contains(?, run_id)", [run_ids])["family"])
+
+
+def run_suites(con: duckdb.DuckDBPyConnection, run_ids: list[str]) -> list[Suite]:
+    """The suites the runs were made from (the exposures per km they give)."""
+    rows = _df(con, "SELECT suite_yaml FROM runs WHERE list_contains(?, run_id)", [run_ids])
+    return [suite_from_yaml(text) for text in rows["suite_yaml"]]
 
 
 def family_sums(con: duckdb.DuckDBPyConnection, run_id: str, stream: str) -> pd.DataFrame:

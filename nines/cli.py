@@ -162,7 +162,7 @@ def _check_stored_driver(store, run_id: str) -> None:
 
 def _report(db: Path, run_id: str, confidence: float = 0.95):
     """(the report of a run, its episodes, its failures in the order to look at them)."""
-    from nines.report import build_report, load_episodes, load_failure_causes, load_teleop
+    from nines.report import build_report, load_episodes, load_failure_causes, load_teleop, run_suite
     from nines.run_summary import failures_of
 
     if not 0 < confidence < 1:
@@ -172,7 +172,7 @@ def _report(db: Path, run_id: str, confidence: float = 0.95):
         episodes = load_episodes(store, run_id)
         causes = load_failure_causes(store, run_id)
         result = build_report(episodes, run_id, confidence, store.ticks(run_id), causes,
-                              load_teleop(store, run_id, episodes))
+                              load_teleop(store, run_id, episodes), run_suite(store, run_id))
     finally:
         store.close()
     return result, episodes, failures_of(episodes, causes)
@@ -361,7 +361,7 @@ def compare(run_a: str = typer.Argument(..., help="the baseline run"),
     """Regressions between two runs: the ratio of their exposure-weighted rates with its test,
     per-family changes (Holm-corrected), a paired test on the scenarios both drove, newly
     failing scenarios."""
-    from nines.report import family_table, load_episodes
+    from nines.report import family_table, load_episodes, run_suite
     from nines.report_view import print_comparison
     from reliability.event_streams import stream_events
     from reliability.run_comparison import (family_changes, newly_failing, paired_test, regressions,
@@ -375,6 +375,7 @@ def compare(run_a: str = typer.Argument(..., help="the baseline run"),
     store = _open_store(db, read_only=True)
     try:
         a, b = load_episodes(store, run_a), load_episodes(store, run_b)
+        suites = {run_a: run_suite(store, run_a), run_b: run_suite(store, run_b)}
     finally:
         store.close()
     rates = []
@@ -382,7 +383,8 @@ def compare(run_a: str = typer.Argument(..., help="the baseline run"),
         events = stream_events(episodes)
         if stream not in events:
             raise UserError(f"stream {stream!r} is not in run {run_id}; expected one of {', '.join(events)}")
-        rates.append(weighted_rate(episodes, events[stream].to_numpy(), family_table(episodes["family"]), confidence))
+        rates.append(weighted_rate(episodes, events[stream].to_numpy(), family_table(episodes["family"], [suites[run_id]]),
+                                   confidence))
     ratio = weighted_rate_ratio(rates[0], rates[1], confidence)
     changes = family_changes(rates[0].families, rates[1].families)
     paired = paired_test(a, b)
@@ -620,17 +622,21 @@ def import_map(xodr: Path = typer.Argument(..., help="OpenDRIVE 1.4-1.6 file"),
 
 
 @app.command("import-scenario")
-def import_scenario(xosc: Path = typer.Argument(..., help="OpenSCENARIO 1.0-1.2 file"),
+def import_scenario(xosc: Path = typer.Argument(..., help="OpenSCENARIO 1.0-1.2 scenario, or a 1.2 "
+                                                           "ParameterValueDistribution over one"),
                     check: bool = typer.Option(False, help="list the file's elements, supported or not, and stop"),
                     ego: str = typer.Option(None, help="the entity the driver drives (default: hero or ego)")) -> None:
-    """Read an OpenSCENARIO scenario and drive it once with the expert (a suite names it by its path)."""
+    """Read an OpenSCENARIO scenario, list the parameters a distribution file gives it, and drive
+    it once at its declared values with the expert (a suite names the file by its path)."""
+    from scenarios.openscenario_family import open_scenario
     from scenarios.openscenario_import import check_xosc, import_xosc
 
     if check:
         findings = check_xosc(xosc)
         refused = [f for f in findings if not f.supported]
         for finding in refused:
-            console.print(f"{xosc}:{finding.line}: <{finding.element}> not supported", markup=False, soft_wrap=True)
+            console.print(f"{finding.file}:{finding.line}: <{finding.element}> not supported", markup=False,
+                          soft_wrap=True)
         kinds = sorted({f.element for f in findings if f.supported})
         console.print(f"{len(findings) - len(refused)} of {len(findings)} elements supported "
                       f"({', '.join(kinds)})", markup=False)
@@ -642,7 +648,11 @@ def import_scenario(xosc: Path = typer.Argument(..., help="OpenSCENARIO 1.0-1.2 
     from scenarios.episode_plan import EpisodeTask
     from sim.world import BatchedWorld, WorldConfig
 
-    spec = import_xosc(xosc, ego)
+    opened = open_scenario(xosc)
+    for parameter in opened.distribution.parameters if opened.distribution is not None else ():
+        console.print(f"parameter {parameter.name}: {parameter.describe()} (source: {parameter.source})", markup=False,
+                      soft_wrap=True)
+    spec = import_xosc(opened.scenario, ego)
     world = BatchedWorld(WorldConfig(batch_size=1, max_actors=max(1, len(spec.actors)), maps=(spec.template,)))
     task = EpisodeTask(str(xosc), str(xosc), "import", 0, 0, spec.seed, {}, 0.0, 0.0, spec)
     episode = next(iter(finished_episodes(world, ExpertDriver(), [task], keep_clips=False)))

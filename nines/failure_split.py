@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-import yaml
 
 from nines.closed_loop import finished_episodes
 from nines.drivers import CAMERA_DRIVERS
@@ -18,7 +17,7 @@ from nines.store_rows import FailureCauseRow
 from planner.expert import ExpertDriver
 from scenarios.catalog import find_family
 from scenarios.episode_plan import EpisodeTask
-from scenarios.suite import Suite
+from scenarios.suite import suite_from_yaml
 from sim.events import FAILURE_OUTCOMES
 from sim.world import BatchedWorld, WorldConfig
 
@@ -36,7 +35,7 @@ def split_failures(store: Store, run_id: str) -> pd.DataFrame:
     """Re-drive the run's failures with the expert; store and return episode_id, family,
     cause (perception / planning, or driver / scenario) and the expert's outcome."""
     run = store.run(run_id)
-    suite = Suite(**yaml.safe_load(run["suite_yaml"]))
+    suite = suite_from_yaml(run["suite_yaml"])
     failed = store.db.execute("SELECT episode_id, family, sampler, round, idx, seed, params, log_f, log_q "
                               "FROM episodes WHERE run_id = ? AND failure "
                               "ORDER BY episode_id", [run_id]).df()

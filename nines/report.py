@@ -26,12 +26,19 @@ from reliability.reference_rates import HUMAN_RATES
 from reliability.severity import fatality_risk
 from reliability.weighted_estimate import WeightedRate, acceleration_factor, weighted_rate
 from scenarios.catalog import FAMILIES, find_family
+from scenarios.suite import Suite, suite_from_yaml
 
 
-def family_table(names: Iterable[str] = ()) -> pd.DataFrame:
+def family_table(names: Iterable[str] = (), suites: Iterable[Suite] = ()) -> pd.DataFrame:
     """The built-in families and those `names` name (plugins a run drove) as the plain table
-    `reliability` works on."""
+    `reliability` works on, with the exposure per km the runs' suites give where they give one."""
     chosen = {**FAMILIES, **{name: find_family(name) for name in set(names) - set(FAMILIES)}}
+    given: dict[str, float] = {}
+    for entry in (e for suite in suites for e in suite.families if e.exposure_per_km is not None):
+        if given.setdefault(entry.family, entry.exposure_per_km) != entry.exposure_per_km:
+            raise UserError(f"family {entry.family} has exposure {given[entry.family]:g} per km in one run's suite "
+                            f"and {entry.exposure_per_km:g} in another's; compare runs that agree on it")
+        chosen[entry.family] = entry.resolved()
     return pd.DataFrame([{"name": name, "exposure_per_km": f.exposure_per_km if f.exposure_per_km is not None
                           else float("nan"), "nominal": f.nominal, "assumed": f.assumed} for name, f in chosen.items()])
 
@@ -39,6 +46,10 @@ def family_table(names: Iterable[str] = ()) -> pd.DataFrame:
 def load_failure_causes(store: Store, run_id: str) -> pd.DataFrame:
     return store.db.execute("SELECT episode_id, cause, expert_outcome FROM failure_causes WHERE run_id = ?",
                             [run_id]).df()
+
+
+def run_suite(store: Store, run_id: str) -> Suite:
+    return suite_from_yaml(store.run(run_id)["suite_yaml"])
 
 
 def load_episodes(store: Store, run_id: str) -> pd.DataFrame:
@@ -98,15 +109,15 @@ def _weighted_stream(weighted: WeightedRate, confidence: float) -> dict:
 
 
 def build_report(episodes: pd.DataFrame, run_id: str, confidence: float = 0.95, ticks: pd.DataFrame | None = None,
-                 causes: pd.DataFrame | None = None, teleop: dict | None = None) -> dict:
+                 causes: pd.DataFrame | None = None, teleop: dict | None = None, suite: Suite | None = None) -> dict:
     """ticks: the driver's logged confidence (monitor quality, when there is any); causes: the
     perception / planning split of failures (when `nines split` has run); teleop: the
-    console's tables (`load_teleop`)."""
+    console's tables (`load_teleop`); suite: the run's (exposures it gives)."""
     km = float(episodes["km"].sum())
     events = stream_events(episodes)
     natural = naturalistic_episodes(episodes)
     natural_km = float(natural["km"].sum())
-    catalogue = family_table(episodes["family"])
+    catalogue = family_table(episodes["family"], [suite] if suite is not None else [])
     streams, crash = {}, None
     for stream in events:
         weighted = weighted_rate(episodes, events[stream].to_numpy(), catalogue, confidence)

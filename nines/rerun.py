@@ -8,7 +8,6 @@ import dataclasses
 import json
 from contextlib import closing
 
-import yaml
 
 from nines.episode_stream import EpisodeResult, stream_episodes
 from nines.run_settings import RunSettings
@@ -16,13 +15,13 @@ from nines.runner import ce_history
 from nines.store import Store
 from nines.user_error import UserError
 from scenarios.episode_plan import EpisodeTask, budget_tasks, ce_round_tasks, fixed_tasks
-from scenarios.suite import Suite
+from scenarios.suite import Suite, suite_from_yaml
 
 
 def planned_task(store: Store, run_id: str, episode_id: str) -> tuple[Suite, RunSettings, EpisodeTask]:
     """The suite, settings and planned task of a stored episode (family:sampler:round:index)."""
     run = store.run(run_id)
-    suite = Suite(**yaml.safe_load(run["suite_yaml"]))
+    suite = suite_from_yaml(run["suite_yaml"])
     settings = RunSettings.stored(json.loads(run["config"]))
     try:
         family, sampler, round_, index = episode_id.rsplit(":", 3)

@@ -19,7 +19,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
-import yaml
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from nines.drivers import CAMERA_DRIVERS, checkpoint_path, driver_spec
@@ -30,7 +29,7 @@ from nines.run_settings import RunSettings
 from nines.store import Store, StoreWriteError
 from nines.store_rows import DiagnosticRow, EpisodeRow, EventRow, HandoffRow, QueueRow, RunRow, TickRow
 from scenarios.episode_plan import EpisodeTask, budget_tasks, ce_round_tasks, fixed_tasks
-from scenarios.suite import Suite
+from scenarios.suite import Suite, suite_from_yaml
 
 
 def code_version() -> str:
@@ -113,7 +112,7 @@ def execute_run(store: Store, run_id: str, show_progress: bool = True,
     """Run (or resume) `run_id` to completion on its executor; returns the per-family summary
     of its episodes. `on_episode` sees every stored episode row as it is written."""
     run = store.run(run_id)
-    suite = Suite(**yaml.safe_load(run["suite_yaml"]))
+    suite = suite_from_yaml(run["suite_yaml"])
     settings = RunSettings.stored(json.loads(run["config"]))
     store.set_status(run_id, "running")
     done = store.done_episodes(run_id)

@@ -7,7 +7,8 @@ A family name is one of:
 - an import path, package.module:attribute, naming a Family;
 - NAME@MAP for a family that runs on any map (MAP_FAMILIES): a template, an imported map or
   an .xodr path;
-- a path to an OpenSCENARIO file (.xosc), read by `openscenario_import.scenario_family`.
+- a path to an OpenSCENARIO file (.xosc), a scenario or a ParameterValueDistribution over one,
+  read by `openscenario_family.scenario_family`.
 A family from elsewhere is known under the name it was given (its entry point or import path),
 whatever its own `name` field says: that name is what suites, episodes and reports carry.
 """
@@ -89,7 +90,8 @@ def find_family(name: str) -> Family:
         return MAP_FAMILIES[base](map_name)
     if name.endswith(".xosc") and name not in _LOADED:
         # imported here: reading scenarios needs torch, which listing the families does not
-        from scenarios.openscenario_import import ScenarioImportError, scenario_family
+        from scenarios.openscenario_family import scenario_family
+        from scenarios.openscenario_import import ScenarioImportError
 
         try:
             _LOADED[name] = scenario_family(name)

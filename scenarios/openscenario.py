@@ -5,10 +5,13 @@ gets its route (an AssignRouteAction through waypoints every ROUTE_WAYPOINT_M, n
 map's route); the weather becomes an EnvironmentAction (sun, fog as the visual range where
 contrast falls to 5 %, precipitation, cloud state, the road's friction and a time of day from
 the sun's height); lens dirt, tunnels and sensor faults have no OpenSCENARIO 1.0 form and are
-listed in the file's description. Scripted events become Events whose StartTriggers are SimulationTime, RelativeDistance (freespace,
-to the ego) or TimeToCollision conditions. Actions map onto SpeedAction (brake, stop, set
-speed), LaneChangeAction (change lane, pull out), LaneOffsetAction (drift) and
-FollowTrajectoryAction (walking a path). Opening a door and starting to ignore red lights have
+listed in the file's description. Scripted events become Events whose StartTriggers are
+SimulationTime, RelativeDistance (freespace, to the ego), TimeToCollision, TimeHeadway, Speed
+(the ego's), TraveledDistance (the ego's) or StoryboardElementState (after another event)
+conditions with their delays; a relative-speed trigger has no 1.0 condition and is refused.
+Actions map onto SpeedAction (brake, stop, set speed; a step for a speed taken at once; a
+continuous RelativeTargetSpeed to the ego), LaneChangeAction (change lane, pull out),
+LaneOffsetAction (drift) and FollowTrajectoryAction (walking a path). Opening a door and starting to ignore red lights have
 no OpenSCENARIO 1.0 action: they are written as CustomCommandActions of type `nines:open_door`
 and `nines:run_red_light` (other tools skip them) and listed in the file's description.
 
@@ -192,6 +195,14 @@ def _actions(event: ET.Element, name: str, scripted: ScriptedEvent, path: tuple)
         _speed_action(_sub(_sub(event, "Action", name=f"{name}_{kind}"), "PrivateAction"), 0.0, "linear", decel, "rate")
     elif kind == "set_speed":
         _speed_action(_sub(_sub(event, "Action", name=f"{name}_speed"), "PrivateAction"), value, "linear", 2.0, "rate")
+    elif kind == "jump_speed":
+        _speed_action(_sub(_sub(event, "Action", name=f"{name}_speed"), "PrivateAction"), value, "step", 0.0, "time")
+    elif kind in ("ego_speed_times", "ego_speed_plus"):
+        speed = _sub(_sub(_sub(_sub(event, "Action", name=f"{name}_speed"), "PrivateAction"), "LongitudinalAction"),
+                     "SpeedAction")
+        _sub(speed, "SpeedActionDynamics", dynamicsShape="step", value=0.0, dynamicsDimension="time")
+        _sub(_sub(speed, "SpeedActionTarget"), "RelativeTargetSpeed", entityRef="ego", value=value,
+             speedTargetValueType="factor" if kind == "ego_speed_times" else "delta", continuous=True)
     elif kind in ("change_lane", "pull_out"):
         lanes, duration = (1 if value > 0 else -1, abs(value)) if kind == "change_lane" else (1, 3.0)
         _lane_change(_sub(_sub(event, "Action", name=f"{name}_lane"), "PrivateAction"), name, lanes, duration)
@@ -210,21 +221,39 @@ def _actions(event: ET.Element, name: str, scripted: ScriptedEvent, path: tuple)
 
 def _trigger(parent: ET.Element, tag: str, name: str, actor: str, scripted: ScriptedEvent | None) -> None:
     group = _sub(_sub(parent, tag), "ConditionGroup")
-    condition = _sub(group, "Condition", name=f"{name}_when", delay=0.0, conditionEdge="rising")
-    if scripted is None or scripted.trigger.kind == "time":
-        at = 0.0 if scripted is None else scripted.trigger.value
+    trigger = scripted.trigger if scripted is not None else None
+    condition = _sub(group, "Condition", name=f"{name}_when", delay=trigger.delay_s if trigger else 0.0,
+                     conditionEdge="rising")
+    if trigger is None or trigger.kind == "time":
+        at = 0.0 if trigger is None else trigger.value
         _sub(_sub(condition, "ByValueCondition"), "SimulationTimeCondition", value=at, rule="greaterThan")
         return
+    if trigger.kind == "after":
+        _sub(_sub(condition, "ByValueCondition"), "StoryboardElementStateCondition", storyboardElementType="event",
+             storyboardElementRef=f"{actor}_event{int(trigger.value)}", state="startTransition")
+        return
+    if trigger.kind == "relative_speed":
+        raise ValueError(f"{actor}: a relative-speed trigger has no OpenSCENARIO 1.0 condition (1.2's "
+                         "RelativeSpeedCondition); expected time, distance, ttc, headway, ego_speed, ego_progress "
+                         "or after")
     by_entity = _sub(condition, "ByEntityCondition")
     _sub(_sub(by_entity, "TriggeringEntities", triggeringEntitiesRule="any"), "EntityRef", entityRef="ego")
     entity_condition = _sub(by_entity, "EntityCondition")
-    if scripted.trigger.kind == "distance":
+    rule = "lessThan" if trigger.is_below else "greaterThan"
+    if trigger.kind == "distance":
         _sub(entity_condition, "RelativeDistanceCondition", entityRef=actor, freespace=True,
-             relativeDistanceType="cartesianDistance", value=scripted.trigger.value, rule="lessThan")
-    else:
-        ttc = _sub(entity_condition, "TimeToCollisionCondition", value=scripted.trigger.value, freespace=True,
-                   alongRoute=False, rule="lessThan")
+             relativeDistanceType="cartesianDistance", value=trigger.value, rule=rule)
+    elif trigger.kind == "ttc":
+        ttc = _sub(entity_condition, "TimeToCollisionCondition", value=trigger.value, freespace=True,
+                   alongRoute=False, rule=rule)
         _sub(_sub(ttc, "TimeToCollisionConditionTarget"), "EntityRef", entityRef=actor)
+    elif trigger.kind == "headway":
+        _sub(entity_condition, "TimeHeadwayCondition", entityRef=actor, value=trigger.value, freespace=False,
+             alongRoute=False, rule=rule)
+    elif trigger.kind == "ego_speed":
+        _sub(entity_condition, "SpeedCondition", value=trigger.value, rule=rule)
+    else:  # ego_progress: nines' ego starts its route where the episode starts
+        _sub(entity_condition, "TraveledDistanceCondition", value=trigger.value)
 
 
 def to_xosc(spec: EpisodeSpec, xodr_name: str, bank: MapBank | None = None) -> str:

@@ -31,19 +31,20 @@ the exposure per km its parameters `nines_exposure_per_km` and `nines_exposure_s
 """
 from __future__ import annotations
 
+import functools
 import json
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from lxml import etree
 
-from scenarios.family import Family
-from scenarios.weather_mix import condition_weather
+from scenarios.openscenario_distributions import SUPPORTED as DISTRIBUTION_ELEMENTS
+from scenarios.openscenario_storyboard import Cast, storyboard_events
 from sim.actor_kinds import DEFAULT_SIZE_M, STATIC_KINDS, ActorKind
 from sim.ego_dynamics import EGO_LENGTH_M, weather_friction
-from sim.episode_spec import Action, ActorSpec, EpisodeSpec, ScriptedEvent, Trigger
+from sim.episode_spec import ActorSpec, EpisodeSpec, ScriptedEvent
 from sim.lane_graph import LaneGraph, build_lane_graph
 from sim.map_catalog import MapError, load_map
 from sim.map_templates import TEMPLATES
@@ -54,6 +55,7 @@ from sim.weather import Weather
 from sim.xml_reader import XmlReader, parse_xml
 
 EGO_NAMES = ("hero", "ego")
+ON_LANE_M = 0.5  # how far beyond a lane's ends and edges a position still counts as on it
 FOLLOW_LANES = 6  # a lane follower without a nines:lanes list follows this many lanes ahead
 VEHICLE_CATEGORIES = {"car": ActorKind.CAR, "van": ActorKind.CAR, "truck": ActorKind.TRUCK, "bus": ActorKind.TRUCK,
                  "trailer": ActorKind.TRUCK, "semitrailer": ActorKind.TRUCK, "bicycle": ActorKind.CYCLIST,
@@ -73,6 +75,10 @@ RelativeDistanceCondition TimeToCollisionCondition TimeToCollisionConditionTarge
 LaneChangeActionDynamics LaneChangeTarget RelativeTargetLane LaneOffsetAction LaneOffsetActionDynamics
 LaneOffsetTarget AbsoluteTargetLaneOffset FollowTrajectoryAction Trajectory Shape Polyline Vertex TimeReference
 None Timing TrajectoryFollowingMode UserDefinedAction CustomCommandAction ActivateControllerAction
+ParameterAssignments ParameterAssignment StoryboardElementStateCondition TimeHeadwayCondition RelativeSpeedCondition
+SpeedCondition TraveledDistanceCondition ReachPositionCondition RelativeTargetSpeed AbsoluteTargetLane ObjectController
+Controller
+ControllerAction AssignControllerAction
 """.split())
 
 
@@ -83,14 +89,16 @@ class ScenarioImportError(ValueError):
 
 @dataclass(frozen=True)
 class Finding:
-    """One element of a file: its line, its tag, and whether the import honours it."""
+    """One element of a file: the file, its line, its tag, and whether the import honours it."""
 
+    file: str
     line: int
     element: str
     supported: bool
 
 
-def _parse(path: Path) -> etree._Element:
+def parse_xosc(path: Path) -> etree._Element:
+    """The root of an OpenSCENARIO file; ScenarioImportError if it cannot be read or is not one."""
     try:
         text = path.read_bytes()
     except OSError as error:
@@ -99,15 +107,46 @@ def _parse(path: Path) -> etree._Element:
 
 
 def check_xosc(path: str | Path) -> list[Finding]:
-    """Every element of the file, in document order, with whether the import honours it."""
-    root = _parse(Path(path))
-    return [Finding(e.sourceline, e.tag, e.tag in SUPPORTED) for e in root.iter() if isinstance(e.tag, str)]
+    """Every element of the file, in document order, with whether the import honours it; for a
+    ParameterValueDistribution, its own elements and then its scenario's."""
+    path = Path(path)
+    root = parse_xosc(path)
+    if root.find("ParameterValueDistribution") is None:
+        return _findings(path, root, SUPPORTED)
+    found = _findings(path, root, DISTRIBUTION_ELEMENTS)
+    scenario = root.find("ParameterValueDistribution/ScenarioFile")
+    if scenario is not None and scenario.get("filepath"):
+        found += check_xosc((path.parent / scenario.get("filepath")).resolve())
+    return found
 
 
-def _reader(path: Path, root: etree._Element) -> XmlReader:
-    """Attribute access with the file's ParameterDeclarations substituted."""
-    declared = root.findall("ParameterDeclarations/ParameterDeclaration")
-    return XmlReader(str(path), ScenarioImportError, {p.get("name"): p.get("value") for p in declared})
+def _findings(path: Path, root: etree._Element, supported: frozenset[str]) -> list[Finding]:
+    return [Finding(str(path), e.sourceline, e.tag, e.tag in supported) for e in root.iter() if isinstance(e.tag, str)]
+
+
+def declared_parameters(path: Path, root: etree._Element) -> dict[str, etree._Element]:
+    """Every ParameterDeclaration of a scenario by name: the global ones and those of its
+    stories, acts and other storyboard elements, which must not contradict each other (the
+    import does not scope parameters)."""
+    found: dict[str, etree._Element] = {}
+    for declaration in root.iter("ParameterDeclaration"):
+        name = declaration.get("name")
+        if name in found and found[name].get("value") != declaration.get("value"):
+            raise ScenarioImportError(f"{path}:{declaration.sourceline}: <ParameterDeclaration> {name} is declared "
+                                      f"again with another value (line {found[name].sourceline}); expected one value "
+                                      "per name")
+        found.setdefault(name, declaration)
+    return found
+
+
+def _reader(path: Path, root: etree._Element, values: dict[str, str] | None = None) -> XmlReader:
+    """Attribute access with the file's parameters substituted, `values` replacing declared ones."""
+    declared = {name: d.get("value") for name, d in declared_parameters(path, root).items()}
+    unknown = sorted(set(values or {}) - set(declared))
+    if unknown:
+        raise ScenarioImportError(f"{path}: parameter {', '.join(unknown)} is never declared; it declares "
+                                  f"{', '.join(declared) or 'none'}")
+    return XmlReader(str(path), ScenarioImportError, {**declared, **(values or {})})
 
 
 @dataclass
@@ -118,17 +157,19 @@ class _Entity:
     properties: dict[str, str]
 
 
-def import_xosc(path: str | Path, ego: str | None = None, seed: int = 0) -> EpisodeSpec:
-    """The scenario as an EpisodeSpec; ScenarioImportError for what cannot be honoured."""
+def import_xosc(path: str | Path, ego: str | None = None, seed: int = 0,
+                parameters: dict[str, str] | None = None) -> EpisodeSpec:
+    """The scenario as an EpisodeSpec, `parameters` (name -> value) replacing the declared
+    values; ScenarioImportError for what cannot be honoured."""
     path = Path(path)
-    root = _parse(path)
+    root = parse_xosc(path)
     unsupported = next((e for e in root.iter() if isinstance(e.tag, str) and e.tag not in SUPPORTED), None)
     if unsupported is not None:
         raise ScenarioImportError(f"{path}:{unsupported.sourceline}: <{unsupported.tag}> is not supported by the "
                                   "import; `nines import-scenario --check` lists what is")
-    reader = _reader(path, root)
+    reader = _reader(path, root, parameters)
     template = _map_name(reader, root)
-    graph = build_lane_graph(load_map(template))
+    graph = _lane_graph(template)
     entities = {e.name: e for e in _entities(reader, root)}
     ego_name = _ego_name(reader, entities, ego)
     init = _init_actions(reader, root)
@@ -138,14 +179,23 @@ def import_xosc(path: str | Path, ego: str | None = None, seed: int = 0) -> Epis
     route_name, route_lanes = _ego_route(reader, graph, init.get(ego_name, []), ego_pose, ego_props)
     first = graph.lanes[graph.index_of[route_lanes[0]]]
     ego_s, _ = _project(first, ego_pose[:2])
-    events = _events(reader, root, entities)
-    actors = tuple(_actor(reader, graph, entities[name], init.get(name, []), events.get(name, ()))
-                   for name in entities if name != ego_name)
+    _check_controllers(reader, root, ego_name)
+    placed = {name: _placement(reader, graph, init.get(name, []), name) for name in entities if name != ego_name}
+    cast = Cast(ego_name, {**{n: e.size_m[0] for n, e in entities.items()}, ego_name: EGO_LENGTH_M},
+                {**{n: _lane_id(graph, pose) for n, (pose, _) in placed.items()}, ego_name: route_lanes[0][1]},
+                lambda position: _route_progress(graph, route_lanes, ego_s, _position(reader, graph, position)))
+    events = storyboard_events(reader, root, cast)
+    actors = tuple(_actor(graph, entities[name], placed[name], events.get(name, ())) for name in placed)
     named_route = route_name if route_name in graph.network.routes else None
     return EpisodeSpec(template, named_route or route_name or "imported", seed=int(ego_props.get("nines:seed", seed)),
                        ego_s_m=ego_s, ego_speed_mps=ego_speed, actors=actors, weather=weather,
                        road_friction=friction, max_time_s=_time_limit(reader, root),
                        route_lanes=() if named_route else route_lanes)
+
+
+@functools.lru_cache(maxsize=8)
+def _lane_graph(map_name: str) -> LaneGraph:
+    return build_lane_graph(load_map(map_name))
 
 
 def _map_name(reader: XmlReader, root: etree._Element) -> str:
@@ -169,50 +219,68 @@ def _properties(element: etree._Element) -> dict[str, str]:
     return {p.get("name"): p.get("value") for p in element.findall("Properties/Property")}
 
 
-def _catalog_entry(reader: XmlReader, root: etree._Element, reference: etree._Element) -> etree._Element:
-    """The catalog entry a CatalogReference names, from the CatalogLocations' directories."""
+def _catalog_entry(reader: XmlReader, root: etree._Element, reference: etree._Element
+                   ) -> tuple[etree._Element, XmlReader]:
+    """The catalog entry a CatalogReference names, from the CatalogLocations' directories, with
+    a reader of it: the entry's ParameterDeclarations, as the reference's ParameterAssignments set them."""
     catalog, entry = reader.text(reference, "catalogName"), reader.text(reference, "entryName")
     for directory in root.findall("CatalogLocations/*/Directory"):
         folder = (Path(reader.source).parent / reader.text(directory, "path")).resolve()
         for file in sorted(folder.glob("*.xosc")):
-            document = _parse(file)
+            document = parse_xosc(file)
             for found in document.findall("Catalog"):
                 if found.get("name") == catalog:
                     for item in found:
                         if item.get("name") == entry:
-                            return item
+                            return item, _entry_reader(reader, reference, file, item)
     raise reader.fail(reference, f"names {catalog}/{entry}, which no catalog of the CatalogLocations holds")
+
+
+def _entry_reader(reader: XmlReader, reference: etree._Element, file: Path, item: etree._Element) -> XmlReader:
+    values = {d.get("name"): d.get("value") for d in item.findall("ParameterDeclarations/ParameterDeclaration")}
+    for assignment in reference.findall("ParameterAssignments/ParameterAssignment"):
+        name = reader.text(assignment, "parameterRef")
+        if name not in values:
+            raise reader.fail(assignment, f"assigns {name!r}, which catalog entry {item.get('name')} never declares; "
+                                          f"it declares {', '.join(values) or 'none'}")
+        values[name] = reader.text(assignment, "value")
+    return XmlReader(str(file), ScenarioImportError, values)
 
 
 def _entities(reader: XmlReader, root: etree._Element) -> list[_Entity]:
     found = []
     for obj in reader.one(root, "Entities").findall("ScenarioObject"):
         name = reader.text(obj, "name")
-        body = next(iter(obj), None)
+        body, entry_reader = next(iter(obj), None), reader
         if body is None:
             raise reader.fail(obj, f"{name} is empty; expected a Vehicle, Pedestrian or MiscObject")
         if body.tag == "CatalogReference":
-            body = _catalog_entry(reader, root, body)
-        properties = _properties(body)
-        if body.tag == "Vehicle":
-            category = reader.text(body, "vehicleCategory")
-            if category not in VEHICLE_CATEGORIES:
-                raise reader.fail(body, f"vehicleCategory={category!r}; expected one of "
-                                        f"{', '.join(VEHICLE_CATEGORIES)}")
-            kind = VEHICLE_CATEGORIES[category]
-        elif body.tag == "Pedestrian":
-            kind = ActorKind.PEDESTRIAN
-        elif body.tag == "MiscObject":
-            kind = ActorKind.BARRIER
-        else:
-            raise reader.fail(body, "is not an entity; expected a Vehicle, Pedestrian or MiscObject")
-        if "nines:kind" in properties:
-            kind = ActorKind[properties["nines:kind"].upper()]
-        box = body.find("BoundingBox/Dimensions")
-        size = DEFAULT_SIZE_M[kind] if box is None else (
-            reader.number(box, "length"), reader.number(box, "width"), reader.number(box, "height"))
-        found.append(_Entity(name, kind, size, properties))
+            body, entry_reader = _catalog_entry(reader, root, body)
+        found.append(_entity(entry_reader, name, body))
     return found
+
+
+def _entity(reader: XmlReader, name: str, body: etree._Element) -> _Entity:
+    """An entity from its Vehicle, Pedestrian or MiscObject element."""
+    properties = _properties(body)
+    if body.tag == "Vehicle":
+        category = reader.text(body, "vehicleCategory")
+        if category not in VEHICLE_CATEGORIES:
+            raise reader.fail(body, f"vehicleCategory={category!r}; expected one of "
+                                    f"{', '.join(VEHICLE_CATEGORIES)}")
+        kind = VEHICLE_CATEGORIES[category]
+    elif body.tag == "Pedestrian":
+        kind = ActorKind.PEDESTRIAN
+    elif body.tag == "MiscObject":
+        kind = ActorKind.BARRIER
+    else:
+        raise reader.fail(body, "is not an entity; expected a Vehicle, Pedestrian or MiscObject")
+    if "nines:kind" in properties:
+        kind = ActorKind[properties["nines:kind"].upper()]
+    box = body.find("BoundingBox/Dimensions")
+    size = DEFAULT_SIZE_M[kind] if box is None else (
+        reader.number(box, "length"), reader.number(box, "width"), reader.number(box, "height"))
+    return _Entity(name, kind, size, properties)
 
 
 def _ego_name(reader: XmlReader, entities: dict[str, _Entity], chosen: str | None) -> str:
@@ -387,112 +455,45 @@ def _environment(reader: XmlReader, root: etree._Element, ego_props: dict[str, s
     return Weather(**fields), friction
 
 
-def _condition(reader: XmlReader, condition: etree._Element, actor: str, sizes: dict[str, _Entity]) -> Trigger:
-    """A start condition as one of our triggers on the ego (time, distance, ttc)."""
-    value = condition.find("ByValueCondition/SimulationTimeCondition")
-    if value is not None:
-        if reader.text(value, "rule") not in ("greaterThan", "greaterOrEqual", "equalTo"):
-            raise reader.fail(value, "rule must be greaterThan (the time passes a value)")
-        return Trigger("time", reader.number(value, "value") + reader.number(condition, "delay", 0.0))
-    entity = condition.find("ByEntityCondition")
-    if entity is None:
-        raise reader.fail(condition, "expected a SimulationTimeCondition, RelativeDistanceCondition or "
-                                     "TimeToCollisionCondition")
-    refs = [reader.text(e, "entityRef") for e in entity.findall("TriggeringEntities/EntityRef")]
-    distance = entity.find("EntityCondition/RelativeDistanceCondition")
-    ttc = entity.find("EntityCondition/TimeToCollisionCondition")
-    rule_of = distance if distance is not None else ttc
-    if rule_of is None:
-        raise reader.fail(entity, "expected a RelativeDistanceCondition or TimeToCollisionCondition")
-    if reader.text(rule_of, "rule") not in ("lessThan", "lessOrEqual"):
-        raise reader.fail(rule_of, "rule must be lessThan (the ego comes closer than a value)")
-    other = reader.text(distance, "entityRef") if distance is not None else reader.text(
-        reader.one(ttc, "TimeToCollisionConditionTarget/EntityRef"), "entityRef")
-    pair = {other, *refs}
-    if actor not in pair or len(pair) != 2:
-        raise reader.fail(rule_of, f"must relate the ego and {actor}, whose event it starts")
-    if distance is not None:
-        gap = reader.number(distance, "value")
-        if reader.text(distance, "freespace", "false") in ("false", "0"):
-            gap -= 0.5 * (EGO_LENGTH_M + sizes[actor].size_m[0])  # centre to centre, along the lane
-        return Trigger("distance", max(gap, 0.0))
-    return Trigger("ttc", reader.number(ttc, "value"))
+def _route_progress(graph: LaneGraph, route: tuple[tuple[int, int], ...], start_s_m: float,
+                    pose: tuple[float, float, float]) -> float | None:
+    """How far along the route from start_s_m on its first lane a pose lies (m), if it lies
+    on one of the route's lanes; None if not."""
+    before = 0.0
+    for key in route:
+        lane = graph.lanes[graph.index_of[key]]
+        s, lateral = _project(lane, pose[:2])
+        if -ON_LANE_M <= s <= lane.s_m[-1] + ON_LANE_M and abs(lateral) <= 0.5 * lane.width_m + ON_LANE_M:
+            return before + s - start_s_m
+        before += float(lane.s_m[-1])
+    return None
 
 
-def _actions(reader: XmlReader, event: etree._Element, actor: str) -> list[tuple[Action, tuple]]:
-    """(action, path) of each action of an event; a path only for walking a trajectory."""
-    custom = [c for c in event.iter("CustomCommandAction") if reader.text(c, "type").startswith("nines:")]
-    if custom:
-        return [(Action(reader.text(c, "type")[len("nines:"):], float(c.text or 0.0)), ()) for c in custom]
-    found: list[tuple[Action, tuple]] = []
-    for action in event.findall("Action/PrivateAction/*"):
-        for body in action:
-            found.append(_private_action(reader, body, actor))
-    walking = [k for k, (a, _) in enumerate(found) if a.kind == "start_path"]
-    paces = [a.value for a, _ in found if a.kind == "set_speed"]
-    if walking and paces:  # nines' export walks a path at the pace of the SpeedAction beside it
-        k = walking[0]
-        found = [(Action("start_path", paces[0]), found[k][1])]
-    return found
+def _lane_id(graph: LaneGraph, pose: tuple[float, float, float]) -> int | None:
+    """The file's id of the lane nearest a pose (None on a map without lanes)."""
+    nearest = _nearest_lane(graph, pose, driving_only=False)
+    return graph.lanes[nearest].lane_id if nearest >= 0 else None
 
 
-def _private_action(reader: XmlReader, body: etree._Element, actor: str) -> tuple[Action, tuple]:
-    if body.tag == "SpeedAction":
-        target = reader.one(body, "SpeedActionTarget/AbsoluteTargetSpeed")
-        speed = reader.number(target, "value")
-        dynamics = reader.one(body, "SpeedActionDynamics")
-        if speed > 0:
-            return Action("set_speed", speed), ()
-        rate = reader.number(dynamics, "value")
-        if reader.text(dynamics, "dynamicsDimension") == "time":
-            return Action("brake", 8.0 if rate <= 0 else 0.0), ()
-        return Action("brake", rate), ()
-    if body.tag == "LaneChangeAction":
-        target = reader.one(body, "LaneChangeTarget/RelativeTargetLane")
-        lanes = int(reader.number(target, "value"))
-        if abs(lanes) != 1:
-            raise reader.fail(target, f"value={lanes}; expected one lane left (1) or right (-1)")
-        dynamics = reader.one(body, "LaneChangeActionDynamics")
-        if reader.text(dynamics, "dynamicsDimension") != "time":
-            raise reader.fail(dynamics, "dynamicsDimension must be time (a lane change of set duration)")
-        return Action("change_lane", math.copysign(reader.number(dynamics, "value"), lanes)), ()
-    if body.tag == "LaneOffsetAction":
-        return Action("drift", reader.number(reader.one(body, "LaneOffsetTarget/AbsoluteTargetLaneOffset"),
-                                             "value")), ()
-    if body.tag == "FollowTrajectoryAction":
-        vertices = reader.one(body, "Trajectory/Shape/Polyline").findall("Vertex")
-        points = [(reader.number(p, "x"), reader.number(p, "y")) for p in
-                  (reader.one(v, "Position/WorldPosition") for v in vertices)]
-        times = [reader.number(v, "time", 0.0) for v in vertices]
-        length = sum(math.dist(a, b) for a, b in zip(points, points[1:]))
-        pace = length / (times[-1] - times[0]) if times[-1] > times[0] else 1.4
-        return Action("start_path", pace), tuple(points)
-    raise reader.fail(body, f"is not an action the import carries out for {actor}; expected SpeedAction, "
-                            "LaneChangeAction, LaneOffsetAction or FollowTrajectoryAction")
+def _check_controllers(reader: XmlReader, root: etree._Element, ego: str) -> None:
+    """Controllers may drive only the ego, whose controller is the run's driver: another
+    entity's controller, or an action on one, is refused."""
+    for obj in root.findall("Entities/ScenarioObject"):
+        controller = obj.find("ObjectController")
+        if controller is not None and obj.get("name") != ego:
+            raise reader.fail(controller, f"gives {obj.get('name')} a controller; nines drives actors by their script "
+                                          "and the ego by the run's driver")
+    for private in root.iter("Private"):
+        action = private.find("PrivateAction/ControllerAction")
+        action = private.find("PrivateAction/ActivateControllerAction") if action is None else action
+        if action is not None and private.get("entityRef") != ego:
+            raise reader.fail(action, f"acts on {private.get('entityRef')}'s controller; only the ego's controller "
+                                      "(the run's driver) may be named")
 
 
-def _events(reader: XmlReader, root: etree._Element, entities: dict[str, _Entity]
-            ) -> dict[str, list[tuple[ScriptedEvent, tuple]]]:
-    """Each actor's scripted events (and the path it walks), from the storyboard."""
-    found: dict[str, list[tuple[ScriptedEvent, tuple]]] = {}
-    for group in root.findall("Storyboard/Story/Act/ManeuverGroup"):
-        actors = [reader.text(e, "entityRef") for e in group.findall("Actors/EntityRef")]
-        events = group.findall("Maneuver/Event")
-        if events and len(actors) != 1:
-            raise reader.fail(group, "must name exactly one actor for its events")
-        for event in events:
-            conditions = event.findall("StartTrigger/ConditionGroup/Condition")
-            if len(conditions) != 1:
-                raise reader.fail(event, "needs exactly one start condition")
-            trigger = _condition(reader, conditions[0], actors[0], entities)
-            for action, path in _actions(reader, event, actors[0]):
-                found.setdefault(actors[0], []).append((ScriptedEvent(trigger, action), path))
-    return found
-
-
-def _actor(reader: XmlReader, graph: LaneGraph, entity: _Entity, actions: list[etree._Element],
+def _actor(graph: LaneGraph, entity: _Entity, placed: tuple[tuple[float, float, float], float],
            events: list[tuple[ScriptedEvent, tuple]]) -> ActorSpec:
-    pose, speed = _placement(reader, graph, actions, entity.name)
+    pose, speed = placed
     props = entity.properties
     path = next((p for _, p in events if p), ())
     motion = props.get("nines:motion") or ("path" if path else "static" if entity.kind in STATIC_KINDS else "lane")
@@ -515,27 +516,3 @@ def _actor(reader: XmlReader, graph: LaneGraph, entity: _Entity, actions: list[e
 def _time_limit(reader: XmlReader, root: etree._Element) -> float:
     stop = root.find("Storyboard/StopTrigger/ConditionGroup/Condition/ByValueCondition/SimulationTimeCondition")
     return reader.number(stop, "value") if stop is not None else 60.0
-
-
-def scenario_family(path: str) -> Family:
-    """A scenario file as a family (see the module); ScenarioImportError if it cannot be one."""
-    spec = import_xosc(path)  # refuses the file before any run
-    root = _parse(Path(path))
-    reader = _reader(Path(path), root)
-    if "nines_exposure_per_km" not in reader.parameters:
-        raise ScenarioImportError(f"{path}: declares no nines_exposure_per_km; a suite needs how often the scenario "
-                                  "occurs per km: add <ParameterDeclaration name=\"nines_exposure_per_km\" "
-                                  "parameterType=\"double\" value=\"...\"/> and one named nines_exposure_source")
-    try:
-        exposure = float(reader.parameters["nines_exposure_per_km"])
-    except ValueError:
-        raise ScenarioImportError(f"{path}: nines_exposure_per_km={reader.parameters['nines_exposure_per_km']!r}; "
-                                  "expected a number") from None
-    own_weather = root.find("Storyboard/Init/Actions/GlobalAction/EnvironmentAction") is not None
-
-    def build(params: dict, seed: int) -> EpisodeSpec:
-        weather = spec.weather if own_weather else condition_weather(params["condition"])
-        return replace(spec, seed=seed, weather=weather)
-
-    return Family(path, f"the OpenSCENARIO scenario {Path(path).name}", "OpenSCENARIO", spec.template, (), exposure,
-                  reader.parameters.get("nines_exposure_source", "assumed"), build)

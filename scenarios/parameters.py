@@ -15,23 +15,30 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Distribution:
-    """A scipy.stats distribution by name, positional arguments and scale. scipy.stats takes
-    most of a second to import, so it is loaded only when a distribution is first evaluated:
-    listing the families does not need it."""
+    """A scipy.stats distribution by name, positional arguments and scale; for "histogram",
+    args are the bin edges and `weights` the bins' weights. scipy.stats takes most of a second
+    to import, so it is loaded only when a distribution is first evaluated: listing the
+    families does not need it."""
 
     name: str
     args: tuple[float, ...]
     scale: float | None = None
+    weights: tuple[float, ...] = ()
 
     @functools.cached_property
     def frozen(self):
         """The frozen scipy distribution."""
         from scipy import stats
 
+        if self.name == "histogram":
+            return stats.rv_histogram((np.asarray(self.weights), np.asarray(self.args)), density=False)
         family = {"norm": stats.norm, "uniform": stats.uniform, "lognorm": stats.lognorm, "beta": stats.beta}[self.name]
         return family(*self.args) if self.scale is None else family(*self.args, scale=self.scale)
 
     def __str__(self) -> str:
+        if self.name == "histogram":
+            bins = zip(self.args, self.args[1:], self.weights)
+            return f"histogram({', '.join(f'{lo:g}..{hi:g}: {w:g}' for lo, hi, w in bins)})"
         parts = [f"{a:g}" for a in self.args] + ([] if self.scale is None else [f"scale={self.scale:g}"])
         return f"{self.name}({', '.join(parts)})"
 

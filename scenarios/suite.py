@@ -6,6 +6,7 @@ the field and what was expected.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
@@ -13,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from scenarios.catalog import find_family
+from scenarios.family import Family
 from scenarios.weather_mix import CONDITION
 from sim.camera import CameraConfig
 
@@ -44,6 +46,9 @@ class FamilyEntry(BaseModel):
     ce: CESettings | None = None
     weather: dict[str, float] | None = Field(None, description="condition -> relative weight (the proposal)")
     fixed: dict[str, float | str] = Field(default_factory=dict, description="parameters held at a value")
+    exposure_per_km: float | None = Field(None, gt=0, description="how often the family's encounter occurs per km "
+                                                                "of driving, replacing the family's own")
+    exposure_source: str | None = Field(None, min_length=1, description="where exposure_per_km comes from")
 
     @field_validator("family")
     @classmethod
@@ -71,6 +76,13 @@ class FamilyEntry(BaseModel):
                 raise ValueError(f"weather weight for {name} must be >= 0")
         if self.weather is not None and sum(self.weather.values()) <= 0:
             raise ValueError("weather weights must not all be 0")
+        if self.exposure_source is not None and self.exposure_per_km is None:
+            raise ValueError("exposure_source needs exposure_per_km")
+        if chosen.nominal and self.exposure_per_km is not None:
+            raise ValueError(f"family {self.family} is nominal: its failures are counted per km, with no exposure")
+        if not chosen.nominal and chosen.exposure_per_km is None and self.exposure_per_km is None:
+            raise ValueError(f"family {self.family} declares no exposure per km; give exposure_per_km (how often "
+                             "its encounter occurs per km of driving) and exposure_source")
         for name, value in self.fixed.items():
             try:
                 parameter = chosen.parameter(name)
@@ -79,6 +91,16 @@ class FamilyEntry(BaseModel):
             if not parameter.contains(value):
                 raise ValueError(f"fixed {name} = {value!r} is outside its support ({parameter.describe()})")
         return self
+
+
+    def resolved(self) -> Family:
+        """The family with the suite's exposure per km, where it gives one (without a source,
+        flagged assumed)."""
+        chosen = find_family(self.family)
+        if self.exposure_per_km is None:
+            return chosen
+        return replace(chosen, exposure_per_km=self.exposure_per_km,
+                       exposure_source=self.exposure_source or "assumed (the suite names no source)")
 
 
 class DriverChoice(BaseModel):
@@ -123,6 +145,11 @@ def _location(loc: tuple) -> str:
     for item in loc:
         parts.append(f"[{item}]" if isinstance(item, int) else ("." if parts else "") + str(item))
     return "".join(parts)
+
+
+def suite_from_yaml(text: str) -> Suite:
+    """A suite as a run stored it (validated when the run was made)."""
+    return Suite(**yaml.safe_load(text))
 
 
 def load_suite(path: str | Path) -> Suite:

@@ -90,6 +90,8 @@ def step_lane_followers(actors: ActorState, bank: MapBank, template: torch.Tenso
     stop_gap = _stop_line_gap(actors, bank, template, lights)
     lead_speed = torch.where(stop_gap < gap, torch.zeros_like(lead_speed), lead_speed)
     gap = torch.minimum(gap, stop_gap)
+    following = ego_speed.unsqueeze(-1) * actors.ego_speed_times + actors.ego_speed_plus_mps
+    actors.desired_speed_mps = torch.where(actors.follows_ego, following.clamp_min(0), actors.desired_speed_mps)
     accel = _idm_accel(actors.speed_mps, actors.desired_speed_mps, gap, lead_speed)
     accel = torch.where(actors.brake_mps2 > 0, -actors.brake_mps2, accel)
     speed = (actors.speed_mps + accel * dt_s).clamp_min(0)

@@ -15,7 +15,9 @@ from sim.lane_queries import lane_pose
 from sim.map_bank import MapBank
 
 MOTION_CODES = {"static": 0, "lane": 1, "path": 2}
-MAX_EVENTS, MAX_PATH_POINTS = 3, 6
+MAX_EVENTS, MAX_PATH_POINTS = 4, 6
+EVENT_FIELDS = ("trigger_kind", "trigger_value", "trigger_below", "trigger_delay_s", "held_s", "action_kind",
+                "action_value", "fired")
 
 
 @dataclass
@@ -43,6 +45,9 @@ class ActorState:
     route_lanes: torch.Tensor  # [B, N, R] int64, -1 padding
     route_pos: torch.Tensor  # int64 index into route_lanes
     desired_speed_mps: torch.Tensor
+    follows_ego: torch.Tensor  # bool: desired speed = ego speed * ego_speed_times + ego_speed_plus_mps
+    ego_speed_times: torch.Tensor
+    ego_speed_plus_mps: torch.Tensor
     brake_mps2: torch.Tensor  # > 0: braking to a stop at this deceleration, IDM off
     ignores_red: torch.Tensor  # bool
     door_open: torch.Tensor  # bool
@@ -52,6 +57,9 @@ class ActorState:
     path_moving: torch.Tensor  # bool
     trigger_kind: torch.Tensor  # [B, N, E] int64 index in TRIGGER_KINDS, -1 none
     trigger_value: torch.Tensor  # [B, N, E]
+    trigger_below: torch.Tensor  # [B, N, E] bool: the condition is measure <= value
+    trigger_delay_s: torch.Tensor  # [B, N, E]
+    held_s: torch.Tensor  # [B, N, E] episode time its condition first held (inf: not yet)
     action_kind: torch.Tensor  # [B, N, E] int64 index in ACTION_KINDS
     action_value: torch.Tensor  # [B, N, E]
     fired: torch.Tensor  # [B, N, E] bool
@@ -61,15 +69,16 @@ class ActorState:
         n = (batch, actors)
         shapes = {"colour": n + (3,), "route_lanes": n + (MAX_ROUTE_LANES,), "path_xy": n + (MAX_PATH_POINTS, 2),
                   "path_cum_m": n + (MAX_PATH_POINTS,)}
-        for name in ("trigger_kind", "trigger_value", "action_kind", "action_value", "fired"):
+        for name in EVENT_FIELDS:
             shapes[name] = n + (MAX_EVENTS,)
         ints = {"kind", "motion", "lane", "route_lanes", "route_pos", "trigger_kind", "action_kind"}
-        bools = {"active", "ignores_red", "door_open", "path_moving", "fired"}
+        bools = {"active", "ignores_red", "door_open", "path_moving", "follows_ego", "trigger_below", "fired"}
         values = {}
         for f in fields(ActorState):
             dtype = torch.int64 if f.name in ints else torch.bool if f.name in bools else torch.float32
             values[f.name] = torch.zeros(shapes.get(f.name, n), dtype=dtype, device=device)
         values["trigger_kind"] -= 1
+        values["held_s"] += float("inf")
         values["route_lanes"] -= 1
         return ActorState(**values)
 
@@ -106,12 +115,12 @@ def _spec_rows(specs: tuple[ActorSpec, ...], bank: MapBank, template: int, actor
         "s_m": np.zeros(actors), "offset_m": np.zeros(actors), "curvature_1pm": np.zeros(actors), "offset_target_m": np.zeros(actors),
         "offset_rate_mps": np.zeros(actors), "route_lanes": np.full((actors, MAX_ROUTE_LANES), -1),
         "route_pos": np.zeros(actors), "desired_speed_mps": np.zeros(actors), "brake_mps2": np.zeros(actors),
+        "follows_ego": np.zeros(actors, bool), "ego_speed_times": np.zeros(actors), "ego_speed_plus_mps": np.zeros(actors),
         "ignores_red": np.zeros(actors, bool), "door_open": np.zeros(actors, bool),
         "path_xy": np.zeros((actors, MAX_PATH_POINTS, 2)), "path_cum_m": np.zeros((actors, MAX_PATH_POINTS)),
         "path_dist_m": np.zeros(actors), "path_moving": np.zeros(actors, bool),
-        "trigger_kind": np.full((actors, MAX_EVENTS), -1), "trigger_value": np.zeros((actors, MAX_EVENTS)),
-        "action_kind": np.zeros((actors, MAX_EVENTS)), "action_value": np.zeros((actors, MAX_EVENTS)),
-        "fired": np.zeros((actors, MAX_EVENTS), bool),
+        **{name: np.zeros((actors, MAX_EVENTS)) for name in EVENT_FIELDS},
+        "trigger_kind": np.full((actors, MAX_EVENTS), -1), "held_s": np.full((actors, MAX_EVENTS), np.inf),
     }
     for i, spec in enumerate(specs):
         rows["kind"][i] = int(spec.kind)
@@ -137,6 +146,8 @@ def _spec_rows(specs: tuple[ActorSpec, ...], bank: MapBank, template: int, actor
         for e, event in enumerate(spec.events):
             rows["trigger_kind"][i, e] = TRIGGER_KINDS.index(event.trigger.kind)
             rows["trigger_value"][i, e] = event.trigger.value
+            rows["trigger_below"][i, e] = event.trigger.is_below
+            rows["trigger_delay_s"][i, e] = event.trigger.delay_s
             rows["action_kind"][i, e] = ACTION_KINDS.index(event.action.kind)
             rows["action_value"][i, e] = event.action.value
     return rows

@@ -10,22 +10,38 @@ from typing import Literal
 from sim.actor_kinds import ActorKind
 from sim.weather import Weather
 
-TriggerKind = Literal["time", "distance", "ttc"]
+TriggerKind = Literal["time", "distance", "ttc", "headway", "ego_speed", "relative_speed", "ego_progress", "after"]
 ActionKind = Literal["start_path", "brake", "change_lane", "drift", "open_door", "pull_out",
-                     "run_red_light", "stop", "set_speed"]
-TRIGGER_KINDS: tuple[str, ...] = ("time", "distance", "ttc")
+                     "run_red_light", "stop", "set_speed", "jump_speed", "ego_speed_times", "ego_speed_plus"]
+TRIGGER_KINDS: tuple[str, ...] = ("time", "distance", "ttc", "headway", "ego_speed", "relative_speed", "ego_progress",
+                                  "after")
+BELOW_BY_DEFAULT = ("distance", "ttc")
 MAX_ROUTE_LANES = 64  # the lanes an actor follows in order (then it takes each lane's first successor)
 ACTION_KINDS: tuple[str, ...] = ("start_path", "brake", "change_lane", "drift", "open_door", "pull_out",
-                                 "run_red_light", "stop", "set_speed")
+                                 "run_red_light", "stop", "set_speed", "jump_speed", "ego_speed_times",
+                                 "ego_speed_plus")
 
 
 @dataclass(frozen=True)
 class Trigger:
-    """Fires once: `time` when episode time >= value (s); `distance` when the ego is within
-    value (m, box to box); `ttc` when the time-to-collision with the ego drops below value (s)."""
+    """Fires once, `delay_s` after its condition first holds. The condition, by kind, is a
+    measure at or above `value` (at or below it when `below`; `below` defaults to True for
+    distance and ttc, else False):
+    time: episode time (s); distance: the ego's distance to the actor (m, box to box); ttc: the
+    time-to-collision with the ego (s); headway: the ego's time headway to the actor (s: how far
+    the actor's centre is ahead of the ego's along the ego's heading, over the ego's speed;
+    negative when behind); ego_speed: the ego's speed (m/s); relative_speed: the actor's speed
+    less the ego's (m/s); ego_progress: the ego's progress along its route (m); after: the
+    actor's event number `value` (0-based) has fired (`below` unused)."""
 
     kind: TriggerKind
     value: float
+    below: bool | None = None
+    delay_s: float = 0.0
+
+    @property
+    def is_below(self) -> bool:
+        return self.kind in BELOW_BY_DEFAULT if self.below is None else self.below
 
 
 @dataclass(frozen=True)
@@ -34,7 +50,10 @@ class Action:
     start_path: walking/riding speed (m/s); brake: deceleration (m/s^2) to a stop;
     change_lane: +duration_s to the left, -duration_s to the right; drift: lateral offset (m,
     left positive) reached over 2 s; pull_out: speed (m/s) while leaving a parking lane to
-    the left; set_speed: new desired speed (m/s); open_door, run_red_light, stop: unused."""
+    the left; set_speed: new desired speed (m/s), reached at the actor's own acceleration;
+    jump_speed: speed (m/s) taken at once and kept; ego_speed_times / ego_speed_plus: the
+    ego's speed times value / plus value (m/s), taken at once and followed from then on;
+    open_door, run_red_light, stop: unused."""
 
     kind: ActionKind
     value: float = 0.0

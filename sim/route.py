@@ -9,17 +9,21 @@ import torch
 from sim.lane_graph import LaneGraph
 
 ROUTE_STEP_M = 1.0
+ROUTE_POINTS = 1024  # the points of a route a world holds
 # Where a vehicle can be one tick after its last progress: the window `locate` searches when
 # asked to follow progress, so a route that passes the same place twice is not cut short.
 WINDOW_BACK_M, WINDOW_AHEAD_M = 10.0, 50.0
 
 
-def route_polyline(graph: LaneGraph, lanes: list[int]) -> np.ndarray:
-    """Points every ~ROUTE_STEP_M along the given lanes, joined end to end -> [R, 2]."""
+def route_polyline(graph: LaneGraph, lanes: list[int], max_points: int = ROUTE_POINTS) -> np.ndarray:
+    """Points every ~ROUTE_STEP_M along the given lanes, joined end to end -> [R, 2], R <=
+    max_points: a route too long for that many takes longer steps."""
     points = np.concatenate([graph.lanes[i].centre_xy for i in lanes])
+    length_m = float(np.linalg.norm(np.diff(points, axis=0), axis=1).sum())
+    step_m = max(ROUTE_STEP_M, length_m / (max_points - 2))
     keep = [0]
     for k in range(1, len(points)):
-        if np.linalg.norm(points[k] - points[keep[-1]]) >= ROUTE_STEP_M - 1e-6:
+        if np.linalg.norm(points[k] - points[keep[-1]]) >= step_m - 1e-6:
             keep.append(k)
     if keep[-1] != len(points) - 1:
         keep.append(len(points) - 1)

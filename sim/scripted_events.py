@@ -9,23 +9,42 @@ import torch
 
 from sim.actor_state import ActorState
 from sim.compiled_step import nothing_to_do
+from sim.ego_dynamics import EgoState
 from sim.episode_spec import ACTION_KINDS, TRIGGER_KINDS
 from sim.map_bank import MapBank
 
+AFTER = TRIGGER_KINDS.index("after")
+HEADWAY_MIN_SPEED_MPS = 0.1  # below it, an ego's headway is a distance over this speed: large, with its sign
 COMFORT_STOP_MPS2 = 3.0
 DRIFT_TIME_S = 2.0
 PULL_OUT_TIME_S = 3.0
 
 
-def fire_triggers(actors: ActorState, time_s: torch.Tensor, ego_gap_m: torch.Tensor, ego_ttc_s: torch.Tensor
-                  ) -> torch.Tensor:
-    """Mark triggers whose condition holds this tick as fired -> bool [B, N, E] of new firings."""
-    measure = torch.stack([time_s.unsqueeze(-1).expand_as(ego_gap_m), ego_gap_m, ego_ttc_s], -1)
+def fire_triggers(actors: ActorState, ego: EgoState, time_s: torch.Tensor, progress_m: torch.Tensor,
+                  ego_gap_m: torch.Tensor, ego_ttc_s: torch.Tensor) -> torch.Tensor:
+    """Mark triggers whose condition has held for their delay as fired -> bool [B, N, E] of
+    new firings. time_s, progress_m [B]: episode time, the ego's route progress; ego_gap_m,
+    ego_ttc_s [B, N]: box-to-box distance and time-to-collision to each actor."""
+    cos, sin = torch.cos(ego.yaw_rad).unsqueeze(-1), torch.sin(ego.yaw_rad).unsqueeze(-1)
+    ahead_m = (actors.x_m - ego.x_m.unsqueeze(-1)) * cos + (actors.y_m - ego.y_m.unsqueeze(-1)) * sin
+    ego_speed = ego.speed_mps.unsqueeze(-1).expand_as(ahead_m)
+    per_slot = torch.stack([time_s, progress_m], -1).unsqueeze(1).expand(*ahead_m.shape, 2)
+    measure = torch.stack([per_slot[..., 0], ego_gap_m, ego_ttc_s, ahead_m / ego_speed.clamp_min(HEADWAY_MIN_SPEED_MPS),
+                           ego_speed, actors.speed_mps - ego_speed, per_slot[..., 1]], -1)  # [B, N, M] by TRIGGER_KINDS
     kind = actors.trigger_kind.clamp_min(0)
-    value = measure.gather(-1, kind)
-    time_kind = TRIGGER_KINDS.index("time")
-    holds = torch.where(kind == time_kind, value >= actors.trigger_value, value <= actors.trigger_value)
-    new = holds & (actors.trigger_kind >= 0) & ~actors.fired & actors.active.unsqueeze(-1)
+    value = measure.gather(-1, kind.clamp_max(measure.shape[-1] - 1))
+    holds = torch.where(actors.trigger_below, value <= actors.trigger_value, value >= actors.trigger_value)
+    # an "after" trigger's condition holds from when the event it waits for was due
+    earlier = actors.trigger_value.long().clamp(0, kind.shape[-1] - 1)
+    due = (actors.held_s + actors.trigger_delay_s).gather(-1, earlier)
+    earlier_due = torch.where(actors.fired.gather(-1, earlier), due, torch.full_like(due, float("inf")))
+    after = kind == AFTER
+    holds = torch.where(after, torch.isfinite(earlier_due), holds)
+    live = (actors.trigger_kind >= 0) & actors.active.unsqueeze(-1) & ~actors.fired
+    now = time_s.view(-1, 1, 1).expand_as(actors.held_s)
+    start = torch.where(after, earlier_due, now)
+    actors.held_s = torch.where(live & holds & torch.isinf(actors.held_s), start, actors.held_s)
+    new = live & (now >= actors.held_s + actors.trigger_delay_s)
     actors.fired |= new
     return new
 
@@ -56,20 +75,43 @@ def _change_lane(actors: ActorState, bank: MapBank, mask: torch.Tensor, to_left:
     actors.route_pos = torch.where(ok, torch.zeros_like(actors.route_pos), actors.route_pos)
 
 
-def apply_actions(actors: ActorState, bank: MapBank, new: torch.Tensor) -> None:
-    """Carry out the actions of triggers that fired this tick (new [B, N, E])."""
+def _new_speed(actors: ActorState, mask: torch.Tensor, speed_mps: torch.Tensor, jump: bool) -> None:
+    """A speed target for the masked actors [B, N]: their desired speed, and with `jump` their
+    speed at once; it ends braking and following the ego's speed."""
+    actors.desired_speed_mps = torch.where(mask, speed_mps, actors.desired_speed_mps)
+    if jump:
+        actors.speed_mps = torch.where(mask, speed_mps, actors.speed_mps)
+    actors.brake_mps2 = torch.where(mask, torch.zeros_like(speed_mps), actors.brake_mps2)
+    actors.follows_ego &= ~mask
+
+
+def apply_actions(actors: ActorState, bank: MapBank, new: torch.Tensor, ego_speed_mps: torch.Tensor) -> None:
+    """Carry out the actions of triggers that fired this tick (new [B, N, E]; ego_speed_mps [B])."""
     if nothing_to_do(new):
         return
+    ego_speed_mps = ego_speed_mps.unsqueeze(-1)
     mask, value = _fired_value(new, actors, "start_path")
     actors.path_moving |= mask
     actors.speed_mps = torch.where(mask, value, actors.speed_mps)
     mask, value = _fired_value(new, actors, "brake")
     actors.brake_mps2 = torch.where(mask, value, actors.brake_mps2)
+    actors.follows_ego &= ~mask
     mask, _ = _fired_value(new, actors, "stop")
     actors.brake_mps2 = torch.where(mask, torch.full_like(value, COMFORT_STOP_MPS2), actors.brake_mps2)
+    actors.follows_ego &= ~mask
     mask, value = _fired_value(new, actors, "set_speed")
-    actors.desired_speed_mps = torch.where(mask, value, actors.desired_speed_mps)
-    actors.brake_mps2 = torch.where(mask, torch.zeros_like(value), actors.brake_mps2)
+    _new_speed(actors, mask, value, jump=False)
+    mask, value = _fired_value(new, actors, "jump_speed")
+    _new_speed(actors, mask, value, jump=True)
+    for kind in ("ego_speed_times", "ego_speed_plus"):
+        mask, value = _fired_value(new, actors, kind)
+        times = kind == "ego_speed_times"
+        actors.ego_speed_times = torch.where(mask, value if times else torch.ones_like(value), actors.ego_speed_times)
+        actors.ego_speed_plus_mps = torch.where(mask, torch.zeros_like(value) if times else value,
+                                                actors.ego_speed_plus_mps)
+        _new_speed(actors, mask, (ego_speed_mps * actors.ego_speed_times + actors.ego_speed_plus_mps).clamp_min(0),
+                   jump=True)
+        actors.follows_ego |= mask
     mask, value = _fired_value(new, actors, "drift")
     actors.offset_target_m = torch.where(mask, value, actors.offset_target_m)
     actors.offset_rate_mps = torch.where(mask, (value - actors.offset_m).abs() / DRIFT_TIME_S, actors.offset_rate_mps)

@@ -22,13 +22,12 @@ from sim.events import OUTCOMES, EpisodeRecord, EpisodeStats, EventRecord, TickE
 from sim.lane_queries import lane_pose
 from sim.map_bank import LANE_TYPE_CODES, MapBank, build_map_bank
 from sim.observation import Observation
-from sim.route import RouteState, route_polyline
+from sim.route import ROUTE_POINTS, RouteState, route_polyline
 from sim.scene_batch import SceneBatch
 from sim.scripted_events import apply_actions, fire_triggers
 from sim.traffic_lights import GREEN, RED, light_states
 from sim.weather import SENSOR_FAULTS, VECTOR_FIELDS, as_vector
 
-ROUTE_POINTS = 1024
 ROUTE_AHEAD_POINTS, ROUTE_AHEAD_SPACING_M = 40, 2.0
 DOOR_M = 0.9
 SIGNAL_ON_ROUTE_M = 2.0
@@ -178,7 +177,8 @@ class BatchedWorld:
         gap = torch.where(active, gap, torch.full_like(gap, float("inf")))
         ttc = torch.where(active, ttc, torch.full_like(ttc, float("inf")))
         overlap = self._contacts(boxes, gap) & active & running.unsqueeze(-1)
-        apply_actions(self.actors, self.bank, fire_triggers(self.actors, self.stats.time_s, gap, ttc))
+        fired = fire_triggers(self.actors, self.ego, self.stats.time_s, self.stats.km * 1000.0, gap, ttc)
+        apply_actions(self.actors, self.bank, fired, self.ego.speed_mps)
         return self._events(running, prev_xy, lights, overlap, velocity, gap, ttc)
 
     def _advance_ego(self, control: torch.Tensor, running: torch.Tensor) -> None:

@@ -12,10 +12,12 @@ import torch
 from nines.closed_loop import finished_episodes
 from planner.expert import ExpertDriver
 from run_helpers import episode_table, nines_here
-from scenarios.catalog import FAMILIES, FamilyError, find_family
+from nines import report as nines_report
+from scenarios.catalog import FAMILIES, find_family
 from scenarios.episode_plan import EpisodeTask
 from scenarios.openscenario import export_episode
 from scenarios.openscenario_import import ScenarioImportError, check_xosc, import_xosc
+from scenarios.suite import SuiteError, load_suite
 from sim.camera import CameraConfig
 from sim.world import BatchedWorld, WorldConfig
 from xosc_features import SCENARIO, write_cut_in
@@ -105,19 +107,18 @@ def test_a_scenario_written_elsewhere_does_what_it_says(tmp_path):
 
 
 def test_check_lists_every_element_and_the_import_refuses_what_it_cannot_do(tmp_path, monkeypatch, capsys):
-    headway = SCENARIO.replace(
+    end_of_road = SCENARIO.replace(
         '<RelativeDistanceCondition entityRef="cutter" freespace="false" relativeDistanceType="cartesianDistance"\n'
-        '                  value="$CutDistance" rule="lessThan"/>',
-        '<TimeHeadwayCondition entityRef="cutter" value="1.5" freespace="true" alongRoute="false" rule="lessThan"/>')
-    path = write_cut_in(tmp_path, headway)
+        '                  value="$CutDistance" rule="lessThan"/>', '<EndOfRoadCondition duration="1"/>')
+    path = write_cut_in(tmp_path, end_of_road)
     findings = check_xosc(path)
     refused = [(f.line, f.element) for f in findings if not f.supported]
-    line = next(n for n, text in enumerate(headway.splitlines(), 1) if "TimeHeadwayCondition" in text)
-    assert refused == [(line, "TimeHeadwayCondition")]
-    with pytest.raises(ScenarioImportError, match=rf"cut_in.xosc:{line}: <TimeHeadwayCondition> is not supported"):
+    line = next(n for n, text in enumerate(end_of_road.splitlines(), 1) if "EndOfRoadCondition" in text)
+    assert refused == [(line, "EndOfRoadCondition")]
+    with pytest.raises(ScenarioImportError, match=rf"cut_in.xosc:{line}: <EndOfRoadCondition> is not supported"):
         import_xosc(path)
     listed = nines_here(monkeypatch, capsys, "import-scenario", str(path), "--check")
-    assert listed.returncode == 1 and f"cut_in.xosc:{line}: <TimeHeadwayCondition> not supported" in listed.stdout
+    assert listed.returncode == 1 and f"cut_in.xosc:{line}: <EndOfRoadCondition> not supported" in listed.stdout
     good = write_cut_in(tmp_path / "good")
     driven = nines_here(monkeypatch, capsys, "import-scenario", str(good))
     assert driven.returncode == 0 and "map straight, 2 actors, 2 scripted events; the expert: " in driven.stdout
@@ -131,7 +132,7 @@ BAD = [
     (lambda x: x.replace('filepath="straight.xodr"', 'filepath="atlantis.xodr"'), "'atlantis.xodr': no such file"),
     (lambda x: x.replace('name="hero"', 'name="someone"'), "no entity is named hero or ego"),
     (lambda x: x.replace('<RelativeTargetLane entityRef="cutter" value="1"/>',
-                         '<RelativeTargetLane entityRef="cutter" value="2"/>'), "value=2; expected one lane"),
+                         '<RelativeTargetLane entityRef="cutter" value="2"/>'), "moves 2 lanes; expected one lane"),
     (lambda x: x.replace("</OpenSCENARIO>", ""), "not well-formed XML"),
 ]
 
@@ -172,7 +173,24 @@ def test_a_suite_names_a_scenario_file_as_a_family(tmp_path, monkeypatch, capsys
     assert list(episodes["family"].unique()) == [str(path)]
     reported = nines_here(monkeypatch, capsys, "report", runs[0][0], "--db", str(db))
     assert reported.returncode == 0, reported.stderr
-    unexposed = tmp_path / "plain"
-    plain = write_cut_in(unexposed, SCENARIO.replace('name="nines_exposure_per_km"', 'name="other"'))
-    with pytest.raises(FamilyError, match="declares no nines_exposure_per_km"):
-        find_family(str(plain))
+    family_table = nines_report.family_table([str(path)], [load_suite(suite)]).set_index("name")
+    assert family_table.loc[str(path), "exposure_per_km"] == 0.01
+
+
+def test_a_suite_gives_the_exposure_of_a_scenario_that_declares_none(tmp_path):
+    plain = write_cut_in(tmp_path, SCENARIO.replace('name="nines_exposure_per_km"', 'name="other"'))
+    assert find_family(str(plain)).exposure_per_km is None
+    suite = tmp_path / "suite.yaml"
+    entry = f"family: {plain}, episodes: 2"
+    suite.write_text(f"name: plain\nfamilies:\n  - {{{entry}}}\n")
+    with pytest.raises(SuiteError, match="declares no exposure per km; give exposure_per_km"):
+        load_suite(suite)
+    suite.write_text(f"name: plain\nfamilies:\n  - {{{entry}, exposure_per_km: 0.02, exposure_source: a study}}\n")
+    table = nines_report.family_table([str(plain)], [load_suite(suite)]).set_index("name")
+    assert table.loc[str(plain), "exposure_per_km"] == 0.02
+    assert load_suite(suite).families[0].resolved().exposure_source == "a study"
+    suite.write_text(f"name: plain\nfamilies:\n  - {{{entry}, exposure_per_km: 0.02}}\n")
+    assert load_suite(suite).families[0].resolved().exposure_source.startswith("assumed")
+    suite.write_text(f"name: plain\nfamilies:\n  - {{family: nominal_urban, km: 1, exposure_per_km: 0.02}}\n")
+    with pytest.raises(SuiteError, match="is nominal: its failures are counted per km"):
+        load_suite(suite)

@@ -1,11 +1,25 @@
-"""An OpenSCENARIO file written here the way other tools write them (no nines: properties): a
-cut-in on the `straight` template's road, for the import's tests.
+"""OpenSCENARIO files written here the way other tools write them (no nines: properties), on
+the `straight` template's road, for the import's tests.
 
+SCENARIO, a cut-in:
 The ego (a catalog vehicle) starts in lane -1 by LanePosition at $EgoSpeed; a car in lane -2
 (inline Vehicle) passes it and cuts into its lane when the two are closer than $CutDistance
 centre to centre (a RelativeDistanceCondition without freespace), then brakes at 2 m/s^2 at
 12 s; a barrier (MiscObject by RoadPosition) stands on the shoulder side far ahead. Fog comes
 from an EnvironmentAction; the StopTrigger ends the run at 30 s.
+
+STORY, the storyboard's chains and measures: the ego (ObjectController, speed from an
+expression, ${$EgoKmh / 3.6} = 12 m/s) in lane -1 at s = 10; "lead", a catalog car whose
+length a ParameterAssignment sets (5.2 m), starts in lane -2 at s = 5 and
+- at the act's start takes 1.5 times the ego's speed and follows it (RelativeTargetSpeed);
+- once the ego's headway to it exceeds 0.3 s, changes to lane -1 (AbsoluteTargetLane) in 2 s;
+- 1 s after that lane change has ended (StoryboardElementStateCondition, endTransition),
+  jumps to 10 m/s;
+- when the ego reaches s = 150 within 2 m (ReachPositionCondition), brakes at 3 m/s^2.
+"bus" in lane -2 at s = 250 and 5 m/s drifts 0.5 m left once it is 5 m/s slower than the ego
+(RelativeSpeedCondition on the bus), jumps to 9 m/s once the ego has travelled 60 m
+(TraveledDistanceCondition) and, in another event, to 3 m/s when the ego is faster than
+100 m/s (SpeedCondition: never).
 """
 from __future__ import annotations
 
@@ -20,6 +34,14 @@ CATALOG = """<?xml version="1.0" encoding="UTF-8"?>
   <Vehicle name="sedan" vehicleCategory="car"><ParameterDeclarations/>
     <Performance maxSpeed="60" maxAcceleration="5" maxDeceleration="9"/>
     <BoundingBox><Center x="1.4" y="0" z="0.75"/><Dimensions width="1.8" length="4.5" height="1.5"/></BoundingBox>
+    <Axles><FrontAxle maxSteering="0.5" wheelDiameter="0.6" trackWidth="1.5" positionX="2.8" positionZ="0.3"/>
+      <RearAxle maxSteering="0" wheelDiameter="0.6" trackWidth="1.5" positionX="0" positionZ="0.3"/></Axles>
+    <Properties/></Vehicle>
+  <Vehicle name="tunable" vehicleCategory="car">
+    <ParameterDeclarations><ParameterDeclaration name="Length" parameterType="double" value="4.0"/>
+    </ParameterDeclarations>
+    <Performance maxSpeed="60" maxAcceleration="5" maxDeceleration="9"/>
+    <BoundingBox><Center x="1.4" y="0" z="0.75"/><Dimensions width="1.8" length="$Length" height="1.5"/></BoundingBox>
     <Axles><FrontAxle maxSteering="0.5" wheelDiameter="0.6" trackWidth="1.5" positionX="2.8" positionZ="0.3"/>
       <RearAxle maxSteering="0" wheelDiameter="0.6" trackWidth="1.5" positionX="0" positionZ="0.3"/></Axles>
     <Properties/></Vehicle>
@@ -120,6 +142,104 @@ SCENARIO = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
+def _event(name: str, action: str, condition: str) -> str:
+    return (f'<Event name="{name}" priority="parallel"><Action name="{name}_do"><PrivateAction>{action}'
+            f'</PrivateAction></Action><StartTrigger><ConditionGroup>{condition}</ConditionGroup></StartTrigger>'
+            '</Event>')
+
+
+def _on(entity: str, condition: str, delay: float = 0.0) -> str:
+    return (f'<Condition name="c" delay="{delay}" conditionEdge="rising"><ByEntityCondition><TriggeringEntities '
+            f'triggeringEntitiesRule="any"><EntityRef entityRef="{entity}"/></TriggeringEntities><EntityCondition>'
+            f'{condition}</EntityCondition></ByEntityCondition></Condition>')
+
+
+def _state(kind: str, ref: str, state: str, delay: float = 0.0) -> str:
+    return (f'<Condition name="s" delay="{delay}" conditionEdge="none"><ByValueCondition>'
+            f'<StoryboardElementStateCondition storyboardElementType="{kind}" storyboardElementRef="{ref}" '
+            f'state="{state}"/></ByValueCondition></Condition>')
+
+
+def _speed(value: str, shape: str = "step", rate: float = 0.0) -> str:
+    dimension = "rate" if shape == "linear" else "time"
+    return (f'<LongitudinalAction><SpeedAction><SpeedActionDynamics dynamicsShape="{shape}" value="{rate}" '
+            f'dynamicsDimension="{dimension}"/><SpeedActionTarget>{value}</SpeedActionTarget></SpeedAction>'
+            '</LongitudinalAction>')
+
+
+def _placed(entity: str, lane: int, s: float, speed: str | None = None) -> str:
+    moving = f"<PrivateAction>{_speed(speed)}</PrivateAction>" if speed else ""
+    return (f'<Private entityRef="{entity}"><PrivateAction><TeleportAction><Position><LanePosition roadId="1" '
+            f'laneId="{lane}" s="{s}" offset="0"/></Position></TeleportAction></PrivateAction>{moving}</Private>')
+
+
+LEAD_EVENTS = "".join([
+    _event("match", _speed('<RelativeTargetSpeed entityRef="hero" value="1.5" speedTargetValueType="factor" '
+                           'continuous="true"/>'), _state("act", "act", "startTransition")),
+    _event("merge", '<LateralAction><LaneChangeAction><LaneChangeActionDynamics dynamicsShape="sinusoidal" value="2" '
+                    'dynamicsDimension="time"/><LaneChangeTarget><AbsoluteTargetLane value="-1"/></LaneChangeTarget>'
+                    '</LaneChangeAction></LateralAction>',
+           _on("hero", '<TimeHeadwayCondition entityRef="lead" value="0.3" freespace="false" alongRoute="false" '
+                       'rule="greaterThan"/>')),
+    _event("settle", _speed('<AbsoluteTargetSpeed value="10"/>'), _state("event", "merge", "endTransition", 1.0)),
+    _event("stop", _speed('<AbsoluteTargetSpeed value="0"/>', "linear", -3.0),
+           _on("hero", '<ReachPositionCondition tolerance="2"><Position><LanePosition roadId="1" laneId="-1" '
+                       's="150"/></Position></ReachPositionCondition>')),
+])
+BUS_EVENTS = "".join([
+    _event("swerve", '<LateralAction><LaneOffsetAction continuous="false"><LaneOffsetActionDynamics '
+                     'maxLateralAcc="1" dynamicsShape="linear"/><LaneOffsetTarget><AbsoluteTargetLaneOffset '
+                     'value="0.5"/></LaneOffsetTarget></LaneOffsetAction></LateralAction>',
+           _on("bus", '<RelativeSpeedCondition entityRef="hero" value="-5" rule="lessThan"/>')),
+    _event("hurry", _speed('<AbsoluteTargetSpeed value="9"/>'),
+           _on("hero", '<TraveledDistanceCondition value="60"/>')),
+    _event("never", _speed('<AbsoluteTargetSpeed value="3"/>'),
+           _on("hero", '<SpeedCondition value="100" rule="greaterThan"/>')),
+])
+
+STORY = f"""<?xml version="1.0" encoding="UTF-8"?>
+<OpenSCENARIO>
+  <FileHeader revMajor="1" revMinor="2" date="2026-01-01T00:00:00" description="storyboard" author="tests"/>
+  <ParameterDeclarations>
+    <ParameterDeclaration name="EgoKmh" parameterType="double" value="43.2"/>
+  </ParameterDeclarations>
+  <CatalogLocations><VehicleCatalog><Directory path="catalogs"/></VehicleCatalog></CatalogLocations>
+  <RoadNetwork><LogicFile filepath="straight.xodr"/></RoadNetwork>
+  <Entities>
+    <ScenarioObject name="hero"><CatalogReference catalogName="VehicleCatalog" entryName="sedan"/>
+      <ObjectController><Controller name="driver"><Properties/></Controller></ObjectController></ScenarioObject>
+    <ScenarioObject name="lead"><CatalogReference catalogName="VehicleCatalog" entryName="tunable">
+      <ParameterAssignments><ParameterAssignment parameterRef="Length" value="5.2"/></ParameterAssignments>
+    </CatalogReference></ScenarioObject>
+    <ScenarioObject name="bus"><CatalogReference catalogName="VehicleCatalog" entryName="sedan"/></ScenarioObject>
+  </Entities>
+  <Storyboard>
+    <Init><Actions>
+      {_placed("hero", -1, 10, '<AbsoluteTargetSpeed value="${$EgoKmh / 3.6}"/>')}
+      {_placed("lead", -2, 5)}
+      {_placed("bus", -2, 250, '<AbsoluteTargetSpeed value="5"/>')}
+    </Actions></Init>
+    <Story name="story"><Act name="act">
+      <ManeuverGroup maximumExecutionCount="1" name="lead_group">
+        <Actors selectTriggeringEntities="false"><EntityRef entityRef="lead"/></Actors>
+        <Maneuver name="lead_moves">{LEAD_EVENTS}</Maneuver>
+      </ManeuverGroup>
+      <ManeuverGroup maximumExecutionCount="1" name="bus_group">
+        <Actors selectTriggeringEntities="false"><EntityRef entityRef="bus"/></Actors>
+        <Maneuver name="bus_moves">{BUS_EVENTS}</Maneuver>
+      </ManeuverGroup>
+      <StartTrigger><ConditionGroup><Condition name="go" delay="0" conditionEdge="rising">
+        <ByValueCondition><SimulationTimeCondition value="0" rule="greaterThan"/></ByValueCondition>
+      </Condition></ConditionGroup></StartTrigger>
+    </Act></Story>
+    <StopTrigger><ConditionGroup><Condition name="end" delay="0" conditionEdge="rising">
+      <ByValueCondition><SimulationTimeCondition value="25" rule="greaterThan"/></ByValueCondition>
+    </Condition></ConditionGroup></StopTrigger>
+  </Storyboard>
+</OpenSCENARIO>
+"""
+
+
 def write_cut_in(folder: Path, scenario: str = SCENARIO) -> Path:
     """The scenario, its catalog and its road (the straight template's OpenDRIVE) in folder."""
     (folder / "catalogs").mkdir(parents=True, exist_ok=True)
@@ -127,4 +247,21 @@ def write_cut_in(folder: Path, scenario: str = SCENARIO) -> Path:
     (folder / "straight.xodr").write_text(to_xodr(TEMPLATES["straight"]()))
     path = folder / "cut_in.xosc"
     path.write_text(scenario)
+    return path
+
+
+def write_distribution(folder: Path, body: str, scenario: str = SCENARIO) -> Path:
+    """A ParameterValueDistribution file over the cut-in (written beside it) whose
+    distribution elements are `body` (a Stochastic or Deterministic element)."""
+    write_cut_in(folder, scenario)
+    path = folder / "cut_in_distribution.xosc"
+    path.write_text(f"""<?xml version="1.0" encoding="UTF-8"?>
+<OpenSCENARIO>
+  <FileHeader revMajor="1" revMinor="2" date="2026-01-01T00:00:00" description="cut-in variations" author="tests"/>
+  <ParameterValueDistribution>
+    <ScenarioFile filepath="cut_in.xosc"/>
+    {body}
+  </ParameterValueDistribution>
+</OpenSCENARIO>
+""")
     return path

@@ -1,0 +1,352 @@
+"""An OpenSCENARIO storyboard as each actor's scripted events (`sim.episode_spec`).
+
+Each Event of a ManeuverGroup with one actor becomes one scripted event per action, its
+trigger made from the event's start condition (one ConditionGroup; beside one condition it
+may hold only conditions that always hold, a simulation time > 0):
+- SimulationTimeCondition (time passes a value);
+- StoryboardElementStateCondition on an event of the same actor (start, running: when it
+  fires; end, complete: when its action is done, for actions of known length: a lane change,
+  a lane offset, a speed taken at once) or on an act or story (its start);
+- with the ego as one entity and the event's actor as the other: RelativeDistanceCondition
+  (freespace, or centre to centre less both half lengths), TimeToCollisionCondition,
+  TimeHeadwayCondition (the ego's, centre to centre), RelativeSpeedCondition;
+- on the ego alone: SpeedCondition, TraveledDistanceCondition (its progress along its route),
+  ReachPositionCondition (its progress to within the tolerance of where the position lies along
+  its route; a position off the route is refused).
+Rules greaterThan / lessThan (or equal) and delays are kept; an event fires once, so a rising
+edge (the state before the first tick counted as false, as esmini does) is the same as none. An
+act's StartTrigger starts its events: an act starting at time 0 adds nothing; one starting on
+a condition gives it to events that start with the act.
+Actions: SpeedAction to an absolute speed (step: taken at once; other shapes: the actor's own
+acceleration; to 0: braking at the rate, or at 8 m/s^2 in no time) or to the ego's speed
+(RelativeTargetSpeed, factor or delta, continuous, step); LaneChangeAction of one lane
+(RelativeTargetLane of the actor, or of another entity by the lanes they start in, or
+AbsoluteTargetLane) in a set time; LaneOffsetAction; FollowTrajectoryAction along a Polyline.
+Events of the ego are not carried out: the run's driver drives it (`ego_events` lists them).
+Anything else is refused with its file, line and element.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+from lxml import etree
+
+from sim.episode_spec import Action, ScriptedEvent, Trigger
+from sim.scripted_events import DRIFT_TIME_S
+from sim.xml_reader import XmlReader
+
+ABOVE_RULES, BELOW_RULES = ("greaterThan", "greaterOrEqual"), ("lessThan", "lessOrEqual")
+STOP_AT_ONCE_MPS2 = 8.0  # a speed of 0 in no time: the hardest braking the actors do
+
+
+@dataclass(frozen=True)
+class Cast:
+    """Who is who: the ego's name, each entity's length (m), the lane id it starts in (the
+    file's lane id, None off lanes), and how far along the ego's route from its start a
+    Position element lies (m; None off the route)."""
+
+    ego: str
+    length_m: dict[str, float]
+    lane_id: dict[str, int | None]
+    ego_progress_m: Callable[[etree._Element], float | None]
+
+
+@dataclass
+class _Event:
+    """An OpenSCENARIO event of one actor: its element, its actions as ours (with the path a
+    trajectory walks), the index of its first scripted event among the actor's, and how long
+    its actions take (None: not known in advance)."""
+
+    element: etree._Element
+    act: etree._Element
+    actions: list[tuple[Action, tuple]]
+    first: int
+    duration_s: float | None
+
+
+def storyboard_events(reader: XmlReader, root: etree._Element, cast: Cast
+                      ) -> dict[str, list[tuple[ScriptedEvent, tuple]]]:
+    """Each actor's scripted events with the path each walks (empty for most), in order."""
+    events: dict[str, dict[str, _Event]] = {}
+    lanes = dict(cast.lane_id)
+    for act in root.findall("Storyboard/Story/Act"):
+        for group in act.findall("ManeuverGroup"):
+            actors = [reader.text(e, "entityRef") for e in group.findall("Actors/EntityRef")]
+            found = group.findall("Maneuver/Event")
+            if not found:
+                continue
+            if len(actors) != 1:
+                raise reader.fail(group, "must name exactly one actor for its events")
+            if actors[0] == cast.ego:
+                continue
+            mine = events.setdefault(actors[0], {})
+            for event in found:
+                actions = _actions(reader, event, actors[0], cast, lanes)
+                first = sum(len(e.actions) for e in mine.values())
+                mine[event.get("name")] = _Event(event, act, actions, first, _duration(actions))
+    scripted = {}
+    for actor, mine in events.items():
+        scripted[actor] = [(ScriptedEvent(_trigger(reader, e, actor, mine, cast), action), path)
+                           for e in mine.values() for action, path in e.actions]
+    return scripted
+
+
+def ego_events(root: etree._Element, ego: str) -> list[str]:
+    """The names of the ego's events, which the import does not carry out."""
+    return [event.get("name") for group in root.findall("Storyboard/Story/Act/ManeuverGroup")
+            if [e.get("entityRef") for e in group.findall("Actors/EntityRef")] == [ego]
+            for event in group.findall("Maneuver/Event")]
+
+
+def _duration(actions: list[tuple[Action, tuple]]) -> float | None:
+    lengths = []
+    for action, _ in actions:
+        if action.kind == "change_lane":
+            lengths.append(abs(action.value))
+        elif action.kind == "drift":
+            lengths.append(DRIFT_TIME_S)
+        elif action.kind in ("jump_speed", "ego_speed_times", "ego_speed_plus", "run_red_light", "open_door"):
+            lengths.append(0.0)
+        else:
+            return None
+    return max(lengths, default=0.0)
+
+
+def _start_conditions(reader: XmlReader, owner: etree._Element) -> list[etree._Element]:
+    """The conditions of an element's StartTrigger that do not always hold."""
+    groups = owner.findall("StartTrigger/ConditionGroup")
+    if len(groups) > 1:
+        raise reader.fail(groups[1], "is a second ConditionGroup; expected one (conditions that must all hold)")
+    conditions = groups[0].findall("Condition") if groups else []
+    return [c for c in conditions if not _always(reader, c)]
+
+
+def _always(reader: XmlReader, condition: etree._Element) -> bool:
+    time = condition.find("ByValueCondition/SimulationTimeCondition")
+    return (time is not None and reader.text(time, "rule") in ABOVE_RULES and reader.number(time, "value") <= 0
+            and reader.number(condition, "delay", 0.0) == 0)
+
+
+def _trigger(reader: XmlReader, event: _Event, actor: str, mine: dict[str, _Event], cast: Cast) -> Trigger:
+    own = _start_conditions(reader, event.element)
+    act = _start_conditions(reader, event.act)
+    if len(own) > 1:
+        raise reader.fail(own[1], "is a second condition of the event; expected one (beside any time > 0)")
+    if act and own and not _starts_with_act(reader, own[0], event.act):
+        raise reader.fail(own[0], "starts an event of an act that starts on a condition of its own; expected one "
+                                  "of the two to start at once")
+    conditions = act if act and (not own or _starts_with_act(reader, own[0], event.act)) else own
+    if len(conditions) > 1:
+        raise reader.fail(conditions[1], "is a second condition of the act; expected one")
+    if not conditions:
+        return Trigger("time", 0.0)
+    return _condition(reader, conditions[0], actor, mine, cast)
+
+
+def _starts_with_act(reader: XmlReader, condition: etree._Element, act: etree._Element) -> bool:
+    state = condition.find("ByValueCondition/StoryboardElementStateCondition")
+    return (state is not None and reader.text(state, "storyboardElementType") in ("act", "story")
+            and reader.text(state, "state") in ("startTransition", "runningState"))
+
+
+def _rule(reader: XmlReader, element: etree._Element) -> bool:
+    """True for a rule that holds below the value, False above; equalTo refused."""
+    rule = reader.text(element, "rule")
+    if rule not in ABOVE_RULES + BELOW_RULES:
+        raise reader.fail(element, f"rule={rule!r}; expected greaterThan, greaterOrEqual, lessThan or lessOrEqual "
+                                   "(a measure crossing a value)")
+    return rule in BELOW_RULES
+
+
+def _condition(reader: XmlReader, condition: etree._Element, actor: str, mine: dict[str, _Event],
+               cast: Cast) -> Trigger:
+    edge = reader.text(condition, "conditionEdge", "none")
+    if edge not in ("none", "rising"):
+        raise reader.fail(condition, f"conditionEdge={edge!r}; expected none or rising")
+    delay = reader.number(condition, "delay", 0.0)
+    state = condition.find("ByValueCondition/StoryboardElementStateCondition")
+    if state is not None:
+        after = _state(reader, state, actor, mine)
+        return Trigger("time", delay) if after is None else Trigger("after", after[0], delay_s=delay + after[1])
+    kind, value, below = _measure(reader, condition, actor, cast)
+    if kind == "time":
+        return Trigger("time", value + delay)
+    return Trigger(kind, value, below, delay)
+
+
+def _measure(reader: XmlReader, condition: etree._Element, actor: str, cast: Cast) -> tuple[str, float, bool]:
+    """(trigger kind, value, below) of a time or entity condition."""
+    time = condition.find("ByValueCondition/SimulationTimeCondition")
+    if time is not None:
+        if reader.text(time, "rule") not in ABOVE_RULES + ("equalTo",):
+            raise reader.fail(time, "rule must be greaterThan (the time passes a value)")
+        return "time", reader.number(time, "value"), False
+    entity = condition.find("ByEntityCondition")
+    if entity is None:
+        raise reader.fail(condition, "expected a SimulationTimeCondition, StoryboardElementStateCondition or an "
+                                     "entity condition")
+    triggering = [reader.text(e, "entityRef") for e in entity.findall("TriggeringEntities/EntityRef")]
+    body = next(iter(reader.one(entity, "EntityCondition")), None)
+    if len(triggering) != 1 or body is None:
+        raise reader.fail(entity, "needs one triggering entity and one condition")
+    who = triggering[0]
+    if body.tag in ("SpeedCondition", "TraveledDistanceCondition", "ReachPositionCondition"):
+        if who != cast.ego:
+            raise reader.fail(body, f"is on {who}; the import measures it on the ego ({cast.ego}) only")
+        if body.tag == "SpeedCondition":
+            return "ego_speed", reader.number(body, "value"), _rule(reader, body)
+        if body.tag == "TraveledDistanceCondition":
+            return "ego_progress", reader.number(body, "value"), False
+        at = cast.ego_progress_m(reader.one(body, "Position"))
+        if at is None:
+            raise reader.fail(body, "names a position off the ego's route; the import measures how far along its "
+                                    "route the ego has come")
+        return "ego_progress", at - reader.number(body, "tolerance"), False
+    other = _other_entity(reader, body)
+    if {who, other} != {cast.ego, actor}:
+        raise reader.fail(body, f"must relate the ego ({cast.ego}) and {actor}, whose event it starts")
+    below = _rule(reader, body)
+    value = reader.number(body, "value")
+    if body.tag == "RelativeDistanceCondition":
+        if reader.text(body, "freespace", "false") in ("false", "0"):
+            value -= 0.5 * (cast.length_m[cast.ego] + cast.length_m[actor])  # centre to centre, along the lane
+        return "distance", max(value, 0.0), below
+    if body.tag == "TimeToCollisionCondition":
+        return "ttc", value, below
+    if body.tag == "TimeHeadwayCondition":
+        if who != cast.ego:
+            raise reader.fail(body, f"is {who}'s headway; the import measures the ego's headway to an actor")
+        if reader.text(body, "freespace", "false") not in ("false", "0"):
+            raise reader.fail(body, "freespace=true; the import measures headway centre to centre (freespace false)")
+        return "headway", value, below
+    if body.tag == "RelativeSpeedCondition":
+        if who == cast.ego:  # the ego's speed less the actor's: the actor's less the ego's, negated
+            return "relative_speed", -value, not below
+        return "relative_speed", value, below
+    raise reader.fail(body, "is not a condition the import evaluates; see `nines import-scenario --check`")
+
+
+def _other_entity(reader: XmlReader, body: etree._Element) -> str:
+    if body.tag == "TimeToCollisionCondition":
+        return reader.text(reader.one(body, "TimeToCollisionConditionTarget/EntityRef"), "entityRef")
+    return reader.text(body, "entityRef")
+
+
+def _state(reader: XmlReader, state: etree._Element, actor: str, mine: dict[str, _Event]
+           ) -> tuple[int, float] | None:
+    """(the actor's scripted event it waits for, how long after that event fires) of a
+    StoryboardElementStateCondition; None for the start of the act or story (at once)."""
+    kind, ref, when = (reader.text(state, "storyboardElementType"), reader.text(state, "storyboardElementRef"),
+                       reader.text(state, "state"))
+    starts = when in ("startTransition", "runningState")
+    if kind in ("act", "story") and starts:
+        return None  # the event's own act has started, or it would not be evaluated
+    if kind != "event":
+        raise reader.fail(state, f"refers to a {kind}'s {when}; expected the start of an act or story, or an event")
+    if ref not in mine:
+        raise reader.fail(state, f"refers to event {ref!r}, which is no event of {actor}; expected one of "
+                                 f"{', '.join(mine)}")
+    earlier = mine[ref]
+    if starts:
+        return earlier.first, 0.0
+    if when not in ("endTransition", "completeState"):
+        raise reader.fail(state, f"state={when!r}; expected startTransition, runningState, endTransition or "
+                                 "completeState")
+    if earlier.duration_s is None:
+        raise reader.fail(state, f"waits for the end of event {ref!r}, whose length the import cannot know in "
+                                 "advance; expected an event of lane changes, lane offsets or speeds taken at once")
+    return earlier.first, earlier.duration_s
+
+
+def _actions(reader: XmlReader, event: etree._Element, actor: str, cast: Cast,
+             lanes: dict[str, int | None]) -> list[tuple[Action, tuple]]:
+    """(action, path) of each action of an event; a path only for walking a trajectory."""
+    custom = [c for c in event.iter("CustomCommandAction") if reader.text(c, "type").startswith("nines:")]
+    if custom:
+        return [(Action(reader.text(c, "type")[len("nines:"):], float(c.text or 0.0)), ()) for c in custom]
+    found: list[tuple[Action, tuple]] = []
+    for action in event.findall("Action/PrivateAction/*"):
+        for body in action:
+            found.append(_private_action(reader, body, actor, cast, lanes))
+    walking = [k for k, (a, _) in enumerate(found) if a.kind == "start_path"]
+    paces = [a.value for a, _ in found if a.kind in ("set_speed", "jump_speed")]
+    if walking and paces:  # nines' export walks a path at the pace of the SpeedAction beside it
+        k = walking[0]
+        found = [(Action("start_path", paces[0]), found[k][1])]
+    return found
+
+
+def _private_action(reader: XmlReader, body: etree._Element, actor: str, cast: Cast,
+                    lanes: dict[str, int | None]) -> tuple[Action, tuple]:
+    if body.tag == "SpeedAction":
+        return _speed(reader, body, cast), ()
+    if body.tag == "LaneChangeAction":
+        return _lane_change(reader, body, actor, lanes), ()
+    if body.tag == "LaneOffsetAction":
+        return Action("drift", reader.number(reader.one(body, "LaneOffsetTarget/AbsoluteTargetLaneOffset"),
+                                             "value")), ()
+    if body.tag == "FollowTrajectoryAction":
+        vertices = reader.one(body, "Trajectory/Shape/Polyline").findall("Vertex")
+        points = [(reader.number(p, "x"), reader.number(p, "y")) for p in
+                  (reader.one(v, "Position/WorldPosition") for v in vertices)]
+        times = [reader.number(v, "time", 0.0) for v in vertices]
+        length = sum(math.dist(a, b) for a, b in zip(points, points[1:]))
+        pace = length / (times[-1] - times[0]) if times[-1] > times[0] else 1.4
+        return Action("start_path", pace), tuple(points)
+    raise reader.fail(body, f"is not an action the import carries out for {actor}; expected SpeedAction, "
+                            "LaneChangeAction, LaneOffsetAction or FollowTrajectoryAction")
+
+
+def _speed(reader: XmlReader, body: etree._Element, cast: Cast) -> Action:
+    dynamics = reader.one(body, "SpeedActionDynamics")
+    step = reader.text(dynamics, "dynamicsShape") == "step" or reader.number(dynamics, "value") == 0
+    relative = body.find("SpeedActionTarget/RelativeTargetSpeed")
+    if relative is not None:
+        if reader.text(relative, "entityRef") != cast.ego:
+            raise reader.fail(relative, f"is relative to {relative.get('entityRef')}; the import follows the ego's "
+                                        f"({cast.ego}) speed only")
+        if reader.text(relative, "continuous", "false") not in ("true", "1") or not step:
+            raise reader.fail(relative, "must be continuous with a step shape (the ego's speed taken at once and "
+                                        "followed)")
+        times = reader.text(relative, "speedTargetValueType") == "factor"
+        return Action("ego_speed_times" if times else "ego_speed_plus", reader.number(relative, "value"))
+    speed = reader.number(reader.one(body, "SpeedActionTarget/AbsoluteTargetSpeed"), "value")
+    if speed > 0:
+        return Action("jump_speed" if step else "set_speed", speed)
+    rate = abs(reader.number(dynamics, "value"))  # files write a deceleration with either sign
+    if reader.text(dynamics, "dynamicsDimension") != "rate" or rate == 0:
+        return Action("brake", STOP_AT_ONCE_MPS2)
+    return Action("brake", rate)
+
+
+def _lane_change(reader: XmlReader, body: etree._Element, actor: str, lanes: dict[str, int | None]) -> Action:
+    """One lane to the left or right; `lanes` tracks each actor's lane id through its changes."""
+    target = next(iter(reader.one(body, "LaneChangeTarget")), None)
+    here = lanes.get(actor)
+    if target is not None and target.tag == "RelativeTargetLane" and reader.text(target, "entityRef") == actor:
+        left = int(reader.number(target, "value"))
+    elif target is not None and target.tag in ("RelativeTargetLane", "AbsoluteTargetLane"):
+        value = int(reader.number(target, "value"))
+        if target.tag == "AbsoluteTargetLane":
+            wanted = value
+        else:
+            base = lanes.get(reader.text(target, "entityRef"))
+            if here is None or base is None:
+                raise reader.fail(target, "names a lane relative to an entity that starts on no lane")
+            wanted = base + value if base < 0 else base - value
+        if here is None:
+            raise reader.fail(target, f"names a lane, but {actor} starts on no lane")
+        left = wanted - here if here < 0 else here - wanted  # lane ids grow leftwards on the right-hand side
+        left -= int(math.copysign(1, left)) if wanted * here < 0 else 0  # no lane 0 between the two sides
+    else:
+        raise reader.fail(body, "has no RelativeTargetLane or AbsoluteTargetLane")
+    if abs(left) != 1:
+        raise reader.fail(target, f"moves {left} lanes; expected one lane left or right")
+    dynamics = reader.one(body, "LaneChangeActionDynamics")
+    if reader.text(dynamics, "dynamicsDimension") != "time":
+        raise reader.fail(dynamics, "dynamicsDimension must be time (a lane change of set duration)")
+    if here is not None:
+        lanes[actor] = here + left if here < 0 else here - left
+    return Action("change_lane", math.copysign(reader.number(dynamics, "value"), left))

@@ -1,0 +1,143 @@
+"""The OpenSCENARIO storyboard as scripted events: a scenario written here (xosc_features.STORY)
+imports to the triggers it says, and driven by the expert, every event fires at the tick its
+condition first holds (measured independently from the world's state each tick), chained
+events wait for the event before them, and what cannot be honoured is refused with its line."""
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from planner.expert import ExpertDriver
+from scenarios.openscenario_import import ScenarioImportError, import_xosc
+from sim.ground_truth import ground_truth
+from sim.world import BatchedWorld, WorldConfig
+from xosc_features import BUS_EVENTS, STORY, write_cut_in
+
+LEAD, BUS = 0, 1
+
+
+def test_the_storyboard_imports_as_the_triggers_it_says(tmp_path):
+    spec = import_xosc(write_cut_in(tmp_path, STORY))
+    assert spec.ego_speed_mps == pytest.approx(12.0)  # ${$EgoKmh / 3.6}
+    lead, bus = spec.actors
+    assert lead.size_m == (5.2, 1.8, 1.5)  # the catalog entry's length, as the reference assigns it
+    assert [(e.trigger.kind, e.trigger.value, e.trigger.is_below, e.trigger.delay_s, e.action.kind, e.action.value)
+            for e in lead.events] == [
+        ("time", 0.0, False, 0.0, "ego_speed_times", 1.5),
+        ("headway", 0.3, False, 0.0, "change_lane", 2.0),  # lane -2 to -1: to the left, in 2 s
+        ("after", 1.0, False, 3.0, "jump_speed", 10.0),  # 1 s after the 2 s lane change ends
+        ("ego_progress", 150.0 - 10.0 - 2.0, False, 0.0, "brake", 3.0)]
+    assert [(e.trigger.kind, e.trigger.value, e.trigger.is_below, e.action.kind, e.action.value)
+            for e in bus.events] == [
+        ("relative_speed", -5.0, True, "drift", 0.5), ("ego_progress", 60.0, False, "jump_speed", 9.0),
+        ("ego_speed", 100.0, False, "jump_speed", 3.0)]
+
+
+def _drive(spec, seconds):
+    """Per tick: (time, fired [N, E], the measures the triggers read, the lead's lane and speeds)."""
+    world = BatchedWorld(WorldConfig(batch_size=1, max_actors=len(spec.actors), maps=(spec.template,)))
+    world.load(0, spec)
+    driver, ticks = ExpertDriver(), []
+    while bool(world.running[0]) and float(world.stats.time_s[0]) < seconds:
+        before_ego_speed = float(world.ego.speed_mps[0])
+        output = driver.act(world.observe(camera=False), ground_truth(world, False, False))
+        world.step(output.control)
+        ego = (float(world.ego.x_m[0]), float(world.ego.y_m[0]), float(world.ego.yaw_rad[0]))
+        lead_xy = (float(world.actors.x_m[0, LEAD]), float(world.actors.y_m[0, LEAD]))
+        ahead = (lead_xy[0] - ego[0]) * math.cos(ego[2]) + (lead_xy[1] - ego[1]) * math.sin(ego[2])
+        ticks.append(dict(
+            time=float(world.stats.time_s[0]), fired=world.actors.fired[0].clone(),
+            headway=ahead / max(float(world.ego.speed_mps[0]), 0.1), ego_speed=float(world.ego.speed_mps[0]),
+            before_ego_speed=before_ego_speed, progress=float(world.stats.km[0]) * 1000.0,
+            lead_lane=int(world.actors.lane[0, LEAD]), lead_speed=float(world.actors.speed_mps[0, LEAD]),
+            lead_desired=float(world.actors.desired_speed_mps[0, LEAD]),
+            bus_speed=float(world.actors.speed_mps[0, BUS])))
+    graph = world.bank.graphs[0]
+    ego_lane = world.bank.lane_base[0] + graph.index_of[(1, -1)]
+    world.close()
+    return ticks, ego_lane
+
+
+def _first(ticks, actor, event):
+    return next(k for k, tick in enumerate(ticks) if bool(tick["fired"][actor, event]))
+
+
+def test_driven_each_event_fires_when_its_condition_first_holds(tmp_path):
+    spec = import_xosc(write_cut_in(tmp_path, STORY))
+    ticks, ego_lane = _drive(spec, 20.0)
+    dt = ticks[1]["time"] - ticks[0]["time"]
+    # at the act's start the lead takes 1.5 times the ego's speed at once, then keeps following it
+    assert _first(ticks, LEAD, 0) == 0 and ticks[0]["lead_speed"] == pytest.approx(1.5 * ticks[0]["ego_speed"],
+                                                                                    rel=0.02)
+    merge = _first(ticks, LEAD, 1)
+    for tick in ticks[5:merge]:
+        assert tick["lead_desired"] == pytest.approx(1.5 * tick["before_ego_speed"], rel=1e-4)
+    # the lane change starts on the first tick the ego's headway to the lead exceeds 0.3 s ...
+    assert ticks[merge]["headway"] >= 0.3 and all(t["headway"] < 0.3 for t in ticks[:merge])
+    # ... ends in the ego's lane, and 1 s after it ends the lead takes 10 m/s
+    assert ticks[merge]["lead_lane"] == ego_lane
+    settle = _first(ticks, LEAD, 2)
+    assert ticks[settle]["time"] - ticks[merge]["time"] == pytest.approx(3.0, abs=dt + 1e-6)
+    assert ticks[settle]["lead_speed"] == pytest.approx(10.0)
+    # progress conditions read the ego's progress as the tick starts: the one the tick before ended with
+    stop = _first(ticks, LEAD, 3)
+    assert ticks[stop - 2]["progress"] < 138.0 <= ticks[stop - 1]["progress"]
+    # the bus is more than 5 m/s slower than the ego from the start; it hurries once the ego has come 60 m
+    assert _first(ticks, BUS, 0) == 0
+    hurry = _first(ticks, BUS, 1)
+    assert ticks[hurry - 2]["progress"] < 60.0 <= ticks[hurry - 1]["progress"]
+    assert ticks[hurry]["bus_speed"] == pytest.approx(9.0)
+    assert not any(bool(t["fired"][BUS, 2]) for t in ticks)  # the ego never drives at 100 m/s
+
+
+def _replace(document: str, old: str, new: str) -> str:
+    assert old in document
+    return document.replace(old, new)
+
+
+REFUSED = [
+    ('<AbsoluteTargetLane value="-1"/>', '<AbsoluteTargetLane value="1"/>', "moves 2 lanes; expected one lane"),
+    ('freespace="false" alongRoute', 'freespace="true" alongRoute', "freespace=true; the import measures headway"),
+    ('storyboardElementRef="merge" state="endTransition"', 'storyboardElementRef="stop" state="endTransition"',
+     "waits for the end of event 'stop', whose length"),
+    ('storyboardElementRef="merge"', 'storyboardElementRef="swerve"', "refers to event 'swerve', which is no event"),
+    ('<RelativeSpeedCondition entityRef="hero" value="-5" rule="lessThan"/>',
+     '<RelativeSpeedCondition entityRef="hero" value="-5" rule="equalTo"/>', "rule='equalTo'; expected greaterThan"),
+    ('<TraveledDistanceCondition value="60"/>', '<TimeHeadwayCondition entityRef="lead" value="1" freespace="false" '
+                                                'alongRoute="false" rule="lessThan"/>', "must relate the ego (hero)"),
+    ('s="150"/></Position></ReachPositionCondition>', 's="150" offset="9"/></Position></ReachPositionCondition>',
+     "names a position off the ego's route"),
+    ('<ScenarioObject name="bus"><CatalogReference catalogName="VehicleCatalog" entryName="sedan"/>',
+     '<ScenarioObject name="bus"><CatalogReference catalogName="VehicleCatalog" entryName="sedan"/><ObjectController>'
+     '<Controller name="other"><Properties/></Controller></ObjectController>', "gives bus a controller"),
+    ('parameterRef="Length"', 'parameterRef="Width"', "assigns 'Width', which catalog entry tunable never declares"),
+    ('value="${$EgoKmh / 3.6}"', 'value="${$EgoKmh / open(3)}"', "is not an expression this reader evaluates"),
+    ('speedTargetValueType="factor" continuous="true"', 'speedTargetValueType="factor" continuous="false"',
+     "must be continuous with a step shape"),
+]
+
+
+@pytest.mark.parametrize("old, new, message", REFUSED)
+def test_what_the_storyboard_cannot_honour_is_refused_with_its_line(old, new, message, tmp_path):
+    document = _replace(STORY, old, new)
+    path = write_cut_in(tmp_path, document)
+    with pytest.raises(ScenarioImportError) as raised:
+        import_xosc(path)
+    text = str(raised.value)
+    assert message in text and "\n" not in text and text.startswith(f"{path}:"), text
+
+
+def test_the_storyboard_exported_and_imported_back_drives_the_same(tmp_path):
+    from scenarios.openscenario import export_episode
+
+    swerve = BUS_EVENTS[:BUS_EVENTS.index('<Event name="hurry"')]  # a relative-speed trigger: 1.2 only
+    spec = import_xosc(write_cut_in(tmp_path, _replace(STORY, swerve, "")))
+    _, xosc = export_episode(spec, tmp_path / "again", "story")
+    back = import_xosc(xosc)
+    assert [a.events for a in back.actors] == [a.events for a in spec.actors]
+    driven = [[(t["time"], t["fired"].tolist(), t["lead_speed"]) for t in _drive(one, 15.0)[0]] for one in (spec, back)]
+    assert driven[0] == driven[1]
+    with pytest.raises(ValueError, match="a relative-speed trigger has no OpenSCENARIO 1.0 condition"):
+        export_episode(import_xosc(write_cut_in(tmp_path / "full", STORY)), tmp_path / "full_again", "story")
