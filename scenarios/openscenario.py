@@ -7,13 +7,16 @@ contrast falls to 5 %, precipitation, cloud state, the road's friction and a tim
 the sun's height); lens dirt, tunnels and sensor faults have no OpenSCENARIO 1.0 form and are
 listed in the file's description. Scripted events become Events whose StartTriggers are
 SimulationTime, RelativeDistance (freespace, to the ego), TimeToCollision, TimeHeadway, Speed
-(the ego's), TraveledDistance (the ego's) or StoryboardElementState (after another event)
-conditions with their delays; a relative-speed trigger has no 1.0 condition and is refused.
-Actions map onto SpeedAction (brake, stop, set speed; a step for a speed taken at once; a
-continuous RelativeTargetSpeed to the ego), LaneChangeAction (change lane, pull out),
-LaneOffsetAction (drift) and FollowTrajectoryAction (walking a path). Opening a door and starting to ignore red lights have
-no OpenSCENARIO 1.0 action: they are written as CustomCommandActions of type `nines:open_door`
-and `nines:run_red_light` (other tools skip them) and listed in the file's description.
+(the ego's), TraveledDistance (the ego's), ReachPosition (the actor's) or
+StoryboardElementState (after another event, or all of the actor's maneuver) conditions with
+their delays; an end_scenario event is a StopTrigger group. A trigger waiting for some but not
+all of an actor's events, or on a relative speed, has no 1.0 condition and is refused. Actions
+map onto SpeedAction (brake, stop, set speed; a step for a speed taken at once; a continuous
+RelativeTargetSpeed to the ego), LaneChangeAction (change lane, pull out), LaneOffsetAction
+(drift) and FollowTrajectoryAction (walking a path). Opening a door and starting to ignore red
+lights have no OpenSCENARIO 1.0 action: they are written as CustomCommandActions of type
+`nines:open_door` and `nines:run_red_light` (other tools skip them) and listed in the file's
+description.
 
 What OpenSCENARIO 1.0 cannot say about an actor goes in its entity's Properties, named
 `nines:...`: its kind where the category is coarser (a cone, a barrier or debris are all
@@ -33,7 +36,7 @@ import numpy as np
 
 from sim.actor_kinds import ActorKind
 from sim.ego_dynamics import weather_friction
-from sim.episode_spec import EpisodeSpec, ScriptedEvent
+from sim.episode_spec import EpisodeSpec, ScriptedEvent, Trigger
 from sim.map_bank import MapBank
 from sim.map_catalog import load_map
 from sim.opendrive import write_xodr
@@ -219,25 +222,46 @@ def _actions(event: ET.Element, name: str, scripted: ScriptedEvent, path: tuple)
         _sub(_sub(offset, "LaneOffsetTarget"), "AbsoluteTargetLaneOffset", value=value)
 
 
-def _trigger(parent: ET.Element, tag: str, name: str, actor: str, scripted: ScriptedEvent | None) -> None:
-    group = _sub(_sub(parent, tag), "ConditionGroup")
-    trigger = scripted.trigger if scripted is not None else None
+def _trigger(parent: ET.Element, tag: str, name: str, actor: str, scripted: ScriptedEvent | None,
+             maneuver_mask: int = 0) -> None:
+    _condition_group(_sub(parent, tag), name, actor, scripted.trigger if scripted is not None else None, maneuver_mask)
+
+
+def _maneuver_mask(events: tuple[ScriptedEvent, ...]) -> int:
+    """The bits of an actor's events that its exported maneuver holds (all but scenario ends)."""
+    return sum(2 ** n for n, e in enumerate(events) if e.action.kind != "end_scenario")
+
+
+def _condition_group(trigger_element: ET.Element, name: str, actor: str, trigger: Trigger | None,
+                     maneuver_mask: int = 0) -> None:
+    """A ConditionGroup of one condition, the trigger's (None: at once), in a Start- or
+    StopTrigger; a trigger that waits for all the events of the actor's maneuver
+    (maneuver_mask) names the maneuver."""
+    group = _sub(trigger_element, "ConditionGroup")
     condition = _sub(group, "Condition", name=f"{name}_when", delay=trigger.delay_s if trigger else 0.0,
                      conditionEdge="rising")
     if trigger is None or trigger.kind == "time":
         at = 0.0 if trigger is None else trigger.value
         _sub(_sub(condition, "ByValueCondition"), "SimulationTimeCondition", value=at, rule="greaterThan")
         return
-    if trigger.kind == "after":
-        _sub(_sub(condition, "ByValueCondition"), "StoryboardElementStateCondition", storyboardElementType="event",
-             storyboardElementRef=f"{actor}_event{int(trigger.value)}", state="startTransition")
+    if trigger.kind in ("after", "after_end"):
+        mask = int(trigger.value)
+        if mask & (mask - 1) and mask != maneuver_mask:
+            raise ValueError(f"{actor}: a trigger waits for some of its events ({mask:b}); the export names one "
+                             "event, or all of the actor's maneuver, in a StoryboardElementStateCondition")
+        whole = mask & (mask - 1) != 0
+        _sub(_sub(condition, "ByValueCondition"), "StoryboardElementStateCondition",
+             storyboardElementType="maneuver" if whole else "event",
+             storyboardElementRef=f"{actor}_maneuver" if whole else f"{actor}_event{mask.bit_length() - 1}",
+             state="startTransition" if trigger.kind == "after" else "endTransition")
         return
     if trigger.kind == "relative_speed":
         raise ValueError(f"{actor}: a relative-speed trigger has no OpenSCENARIO 1.0 condition (1.2's "
                          "RelativeSpeedCondition); expected time, distance, ttc, headway, ego_speed, ego_progress "
                          "or after")
     by_entity = _sub(condition, "ByEntityCondition")
-    _sub(_sub(by_entity, "TriggeringEntities", triggeringEntitiesRule="any"), "EntityRef", entityRef="ego")
+    _sub(_sub(by_entity, "TriggeringEntities", triggeringEntitiesRule="any"), "EntityRef",
+         entityRef=actor if trigger.kind == "reach" else "ego")
     entity_condition = _sub(by_entity, "EntityCondition")
     rule = "lessThan" if trigger.is_below else "greaterThan"
     if trigger.kind == "distance":
@@ -252,8 +276,11 @@ def _trigger(parent: ET.Element, tag: str, name: str, actor: str, scripted: Scri
              alongRoute=False, rule=rule)
     elif trigger.kind == "ego_speed":
         _sub(entity_condition, "SpeedCondition", value=trigger.value, rule=rule)
-    else:  # ego_progress: nines' ego starts its route where the episode starts
+    elif trigger.kind == "ego_progress":  # nines' ego starts its route where the episode starts
         _sub(entity_condition, "TraveledDistanceCondition", value=trigger.value)
+    else:  # reach: the actor comes within value of a point
+        reach = _sub(entity_condition, "ReachPositionCondition", tolerance=trigger.value)
+        _world_position(reach, trigger.x_m, trigger.y_m, 0.0)
 
 
 def to_xosc(spec: EpisodeSpec, xodr_name: str, bank: MapBank | None = None) -> str:
@@ -293,17 +320,18 @@ def to_xosc(spec: EpisodeSpec, xodr_name: str, bank: MapBank | None = None) -> s
     story = _sub(storyboard, "Story", name="encounter")
     act = _sub(story, "Act", name="act")
     for k, actor in enumerate(spec.actors):
-        events = list(actor.events)
-        if not events:
+        if all(e.action.kind == "end_scenario" for e in actor.events):
             continue
         name = names[k + 1]
         group = _sub(act, "ManeuverGroup", maximumExecutionCount=1, name=f"{name}_group")
         _sub(_sub(group, "Actors", selectTriggeringEntities=False), "EntityRef", entityRef=name)
         maneuver = _sub(group, "Maneuver", name=f"{name}_maneuver")
-        for n, scripted in enumerate(events):
+        for n, scripted in enumerate(actor.events):  # named by index: triggers after an event name it so
+            if scripted.action.kind == "end_scenario":
+                continue
             event = _sub(maneuver, "Event", name=f"{name}_event{n}", priority="parallel")
             _actions(event, name, scripted, actor.path)
-            _trigger(event, "StartTrigger", f"{name}_event{n}", name, scripted)
+            _trigger(event, "StartTrigger", f"{name}_event{n}", name, scripted, _maneuver_mask(actor.events))
     if not len(act):
         group = _sub(act, "ManeuverGroup", maximumExecutionCount=1, name="ego_group")
         _sub(_sub(group, "Actors", selectTriggeringEntities=False), "EntityRef", entityRef="ego")
@@ -311,6 +339,11 @@ def to_xosc(spec: EpisodeSpec, xodr_name: str, bank: MapBank | None = None) -> s
     stop = ET.SubElement(storyboard, "StopTrigger")
     condition = _sub(_sub(stop, "ConditionGroup"), "Condition", name="time_limit", delay=0.0, conditionEdge="rising")
     _sub(_sub(condition, "ByValueCondition"), "SimulationTimeCondition", value=spec.max_time_s, rule="greaterThan")
+    for k, actor in enumerate(spec.actors):
+        for n, scripted in enumerate(actor.events):
+            if scripted.action.kind == "end_scenario":
+                _condition_group(stop, f"{names[k + 1]}_end{n}", names[k + 1], scripted.trigger,
+                                 _maneuver_mask(actor.events))
     world.close()
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -77,8 +77,8 @@ LaneOffsetTarget AbsoluteTargetLaneOffset FollowTrajectoryAction Trajectory Shap
 None Timing TrajectoryFollowingMode UserDefinedAction CustomCommandAction ActivateControllerAction
 ParameterAssignments ParameterAssignment StoryboardElementStateCondition TimeHeadwayCondition RelativeSpeedCondition
 SpeedCondition TraveledDistanceCondition ReachPositionCondition RelativeTargetSpeed AbsoluteTargetLane ObjectController
-Controller
-ControllerAction AssignControllerAction
+Controller ControllerAction AssignControllerAction RouteCatalog RoutePosition RouteRef InRoutePosition
+FromLaneCoordinates FromRoadCoordinates
 """.split())
 
 
@@ -175,15 +175,16 @@ def import_xosc(path: str | Path, ego: str | None = None, seed: int = 0,
     init = _init_actions(reader, root)
     ego_props = entities[ego_name].properties
     weather, friction = _environment(reader, root, ego_props)
-    ego_pose, ego_speed = _placement(reader, graph, init.get(ego_name, []), ego_name)
-    route_name, route_lanes = _ego_route(reader, graph, init.get(ego_name, []), ego_pose, ego_props)
+    ego_pose, ego_speed = _placement(reader, graph, root, init.get(ego_name, []), ego_name)
+    route_name, route_lanes = _ego_route(reader, graph, root, init.get(ego_name, []), ego_pose, ego_props)
     first = graph.lanes[graph.index_of[route_lanes[0]]]
     ego_s, _ = _project(first, ego_pose[:2])
     _check_controllers(reader, root, ego_name)
-    placed = {name: _placement(reader, graph, init.get(name, []), name) for name in entities if name != ego_name}
+    placed = {name: _placement(reader, graph, root, init.get(name, []), name) for name in entities if name != ego_name}
     cast = Cast(ego_name, {**{n: e.size_m[0] for n, e in entities.items()}, ego_name: EGO_LENGTH_M},
                 {**{n: _lane_id(graph, pose) for n, (pose, _) in placed.items()}, ego_name: route_lanes[0][1]},
-                lambda position: _route_progress(graph, route_lanes, ego_s, _position(reader, graph, position)))
+                lambda position: _position(reader, graph, root, position),
+                lambda position: _route_progress(graph, route_lanes, ego_s, _position(reader, graph, root, position)))
     events = storyboard_events(reader, root, cast)
     actors = tuple(_actor(graph, entities[name], placed[name], events.get(name, ())) for name in placed)
     named_route = route_name if route_name in graph.network.routes else None
@@ -303,13 +304,16 @@ def _init_actions(reader: XmlReader, root: etree._Element) -> dict[str, list[etr
     return actions
 
 
-def _position(reader: XmlReader, graph: LaneGraph, position: etree._Element) -> tuple[float, float, float]:
-    """(x, y, heading) of a WorldPosition, LanePosition or RoadPosition."""
+def _position(reader: XmlReader, graph: LaneGraph, root: etree._Element,
+              position: etree._Element) -> tuple[float, float, float]:
+    """(x, y, heading) of a WorldPosition, LanePosition, RoadPosition or RoutePosition."""
     kind = next(iter(position), None)
     if kind is None:
-        raise reader.fail(position, "is empty; expected a WorldPosition, LanePosition or RoadPosition")
+        raise reader.fail(position, "is empty; expected a WorldPosition, LanePosition, RoadPosition or RoutePosition")
     if kind.tag == "WorldPosition":
         return reader.number(kind, "x"), reader.number(kind, "y"), reader.number(kind, "h", 0.0)
+    if kind.tag == "RoutePosition":
+        return _route_position(reader, graph, root, kind)
     road_id = reader.text(kind, "roadId")
     s = reader.number(kind, "s")
     road = next((r for r in graph.network.roads if _file_road_id(r) == road_id
@@ -336,14 +340,14 @@ def _file_road_id(road) -> str:
     return road.source.road_id if road.source is not None else str(road.id)
 
 
-def _placement(reader: XmlReader, graph: LaneGraph, actions: list[etree._Element],
+def _placement(reader: XmlReader, graph: LaneGraph, root: etree._Element, actions: list[etree._Element],
                name: str) -> tuple[tuple[float, float, float], float]:
     """An entity's start pose (x, y, heading) and speed from its Init actions."""
     teleport = next((a for a in actions if a.tag == "TeleportAction"), None)
     if teleport is None:
         raise ScenarioImportError(f"{reader.source}: entity {name} has no TeleportAction in the Init; expected one "
                                   "placing it")
-    pose = _position(reader, graph, reader.one(teleport, "Position"))
+    pose = _position(reader, graph, root, reader.one(teleport, "Position"))
     speed = 0.0
     for action in actions:
         if action.tag == "LongitudinalAction":
@@ -387,32 +391,90 @@ def _parse_keys(text: str) -> tuple[tuple[int, int], ...]:
     return tuple((int(road), int(lane)) for road, lane in (item.split(",") for item in text.split(";")))
 
 
-def _ego_route(reader: XmlReader, graph: LaneGraph, actions: list[etree._Element], pose,
+def _ego_route(reader: XmlReader, graph: LaneGraph, root: etree._Element, actions: list[etree._Element], pose,
                props: dict[str, str]) -> tuple[str | None, tuple[tuple[int, int], ...]]:
     """The ego's route: its AssignRouteAction's waypoints joined along the lanes, or the lanes
     ahead of where it starts."""
     if "nines:route_lanes" in props:
         return None, _parse_keys(props["nines:route_lanes"])
-    route = next((a.find("AssignRouteAction/Route") for a in actions
-                  if a.tag == "RoutingAction" and a.find("AssignRouteAction/Route") is not None), None)
+    assigned = next((a.find("AssignRouteAction") for a in actions
+                     if a.tag == "RoutingAction" and a.find("AssignRouteAction") is not None), None)
     start = _nearest_lane(graph, pose)
     if start < 0:
         raise ScenarioImportError(f"{reader.source}: the ego starts on no driving lane of the map")
-    if route is None:
+    if assigned is None:
         return None, _keys(graph, _ahead(graph, start, FOLLOW_LANES))
+    route = _route(reader, root, assigned)
     name = route.get("name")
     if name in graph.network.routes:
         return name, tuple(graph.network.routes[name])
-    lanes = [start]
+    return name, _keys(graph, _join_waypoints(reader, graph, root, route, start))
+
+
+def _route(reader: XmlReader, root: etree._Element, holder: etree._Element) -> etree._Element:
+    """The Route an AssignRouteAction or RouteRef holds, or names in a route catalog."""
+    found = holder.find("Route")
+    if found is not None:
+        return found
+    reference = holder.find("CatalogReference")
+    if reference is None:
+        raise reader.fail(holder, "holds no Route or CatalogReference to one")
+    entry, _ = _catalog_entry(reader, root, reference)
+    if entry.tag != "Route":
+        raise reader.fail(reference, f"names a {entry.tag}; expected a Route")
+    return entry
+
+
+def _join_waypoints(reader: XmlReader, graph: LaneGraph, root: etree._Element, route: etree._Element,
+                    start: int | None = None) -> list[int]:
+    """The lanes from `start` (else the first waypoint's lane) through each waypoint's, joined
+    along the map's lanes."""
+    lanes = [] if start is None else [start]
     for waypoint in route.findall("Waypoint"):
-        target = _nearest_lane(graph, _position(reader, graph, reader.one(waypoint, "Position")))
-        if target == lanes[-1] or target < 0:
+        target = _nearest_lane(graph, _position(reader, graph, root, reader.one(waypoint, "Position")))
+        if target < 0 or (lanes and target == lanes[-1]):
             continue
-        path = shortest_route(graph, lanes[-1], target)
+        path = shortest_route(graph, lanes[-1], target) if lanes else [target]
         if path is None:
             raise reader.fail(waypoint, "cannot be reached from the waypoint before it along the map's lanes")
-        lanes += path[1:]
-    return name, _keys(graph, lanes)
+        lanes += path[1:] if lanes else path
+    if not lanes:
+        raise reader.fail(route, "has no waypoint on a driving lane")
+    return lanes
+
+
+def _route_position(reader: XmlReader, graph: LaneGraph, root: etree._Element,
+                    position: etree._Element) -> tuple[float, float, float]:
+    """A RoutePosition's pose: pathS metres along the route's lanes, then across to laneId
+    (with laneOffset) of the same road, or t metres left of the lane the route follows there."""
+    lanes = _join_waypoints(reader, graph, root, _route(reader, root, reader.one(position, "RouteRef")))
+    where = position.find("InRoutePosition/*")
+    if where is None or where.tag not in ("FromLaneCoordinates", "FromRoadCoordinates"):
+        raise reader.fail(position, "needs an InRoutePosition FromLaneCoordinates or FromRoadCoordinates")
+    along = reader.number(where, "pathS")
+    for index in lanes:
+        lane = graph.lanes[index]
+        if along <= lane.length_m or index == lanes[-1]:
+            break
+        along -= lane.length_m
+    fraction = min(max(along / lane.length_m, 0.0), 1.0)
+    if where.tag == "FromRoadCoordinates":
+        return _lane_pose(lane, fraction, reader.number(where, "t"))
+    key = (lane.road_id, int(reader.number(where, "laneId")))
+    if key not in graph.index_of:
+        raise reader.fail(where, f"laneId={key[1]}: the route's road has no such lane at pathS="
+                                 f"{reader.number(where, 'pathS'):g}")
+    target = graph.lanes[graph.index_of[key]]
+    reverse = math.cos(target.heading_rad[0] - lane.heading_rad[int(fraction * (len(lane.s_m) - 1))]) < 0
+    return _lane_pose(target, 1.0 - fraction if reverse else fraction, reader.number(where, "laneOffset", 0.0))
+
+
+def _lane_pose(lane, fraction: float, offset_m: float) -> tuple[float, float, float]:
+    """The pose at a fraction of a lane's length, offset_m to its left."""
+    s = fraction * lane.length_m
+    x, y = (float(np.interp(s, lane.s_m, lane.centre_xy[:, k])) for k in (0, 1))
+    heading = float(np.interp(s, lane.s_m, np.unwrap(lane.heading_rad)))
+    return x - offset_m * math.sin(heading), y + offset_m * math.cos(heading), heading
 
 
 def _ahead(graph: LaneGraph, start: int, count: int) -> list[int]:

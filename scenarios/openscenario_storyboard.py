@@ -4,15 +4,17 @@ Each Event of a ManeuverGroup with one actor becomes one scripted event per acti
 trigger made from the event's start condition (one ConditionGroup; beside one condition it
 may hold only conditions that always hold, a simulation time > 0):
 - SimulationTimeCondition (time passes a value);
-- StoryboardElementStateCondition on an event of the same actor (start, running: when it
-  fires; end, complete: when its action is done, for actions of known length: a lane change,
-  a lane offset, a speed taken at once) or on an act or story (its start);
+- StoryboardElementStateCondition on an event or maneuver of the same actor (start, running:
+  when its events have fired; end, complete: when they have and the actor's movement has
+  settled: no lane change or offset under way, no braking to a stop) or on an act or story
+  (its start);
 - with the ego as one entity and the event's actor as the other: RelativeDistanceCondition
   (freespace, or centre to centre less both half lengths), TimeToCollisionCondition,
   TimeHeadwayCondition (the ego's, centre to centre), RelativeSpeedCondition;
 - on the ego alone: SpeedCondition, TraveledDistanceCondition (its progress along its route),
   ReachPositionCondition (its progress to within the tolerance of where the position lies along
-  its route; a position off the route is refused).
+  its route; a position off the route is refused);
+- on the event's actor: ReachPositionCondition (within the tolerance of the position).
 Rules greaterThan / lessThan (or equal) and delays are kept; an event fires once, so a rising
 edge (the state before the first tick counted as false, as esmini does) is the same as none. An
 act's StartTrigger starts its events: an act starting at time 0 adds nothing; one starting on
@@ -22,19 +24,20 @@ acceleration; to 0: braking at the rate, or at 8 m/s^2 in no time) or to the ego
 (RelativeTargetSpeed, factor or delta, continuous, step); LaneChangeAction of one lane
 (RelativeTargetLane of the actor, or of another entity by the lanes they start in, or
 AbsoluteTargetLane) in a set time; LaneOffsetAction; FollowTrajectoryAction along a Polyline.
+The StopTrigger's time is the episode's limit; each of its other condition groups (one
+condition each) becomes an `end_scenario` event, which ends the episode as a success.
 Events of the ego are not carried out: the run's driver drives it (`ego_events` lists them).
 Anything else is refused with its file, line and element.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from lxml import etree
 
 from sim.episode_spec import Action, ScriptedEvent, Trigger
-from sim.scripted_events import DRIFT_TIME_S
 from sim.xml_reader import XmlReader
 
 ABOVE_RULES, BELOW_RULES = ("greaterThan", "greaterOrEqual"), ("lessThan", "lessOrEqual")
@@ -44,26 +47,26 @@ STOP_AT_ONCE_MPS2 = 8.0  # a speed of 0 in no time: the hardest braking the acto
 @dataclass(frozen=True)
 class Cast:
     """Who is who: the ego's name, each entity's length (m), the lane id it starts in (the
-    file's lane id, None off lanes), and how far along the ego's route from its start a
-    Position element lies (m; None off the route)."""
+    file's lane id, None off lanes); where a Position element is (x, y, heading), and how far
+    along the ego's route from its start it lies (m; None off the route)."""
 
     ego: str
     length_m: dict[str, float]
     lane_id: dict[str, int | None]
+    pose_of: Callable[[etree._Element], tuple[float, float, float]]
     ego_progress_m: Callable[[etree._Element], float | None]
 
 
 @dataclass
 class _Event:
-    """An OpenSCENARIO event of one actor: its element, its actions as ours (with the path a
-    trajectory walks), the index of its first scripted event among the actor's, and how long
-    its actions take (None: not known in advance)."""
+    """An OpenSCENARIO event of one actor: its element, its act and maneuver, its actions as
+    ours (with the path a trajectory walks) and their indices among the actor's scripted events."""
 
     element: etree._Element
     act: etree._Element
+    maneuver: str
     actions: list[tuple[Action, tuple]]
-    first: int
-    duration_s: float | None
+    indices: list[int]
 
 
 def storyboard_events(reader: XmlReader, root: etree._Element, cast: Cast
@@ -85,12 +88,52 @@ def storyboard_events(reader: XmlReader, root: etree._Element, cast: Cast
             for event in found:
                 actions = _actions(reader, event, actors[0], cast, lanes)
                 first = sum(len(e.actions) for e in mine.values())
-                mine[event.get("name")] = _Event(event, act, actions, first, _duration(actions))
+                maneuver = event.getparent().get("name")
+                mine[event.get("name")] = _Event(event, act, maneuver, actions, list(range(first, first + len(actions))))
     scripted = {}
     for actor, mine in events.items():
         scripted[actor] = [(ScriptedEvent(_trigger(reader, e, actor, mine, cast), action), path)
                            for e in mine.values() for action, path in e.actions]
+    for condition in _stop_conditions(reader, root):
+        actor = _stop_owner(reader, condition, events, cast)
+        trigger = _condition(reader, condition, actor, events.get(actor, {}), cast)
+        scripted.setdefault(actor, []).append((ScriptedEvent(trigger, Action("end_scenario")), ()))
     return scripted
+
+
+def _stop_conditions(reader: XmlReader, root: etree._Element) -> list[etree._Element]:
+    """The StopTrigger's conditions other than time (the episode's time limit): one per group,
+    any of which ends the scenario."""
+    found = []
+    for group in root.findall("Storyboard/StopTrigger/ConditionGroup"):
+        conditions = group.findall("Condition")
+        timed = [c for c in conditions if c.find("ByValueCondition/SimulationTimeCondition") is not None]
+        if timed and len(conditions) > 1:
+            raise reader.fail(timed[0], "is a time limit beside other conditions of its group; expected the time "
+                                        "alone, or conditions without it")
+        if len(conditions) > 1:
+            raise reader.fail(conditions[1], "is a second condition of a StopTrigger group; expected one per group")
+        found += [] if timed else conditions
+    return found
+
+
+def _stop_owner(reader: XmlReader, condition: etree._Element, events: dict[str, dict[str, _Event]],
+                cast: Cast) -> str:
+    """The actor whose scripted event ends the scenario: the owner of the event a condition
+    waits for, the actor an entity condition relates to the ego, else the first actor."""
+    state = condition.find("ByValueCondition/StoryboardElementStateCondition")
+    if state is not None and reader.text(state, "storyboardElementType") in ("event", "maneuver"):
+        kind, ref = reader.text(state, "storyboardElementType"), reader.text(state, "storyboardElementRef")
+        owner = next((actor for actor, mine in events.items() if _referred(mine, kind, ref)), None)
+        if owner is None:
+            raise reader.fail(state, f"ends the scenario after {kind} {ref!r}, which is no actor's {kind}")
+        return owner
+    named = {reader.text(e, "entityRef") for e in condition.iter("EntityRef")} | {
+        e.get("entityRef") for e in condition.iter() if e.get("entityRef") is not None}
+    others = [n for n in cast.lane_id if n != cast.ego and n in named] or [n for n in cast.lane_id if n != cast.ego]
+    if not others:
+        raise reader.fail(condition, "ends the scenario on a condition, but the scenario has no actor to watch it")
+    return others[0]
 
 
 def ego_events(root: etree._Element, ego: str) -> list[str]:
@@ -98,20 +141,6 @@ def ego_events(root: etree._Element, ego: str) -> list[str]:
     return [event.get("name") for group in root.findall("Storyboard/Story/Act/ManeuverGroup")
             if [e.get("entityRef") for e in group.findall("Actors/EntityRef")] == [ego]
             for event in group.findall("Maneuver/Event")]
-
-
-def _duration(actions: list[tuple[Action, tuple]]) -> float | None:
-    lengths = []
-    for action, _ in actions:
-        if action.kind == "change_lane":
-            lengths.append(abs(action.value))
-        elif action.kind == "drift":
-            lengths.append(DRIFT_TIME_S)
-        elif action.kind in ("jump_speed", "ego_speed_times", "ego_speed_plus", "run_red_light", "open_door"):
-            lengths.append(0.0)
-        else:
-            return None
-    return max(lengths, default=0.0)
 
 
 def _start_conditions(reader: XmlReader, owner: etree._Element) -> list[etree._Element]:
@@ -169,20 +198,20 @@ def _condition(reader: XmlReader, condition: etree._Element, actor: str, mine: d
     state = condition.find("ByValueCondition/StoryboardElementStateCondition")
     if state is not None:
         after = _state(reader, state, actor, mine)
-        return Trigger("time", delay) if after is None else Trigger("after", after[0], delay_s=delay + after[1])
-    kind, value, below = _measure(reader, condition, actor, cast)
-    if kind == "time":
-        return Trigger("time", value + delay)
-    return Trigger(kind, value, below, delay)
+        return Trigger("time", delay) if after is None else Trigger(after[0], after[1], delay_s=delay)
+    measured = _measure(reader, condition, actor, cast)
+    if measured.kind == "time":
+        return replace(measured, value=measured.value + delay)
+    return replace(measured, delay_s=delay)
 
 
-def _measure(reader: XmlReader, condition: etree._Element, actor: str, cast: Cast) -> tuple[str, float, bool]:
-    """(trigger kind, value, below) of a time or entity condition."""
+def _measure(reader: XmlReader, condition: etree._Element, actor: str, cast: Cast) -> Trigger:
+    """The trigger of a time or entity condition, without its delay."""
     time = condition.find("ByValueCondition/SimulationTimeCondition")
     if time is not None:
         if reader.text(time, "rule") not in ABOVE_RULES + ("equalTo",):
             raise reader.fail(time, "rule must be greaterThan (the time passes a value)")
-        return "time", reader.number(time, "value"), False
+        return Trigger("time", reader.number(time, "value"))
     entity = condition.find("ByEntityCondition")
     if entity is None:
         raise reader.fail(condition, "expected a SimulationTimeCondition, StoryboardElementStateCondition or an "
@@ -192,18 +221,22 @@ def _measure(reader: XmlReader, condition: etree._Element, actor: str, cast: Cas
     if len(triggering) != 1 or body is None:
         raise reader.fail(entity, "needs one triggering entity and one condition")
     who = triggering[0]
+    if body.tag == "ReachPositionCondition" and who == actor:
+        x, y, _ = cast.pose_of(reader.one(body, "Position"))
+        return Trigger("reach", reader.number(body, "tolerance"), True, x_m=x, y_m=y)
     if body.tag in ("SpeedCondition", "TraveledDistanceCondition", "ReachPositionCondition"):
         if who != cast.ego:
-            raise reader.fail(body, f"is on {who}; the import measures it on the ego ({cast.ego}) only")
+            raise reader.fail(body, f"is on {who}; the import measures it on the ego ({cast.ego}) or, for a "
+                                    f"position, on {actor}, whose event it starts")
         if body.tag == "SpeedCondition":
-            return "ego_speed", reader.number(body, "value"), _rule(reader, body)
+            return Trigger("ego_speed", reader.number(body, "value"), _rule(reader, body))
         if body.tag == "TraveledDistanceCondition":
-            return "ego_progress", reader.number(body, "value"), False
+            return Trigger("ego_progress", reader.number(body, "value"))
         at = cast.ego_progress_m(reader.one(body, "Position"))
         if at is None:
             raise reader.fail(body, "names a position off the ego's route; the import measures how far along its "
                                     "route the ego has come")
-        return "ego_progress", at - reader.number(body, "tolerance"), False
+        return Trigger("ego_progress", at - reader.number(body, "tolerance"))
     other = _other_entity(reader, body)
     if {who, other} != {cast.ego, actor}:
         raise reader.fail(body, f"must relate the ego ({cast.ego}) and {actor}, whose event it starts")
@@ -212,19 +245,19 @@ def _measure(reader: XmlReader, condition: etree._Element, actor: str, cast: Cas
     if body.tag == "RelativeDistanceCondition":
         if reader.text(body, "freespace", "false") in ("false", "0"):
             value -= 0.5 * (cast.length_m[cast.ego] + cast.length_m[actor])  # centre to centre, along the lane
-        return "distance", max(value, 0.0), below
+        return Trigger("distance", max(value, 0.0), below)
     if body.tag == "TimeToCollisionCondition":
-        return "ttc", value, below
+        return Trigger("ttc", value, below)
     if body.tag == "TimeHeadwayCondition":
         if who != cast.ego:
             raise reader.fail(body, f"is {who}'s headway; the import measures the ego's headway to an actor")
         if reader.text(body, "freespace", "false") not in ("false", "0"):
             raise reader.fail(body, "freespace=true; the import measures headway centre to centre (freespace false)")
-        return "headway", value, below
+        return Trigger("headway", value, below)
     if body.tag == "RelativeSpeedCondition":
         if who == cast.ego:  # the ego's speed less the actor's: the actor's less the ego's, negated
-            return "relative_speed", -value, not below
-        return "relative_speed", value, below
+            return Trigger("relative_speed", -value, not below)
+        return Trigger("relative_speed", value, below)
     raise reader.fail(body, "is not a condition the import evaluates; see `nines import-scenario --check`")
 
 
@@ -234,30 +267,33 @@ def _other_entity(reader: XmlReader, body: etree._Element) -> str:
     return reader.text(body, "entityRef")
 
 
+def _referred(mine: dict[str, _Event], kind: str, ref: str) -> list[_Event]:
+    """The events of `mine` an event or maneuver reference names."""
+    return [e for name, e in mine.items() if (name if kind == "event" else e.maneuver) == ref]
+
+
 def _state(reader: XmlReader, state: etree._Element, actor: str, mine: dict[str, _Event]
-           ) -> tuple[int, float] | None:
-    """(the actor's scripted event it waits for, how long after that event fires) of a
-    StoryboardElementStateCondition; None for the start of the act or story (at once)."""
+           ) -> tuple[str, float] | None:
+    """(trigger kind, bit mask of the actor's scripted events it waits for) of a
+    StoryboardElementStateCondition: "after" their start, "after_end" their end; None for the
+    start of the act, story or maneuver (at once)."""
     kind, ref, when = (reader.text(state, "storyboardElementType"), reader.text(state, "storyboardElementRef"),
                        reader.text(state, "state"))
     starts = when in ("startTransition", "runningState")
-    if kind in ("act", "story") and starts:
+    if kind in ("act", "story", "maneuver") and starts:
         return None  # the event's own act has started, or it would not be evaluated
-    if kind != "event":
-        raise reader.fail(state, f"refers to a {kind}'s {when}; expected the start of an act or story, or an event")
-    if ref not in mine:
-        raise reader.fail(state, f"refers to event {ref!r}, which is no event of {actor}; expected one of "
-                                 f"{', '.join(mine)}")
-    earlier = mine[ref]
-    if starts:
-        return earlier.first, 0.0
-    if when not in ("endTransition", "completeState"):
+    if kind not in ("event", "maneuver"):
+        raise reader.fail(state, f"refers to a {kind}'s {when}; expected the start of an act or story, or an event "
+                                 "or maneuver")
+    referred = _referred(mine, kind, ref)
+    if not referred:
+        raise reader.fail(state, f"refers to {kind} {ref!r}, which is no {kind} of {actor}; expected one of "
+                                 f"{', '.join(sorted({e.maneuver if kind == 'maneuver' else n for n, e in mine.items()}))}")
+    if not starts and when not in ("endTransition", "completeState"):
         raise reader.fail(state, f"state={when!r}; expected startTransition, runningState, endTransition or "
                                  "completeState")
-    if earlier.duration_s is None:
-        raise reader.fail(state, f"waits for the end of event {ref!r}, whose length the import cannot know in "
-                                 "advance; expected an event of lane changes, lane offsets or speeds taken at once")
-    return earlier.first, earlier.duration_s
+    mask = sum(2 ** k for event in referred for k in event.indices)
+    return ("after" if starts else "after_end"), float(mask)
 
 
 def _actions(reader: XmlReader, event: etree._Element, actor: str, cast: Cast,
@@ -289,8 +325,7 @@ def _private_action(reader: XmlReader, body: etree._Element, actor: str, cast: C
                                              "value")), ()
     if body.tag == "FollowTrajectoryAction":
         vertices = reader.one(body, "Trajectory/Shape/Polyline").findall("Vertex")
-        points = [(reader.number(p, "x"), reader.number(p, "y")) for p in
-                  (reader.one(v, "Position/WorldPosition") for v in vertices)]
+        points = [cast.pose_of(reader.one(v, "Position"))[:2] for v in vertices]
         times = [reader.number(v, "time", 0.0) for v in vertices]
         length = sum(math.dist(a, b) for a, b in zip(points, points[1:]))
         pace = length / (times[-1] - times[0]) if times[-1] > times[0] else 1.4

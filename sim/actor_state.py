@@ -15,9 +15,9 @@ from sim.lane_queries import lane_pose
 from sim.map_bank import MapBank
 
 MOTION_CODES = {"static": 0, "lane": 1, "path": 2}
-MAX_EVENTS, MAX_PATH_POINTS = 4, 6
-EVENT_FIELDS = ("trigger_kind", "trigger_value", "trigger_below", "trigger_delay_s", "held_s", "action_kind",
-                "action_value", "fired")
+MAX_EVENTS, MAX_PATH_POINTS = 6, 6
+EVENT_FIELDS = ("trigger_kind", "trigger_value", "trigger_below", "trigger_delay_s", "trigger_x_m", "trigger_y_m",
+                "held_s", "action_kind", "action_value", "fired")
 
 
 @dataclass
@@ -59,6 +59,8 @@ class ActorState:
     trigger_value: torch.Tensor  # [B, N, E]
     trigger_below: torch.Tensor  # [B, N, E] bool: the condition is measure <= value
     trigger_delay_s: torch.Tensor  # [B, N, E]
+    trigger_x_m: torch.Tensor  # [B, N, E] the point a reach trigger measures to
+    trigger_y_m: torch.Tensor  # [B, N, E]
     held_s: torch.Tensor  # [B, N, E] episode time its condition first held (inf: not yet)
     action_kind: torch.Tensor  # [B, N, E] int64 index in ACTION_KINDS
     action_value: torch.Tensor  # [B, N, E]
@@ -148,6 +150,7 @@ def _spec_rows(specs: tuple[ActorSpec, ...], bank: MapBank, template: int, actor
             rows["trigger_value"][i, e] = event.trigger.value
             rows["trigger_below"][i, e] = event.trigger.is_below
             rows["trigger_delay_s"][i, e] = event.trigger.delay_s
+            rows["trigger_x_m"][i, e], rows["trigger_y_m"][i, e] = event.trigger.x_m, event.trigger.y_m
             rows["action_kind"][i, e] = ACTION_KINDS.index(event.action.kind)
             rows["action_value"][i, e] = event.action.value
     return rows

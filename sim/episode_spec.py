@@ -10,16 +10,18 @@ from typing import Literal
 from sim.actor_kinds import ActorKind
 from sim.weather import Weather
 
-TriggerKind = Literal["time", "distance", "ttc", "headway", "ego_speed", "relative_speed", "ego_progress", "after"]
+TriggerKind = Literal["time", "distance", "ttc", "headway", "ego_speed", "relative_speed", "ego_progress", "after",
+                      "after_end", "reach"]
 ActionKind = Literal["start_path", "brake", "change_lane", "drift", "open_door", "pull_out",
-                     "run_red_light", "stop", "set_speed", "jump_speed", "ego_speed_times", "ego_speed_plus"]
+                     "run_red_light", "stop", "set_speed", "jump_speed", "ego_speed_times", "ego_speed_plus",
+                     "end_scenario"]
 TRIGGER_KINDS: tuple[str, ...] = ("time", "distance", "ttc", "headway", "ego_speed", "relative_speed", "ego_progress",
-                                  "after")
+                                  "after", "after_end", "reach")
 BELOW_BY_DEFAULT = ("distance", "ttc")
 MAX_ROUTE_LANES = 64  # the lanes an actor follows in order (then it takes each lane's first successor)
 ACTION_KINDS: tuple[str, ...] = ("start_path", "brake", "change_lane", "drift", "open_door", "pull_out",
                                  "run_red_light", "stop", "set_speed", "jump_speed", "ego_speed_times",
-                                 "ego_speed_plus")
+                                 "ego_speed_plus", "end_scenario")
 
 
 @dataclass(frozen=True)
@@ -31,13 +33,19 @@ class Trigger:
     time-to-collision with the ego (s); headway: the ego's time headway to the actor (s: how far
     the actor's centre is ahead of the ego's along the ego's heading, over the ego's speed;
     negative when behind); ego_speed: the ego's speed (m/s); relative_speed: the actor's speed
-    less the ego's (m/s); ego_progress: the ego's progress along its route (m); after: the
-    actor's event number `value` (0-based) has fired (`below` unused)."""
+    less the ego's (m/s); ego_progress: how far the ego has advanced along its route (m);
+    after: the actor's events whose bits `value` sets (sum of 2^k, k 0-based) have all fired,
+    counting the delay from when the last of them was due; after_end: they have, and the
+    actor's movement has settled since (no lane change or offset under way, not braking to a
+    stop); reach: the actor's distance to (x_m, y_m) (m). `below` is unused by after and
+    after_end."""
 
     kind: TriggerKind
     value: float
     below: bool | None = None
     delay_s: float = 0.0
+    x_m: float = 0.0
+    y_m: float = 0.0
 
     @property
     def is_below(self) -> bool:
@@ -53,7 +61,8 @@ class Action:
     the left; set_speed: new desired speed (m/s), reached at the actor's own acceleration;
     jump_speed: speed (m/s) taken at once and kept; ego_speed_times / ego_speed_plus: the
     ego's speed times value / plus value (m/s), taken at once and followed from then on;
-    open_door, run_red_light, stop: unused."""
+    end_scenario: the episode ends, a success (an OpenSCENARIO StopTrigger); open_door,
+    run_red_light, stop: unused."""
 
     kind: ActionKind
     value: float = 0.0

@@ -13,7 +13,8 @@ from sim.ego_dynamics import EgoState
 from sim.episode_spec import ACTION_KINDS, TRIGGER_KINDS
 from sim.map_bank import MapBank
 
-AFTER = TRIGGER_KINDS.index("after")
+AFTER, AFTER_END, REACH = (TRIGGER_KINDS.index(kind) for kind in ("after", "after_end", "reach"))
+SETTLED_M = 0.01  # an actor this close to its lateral target has ended its lane change or offset
 HEADWAY_MIN_SPEED_MPS = 0.1  # below it, an ego's headway is a distance over this speed: large, with its sign
 COMFORT_STOP_MPS2 = 3.0
 DRIFT_TIME_S = 2.0
@@ -33,16 +34,24 @@ def fire_triggers(actors: ActorState, ego: EgoState, time_s: torch.Tensor, progr
                            ego_speed, actors.speed_mps - ego_speed, per_slot[..., 1]], -1)  # [B, N, M] by TRIGGER_KINDS
     kind = actors.trigger_kind.clamp_min(0)
     value = measure.gather(-1, kind.clamp_max(measure.shape[-1] - 1))
+    reach_m = torch.hypot(actors.x_m.unsqueeze(-1) - actors.trigger_x_m, actors.y_m.unsqueeze(-1) - actors.trigger_y_m)
+    value = torch.where(kind == REACH, reach_m, value)
     holds = torch.where(actors.trigger_below, value <= actors.trigger_value, value >= actors.trigger_value)
-    # an "after" trigger's condition holds from when the event it waits for was due
-    earlier = actors.trigger_value.long().clamp(0, kind.shape[-1] - 1)
-    due = (actors.held_s + actors.trigger_delay_s).gather(-1, earlier)
-    earlier_due = torch.where(actors.fired.gather(-1, earlier), due, torch.full_like(due, float("inf")))
-    after = kind == AFTER
-    holds = torch.where(after, torch.isfinite(earlier_due), holds)
+    # "after" holds from when the last of the events it waits for was due; "after_end" from
+    # the first tick they have all fired and the actor's movement has settled
+    events = torch.arange(kind.shape[-1], device=kind.device)
+    waits = (actors.trigger_value.long().unsqueeze(-1) >> events) & 1 == 1  # [B, N, E, E]
+    all_fired = (actors.fired.unsqueeze(-2) | ~waits).all(-1)
+    due = (actors.held_s + actors.trigger_delay_s).unsqueeze(-2)
+    last_due = torch.where(waits, due, torch.full_like(due, -float("inf"))).amax(-1)
+    settled = ((actors.offset_m - actors.offset_target_m).abs() < SETTLED_M) & ~(
+        (actors.brake_mps2 > 0) & (actors.speed_mps > 0))
+    after, after_end = kind == AFTER, kind == AFTER_END
+    holds = torch.where(after, all_fired, holds)
+    holds = torch.where(after_end, all_fired & settled.unsqueeze(-1), holds)
     live = (actors.trigger_kind >= 0) & actors.active.unsqueeze(-1) & ~actors.fired
     now = time_s.view(-1, 1, 1).expand_as(actors.held_s)
-    start = torch.where(after, earlier_due, now)
+    start = torch.where(after, last_due, now)
     actors.held_s = torch.where(live & holds & torch.isinf(actors.held_s), start, actors.held_s)
     new = live & (now >= actors.held_s + actors.trigger_delay_s)
     actors.fired |= new

@@ -17,7 +17,7 @@ from sim.box_geometry import boxes_overlap, gap_and_ttc
 from sim.camera import CameraConfig, RigCamera
 from sim.compiled_step import compiled, tracing
 from sim.ego_dynamics import EgoState, step_ego, weather_friction
-from sim.episode_spec import EpisodeSpec
+from sim.episode_spec import ACTION_KINDS, EpisodeSpec
 from sim.events import OUTCOMES, EpisodeRecord, EpisodeStats, EventRecord, TickEvents, count_collisions, crossed_segments
 from sim.lane_queries import lane_pose
 from sim.map_bank import LANE_TYPE_CODES, MapBank, build_map_bank
@@ -30,6 +30,7 @@ from sim.weather import SENSOR_FAULTS, VECTOR_FIELDS, as_vector
 
 ROUTE_AHEAD_POINTS, ROUTE_AHEAD_SPACING_M = 40, 2.0
 DOOR_M = 0.9
+END_SCENARIO = ACTION_KINDS.index("end_scenario")
 SIGNAL_ON_ROUTE_M = 2.0
 SIGNAL_ALIGNED_COS = 0.7  # a stop line holds a route that crosses it within 45 degrees of its lane
 HELD_AT_LIGHT_M = 40.0  # a stop line this close ahead that is not green holds the ego and a short queue before it
@@ -263,6 +264,7 @@ class BatchedWorld:
         if cfg.end_on_collision:
             outcome = torch.where(ctype > 0, codes["collision"], outcome)
         done = self.route.progress_m >= self.route.length_m - cfg.route_end_margin_m
+        done |= (self.actors.fired & (self.actors.action_kind == END_SCENARIO)).flatten(1).any(-1)
         outcome = torch.where(done & (outcome == 0), codes["success"], outcome)
         return torch.where(running, outcome, codes["running"])
 

@@ -11,28 +11,39 @@ import torch
 
 from planner.expert import ExpertDriver
 from scenarios.openscenario_import import ScenarioImportError, import_xosc
+from sim.actor_kinds import ActorKind
 from sim.ground_truth import ground_truth
-from sim.world import BatchedWorld, WorldConfig
+from sim.world import OUTCOMES, BatchedWorld, WorldConfig
 from xosc_features import BUS_EVENTS, STORY, write_cut_in
 
-LEAD, BUS = 0, 1
+LEAD, BUS, WALKER = 0, 1, 2
 
 
 def test_the_storyboard_imports_as_the_triggers_it_says(tmp_path):
     spec = import_xosc(write_cut_in(tmp_path, STORY))
     assert spec.ego_speed_mps == pytest.approx(12.0)  # ${$EgoKmh / 3.6}
-    lead, bus = spec.actors
+    assert (spec.route_lanes, spec.ego_s_m) == (((1, -1),), pytest.approx(10.0))  # the catalog's route, 10 m along
+    lead, bus, walker = spec.actors
     assert lead.size_m == (5.2, 1.8, 1.5)  # the catalog entry's length, as the reference assigns it
     assert [(e.trigger.kind, e.trigger.value, e.trigger.is_below, e.trigger.delay_s, e.action.kind, e.action.value)
             for e in lead.events] == [
         ("time", 0.0, False, 0.0, "ego_speed_times", 1.5),
         ("headway", 0.3, False, 0.0, "change_lane", 2.0),  # lane -2 to -1: to the left, in 2 s
-        ("after", 1.0, False, 3.0, "jump_speed", 10.0),  # 1 s after the 2 s lane change ends
-        ("ego_progress", 150.0 - 10.0 - 2.0, False, 0.0, "brake", 3.0)]
+        ("after_end", 2.0, False, 1.0, "jump_speed", 10.0),  # 1 s after the lane change (event 1) ends
+        ("ego_progress", 150.0 - 10.0 - 2.0, False, 0.0, "brake", 3.0),
+        ("after_end", 15.0, False, 2.0, "end_scenario", 0.0)]  # 2 s after events 0-3 have all ended
     assert [(e.trigger.kind, e.trigger.value, e.trigger.is_below, e.action.kind, e.action.value)
             for e in bus.events] == [
         ("relative_speed", -5.0, True, "drift", 0.5), ("ego_progress", 60.0, False, "jump_speed", 9.0),
         ("ego_speed", 100.0, False, "jump_speed", 3.0)]
+    # 60 m along the route, across in lane 2 (the far lane the other way, 1.5 lane widths left of the centre line)
+    lane_2_y = 1.5 * 3.5
+    assert (walker.kind, walker.motion, walker.x_m, walker.y_m) == (ActorKind.PEDESTRIAN, "path", pytest.approx(60.0),
+                                                                    pytest.approx(lane_2_y))
+    assert walker.path == ((60.0, lane_2_y), (70.0, lane_2_y))
+    assert [(e.trigger.kind, e.trigger.value, e.trigger.x_m, e.trigger.y_m, e.action.kind, e.action.value)
+            for e in walker.events] == [("time", 0.0, 0.0, 0.0, "start_path", 1.5),
+                                        ("reach", 0.5, 66.0, lane_2_y, "brake", 8.0)]
 
 
 def _drive(spec, seconds):
@@ -53,7 +64,10 @@ def _drive(spec, seconds):
             before_ego_speed=before_ego_speed, progress=float(world.stats.km[0]) * 1000.0,
             lead_lane=int(world.actors.lane[0, LEAD]), lead_speed=float(world.actors.speed_mps[0, LEAD]),
             lead_desired=float(world.actors.desired_speed_mps[0, LEAD]),
-            bus_speed=float(world.actors.speed_mps[0, BUS])))
+            lead_offset=float(world.actors.offset_m[0, LEAD]), outcome=OUTCOMES[int(world.stats.outcome[0])],
+            bus_speed=float(world.actors.speed_mps[0, BUS]),
+            walker_xy=(float(world.actors.x_m[0, WALKER]), float(world.actors.y_m[0, WALKER])),
+            walker_speed=float(world.actors.speed_mps[0, WALKER])))
     graph = world.bank.graphs[0]
     ego_lane = world.bank.lane_base[0] + graph.index_of[(1, -1)]
     world.close()
@@ -66,7 +80,7 @@ def _first(ticks, actor, event):
 
 def test_driven_each_event_fires_when_its_condition_first_holds(tmp_path):
     spec = import_xosc(write_cut_in(tmp_path, STORY))
-    ticks, ego_lane = _drive(spec, 20.0)
+    ticks, ego_lane = _drive(spec, 30.0)
     dt = ticks[1]["time"] - ticks[0]["time"]
     # at the act's start the lead takes 1.5 times the ego's speed at once, then keeps following it
     assert _first(ticks, LEAD, 0) == 0 and ticks[0]["lead_speed"] == pytest.approx(1.5 * ticks[0]["ego_speed"],
@@ -79,7 +93,9 @@ def test_driven_each_event_fires_when_its_condition_first_holds(tmp_path):
     # ... ends in the ego's lane, and 1 s after it ends the lead takes 10 m/s
     assert ticks[merge]["lead_lane"] == ego_lane
     settle = _first(ticks, LEAD, 2)
-    assert ticks[settle]["time"] - ticks[merge]["time"] == pytest.approx(3.0, abs=dt + 1e-6)
+    settled = next(k for k in range(merge, len(ticks)) if abs(ticks[k]["lead_offset"]) < 0.01)
+    assert ticks[settled]["time"] - ticks[merge]["time"] == pytest.approx(2.0, abs=dt + 1e-6)  # the change's 2 s
+    assert ticks[settle]["time"] - ticks[settled]["time"] == pytest.approx(1.0, abs=dt + 1e-6)
     assert ticks[settle]["lead_speed"] == pytest.approx(10.0)
     # progress conditions read the ego's progress as the tick starts: the one the tick before ended with
     stop = _first(ticks, LEAD, 3)
@@ -90,6 +106,14 @@ def test_driven_each_event_fires_when_its_condition_first_holds(tmp_path):
     assert ticks[hurry - 2]["progress"] < 60.0 <= ticks[hurry - 1]["progress"]
     assert ticks[hurry]["bus_speed"] == pytest.approx(9.0)
     assert not any(bool(t["fired"][BUS, 2]) for t in ticks)  # the ego never drives at 100 m/s
+    # the walker stops on the first tick it is within 0.5 m of s = 66, and stays there
+    halt = _first(ticks, WALKER, 1)
+    assert abs(ticks[halt - 1]["walker_xy"][0] - 66.0) > 0.5 >= abs(ticks[halt]["walker_xy"][0] - 66.0)
+    assert ticks[-1]["walker_speed"] == 0.0 and ticks[-1]["walker_xy"][0] < 66.5
+    # 2 s after the lead has braked to a stop, its maneuver over, the scenario ends: a success
+    stopped = next(k for k in range(stop, len(ticks)) if ticks[k]["lead_speed"] == 0.0)
+    assert ticks[-1]["time"] - ticks[stopped]["time"] == pytest.approx(2.0, abs=dt + 1e-6)
+    assert ticks[-1]["outcome"] == "success" and ticks[-1]["time"] < 25.0
 
 
 def _replace(document: str, old: str, new: str) -> str:
@@ -100,8 +124,14 @@ def _replace(document: str, old: str, new: str) -> str:
 REFUSED = [
     ('<AbsoluteTargetLane value="-1"/>', '<AbsoluteTargetLane value="1"/>', "moves 2 lanes; expected one lane"),
     ('freespace="false" alongRoute', 'freespace="true" alongRoute', "freespace=true; the import measures headway"),
-    ('storyboardElementRef="merge" state="endTransition"', 'storyboardElementRef="stop" state="endTransition"',
-     "waits for the end of event 'stop', whose length"),
+    ('storyboardElementRef="merge" state="endTransition"', 'storyboardElementRef="merge" state="standbyState"',
+     "state='standbyState'; expected startTransition"),
+    ('storyboardElementType="maneuver" storyboardElementRef="lead_moves"',
+     'storyboardElementType="maneuver" storyboardElementRef="nobody_moves"',
+     "ends the scenario after maneuver 'nobody_moves', which is no actor's maneuver"),
+    ('<ConditionGroup><Condition name="s" delay="2.0"', '<ConditionGroup><Condition name="t" delay="0" '
+     'conditionEdge="none"><ByValueCondition><SimulationTimeCondition value="3" rule="greaterThan"/>'
+     '</ByValueCondition></Condition><Condition name="s" delay="2.0"', "is a time limit beside other conditions"),
     ('storyboardElementRef="merge"', 'storyboardElementRef="swerve"', "refers to event 'swerve', which is no event"),
     ('<RelativeSpeedCondition entityRef="hero" value="-5" rule="lessThan"/>',
      '<RelativeSpeedCondition entityRef="hero" value="-5" rule="equalTo"/>', "rule='equalTo'; expected greaterThan"),

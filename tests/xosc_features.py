@@ -9,7 +9,8 @@ centre to centre (a RelativeDistanceCondition without freespace), then brakes at
 from an EnvironmentAction; the StopTrigger ends the run at 30 s.
 
 STORY, the storyboard's chains and measures: the ego (ObjectController, speed from an
-expression, ${$EgoKmh / 3.6} = 12 m/s) in lane -1 at s = 10; "lead", a catalog car whose
+expression, ${$EgoKmh / 3.6} = 12 m/s) on the route "along" of a route catalog (road 1, lane -1
+from s = 0 to 290), placed by a RoutePosition 10 m along it; "lead", a catalog car whose
 length a ParameterAssignment sets (5.2 m), starts in lane -2 at s = 5 and
 - at the act's start takes 1.5 times the ego's speed and follows it (RelativeTargetSpeed);
 - once the ego's headway to it exceeds 0.3 s, changes to lane -1 (AbsoluteTargetLane) in 2 s;
@@ -19,7 +20,11 @@ length a ParameterAssignment sets (5.2 m), starts in lane -2 at s = 5 and
 "bus" in lane -2 at s = 250 and 5 m/s drifts 0.5 m left once it is 5 m/s slower than the ego
 (RelativeSpeedCondition on the bus), jumps to 9 m/s once the ego has travelled 60 m
 (TraveledDistanceCondition) and, in another event, to 3 m/s when the ego is faster than
-100 m/s (SpeedCondition: never).
+100 m/s (SpeedCondition: never). "walker", a pedestrian placed 60 m along the route in lane 2
+(the far lane of the other way: RoutePosition FromLaneCoordinates), walks a polyline of
+LanePositions from s = 60 to 70 at 1.5 m/s and stops once it is within 0.5 m of s = 66
+(ReachPositionCondition on the walker). The scenario ends at 25 s, or 2 s after the lead's
+maneuver has ended (all four events done and the lead stopped).
 """
 from __future__ import annotations
 
@@ -167,10 +172,29 @@ def _speed(value: str, shape: str = "step", rate: float = 0.0) -> str:
             '</LongitudinalAction>')
 
 
-def _placed(entity: str, lane: int, s: float, speed: str | None = None) -> str:
+def _lane(lane: int, s: float, offset: float = 0.0) -> str:
+    return f'<Position><LanePosition roadId="1" laneId="{lane}" s="{s}" offset="{offset}"/></Position>'
+
+
+def _placed(entity: str, lane: int, s: float, speed: str | None = None, route: bool = False) -> str:
     moving = f"<PrivateAction>{_speed(speed)}</PrivateAction>" if speed else ""
-    return (f'<Private entityRef="{entity}"><PrivateAction><TeleportAction><Position><LanePosition roadId="1" '
-            f'laneId="{lane}" s="{s}" offset="0"/></Position></TeleportAction></PrivateAction>{moving}</Private>')
+    position = (f'<Position><RoutePosition><RouteRef>{ALONG}</RouteRef><InRoutePosition><FromLaneCoordinates '
+                f'pathS="{s}" laneId="{lane}"/></InRoutePosition></RoutePosition></Position>' if route
+                else _lane(lane, s))
+    return (f'<Private entityRef="{entity}"><PrivateAction><TeleportAction>{position}</TeleportAction>'
+            f'</PrivateAction>{moving}</Private>')
+
+
+ALONG = '<CatalogReference catalogName="RouteCatalog" entryName="along"/>'
+ROUTES = f"""<?xml version="1.0" encoding="UTF-8"?>
+<OpenSCENARIO><FileHeader revMajor="1" revMinor="1" date="2026-01-01T00:00:00" description="routes" author="t"/>
+<Catalog name="RouteCatalog">
+  <Route name="along" closed="false"><ParameterDeclarations/>
+    <Waypoint routeStrategy="shortest">{_lane(-1, 0)}</Waypoint>
+    <Waypoint routeStrategy="shortest">{_lane(-1, 290)}</Waypoint>
+  </Route>
+</Catalog></OpenSCENARIO>
+"""
 
 
 LEAD_EVENTS = "".join([
@@ -196,6 +220,17 @@ BUS_EVENTS = "".join([
     _event("never", _speed('<AbsoluteTargetSpeed value="3"/>'),
            _on("hero", '<SpeedCondition value="100" rule="greaterThan"/>')),
 ])
+WALKER_EVENTS = "".join([
+    _event("walk", '<RoutingAction><FollowTrajectoryAction><Trajectory closed="false" name="crossing">'
+                   f'<ParameterDeclarations/><Shape><Polyline><Vertex>{_lane(2, 60)}</Vertex><Vertex>{_lane(2, 70)}'
+                   '</Vertex></Polyline></Shape></Trajectory><TimeReference><None/></TimeReference>'
+                   '<TrajectoryFollowingMode followingMode="follow"/></FollowTrajectoryAction></RoutingAction>'
+                   '</PrivateAction></Action><Action name="pace"><PrivateAction>'
+                   + _speed('<AbsoluteTargetSpeed value="1.5"/>', "linear", 1.0),
+           _state("act", "act", "startTransition")),
+    _event("halt", _speed('<AbsoluteTargetSpeed value="0"/>'),
+           _on("walker", f'<ReachPositionCondition tolerance="0.5">{_lane(2, 66)}</ReachPositionCondition>')),
+])
 
 STORY = f"""<?xml version="1.0" encoding="UTF-8"?>
 <OpenSCENARIO>
@@ -203,7 +238,8 @@ STORY = f"""<?xml version="1.0" encoding="UTF-8"?>
   <ParameterDeclarations>
     <ParameterDeclaration name="EgoKmh" parameterType="double" value="43.2"/>
   </ParameterDeclarations>
-  <CatalogLocations><VehicleCatalog><Directory path="catalogs"/></VehicleCatalog></CatalogLocations>
+  <CatalogLocations><VehicleCatalog><Directory path="catalogs"/></VehicleCatalog>
+    <RouteCatalog><Directory path="catalogs"/></RouteCatalog></CatalogLocations>
   <RoadNetwork><LogicFile filepath="straight.xodr"/></RoadNetwork>
   <Entities>
     <ScenarioObject name="hero"><CatalogReference catalogName="VehicleCatalog" entryName="sedan"/>
@@ -212,12 +248,18 @@ STORY = f"""<?xml version="1.0" encoding="UTF-8"?>
       <ParameterAssignments><ParameterAssignment parameterRef="Length" value="5.2"/></ParameterAssignments>
     </CatalogReference></ScenarioObject>
     <ScenarioObject name="bus"><CatalogReference catalogName="VehicleCatalog" entryName="sedan"/></ScenarioObject>
+    <ScenarioObject name="walker"><Pedestrian name="walker" mass="70" model="adult" pedestrianCategory="pedestrian">
+      <ParameterDeclarations/><BoundingBox><Center x="0" y="0" z="0.9"/><Dimensions width="0.5" length="0.5"
+      height="1.8"/></BoundingBox><Properties/></Pedestrian></ScenarioObject>
   </Entities>
   <Storyboard>
     <Init><Actions>
-      {_placed("hero", -1, 10, '<AbsoluteTargetSpeed value="${$EgoKmh / 3.6}"/>')}
+      {_placed("hero", -1, 10, '<AbsoluteTargetSpeed value="${$EgoKmh / 3.6}"/>', route=True)}
+      <Private entityRef="hero"><PrivateAction><RoutingAction><AssignRouteAction>{ALONG}</AssignRouteAction>
+      </RoutingAction></PrivateAction></Private>
       {_placed("lead", -2, 5)}
       {_placed("bus", -2, 250, '<AbsoluteTargetSpeed value="5"/>')}
+      {_placed("walker", 2, 60, route=True)}
     </Actions></Init>
     <Story name="story"><Act name="act">
       <ManeuverGroup maximumExecutionCount="1" name="lead_group">
@@ -228,13 +270,18 @@ STORY = f"""<?xml version="1.0" encoding="UTF-8"?>
         <Actors selectTriggeringEntities="false"><EntityRef entityRef="bus"/></Actors>
         <Maneuver name="bus_moves">{BUS_EVENTS}</Maneuver>
       </ManeuverGroup>
+      <ManeuverGroup maximumExecutionCount="1" name="walker_group">
+        <Actors selectTriggeringEntities="false"><EntityRef entityRef="walker"/></Actors>
+        <Maneuver name="walker_moves">{WALKER_EVENTS}</Maneuver>
+      </ManeuverGroup>
       <StartTrigger><ConditionGroup><Condition name="go" delay="0" conditionEdge="rising">
         <ByValueCondition><SimulationTimeCondition value="0" rule="greaterThan"/></ByValueCondition>
       </Condition></ConditionGroup></StartTrigger>
     </Act></Story>
     <StopTrigger><ConditionGroup><Condition name="end" delay="0" conditionEdge="rising">
       <ByValueCondition><SimulationTimeCondition value="25" rule="greaterThan"/></ByValueCondition>
-    </Condition></ConditionGroup></StopTrigger>
+    </Condition></ConditionGroup>
+    <ConditionGroup>{_state("maneuver", "lead_moves", "endTransition", 2.0)}</ConditionGroup></StopTrigger>
   </Storyboard>
 </OpenSCENARIO>
 """
@@ -244,6 +291,7 @@ def write_cut_in(folder: Path, scenario: str = SCENARIO) -> Path:
     """The scenario, its catalog and its road (the straight template's OpenDRIVE) in folder."""
     (folder / "catalogs").mkdir(parents=True, exist_ok=True)
     (folder / "catalogs" / "vehicles.xosc").write_text(CATALOG)
+    (folder / "catalogs" / "routes.xosc").write_text(ROUTES)
     (folder / "straight.xodr").write_text(to_xodr(TEMPLATES["straight"]()))
     path = folder / "cut_in.xosc"
     path.write_text(scenario)
