@@ -8,26 +8,24 @@ objects, but without lines: a refusal could not say where.
 
 What is read:
 - the road network's LogicFile (any OpenDRIVE map; a file equal to nines' own export of a
-  template is that template), parameters (`$name`, from ParameterDeclarations);
+  template is that template); parameters: `$name` and `${expression}` from every
+  ParameterDeclarations of the file (which must agree), values given replacing them;
 - entities: Vehicle (car, van, truck, bus, bicycle, motorbike), Pedestrian, MiscObject, with
-  their bounding boxes; CatalogReferences to vehicle, pedestrian and misc-object catalogs in
-  the CatalogLocations' directories;
-- Init: TeleportAction to a WorldPosition, LanePosition (road, lane, s, offset) or
-  RoadPosition (road, s, t); SpeedAction to an absolute speed; the ego's AssignRouteAction
-  (waypoints joined along the lanes); EnvironmentAction (sun, fog, precipitation, friction);
-- the storyboard's events, each one start condition on the ego: SimulationTimeCondition,
-  RelativeDistanceCondition (freespace, or centre to centre less both half lengths) and
-  TimeToCollisionCondition, with the actions SpeedAction (to zero: braking at its rate; else a
-  new desired speed), LaneChangeAction (one lane left or right, in its time), LaneOffsetAction
-  (an absolute offset), FollowTrajectoryAction along a Polyline (walking it at its timing's
-  mean speed); the StopTrigger's SimulationTimeCondition is the episode's time limit.
+  their bounding boxes; CatalogReferences (with ParameterAssignments) to the catalogs in the
+  CatalogLocations' directories; an ObjectController on the ego only (its controller is the
+  run's driver);
+- Init: TeleportAction to a WorldPosition, LanePosition (road, lane, s, offset), RoadPosition
+  (road, s, t) or RoutePosition (a route's pathS, then a lane id and offset, or t); SpeedAction
+  to an absolute speed (on a map whose file gives no speed limit, the ego's is the limit its
+  driver keeps: such files leave the ego's speed to the scenario); the ego's AssignRouteAction
+  (a Route, or one from a route catalog: waypoints joined along the lanes); EnvironmentAction
+  (sun, fog, precipitation, friction);
+- the storyboard (`scenarios.openscenario_storyboard`); the StopTrigger's time is the
+  episode's limit.
 The ego is the entity named hero or ego (any case), or the one `ego` names; the run's driver
 drives it. nines' own export adds `nines:` Properties and CustomCommandActions for what
 OpenSCENARIO 1.0 cannot say (see `scenarios.openscenario`); they are read when present.
-
-`scenario_family(path)` makes a file a family a suite names by its path: one episode per
-seed, the file's own weather (or, without an EnvironmentAction, the sampled condition's), and
-the exposure per km its parameters `nines_exposure_per_km` and `nines_exposure_source` declare.
+`scenarios.openscenario_family` makes a file, or a distribution over one, a family.
 """
 from __future__ import annotations
 
@@ -191,7 +189,8 @@ def import_xosc(path: str | Path, ego: str | None = None, seed: int = 0,
     return EpisodeSpec(template, named_route or route_name or "imported", seed=int(ego_props.get("nines:seed", seed)),
                        ego_s_m=ego_s, ego_speed_mps=ego_speed, actors=actors, weather=weather,
                        road_friction=friction, max_time_s=_time_limit(reader, root),
-                       route_lanes=() if named_route else route_lanes)
+                       route_lanes=() if named_route else route_lanes,
+                       speed_limit_mps=None if graph.network.speed_limits_given or ego_speed <= 0 else ego_speed)
 
 
 @functools.lru_cache(maxsize=8)

@@ -101,7 +101,9 @@ class ActorSpec:
 class EpisodeSpec:
     """A whole episode. The ego starts ego_s_m along the first lane of `route` at ego_speed_mps.
     `route` names one of the map's routes, or, where route_lanes is given, labels that lane
-    sequence ((road id, lane id) pairs, each the successor of the one before)."""
+    sequence ((road id, lane id) pairs, each the successor of the one before).
+    speed_limit_mps: the limit on every lane of a map whose file gives none (None: the map's
+    default, CARLA's 30 km/h), e.g. the ego's speed an imported scenario starts it at."""
 
     template: str
     route: str
@@ -113,3 +115,4 @@ class EpisodeSpec:
     road_friction: float = 1.0
     max_time_s: float = 60.0
     route_lanes: tuple[tuple[int, int], ...] = ()
+    speed_limit_mps: float | None = None

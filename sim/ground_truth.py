@@ -112,7 +112,7 @@ def speed_limit(world: BatchedWorld) -> torch.Tensor:
     xy = torch.stack([world.ego.x_m, world.ego.y_m], -1)
     lane = world.bank.lane_at(world.template, xy)
     lane = torch.where(lane >= 0, lane, world.route_first_lane)
-    return world.bank.lane_speed_limit_mps[lane]
+    return world.lane_speed_limits(torch.arange(len(lane), device=lane.device), lane)
 
 
 def drivable_query(world: BatchedWorld) -> Callable[[torch.Tensor], torch.Tensor]:

@@ -41,6 +41,7 @@ class MapBank:
     signal_lane [T, S], signal_stop_s [T, S], signal_phase [T, S, 4] (green, yellow, red,
         offset s), signal_line [T, S, 2, 2] (stop line ends), signal_heading [T, S] (lane
         direction at the line), signal_count [T]; padding lanes are -1.
+    speed_limits_given [T] bool: the map's file gives speed limits (else its lanes have the default).
     """
 
     names: list[str]
@@ -70,6 +71,7 @@ class MapBank:
     signal_line: torch.Tensor
     signal_heading: torch.Tensor
     signal_count: torch.Tensor
+    speed_limits_given: torch.Tensor
 
     def template_index(self, name: str) -> int:
         if name not in self.names:
@@ -186,4 +188,5 @@ def build_map_bank(device: torch.device | str = "cpu", maps: Sequence[str] = ())
         signal_line=tensor(signal_line),
         signal_heading=tensor(signal_heading),
         signal_count=tensor([len(p) for p in placed], torch.int64),
+        speed_limits_given=tensor([g.network.speed_limits_given for g in graphs], torch.bool),
     )

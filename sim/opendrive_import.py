@@ -97,7 +97,7 @@ def parse_xodr(text: bytes, source: str, name: str) -> RoadNetwork:
     signals = _signals(reader, root, pieces, by_id)
     notes += _simplification_notes(root)
     return RoadNetwork(name, roads, junctions, signals, source_xodr=text.decode("utf-8", errors="replace"),
-                       notes=tuple(notes))
+                       notes=tuple(notes), speed_limits_given=root.find(".//speed") is not None)
 
 
 def _version_notes(reader: XmlReader, root: etree._Element) -> list[str]:

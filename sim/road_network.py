@@ -186,8 +186,9 @@ class Crosswalk:
 @dataclass
 class RoadNetwork:
     """A whole map. `routes` name lane sequences [(road id, lane id), ...] an ego can drive.
-    An imported map keeps its file's text (`source_xodr`), which is what CARLA is given, and
-    `notes`: what the import simplified (one line each)."""
+    An imported map keeps its file's text (`source_xodr`), which is what CARLA is given,
+    `notes`: what the import simplified (one line each), and whether its file gives any speed
+    limit (without one, every lane has the default, and an episode may give its own)."""
 
     name: str
     roads: list[Road]
@@ -197,6 +198,7 @@ class RoadNetwork:
     routes: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     source_xodr: str | None = None
     notes: tuple[str, ...] = ()
+    speed_limits_given: bool = True
 
     def road(self, road_id: int) -> Road:
         for road in self.roads:

@@ -78,6 +78,7 @@ class BatchedWorld:
         self.seed = torch.zeros(b, dtype=torch.int64, device=self.device)
         self.friction = torch.ones(b, device=self.device)
         self.max_time_s = torch.full((b,), float("inf"), device=self.device)
+        self.speed_limit_mps = torch.full((b,), float("nan"), device=self.device)  # NaN: the map's own
         self.loaded = torch.zeros(b, dtype=torch.bool, device=self.device)
         self.specs: list[EpisodeSpec | None] = [None] * b
         self._route_polylines: dict[tuple, np.ndarray] = {}
@@ -116,6 +117,7 @@ class BatchedWorld:
         self.friction[slot] = spec.road_friction * weather_friction(wetness, snow)
         self.seed[slot] = spec.seed
         self.max_time_s[slot] = spec.max_time_s
+        self.speed_limit_mps[slot] = float("nan") if spec.speed_limit_mps is None else spec.speed_limit_mps
         slots = torch.zeros_like(self.loaded)
         slots[slot] = True
         self.stats.reset(slots)
@@ -306,7 +308,15 @@ class BatchedWorld:
         xy = torch.as_tensor(self.route.polyline(slot), dtype=torch.float32, device=self.device)
         lane = self.bank.lane_at(self.template[slot].expand(len(xy)), xy)
         lane = torch.where(lane >= 0, lane, self.route_first_lane[slot])
-        return self.bank.lane_speed_limit_mps[lane].cpu().numpy().astype(np.float64)
+        slots = torch.full_like(lane, slot)
+        return self.lane_speed_limits(slots, lane).cpu().numpy().astype(np.float64)
+
+    def lane_speed_limits(self, slots: torch.Tensor, lanes: torch.Tensor) -> torch.Tensor:
+        """The speed limit (m/s) of global lanes `lanes` in slots `slots` (same shapes): the map's,
+        or the episode's where it gives one and the map's file gives none."""
+        episode = self.speed_limit_mps[slots]
+        own = self.bank.speed_limits_given[self.template[slots]] | torch.isnan(episode)
+        return torch.where(own, self.bank.lane_speed_limit_mps[lanes], episode)
 
     def render_rig(self, rig: tuple[RigCamera, ...], frames: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """Frames [B, H, W, 3] uint8 RGB of every slot from each camera of `rig`, by name; a
