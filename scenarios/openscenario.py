@@ -28,15 +28,20 @@ back; any other tool ignores them.
 """
 from __future__ import annotations
 
+import dataclasses
+import json
 import math
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from sim.actor_kinds import ActorKind
+from sim.actor_state import MOTION_CODES
 from sim.ego_dynamics import weather_friction
-from sim.episode_spec import EpisodeSpec, ScriptedEvent, Trigger
+from sim.episode_spec import EpisodeSpec, ScriptedEvent, Sync, Trigger
+from sim.lane_queries import lane_pose
 from sim.map_bank import MapBank
 from sim.map_catalog import load_map
 from sim.opendrive import write_xodr
@@ -108,6 +113,8 @@ def _actor_properties(actor) -> dict[str, str]:
         values["lanes"] = ";".join(f"{road},{lane}" for road, lane in actor.lanes)
     if actor.desired_speed_mps is not None:
         values["desired_speed_mps"] = repr(float(actor.desired_speed_mps))
+    if actor.sync is not None:
+        values["sync"] = json.dumps(dataclasses.asdict(actor.sync))
     return values
 
 
@@ -222,6 +229,44 @@ def _actions(event: ET.Element, name: str, scripted: ScriptedEvent, path: tuple)
         _sub(_sub(offset, "LaneOffsetTarget"), "AbsoluteTargetLaneOffset", value=value)
 
 
+def _sync_points(world: BatchedWorld, k: int, sync: Sync) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Where the ego and actor k of slot 0 must be at the same time: ego_at_m along the ego's
+    route from where it starts, at_m along the actor's lanes (or path) from their start."""
+    route = world.route.polyline(0)
+    along = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(route, axis=0), axis=1))])
+    at = float(world.route.progress_m[0]) + sync.ego_at_m
+    ego_xy = (float(np.interp(at, along, route[:, 0])), float(np.interp(at, along, route[:, 1])))
+    a = world.actors
+    if int(a.motion[0, k]) == MOTION_CODES["path"]:
+        path, cum = a.path_xy[0, k].cpu().numpy(), a.path_cum_m[0, k].cpu().numpy()
+        return ego_xy, (float(np.interp(sync.at_m, cum, path[:, 0])), float(np.interp(sync.at_m, cum, path[:, 1])))
+    lanes = [int(lane) for lane in a.route_lanes[0, k] if lane >= 0]
+    left = sync.at_m
+    for lane in lanes:
+        length = float(world.bank.lane_length_m[lane])
+        if left <= length or lane == lanes[-1]:
+            break
+        left -= length
+    x, y, _, _ = lane_pose(world.bank, torch.tensor([lane]), torch.tensor([left]), torch.zeros(1))
+    return ego_xy, (float(x[0]), float(y[0]))
+
+
+def _synchronize(event: ET.Element, name: str, sync: Sync, ego_xy: tuple[float, float],
+                 actor_xy: tuple[float, float]) -> None:
+    action = _sub(_sub(_sub(event, "Action", name=f"{name}_sync"), "PrivateAction"), "SynchronizeAction",
+                  masterEntityRef="ego", targetToleranceMaster=sync.ego_tolerance_m, targetTolerance=sync.tolerance_m)
+    _sub(_sub(action, "TargetPositionMaster"), "WorldPosition", x=ego_xy[0], y=ego_xy[1], z=0.0, h=0.0)
+    _sub(_sub(action, "TargetPosition"), "WorldPosition", x=actor_xy[0], y=actor_xy[1], z=0.0, h=0.0)
+    if sync.final_plus_mps is not None:
+        final = _sub(action, "FinalSpeed")
+        if sync.final_times == 0:
+            _sub(final, "AbsoluteSpeed", value=sync.final_plus_mps)
+        else:
+            relative = sync.final_times != 1.0
+            _sub(final, "RelativeSpeedToMaster", value=sync.final_times if relative else sync.final_plus_mps,
+                 speedTargetValueType="factor" if relative else "delta")
+
+
 def _trigger(parent: ET.Element, tag: str, name: str, actor: str, scripted: ScriptedEvent | None,
              maneuver_mask: int = 0) -> None:
     _condition_group(_sub(parent, tag), name, actor, scripted.trigger if scripted is not None else None, maneuver_mask)
@@ -330,7 +375,10 @@ def to_xosc(spec: EpisodeSpec, xodr_name: str, bank: MapBank | None = None) -> s
             if scripted.action.kind == "end_scenario":
                 continue
             event = _sub(maneuver, "Event", name=f"{name}_event{n}", priority="parallel")
-            _actions(event, name, scripted, actor.path)
+            if scripted.action.kind == "synchronize":
+                _synchronize(event, name, actor.sync, *_sync_points(world, k, actor.sync))
+            else:
+                _actions(event, name, scripted, actor.path)
             _trigger(event, "StartTrigger", f"{name}_event{n}", name, scripted, _maneuver_mask(actor.events))
     if not len(act):
         group = _sub(act, "ManeuverGroup", maximumExecutionCount=1, name="ego_group")

@@ -42,7 +42,7 @@ from scenarios.openscenario_distributions import SUPPORTED as DISTRIBUTION_ELEME
 from scenarios.openscenario_storyboard import Cast, storyboard_events
 from sim.actor_kinds import DEFAULT_SIZE_M, STATIC_KINDS, ActorKind
 from sim.ego_dynamics import EGO_LENGTH_M, weather_friction
-from sim.episode_spec import ActorSpec, EpisodeSpec, ScriptedEvent
+from sim.episode_spec import ActorSpec, EpisodeSpec, ScriptedEvent, Sync
 from sim.lane_graph import LaneGraph, build_lane_graph
 from sim.map_catalog import MapError, load_map
 from sim.map_templates import TEMPLATES
@@ -76,7 +76,8 @@ None Timing TrajectoryFollowingMode UserDefinedAction CustomCommandAction Activa
 ParameterAssignments ParameterAssignment StoryboardElementStateCondition TimeHeadwayCondition RelativeSpeedCondition
 SpeedCondition TraveledDistanceCondition ReachPositionCondition RelativeTargetSpeed AbsoluteTargetLane ObjectController
 Controller ControllerAction AssignControllerAction RouteCatalog RoutePosition RouteRef InRoutePosition
-FromLaneCoordinates FromRoadCoordinates
+FromLaneCoordinates FromRoadCoordinates SynchronizeAction TargetPositionMaster TargetPosition FinalSpeed AbsoluteSpeed
+RelativeSpeedToMaster
 """.split())
 
 
@@ -179,12 +180,20 @@ def import_xosc(path: str | Path, ego: str | None = None, seed: int = 0,
     ego_s, _ = _project(first, ego_pose[:2])
     _check_controllers(reader, root, ego_name)
     placed = {name: _placement(reader, graph, root, init.get(name, []), name) for name in entities if name != ego_name}
+    lanes = {name: _actor_lanes(reader, graph, root, entities[name], init.get(name, []), placed[name][0])
+             for name in placed}
+
+    def along(name: str, position: etree._Element) -> float | None:
+        pose = _position(reader, graph, root, position)
+        return _route_progress(graph, route_lanes, ego_s, pose) if name == ego_name else _route_progress(
+            graph, _keys(graph, lanes[name]), 0.0, pose)
+
     cast = Cast(ego_name, {**{n: e.size_m[0] for n, e in entities.items()}, ego_name: EGO_LENGTH_M},
                 {**{n: _lane_id(graph, pose) for n, (pose, _) in placed.items()}, ego_name: route_lanes[0][1]},
-                lambda position: _position(reader, graph, root, position),
-                lambda position: _route_progress(graph, route_lanes, ego_s, _position(reader, graph, root, position)))
-    events = storyboard_events(reader, root, cast)
-    actors = tuple(_actor(graph, entities[name], placed[name], events.get(name, ())) for name in placed)
+                lambda position: _position(reader, graph, root, position), along)
+    story = storyboard_events(reader, root, cast)
+    actors = tuple(_actor(graph, entities[name], placed[name], story.events.get(name, ()), lanes[name],
+                          story.syncs.get(name)) for name in placed)
     named_route = route_name if route_name in graph.network.routes else None
     return EpisodeSpec(template, named_route or route_name or "imported", seed=int(ego_props.get("nines:seed", seed)),
                        ego_s_m=ego_s, ego_speed_mps=ego_speed, actors=actors, weather=weather,
@@ -444,13 +453,16 @@ def _join_waypoints(reader: XmlReader, graph: LaneGraph, root: etree._Element, r
 
 def _route_position(reader: XmlReader, graph: LaneGraph, root: etree._Element,
                     position: etree._Element) -> tuple[float, float, float]:
-    """A RoutePosition's pose: pathS metres along the route's lanes, then across to laneId
-    (with laneOffset) of the same road, or t metres left of the lane the route follows there."""
-    lanes = _join_waypoints(reader, graph, root, _route(reader, root, reader.one(position, "RouteRef")))
+    """A RoutePosition's pose: pathS metres along the route's lanes from its first waypoint,
+    then across to laneId (with laneOffset) of the same road, or t metres left of the lane the
+    route follows there."""
+    route = _route(reader, root, reader.one(position, "RouteRef"))
+    lanes = _join_waypoints(reader, graph, root, route)
     where = position.find("InRoutePosition/*")
     if where is None or where.tag not in ("FromLaneCoordinates", "FromRoadCoordinates"):
         raise reader.fail(position, "needs an InRoutePosition FromLaneCoordinates or FromRoadCoordinates")
-    along = reader.number(where, "pathS")
+    first = _position(reader, graph, root, reader.one(reader.one(route, "Waypoint"), "Position"))
+    along = reader.number(where, "pathS") + _project(graph.lanes[lanes[0]], first[:2])[0]  # pathS counts from it
     for index in lanes:
         lane = graph.lanes[index]
         if along <= lane.length_m or index == lanes[-1]:
@@ -552,26 +564,38 @@ def _check_controllers(reader: XmlReader, root: etree._Element, ego: str) -> Non
                                       "(the run's driver) may be named")
 
 
+def _actor_lanes(reader: XmlReader, graph: LaneGraph, root: etree._Element, entity: _Entity,
+                 actions: list[etree._Element], pose: tuple[float, float, float]) -> list[int]:
+    """The lanes an actor follows: its nines:lanes, the lanes its AssignRouteAction joins from
+    where it starts, or the lanes ahead of it."""
+    if "nines:lanes" in entity.properties:
+        return [graph.index_of[key] for key in _parse_keys(entity.properties["nines:lanes"])]
+    start = _nearest_lane(graph, pose, driving_only=False)
+    assigned = next((a.find("AssignRouteAction") for a in actions
+                     if a.tag == "RoutingAction" and a.find("AssignRouteAction") is not None), None)
+    if assigned is None:
+        return _ahead(graph, start, FOLLOW_LANES)
+    return _join_waypoints(reader, graph, root, _route(reader, root, assigned), start)
+
+
 def _actor(graph: LaneGraph, entity: _Entity, placed: tuple[tuple[float, float, float], float],
-           events: list[tuple[ScriptedEvent, tuple]]) -> ActorSpec:
+           events: list[tuple[ScriptedEvent, tuple]], lanes: list[int], sync: Sync | None) -> ActorSpec:
     pose, speed = placed
     props = entity.properties
     path = next((p for _, p in events if p), ())
     motion = props.get("nines:motion") or ("path" if path else "static" if entity.kind in STATIC_KINDS else "lane")
     colour = tuple(float(c) for c in props["nines:colour"].split(",")) if "nines:colour" in props else (0.6, 0.6, 0.65)
+    if "nines:sync" in props:  # nines' export: the exact distances its world positions approximate
+        sync = Sync(**json.loads(props["nines:sync"]))
     common = dict(kind=entity.kind, motion=motion, speed_mps=speed, size_m=entity.size_m, colour=colour,
-                  events=tuple(e for e, _ in events),
+                  events=tuple(e for e, _ in events), sync=sync,
                   ignores_red_lights=props.get("nines:ignores_red_lights") == "true",
                   desired_speed_mps=float(props["nines:desired_speed_mps"]) if "nines:desired_speed_mps" in props
                   else None)
     if motion == "path" or (motion == "static" and "nines:lanes" not in props):
         return ActorSpec(x_m=pose[0], y_m=pose[1], yaw_rad=pose[2], path=path, **common)
-    lanes = _parse_keys(props["nines:lanes"]) if "nines:lanes" in props else None
-    if lanes is None:
-        start = _nearest_lane(graph, pose, driving_only=False)
-        lanes = _keys(graph, _ahead(graph, start, FOLLOW_LANES))
-    s, offset = _project(graph.lanes[graph.index_of[lanes[0]]], pose[:2])
-    return ActorSpec(lanes=lanes, s_m=s, offset_m=offset, **common)
+    s, offset = _project(graph.lanes[lanes[0]], pose[:2])
+    return ActorSpec(lanes=_keys(graph, lanes), s_m=s, offset_m=offset, **common)
 
 
 def _time_limit(reader: XmlReader, root: etree._Element) -> float:

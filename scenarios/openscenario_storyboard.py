@@ -23,7 +23,10 @@ Actions: SpeedAction to an absolute speed (step: taken at once; other shapes: th
 acceleration; to 0: braking at the rate, or at 8 m/s^2 in no time) or to the ego's speed
 (RelativeTargetSpeed, factor or delta, continuous, step); LaneChangeAction of one lane
 (RelativeTargetLane of the actor, or of another entity by the lanes they start in, or
-AbsoluteTargetLane) in a set time; LaneOffsetAction; FollowTrajectoryAction along a Polyline.
+AbsoluteTargetLane) in a set time; LaneOffsetAction; FollowTrajectoryAction along a Polyline
+(of any positions); SynchronizeAction with the ego as master (one per actor; its targets
+measured along the actor's lanes or path and the ego's route; a final AbsoluteSpeed or
+RelativeSpeedToMaster reached at the target, steady states refused).
 The StopTrigger's time is the episode's limit; each of its other condition groups (one
 condition each) becomes an `end_scenario` event, which ends the episode as a success.
 Events of the ego are not carried out: the run's driver drives it (`ego_events` lists them).
@@ -37,7 +40,7 @@ from typing import Callable
 
 from lxml import etree
 
-from sim.episode_spec import Action, ScriptedEvent, Trigger
+from sim.episode_spec import Action, ScriptedEvent, Sync, Trigger
 from sim.xml_reader import XmlReader
 
 ABOVE_RULES, BELOW_RULES = ("greaterThan", "greaterOrEqual"), ("lessThan", "lessOrEqual")
@@ -48,13 +51,23 @@ STOP_AT_ONCE_MPS2 = 8.0  # a speed of 0 in no time: the hardest braking the acto
 class Cast:
     """Who is who: the ego's name, each entity's length (m), the lane id it starts in (the
     file's lane id, None off lanes); where a Position element is (x, y, heading), and how far
-    along the ego's route from its start it lies (m; None off the route)."""
+    along an entity's way it lies (m; None off it): the ego's route from where it starts, an
+    actor's lanes from the start of the first."""
 
     ego: str
     length_m: dict[str, float]
     lane_id: dict[str, int | None]
     pose_of: Callable[[etree._Element], tuple[float, float, float]]
-    ego_progress_m: Callable[[etree._Element], float | None]
+    progress_m: Callable[[str, etree._Element], float | None]
+
+
+@dataclass(frozen=True)
+class Story:
+    """Each actor's scripted events with the path each walks (empty for most), in order, and
+    the Sync of each actor that synchronizes with the ego."""
+
+    events: dict[str, list[tuple[ScriptedEvent, tuple]]]
+    syncs: dict[str, Sync]
 
 
 @dataclass
@@ -69,10 +82,10 @@ class _Event:
     indices: list[int]
 
 
-def storyboard_events(reader: XmlReader, root: etree._Element, cast: Cast
-                      ) -> dict[str, list[tuple[ScriptedEvent, tuple]]]:
-    """Each actor's scripted events with the path each walks (empty for most), in order."""
+def storyboard_events(reader: XmlReader, root: etree._Element, cast: Cast) -> Story:
+    """The storyboard's events and synchronizations (see the module)."""
     events: dict[str, dict[str, _Event]] = {}
+    sync_elements: dict[str, etree._Element] = {}
     lanes = dict(cast.lane_id)
     for act in root.findall("Storyboard/Story/Act"):
         for group in act.findall("ManeuverGroup"):
@@ -87,6 +100,10 @@ def storyboard_events(reader: XmlReader, root: etree._Element, cast: Cast
             mine = events.setdefault(actors[0], {})
             for event in found:
                 actions = _actions(reader, event, actors[0], cast, lanes)
+                for sync_element in event.findall("Action/PrivateAction/SynchronizeAction"):
+                    if actors[0] in sync_elements:
+                        raise reader.fail(sync_element, f"is a second SynchronizeAction of {actors[0]}; expected one")
+                    sync_elements[actors[0]] = sync_element
                 first = sum(len(e.actions) for e in mine.values())
                 maneuver = event.getparent().get("name")
                 mine[event.get("name")] = _Event(event, act, maneuver, actions, list(range(first, first + len(actions))))
@@ -98,7 +115,8 @@ def storyboard_events(reader: XmlReader, root: etree._Element, cast: Cast
         actor = _stop_owner(reader, condition, events, cast)
         trigger = _condition(reader, condition, actor, events.get(actor, {}), cast)
         scripted.setdefault(actor, []).append((ScriptedEvent(trigger, Action("end_scenario")), ()))
-    return scripted
+    syncs = {actor: _sync(reader, element, actor, cast, events[actor]) for actor, element in sync_elements.items()}
+    return Story(scripted, syncs)
 
 
 def _stop_conditions(reader: XmlReader, root: etree._Element) -> list[etree._Element]:
@@ -232,7 +250,7 @@ def _measure(reader: XmlReader, condition: etree._Element, actor: str, cast: Cas
             return Trigger("ego_speed", reader.number(body, "value"), _rule(reader, body))
         if body.tag == "TraveledDistanceCondition":
             return Trigger("ego_progress", reader.number(body, "value"))
-        at = cast.ego_progress_m(reader.one(body, "Position"))
+        at = cast.progress_m(cast.ego, reader.one(body, "Position"))
         if at is None:
             raise reader.fail(body, "names a position off the ego's route; the import measures how far along its "
                                     "route the ego has come")
@@ -304,6 +322,9 @@ def _actions(reader: XmlReader, event: etree._Element, actor: str, cast: Cast,
         return [(Action(reader.text(c, "type")[len("nines:"):], float(c.text or 0.0)), ()) for c in custom]
     found: list[tuple[Action, tuple]] = []
     for action in event.findall("Action/PrivateAction/*"):
+        if action.tag == "SynchronizeAction":
+            found.append((Action("synchronize"), ()))
+            continue
         for body in action:
             found.append(_private_action(reader, body, actor, cast, lanes))
     walking = [k for k, (a, _) in enumerate(found) if a.kind == "start_path"]
@@ -385,3 +406,47 @@ def _lane_change(reader: XmlReader, body: etree._Element, actor: str, lanes: dic
     if here is not None:
         lanes[actor] = here + left if here < 0 else here - left
     return Action("change_lane", math.copysign(reader.number(dynamics, "value"), left))
+
+
+def _sync(reader: XmlReader, element: etree._Element, actor: str, cast: Cast, mine: dict[str, _Event]) -> Sync:
+    """A SynchronizeAction with the ego as master: where the actor and the ego must be, along
+    their ways, at the same time, and the final speed."""
+    if reader.text(element, "masterEntityRef") != cast.ego:
+        raise reader.fail(element, f"has master {element.get('masterEntityRef')}; the import synchronizes with the "
+                                   f"ego ({cast.ego}) only")
+    ego_at = cast.progress_m(cast.ego, reader.one(element, "TargetPositionMaster"))
+    if ego_at is None:
+        raise reader.fail(element, "has a TargetPositionMaster off the ego's route")
+    target = reader.one(element, "TargetPosition")
+    path = next((p for e in mine.values() for _, p in e.actions if p), ())
+    at = _along_path(path, cast.pose_of(target)) if path else cast.progress_m(actor, target)
+    if at is None:
+        raise reader.fail(element, f"has a TargetPosition off {actor}'s lanes")
+    final_times, final_plus = 0.0, None
+    final = element.find("FinalSpeed/*")
+    if final is not None:
+        if len(final):
+            raise reader.fail(final[0], "is a steady state before the target; the import reaches the final speed at "
+                                        "the target")
+        if final.tag == "AbsoluteSpeed":
+            final_plus = reader.number(final, "value")
+        else:  # RelativeSpeedToMaster
+            times = reader.text(final, "speedTargetValueType") == "factor"
+            final_times, final_plus = (reader.number(final, "value"), 0.0) if times else (
+                1.0, reader.number(final, "value"))
+    return Sync(at, ego_at, reader.number(element, "targetTolerance", 1.0),
+                reader.number(element, "targetToleranceMaster", 1.0), final_times, final_plus)
+
+
+def _along_path(path: tuple, pose: tuple[float, float, float]) -> float:
+    """How far along a polyline path the point nearest the pose lies (m)."""
+    best, best_d, before = 0.0, float("inf"), 0.0
+    for a, b in zip(path, path[1:]):
+        length = math.dist(a, b)
+        t = 0.0 if length == 0 else max(0.0, min(1.0, ((pose[0] - a[0]) * (b[0] - a[0])
+                                                       + (pose[1] - a[1]) * (b[1] - a[1])) / length ** 2))
+        d = math.dist(pose[:2], (a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])))
+        if d < best_d:
+            best, best_d = before + t * length, d
+        before += length
+    return best

@@ -17,6 +17,7 @@ IDM_MIN_GAP_M = 2.0
 IDM_HEADWAY_S = 1.2
 MAX_DECEL_MPS2 = 8.0
 LOOKAHEAD_M = 60.0
+SYNC_ACCEL_MPS2 = 4.0  # how fast an actor timing its arrival with the ego's changes speed
 
 
 def _leader(actors: ActorState, curvature: torch.Tensor, ego: tuple[torch.Tensor, ...],
@@ -109,6 +110,39 @@ def step_lane_followers(actors: ActorState, bank: MapBank, template: torch.Tenso
     actors.x_m = torch.where(follows, x, actors.x_m)
     actors.y_m = torch.where(follows, y, actors.y_m)
     actors.yaw_rad = torch.where(follows, yaw, actors.yaw_rad)
+
+
+def _way_so_far(actors: ActorState, bank: MapBank) -> torch.Tensor:
+    """[B, N] how far each actor has come: along its lanes from the start of the first (lane
+    followers), or along its path."""
+    on_route = actors.route_lanes >= 0
+    lengths = torch.where(on_route, bank.lane_length_m[actors.route_lanes.clamp_min(0)], torch.zeros(()))
+    before = (lengths.cumsum(-1) - lengths).gather(-1, actors.route_pos.unsqueeze(-1)).squeeze(-1)
+    return torch.where(actors.motion == MOTION_CODES["path"], actors.path_dist_m, before + actors.s_m)
+
+
+def step_synchronized(actors: ActorState, bank: MapBank, ego_speed_mps: torch.Tensor, ego_way_m: torch.Tensor,
+                      dt_s: float) -> None:
+    """Set the speed of actors timing their arrival with the ego's (sim.episode_spec.Sync):
+    the average speed that brings each to its point when the ego, at its speed now, reaches
+    its own, shaped so it arrives at its final speed (a linear ramp), changed at most
+    SYNC_ACCEL_MPS2. ego_speed_mps, ego_way_m [B]: the ego's speed and progress since its start."""
+    if nothing_to_do(actors.syncing):
+        return
+    left = actors.sync_at_m - _way_so_far(actors, bank)
+    ego_left = actors.sync_ego_at_m - ego_way_m.unsqueeze(-1)
+    ego_speed = ego_speed_mps.unsqueeze(-1)
+    final = ego_speed * actors.sync_final_times + actors.sync_final_plus_mps
+    has_final = ~torch.isnan(final)
+    average = left.clamp_min(0) / (ego_left / ego_speed.clamp_min(0.1)).clamp_min(dt_s)
+    wanted = torch.where(has_final, 2 * average - final, average).clamp_min(0)
+    done = (left <= actors.sync_tolerance_m) | (ego_left <= actors.sync_ego_tolerance_m)
+    target = torch.where(done, torch.where(has_final, final, actors.speed_mps), wanted)
+    step = SYNC_ACCEL_MPS2 * dt_s
+    speed = actors.speed_mps + (target - actors.speed_mps).clamp(-step, step)
+    actors.speed_mps = torch.where(actors.syncing, speed, actors.speed_mps)
+    actors.desired_speed_mps = torch.where(actors.syncing, speed, actors.desired_speed_mps)
+    actors.syncing &= ~done
 
 
 def step_path_followers(actors: ActorState, dt_s: float) -> None:

@@ -16,6 +16,8 @@ from sim.map_bank import MapBank
 
 MOTION_CODES = {"static": 0, "lane": 1, "path": 2}
 MAX_EVENTS, MAX_PATH_POINTS = 6, 6
+SYNC_FIELDS = ("sync_at_m", "sync_ego_at_m", "sync_tolerance_m", "sync_ego_tolerance_m", "sync_final_times",
+               "sync_final_plus_mps")
 EVENT_FIELDS = ("trigger_kind", "trigger_value", "trigger_below", "trigger_delay_s", "trigger_x_m", "trigger_y_m",
                 "held_s", "action_kind", "action_value", "fired")
 
@@ -49,6 +51,13 @@ class ActorState:
     ego_speed_times: torch.Tensor
     ego_speed_plus_mps: torch.Tensor
     brake_mps2: torch.Tensor  # > 0: braking to a stop at this deceleration, IDM off
+    syncing: torch.Tensor  # bool: timing its arrival with the ego's (sim.episode_spec.Sync)
+    sync_at_m: torch.Tensor
+    sync_ego_at_m: torch.Tensor
+    sync_tolerance_m: torch.Tensor
+    sync_ego_tolerance_m: torch.Tensor
+    sync_final_times: torch.Tensor
+    sync_final_plus_mps: torch.Tensor  # NaN: no final speed
     ignores_red: torch.Tensor  # bool
     door_open: torch.Tensor  # bool
     path_xy: torch.Tensor  # [B, N, K, 2]
@@ -74,7 +83,8 @@ class ActorState:
         for name in EVENT_FIELDS:
             shapes[name] = n + (MAX_EVENTS,)
         ints = {"kind", "motion", "lane", "route_lanes", "route_pos", "trigger_kind", "action_kind"}
-        bools = {"active", "ignores_red", "door_open", "path_moving", "follows_ego", "trigger_below", "fired"}
+        bools = {"active", "ignores_red", "door_open", "path_moving", "follows_ego", "trigger_below", "fired",
+                 "syncing"}
         values = {}
         for f in fields(ActorState):
             dtype = torch.int64 if f.name in ints else torch.bool if f.name in bools else torch.float32
@@ -118,6 +128,7 @@ def _spec_rows(specs: tuple[ActorSpec, ...], bank: MapBank, template: int, actor
         "offset_rate_mps": np.zeros(actors), "route_lanes": np.full((actors, MAX_ROUTE_LANES), -1),
         "route_pos": np.zeros(actors), "desired_speed_mps": np.zeros(actors), "brake_mps2": np.zeros(actors),
         "follows_ego": np.zeros(actors, bool), "ego_speed_times": np.zeros(actors), "ego_speed_plus_mps": np.zeros(actors),
+        "syncing": np.zeros(actors, bool), **{name: np.zeros(actors) for name in SYNC_FIELDS},
         "ignores_red": np.zeros(actors, bool), "door_open": np.zeros(actors, bool),
         "path_xy": np.zeros((actors, MAX_PATH_POINTS, 2)), "path_cum_m": np.zeros((actors, MAX_PATH_POINTS)),
         "path_dist_m": np.zeros(actors), "path_moving": np.zeros(actors, bool),
@@ -143,6 +154,12 @@ def _spec_rows(specs: tuple[ActorSpec, ...], bank: MapBank, template: int, actor
             rows["s_m"][i], rows["offset_m"][i], rows["offset_target_m"][i] = spec.s_m, spec.offset_m, spec.offset_m
         if spec.path:
             _fill_path(rows, i, spec)
+        if spec.sync is not None:
+            sync = spec.sync
+            values = (sync.at_m, sync.ego_at_m, sync.tolerance_m, sync.ego_tolerance_m, sync.final_times,
+                      np.nan if sync.final_plus_mps is None else sync.final_plus_mps)
+            for name, value in zip(SYNC_FIELDS, values):
+                rows[name][i] = value
         if len(spec.events) > MAX_EVENTS:
             raise ValueError(f"an actor has {len(spec.events)} scripted events; at most {MAX_EVENTS}")
         for e, event in enumerate(spec.events):

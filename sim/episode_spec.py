@@ -14,14 +14,14 @@ TriggerKind = Literal["time", "distance", "ttc", "headway", "ego_speed", "relati
                       "after_end", "reach"]
 ActionKind = Literal["start_path", "brake", "change_lane", "drift", "open_door", "pull_out",
                      "run_red_light", "stop", "set_speed", "jump_speed", "ego_speed_times", "ego_speed_plus",
-                     "end_scenario"]
+                     "end_scenario", "synchronize"]
 TRIGGER_KINDS: tuple[str, ...] = ("time", "distance", "ttc", "headway", "ego_speed", "relative_speed", "ego_progress",
                                   "after", "after_end", "reach")
 BELOW_BY_DEFAULT = ("distance", "ttc")
 MAX_ROUTE_LANES = 64  # the lanes an actor follows in order (then it takes each lane's first successor)
 ACTION_KINDS: tuple[str, ...] = ("start_path", "brake", "change_lane", "drift", "open_door", "pull_out",
                                  "run_red_light", "stop", "set_speed", "jump_speed", "ego_speed_times",
-                                 "ego_speed_plus", "end_scenario")
+                                 "ego_speed_plus", "end_scenario", "synchronize")
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Trigger:
     after: the actor's events whose bits `value` sets (sum of 2^k, k 0-based) have all fired,
     counting the delay from when the last of them was due; after_end: they have, and the
     actor's movement has settled since (no lane change or offset under way, not braking to a
-    stop); reach: the actor's distance to (x_m, y_m) (m). `below` is unused by after and
+    stop, not synchronizing); reach: the actor's distance to (x_m, y_m) (m). `below` is unused by after and
     after_end."""
 
     kind: TriggerKind
@@ -61,8 +61,8 @@ class Action:
     the left; set_speed: new desired speed (m/s), reached at the actor's own acceleration;
     jump_speed: speed (m/s) taken at once and kept; ego_speed_times / ego_speed_plus: the
     ego's speed times value / plus value (m/s), taken at once and followed from then on;
-    end_scenario: the episode ends, a success (an OpenSCENARIO StopTrigger); open_door,
-    run_red_light, stop: unused."""
+    end_scenario: the episode ends, a success (an OpenSCENARIO StopTrigger); synchronize:
+    the actor's `sync` starts; open_door, run_red_light, stop: unused."""
 
     kind: ActionKind
     value: float = 0.0
@@ -72,6 +72,23 @@ class Action:
 class ScriptedEvent:
     trigger: Trigger
     action: Action
+
+
+@dataclass(frozen=True)
+class Sync:
+    """An actor timing its arrival with the ego's (OpenSCENARIO's SynchronizeAction): once its
+    `synchronize` action fires, it sets its speed each tick so it comes `at_m` along its way
+    (its lanes from the start of the first, or its path) when the ego comes `ego_at_m` along its
+    route (from where it starts), to arrive at the final speed: ego speed * final_times +
+    final_plus_mps (None: whatever speed it has). It stops timing once either is within its
+    tolerance of its point, then keeps the final speed."""
+
+    at_m: float
+    ego_at_m: float
+    tolerance_m: float = 1.0
+    ego_tolerance_m: float = 1.0
+    final_times: float = 0.0
+    final_plus_mps: float | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +112,7 @@ class ActorSpec:
     colour: tuple[float, float, float] = (0.6, 0.6, 0.65)
     ignores_red_lights: bool = False
     events: tuple[ScriptedEvent, ...] = ()
+    sync: Sync | None = None
 
 
 @dataclass(frozen=True)

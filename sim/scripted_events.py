@@ -44,7 +44,7 @@ def fire_triggers(actors: ActorState, ego: EgoState, time_s: torch.Tensor, progr
     all_fired = (actors.fired.unsqueeze(-2) | ~waits).all(-1)
     due = (actors.held_s + actors.trigger_delay_s).unsqueeze(-2)
     last_due = torch.where(waits, due, torch.full_like(due, -float("inf"))).amax(-1)
-    settled = ((actors.offset_m - actors.offset_target_m).abs() < SETTLED_M) & ~(
+    settled = ((actors.offset_m - actors.offset_target_m).abs() < SETTLED_M) & ~actors.syncing & ~(
         (actors.brake_mps2 > 0) & (actors.speed_mps > 0))
     after, after_end = kind == AFTER, kind == AFTER_END
     holds = torch.where(after, all_fired, holds)
@@ -86,12 +86,13 @@ def _change_lane(actors: ActorState, bank: MapBank, mask: torch.Tensor, to_left:
 
 def _new_speed(actors: ActorState, mask: torch.Tensor, speed_mps: torch.Tensor, jump: bool) -> None:
     """A speed target for the masked actors [B, N]: their desired speed, and with `jump` their
-    speed at once; it ends braking and following the ego's speed."""
+    speed at once; it ends braking, following the ego's speed and timing its arrival with it."""
     actors.desired_speed_mps = torch.where(mask, speed_mps, actors.desired_speed_mps)
     if jump:
         actors.speed_mps = torch.where(mask, speed_mps, actors.speed_mps)
     actors.brake_mps2 = torch.where(mask, torch.zeros_like(speed_mps), actors.brake_mps2)
     actors.follows_ego &= ~mask
+    actors.syncing &= ~mask
 
 
 def apply_actions(actors: ActorState, bank: MapBank, new: torch.Tensor, ego_speed_mps: torch.Tensor) -> None:
@@ -105,6 +106,9 @@ def apply_actions(actors: ActorState, bank: MapBank, new: torch.Tensor, ego_spee
     mask, value = _fired_value(new, actors, "brake")
     actors.brake_mps2 = torch.where(mask, value, actors.brake_mps2)
     actors.follows_ego &= ~mask
+    actors.syncing &= ~mask
+    mask, _ = _fired_value(new, actors, "synchronize")
+    actors.syncing |= mask
     mask, _ = _fired_value(new, actors, "stop")
     actors.brake_mps2 = torch.where(mask, torch.full_like(value, COMFORT_STOP_MPS2), actors.brake_mps2)
     actors.follows_ego &= ~mask

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from sim.actor_behaviour import step_lane_followers, step_path_followers
+from sim.actor_behaviour import step_lane_followers, step_path_followers, step_synchronized
 from sim.actor_state import ActorState
 from sim.box_geometry import boxes_overlap, gap_and_ttc
 from sim.camera import CameraConfig, RigCamera
@@ -170,6 +170,7 @@ class BatchedWorld:
         prev_xy = torch.stack([self.ego.x_m, self.ego.y_m], -1)
         self.stats.time_s += running.float() * dt
         lights = self.light_states()
+        step_synchronized(self.actors, self.bank, self.ego.speed_mps, self.stats.km * 1000.0, dt)
         step_path_followers(self.actors, dt)
         step_lane_followers(self.actors, self.bank, self.template, lights, self.ego.box(), self.ego.speed_mps, dt)
         self._advance_ego(control, running)

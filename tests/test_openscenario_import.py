@@ -4,6 +4,7 @@ names a scenario file as a family, and what the import cannot honour is refused 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -194,3 +195,23 @@ def test_a_suite_gives_the_exposure_of_a_scenario_that_declares_none(tmp_path):
     suite.write_text(f"name: plain\nfamilies:\n  - {{family: nominal_urban, km: 1, exposure_per_km: 0.02}}\n")
     with pytest.raises(SuiteError, match="is nominal: its failures are counted per km"):
         load_suite(suite)
+
+
+def test_on_a_map_without_speed_limits_the_ego_keeps_the_scenario_s_speed(tmp_path):
+    import re
+
+    from sim.ground_truth import speed_limit
+
+    limited = import_xosc(write_cut_in(tmp_path / "limited"))
+    assert limited.speed_limit_mps is None  # the straight template's file gives 60 km/h
+    path = write_cut_in(tmp_path / "unlimited")
+    xodr = path.parent / "straight.xodr"
+    xodr.write_text(re.sub(r"<speed [^>]*/>", "", xodr.read_text()))
+    spec = import_xosc(path)
+    assert spec.speed_limit_mps == spec.ego_speed_mps == 12.0
+    world = BatchedWorld(WorldConfig(batch_size=2, max_actors=2, maps=(spec.template,)))
+    world.load(0, spec)
+    world.load(1, replace(spec, speed_limit_mps=None))
+    assert speed_limit(world).tolist() == pytest.approx([12.0, 30 / 3.6])
+    assert world.route_speed_limits(0) == pytest.approx(12.0) and world.route_speed_limits(1) == pytest.approx(30 / 3.6)
+    world.close()

@@ -14,7 +14,7 @@ from scenarios.openscenario_import import ScenarioImportError, import_xosc
 from sim.actor_kinds import ActorKind
 from sim.ground_truth import ground_truth
 from sim.world import OUTCOMES, BatchedWorld, WorldConfig
-from xosc_features import BUS_EVENTS, STORY, write_cut_in
+from xosc_features import BUS_EVENTS, STORY, write_cut_in, write_sync
 
 LEAD, BUS, WALKER = 0, 1, 2
 
@@ -171,3 +171,52 @@ def test_the_storyboard_exported_and_imported_back_drives_the_same(tmp_path):
     assert driven[0] == driven[1]
     with pytest.raises(ValueError, match="a relative-speed trigger has no OpenSCENARIO 1.0 condition"):
         export_episode(import_xosc(write_cut_in(tmp_path / "full", STORY)), tmp_path / "full_again", "story")
+
+
+def test_an_actor_on_its_own_route_synchronizes_with_the_ego(tmp_path):
+    spec = import_xosc(write_sync(tmp_path))
+    npc = spec.actors[0]
+    assert npc.lanes == ((2, 1), (121, -1), (1, -1)) and npc.s_m == pytest.approx(30.0)  # its route, 20 m along
+    assert (npc.sync.at_m, npc.sync.ego_at_m, npc.sync.final_plus_mps) == (pytest.approx(70.0), pytest.approx(30.0),
+                                                                          5.0)
+    world = BatchedWorld(WorldConfig(batch_size=1, max_actors=1, maps=(spec.template,)))
+    world.load(0, spec)
+    bank, driver = world.bank, ExpertDriver()
+    template = bank.template_index(spec.template)
+    graph, base = bank.graphs[template], bank.lane_base[template]
+    lanes_visited, ended = [], None
+    while bool(world.running[0]):
+        syncing = bool(world.actors.syncing[0, 0])
+        world.step(driver.act(world.observe(camera=False), ground_truth(world, False, False)).control)
+        lane = int(world.actors.lane[0, 0]) - base
+        if lane >= 0 and (not lanes_visited or lanes_visited[-1] != lane):
+            lanes_visited.append(lane)
+        if syncing and not bool(world.actors.syncing[0, 0]):
+            on_first_lane = lane == graph.index_of[(2, 1)]
+            ended = (30.0 - float(world.stats.km[0]) * 1000.0, 70.0 - float(world.actors.s_m[0, 0]) if on_first_lane
+                     else -float(world.actors.s_m[0, 0]), float(world.actors.speed_mps[0, 0]))
+    world.close()
+    assert [(graph.lanes[k].road_id, graph.lanes[k].lane_id) for k in lanes_visited] == list(npc.lanes)
+    ego_left, npc_left, npc_speed = ended
+    # the two arrive together: whichever reached its point first, the other is within a tick's travel of its own
+    assert min(ego_left, npc_left) <= 1.0 and max(ego_left, npc_left) <= 1.0 + 10.0 * 0.05 * 2
+    assert npc_speed == pytest.approx(5.0, abs=0.5)  # at its final speed
+
+
+def test_a_synchronization_exported_and_imported_back_drives_the_same(tmp_path):
+    from scenarios.openscenario import export_episode
+
+    spec = import_xosc(write_sync(tmp_path))
+    _, xosc = export_episode(spec, tmp_path / "again", "ltap")
+    back = import_xosc(xosc)
+    assert back.actors[0].sync == spec.actors[0].sync and back.actors[0].lanes == spec.actors[0].lanes
+    # other tools read the world positions: they lie where the file put its targets (reference s = 30)
+    from lxml import etree
+
+    action = etree.parse(str(xosc)).find(".//SynchronizeAction")
+    actor_target = action.find("TargetPosition/WorldPosition")
+    assert (float(actor_target.get("x")), float(actor_target.get("y"))) == (pytest.approx(-1.75, abs=0.05),
+                                                                            pytest.approx(42.0, abs=0.05))
+    ego_target = action.find("TargetPositionMaster/WorldPosition")
+    assert (float(ego_target.get("x")), float(ego_target.get("y"))) == (pytest.approx(1.75, abs=0.05),
+                                                                        pytest.approx(-42.0, abs=0.05))

@@ -313,3 +313,71 @@ def write_distribution(folder: Path, body: str, scenario: str = SCENARIO) -> Pat
 </OpenSCENARIO>
 """)
     return path
+
+
+def _inline_route(name: str, *points: tuple[int, int, float]) -> str:
+    waypoints = "".join(f'<Waypoint routeStrategy="shortest"><Position><LanePosition roadId="{road}" laneId="{lane}" '
+                        f's="{s}" offset="0"/></Position></Waypoint>' for road, lane, s in points)
+    return f'<Route name="{name}" closed="false"><ParameterDeclarations/>{waypoints}</Route>'
+
+
+TURN = _inline_route("turn", (2, 1, 90), (1, -1, 50))
+SYNC = f"""<?xml version="1.0" encoding="UTF-8"?>
+<OpenSCENARIO>
+  <FileHeader revMajor="1" revMinor="2" date="2026-01-01T00:00:00" description="left turn across path" author="t"/>
+  <ParameterDeclarations/>
+  <CatalogLocations/>
+  <RoadNetwork><LogicFile filepath="junction_4way.xodr"/></RoadNetwork>
+  <Entities>
+    <ScenarioObject name="ego"><Vehicle name="ego" vehicleCategory="car"><ParameterDeclarations/>
+      <BoundingBox><Center x="1.4" y="0" z="0.75"/><Dimensions width="1.8" length="4.5" height="1.5"/></BoundingBox>
+      <Properties/></Vehicle></ScenarioObject>
+    <ScenarioObject name="npc"><Vehicle name="npc" vehicleCategory="car"><ParameterDeclarations/>
+      <BoundingBox><Center x="1.4" y="0" z="0.75"/><Dimensions width="1.8" length="4.5" height="1.5"/></BoundingBox>
+      <Properties/></Vehicle></ScenarioObject>
+  </Entities>
+  <Storyboard>
+    <Init><Actions>
+      <Private entityRef="ego">
+        <PrivateAction><TeleportAction><Position><LanePosition roadId="4" laneId="1" s="60" offset="0"/></Position>
+        </TeleportAction></PrivateAction>
+        <PrivateAction><RoutingAction><AssignRouteAction>{_inline_route("north", (4, 1, 60), (2, -1, 50))}
+        </AssignRouteAction></RoutingAction></PrivateAction>
+        <PrivateAction>{_speed('<AbsoluteTargetSpeed value="10"/>')}</PrivateAction>
+      </Private>
+      <Private entityRef="npc">
+        <PrivateAction><RoutingAction><AssignRouteAction>{TURN}</AssignRouteAction></RoutingAction></PrivateAction>
+        <PrivateAction><TeleportAction><Position><RoutePosition><RouteRef>{TURN}</RouteRef><InRoutePosition>
+          <FromLaneCoordinates pathS="20" laneId="1"/></InRoutePosition></RoutePosition></Position></TeleportAction>
+        </PrivateAction>
+        <PrivateAction>{_speed('<AbsoluteTargetSpeed value="8"/>')}</PrivateAction>
+      </Private>
+    </Actions></Init>
+    <Story name="story"><Act name="act">
+      <ManeuverGroup maximumExecutionCount="1" name="npc_group">
+        <Actors selectTriggeringEntities="false"><EntityRef entityRef="npc"/></Actors>
+        <Maneuver name="npc_turns"><Event name="sync" priority="overwrite"><Action name="meet"><PrivateAction>
+          <SynchronizeAction masterEntityRef="ego" targetToleranceMaster="1" targetTolerance="1">
+            <TargetPositionMaster><LanePosition roadId="4" laneId="1" s="30" offset="0"/></TargetPositionMaster>
+            <TargetPosition><LanePosition roadId="2" laneId="1" s="30" offset="0"/></TargetPosition>
+            <FinalSpeed><AbsoluteSpeed value="5"/></FinalSpeed>
+          </SynchronizeAction></PrivateAction></Action>
+          <StartTrigger><ConditionGroup>{_state("act", "act", "startTransition")}</ConditionGroup></StartTrigger>
+        </Event></Maneuver>
+      </ManeuverGroup>
+    </Act></Story>
+    <StopTrigger><ConditionGroup><Condition name="end" delay="0" conditionEdge="rising">
+      <ByValueCondition><SimulationTimeCondition value="45" rule="greaterThan"/></ByValueCondition>
+    </Condition></ConditionGroup></StopTrigger>
+  </Storyboard>
+</OpenSCENARIO>
+"""
+
+
+def write_sync(folder: Path) -> Path:
+    """SYNC (a left turn across the ego's path, timed to meet it) and its road in folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "junction_4way.xodr").write_text(to_xodr(TEMPLATES["junction_4way"]()))
+    path = folder / "ltap.xosc"
+    path.write_text(SYNC)
+    return path
