@@ -34,11 +34,26 @@ def fire_triggers(actors: ActorState, ego: EgoState, time_s: torch.Tensor, progr
                            ego_speed, actors.speed_mps - ego_speed, per_slot[..., 1]], -1)  # [B, N, M] by TRIGGER_KINDS
     kind = actors.trigger_kind.clamp_min(0)
     value = measure.gather(-1, kind.clamp_max(measure.shape[-1] - 1))
-    reach_m = torch.hypot(actors.x_m.unsqueeze(-1) - actors.trigger_x_m, actors.y_m.unsqueeze(-1) - actors.trigger_y_m)
-    value = torch.where(kind == REACH, reach_m, value)
     holds = torch.where(actors.trigger_below, value <= actors.trigger_value, value >= actors.trigger_value)
-    # "after" holds from when the last of the events it waits for was due; "after_end" from
-    # the first tick they have all fired and the actor's movement has settled
+    live = (actors.trigger_kind >= 0) & actors.active.unsqueeze(-1) & ~actors.fired
+    now = time_s.view(-1, 1, 1).expand_as(actors.held_s)
+    start = now
+    if not nothing_to_do(live & (kind >= AFTER)):  # after, after_end and reach: the last kinds
+        holds, start = _on_events_and_points(actors, kind, holds, now)
+    actors.held_s = torch.where(live & holds & torch.isinf(actors.held_s), start, actors.held_s)
+    new = live & (now >= actors.held_s + actors.trigger_delay_s)
+    actors.fired |= new
+    return new
+
+
+def _on_events_and_points(actors: ActorState, kind: torch.Tensor, holds: torch.Tensor, now: torch.Tensor
+                          ) -> tuple[torch.Tensor, torch.Tensor]:
+    """(holds, when each condition started holding) [B, N, E] with the after, after_end and
+    reach triggers evaluated: "after" holds from when the last of the events it waits for was
+    due, "after_end" from the first tick they have all fired and the actor's movement has
+    settled, "reach" from when the actor comes within its distance of its point."""
+    reach_m = torch.hypot(actors.x_m.unsqueeze(-1) - actors.trigger_x_m, actors.y_m.unsqueeze(-1) - actors.trigger_y_m)
+    holds = torch.where(kind == REACH, reach_m <= actors.trigger_value, holds)
     events = torch.arange(kind.shape[-1], device=kind.device)
     waits = (actors.trigger_value.long().unsqueeze(-1) >> events) & 1 == 1  # [B, N, E, E]
     all_fired = (actors.fired.unsqueeze(-2) | ~waits).all(-1)
@@ -46,16 +61,10 @@ def fire_triggers(actors: ActorState, ego: EgoState, time_s: torch.Tensor, progr
     last_due = torch.where(waits, due, torch.full_like(due, -float("inf"))).amax(-1)
     settled = ((actors.offset_m - actors.offset_target_m).abs() < SETTLED_M) & ~actors.syncing & ~(
         (actors.brake_mps2 > 0) & (actors.speed_mps > 0))
-    after, after_end = kind == AFTER, kind == AFTER_END
+    after = kind == AFTER
     holds = torch.where(after, all_fired, holds)
-    holds = torch.where(after_end, all_fired & settled.unsqueeze(-1), holds)
-    live = (actors.trigger_kind >= 0) & actors.active.unsqueeze(-1) & ~actors.fired
-    now = time_s.view(-1, 1, 1).expand_as(actors.held_s)
-    start = torch.where(after, last_due, now)
-    actors.held_s = torch.where(live & holds & torch.isinf(actors.held_s), start, actors.held_s)
-    new = live & (now >= actors.held_s + actors.trigger_delay_s)
-    actors.fired |= new
-    return new
+    holds = torch.where(kind == AFTER_END, all_fired & settled.unsqueeze(-1), holds)
+    return holds, torch.where(after, last_due, now)
 
 
 def _fired_value(new: torch.Tensor, actors: ActorState, action: str) -> tuple[torch.Tensor, torch.Tensor]:

@@ -9,7 +9,7 @@ import torch
 
 from scenarios.background_traffic import sample_episode
 from sim.actor_kinds import ActorKind
-from sim.episode_spec import Action, ActorSpec, EpisodeSpec, ScriptedEvent, Trigger
+from sim.episode_spec import Action, ActorSpec, EpisodeSpec, ScriptedEvent, Sync, Trigger
 from sim.events import OUTCOMES
 from sim.world import BatchedWorld, WorldConfig
 from world_helpers import make_world
@@ -25,10 +25,22 @@ def scripted_episodes() -> list[EpisodeSpec]:
     braking = ActorSpec(ActorKind.CAR, "lane", lanes=((1, -1),), s_m=25.0, speed_mps=8.0,
                         events=(ScriptedEvent(Trigger("time", 1.5), Action("brake", 6.0)),))
     standing = ActorSpec(ActorKind.PEDESTRIAN, "static", x_m=40.0, y_m=-1.75, yaw_rad=math.pi / 2)
+    # the OpenSCENARIO vocabulary: following the ego's speed, a chain on an event's end, a point
+    # reached, a synchronization, the episode's scripted end
+    chained = ActorSpec(ActorKind.CAR, "lane", lanes=((1, -2),), s_m=40.0, speed_mps=6.0, events=(
+        ScriptedEvent(Trigger("time", 0.5), Action("ego_speed_times", 1.3)),
+        ScriptedEvent(Trigger("headway", 3.0), Action("change_lane", 1.5)),
+        ScriptedEvent(Trigger("after_end", 2.0, delay_s=0.5), Action("jump_speed", 25.0)),
+        ScriptedEvent(Trigger("reach", 3.0, True, x_m=150.0, y_m=-1.75), Action("brake", 8.0)),
+        ScriptedEvent(Trigger("after_end", 15.0, delay_s=1.0), Action("end_scenario"))))
+    syncing = ActorSpec(ActorKind.CAR, "lane", lanes=((1, 1),), s_m=120.0, speed_mps=5.0,
+                        sync=Sync(at_m=200.0, ego_at_m=50.0, final_plus_mps=3.0),
+                        events=(ScriptedEvent(Trigger("ego_progress", 5.0), Action("synchronize")),))
     return ([EpisodeSpec("urban_street", "forward", seed=0, ego_speed_mps=8.0, actors=(walker,)),
              EpisodeSpec("straight", "main", seed=1, ego_speed_mps=6.0, actors=(cutter,)),
              EpisodeSpec("straight", "main", seed=2, ego_speed_mps=8.0, actors=(braking,)),
-             EpisodeSpec("straight", "main", seed=3, ego_speed_mps=8.0, actors=(standing,))]
+             EpisodeSpec("straight", "main", seed=3, ego_speed_mps=8.0, actors=(standing,)),
+             EpisodeSpec("straight", "main", seed=4, ego_speed_mps=8.0, actors=(chained, syncing))]
             + [sample_episode(seed) for seed in range(4)])
 
 
@@ -48,6 +60,8 @@ def test_the_compiled_step_reports_what_the_eager_step_reports(bank):
     outcomes = [OUTCOMES[k] for k in fast.stats.outcome.tolist()]
     # the car that cut in, the braking lead and the standing pedestrian are hit; the walker crossed
     assert outcomes[1] == outcomes[2] == outcomes[3] == "collision"
+    # the chain ran to its scripted end in both modes, the synchronizing car arrived
+    assert fast.actors.fired[4, 0, :5].all() and outcomes[4] == "success" and not fast.actors.syncing[4, 1]
     assert fast.actors.lane[1, 0].item() == bank.graphs[0].index_of[(1, -1)]
     assert fast.actors.y_m[0, 0].item() > 0.0
 
