@@ -39,7 +39,8 @@ def show(con: duckdb.DuckDBPyConnection, db: Path) -> None:
     st.altair_chart(band + line, width="stretch")
     st.dataframe(curve.tail(5), hide_index=True)
     sums = store_queries.family_sums(con, run_id, stream)
-    weighted = weighted_rate_from_sums(sums, family_table(sums.index, store_queries.run_suites(con, [run_id])), CONFIDENCE)
+    catalogue = family_table(sums.index, store_queries.run_suites(con, [run_id]))
+    weighted = weighted_rate_from_sums(sums, catalogue, CONFIDENCE)
     flag = f" (assumed: {', '.join(weighted.assumed_families)})" if weighted.assumed_families else ""
     st.metric(f"exposure-weighted rate per km, 95 % interval{flag}",
               f"{weighted.rate_per_km:.3g} ({weighted.lower:.3g} - {weighted.upper:.3g})")

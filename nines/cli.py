@@ -383,8 +383,8 @@ def compare(run_a: str = typer.Argument(..., help="the baseline run"),
         events = stream_events(episodes)
         if stream not in events:
             raise UserError(f"stream {stream!r} is not in run {run_id}; expected one of {', '.join(events)}")
-        rates.append(weighted_rate(episodes, events[stream].to_numpy(), family_table(episodes["family"], [suites[run_id]]),
-                                   confidence))
+        catalogue = family_table(episodes["family"], [suites[run_id]])
+        rates.append(weighted_rate(episodes, events[stream].to_numpy(), catalogue, confidence))
     ratio = weighted_rate_ratio(rates[0], rates[1], confidence)
     changes = family_changes(rates[0].families, rates[1].families)
     paired = paired_test(a, b)

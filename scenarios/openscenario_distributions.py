@@ -31,9 +31,9 @@ from sim.xml_reader import XmlReader
 TAIL = 1e-9  # quantile at which an unbounded normal or log-normal is truncated
 MAX_VALUES = 10_000  # values of a Poisson distribution's support or a range's grid
 SUPPORTED = frozenset("""
-OpenSCENARIO ParameterValueDistribution ScenarioFile Stochastic StochasticDistribution NormalDistribution LogNormalDistribution
-UniformDistribution PoissonDistribution Histogram Bin ProbabilityDistributionSet Element Range Deterministic
-DeterministicSingleParameterDistribution DistributionSet DistributionRange DeterministicMultiParameterDistribution
+OpenSCENARIO ParameterValueDistribution ScenarioFile Stochastic StochasticDistribution NormalDistribution
+LogNormalDistribution UniformDistribution PoissonDistribution Histogram Bin ProbabilityDistributionSet Element Range
+Deterministic DeterministicSingleParameterDistribution DistributionSet DistributionRange DeterministicMultiParameterDistribution
 ValueSetDistribution ParameterValueSet ParameterAssignment FileHeader
 """.split())
 CONTINUOUS_TYPES = ("double",)
@@ -236,8 +236,9 @@ def _deterministic(reader: XmlReader, single: etree._Element, parameter: str, fi
         values = tuple(repr(low + k * step) for k in range(count))
         what = "range"
     else:
-        raise reader.fail(body if body is not None else single, "is not a deterministic distribution the import "
-                                                                "samples; expected a DistributionSet or DistributionRange")
+        raise reader.fail(body if body is not None else single, "is not a deterministic distribution the "
+                                                                "import samples; expected a DistributionSet or "
+                                                                "DistributionRange")
     if not values:
         raise reader.fail(body, "holds no value: the support is empty")
     return Categorical(parameter, values, (1.0 / len(values),) * len(values),

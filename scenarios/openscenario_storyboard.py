@@ -106,7 +106,8 @@ def storyboard_events(reader: XmlReader, root: etree._Element, cast: Cast) -> St
                     sync_elements[actors[0]] = sync_element
                 first = sum(len(e.actions) for e in mine.values())
                 maneuver = event.getparent().get("name")
-                mine[event.get("name")] = _Event(event, act, maneuver, actions, list(range(first, first + len(actions))))
+                indices = list(range(first, first + len(actions)))
+                mine[event.get("name")] = _Event(event, act, maneuver, actions, indices)
     scripted = {}
     for actor, mine in events.items():
         scripted[actor] = [(ScriptedEvent(_trigger(reader, e, actor, mine, cast), action), path)
@@ -305,8 +306,9 @@ def _state(reader: XmlReader, state: etree._Element, actor: str, mine: dict[str,
                                  "or maneuver")
     referred = _referred(mine, kind, ref)
     if not referred:
+        known = sorted({e.maneuver if kind == "maneuver" else name for name, e in mine.items()})
         raise reader.fail(state, f"refers to {kind} {ref!r}, which is no {kind} of {actor}; expected one of "
-                                 f"{', '.join(sorted({e.maneuver if kind == 'maneuver' else n for n, e in mine.items()}))}")
+                                 f"{', '.join(known)}")
     if not starts and when not in ("endTransition", "completeState"):
         raise reader.fail(state, f"state={when!r}; expected startTransition, runningState, endTransition or "
                                  "completeState")

@@ -150,7 +150,8 @@ def step_path_followers(actors: ActorState, dt_s: float) -> None:
     if nothing_to_do(walks):
         return
     braking = walks & (actors.brake_mps2 > 0)
-    actors.speed_mps = torch.where(braking, (actors.speed_mps - actors.brake_mps2 * dt_s).clamp_min(0), actors.speed_mps)
+    slower = (actors.speed_mps - actors.brake_mps2 * dt_s).clamp_min(0)
+    actors.speed_mps = torch.where(braking, slower, actors.speed_mps)
     end = actors.path_cum_m[..., -1]
     dist = torch.where(walks, (actors.path_dist_m + actors.speed_mps * dt_s).minimum(end), actors.path_dist_m)
     actors.path_dist_m = dist

@@ -32,8 +32,8 @@ for _ in range(100):
 end = vehicle.get_transform()
 speed_limit = vehicle.get_speed_limit()
 received = []
-while not images.empty():
-    received.append(images.get())
+while not received or received[-1].frame != frames[-1]:  # as CARLA's synchronous examples: wait for the last frame
+    received.append(images.get(timeout=10.0))
 last = received[-1]
 pixels = bytes(last.raw_data)
 camera.stop()

@@ -60,7 +60,8 @@ def test_a_log_normal_has_the_mean_and_variance_the_file_gives(tmp_path):
 
 
 def test_poisson_and_probability_sets_give_their_values_with_their_probabilities(tmp_path):
-    scenario = SCENARIO.replace('name="CutDistance" parameterType="double"', 'name="CutDistance" parameterType="integer"')
+    scenario = SCENARIO.replace('name="CutDistance" parameterType="double"',
+                                'name="CutDistance" parameterType="integer"')
     family, draws = _draws(tmp_path, _stochastic(
         ("EgoSpeed", '<ProbabilityDistributionSet><Element value="10" weight="1"/><Element value="14" weight="3"/>'
                      '</ProbabilityDistributionSet>'),

@@ -159,6 +159,11 @@ def _on(entity: str, condition: str, delay: float = 0.0) -> str:
             f'{condition}</EntityCondition></ByEntityCondition></Condition>')
 
 
+def _after_s(seconds: float) -> str:
+    return (f'<Condition name="t" delay="0" conditionEdge="rising"><ByValueCondition><SimulationTimeCondition '
+            f'value="{seconds}" rule="greaterThan"/></ByValueCondition></Condition>')
+
+
 def _state(kind: str, ref: str, state: str, delay: float = 0.0) -> str:
     return (f'<Condition name="s" delay="{delay}" conditionEdge="none"><ByValueCondition>'
             f'<StoryboardElementStateCondition storyboardElementType="{kind}" storyboardElementRef="{ref}" '
@@ -274,13 +279,9 @@ STORY = f"""<?xml version="1.0" encoding="UTF-8"?>
         <Actors selectTriggeringEntities="false"><EntityRef entityRef="walker"/></Actors>
         <Maneuver name="walker_moves">{WALKER_EVENTS}</Maneuver>
       </ManeuverGroup>
-      <StartTrigger><ConditionGroup><Condition name="go" delay="0" conditionEdge="rising">
-        <ByValueCondition><SimulationTimeCondition value="0" rule="greaterThan"/></ByValueCondition>
-      </Condition></ConditionGroup></StartTrigger>
+      <StartTrigger><ConditionGroup>{_after_s(0)}</ConditionGroup></StartTrigger>
     </Act></Story>
-    <StopTrigger><ConditionGroup><Condition name="end" delay="0" conditionEdge="rising">
-      <ByValueCondition><SimulationTimeCondition value="25" rule="greaterThan"/></ByValueCondition>
-    </Condition></ConditionGroup>
+    <StopTrigger><ConditionGroup>{_after_s(25)}</ConditionGroup>
     <ConditionGroup>{_state("maneuver", "lead_moves", "endTransition", 2.0)}</ConditionGroup></StopTrigger>
   </Storyboard>
 </OpenSCENARIO>
@@ -366,9 +367,7 @@ SYNC = f"""<?xml version="1.0" encoding="UTF-8"?>
         </Event></Maneuver>
       </ManeuverGroup>
     </Act></Story>
-    <StopTrigger><ConditionGroup><Condition name="end" delay="0" conditionEdge="rising">
-      <ByValueCondition><SimulationTimeCondition value="45" rule="greaterThan"/></ByValueCondition>
-    </Condition></ConditionGroup></StopTrigger>
+    <StopTrigger><ConditionGroup>{_after_s(45)}</ConditionGroup></StopTrigger>
   </Storyboard>
 </OpenSCENARIO>
 """
