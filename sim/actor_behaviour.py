@@ -93,6 +93,9 @@ def step_lane_followers(actors: ActorState, bank: MapBank, template: torch.Tenso
     gap = torch.minimum(gap, stop_gap)
     following = ego_speed.unsqueeze(-1) * actors.ego_speed_times + actors.ego_speed_plus_mps
     actors.desired_speed_mps = torch.where(actors.follows_ego, following.clamp_min(0), actors.desired_speed_mps)
+    keeps_limits = follows & ~torch.isnan(actors.limit_share)
+    limited = actors.limit_share * bank.lane_speed_limit_mps[actors.lane.clamp_min(0)]
+    actors.desired_speed_mps = torch.where(keeps_limits, limited, actors.desired_speed_mps)
     accel = _idm_accel(actors.speed_mps, actors.desired_speed_mps, gap, lead_speed)
     accel = torch.where(actors.brake_mps2 > 0, -actors.brake_mps2, accel)
     speed = (actors.speed_mps + accel * dt_s).clamp_min(0)

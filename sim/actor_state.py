@@ -47,6 +47,7 @@ class ActorState:
     route_lanes: torch.Tensor  # [B, N, R] int64, -1 padding
     route_pos: torch.Tensor  # int64 index into route_lanes
     desired_speed_mps: torch.Tensor
+    limit_share: torch.Tensor  # NaN: desired_speed_mps stays; else the share of its lane's limit it keeps
     follows_ego: torch.Tensor  # bool: desired speed = ego speed * ego_speed_times + ego_speed_plus_mps
     ego_speed_times: torch.Tensor
     ego_speed_plus_mps: torch.Tensor
@@ -127,8 +128,8 @@ def _spec_rows(specs: tuple[ActorSpec, ...], bank: MapBank, template: int, actor
         "s_m": np.zeros(actors), "offset_m": np.zeros(actors), "curvature_1pm": np.zeros(actors), "offset_target_m": np.zeros(actors),
         "offset_rate_mps": np.zeros(actors), "route_lanes": np.full((actors, MAX_ROUTE_LANES), -1),
         "route_pos": np.zeros(actors), "desired_speed_mps": np.zeros(actors), "brake_mps2": np.zeros(actors),
-        "follows_ego": np.zeros(actors, bool), "ego_speed_times": np.zeros(actors),
-        "ego_speed_plus_mps": np.zeros(actors),
+        "limit_share": np.full(actors, np.nan), "follows_ego": np.zeros(actors, bool),
+        "ego_speed_times": np.zeros(actors), "ego_speed_plus_mps": np.zeros(actors),
         "syncing": np.zeros(actors, bool), **{name: np.zeros(actors) for name in SYNC_FIELDS},
         "ignores_red": np.zeros(actors, bool), "door_open": np.zeros(actors, bool),
         "path_xy": np.zeros((actors, MAX_PATH_POINTS, 2)), "path_cum_m": np.zeros((actors, MAX_PATH_POINTS)),
@@ -146,6 +147,7 @@ def _spec_rows(specs: tuple[ActorSpec, ...], bank: MapBank, template: int, actor
         rows["colour"][i] = spec.colour
         rows["desired_speed_mps"][i] = spec.speed_mps if spec.desired_speed_mps is None else spec.desired_speed_mps
         rows["ignores_red"][i] = spec.ignores_red_lights
+        rows["limit_share"][i] = np.nan if spec.limit_share is None else spec.limit_share
         if spec.lanes:
             if len(spec.lanes) > MAX_ROUTE_LANES:
                 raise ValueError(f"an actor route has {len(spec.lanes)} lanes; at most {MAX_ROUTE_LANES}")

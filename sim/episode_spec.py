@@ -113,6 +113,7 @@ class ActorSpec:
     ignores_red_lights: bool = False
     events: tuple[ScriptedEvent, ...] = ()
     sync: Sync | None = None
+    limit_share: float | None = None  # a lane follower's desired speed: this share of each lane's limit
 
 
 @dataclass(frozen=True)

@@ -109,8 +109,7 @@ def objects(world: BatchedWorld) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def speed_limit(world: BatchedWorld) -> torch.Tensor:
-    xy = torch.stack([world.ego.x_m, world.ego.y_m], -1)
-    lane = world.bank.lane_at(world.template, xy)
+    lane = world.ego_lane()
     lane = torch.where(lane >= 0, lane, world.route_first_lane)
     return world.lane_speed_limits(torch.arange(len(lane), device=lane.device), lane)
 

@@ -15,10 +15,13 @@ ROUTE_POINTS = 1024  # the points of a route a world holds
 WINDOW_BACK_M, WINDOW_AHEAD_M = 10.0, 50.0
 
 
-def route_polyline(graph: LaneGraph, lanes: list[int], max_points: int = ROUTE_POINTS) -> np.ndarray:
+def route_polyline(graph: LaneGraph, lanes: list[int], max_points: int = ROUTE_POINTS
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """Points every ~ROUTE_STEP_M along the given lanes, joined end to end -> [R, 2], R <=
-    max_points: a route too long for that many takes longer steps."""
+    max_points (a route too long for that many takes longer steps), and the index in `graph`
+    of the lane each point lies on -> [R]."""
     points = np.concatenate([graph.lanes[i].centre_xy for i in lanes])
+    owners = np.concatenate([np.full(len(graph.lanes[i].centre_xy), i) for i in lanes])
     length_m = float(np.linalg.norm(np.diff(points, axis=0), axis=1).sum())
     step_m = max(ROUTE_STEP_M, length_m / (max_points - 2))
     keep = [0]
@@ -27,7 +30,7 @@ def route_polyline(graph: LaneGraph, lanes: list[int], max_points: int = ROUTE_P
             keep.append(k)
     if keep[-1] != len(points) - 1:
         keep.append(len(points) - 1)
-    return points[keep]
+    return points[keep], owners[keep]
 
 
 @dataclass

@@ -73,6 +73,7 @@ class BatchedWorld:
         self.ego = EgoState.zeros(b, self.device)
         self.actors = ActorState.empty(b, config.max_actors, self.device)
         self.route = RouteState.empty(b, ROUTE_POINTS, self.device)
+        self.route_lane = torch.zeros(b, ROUTE_POINTS, dtype=torch.int64, device=self.device)  # global lane per point
         self.stats = EpisodeStats.fresh(b, self.device)
         self.weather = torch.zeros(b, len(VECTOR_FIELDS), device=self.device)
         self.seed = torch.zeros(b, dtype=torch.int64, device=self.device)
@@ -81,7 +82,7 @@ class BatchedWorld:
         self.speed_limit_mps = torch.full((b,), float("nan"), device=self.device)  # NaN: the map's own
         self.loaded = torch.zeros(b, dtype=torch.bool, device=self.device)
         self.specs: list[EpisodeSpec | None] = [None] * b
-        self._route_polylines: dict[tuple, np.ndarray] = {}
+        self._route_polylines: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
         self._advance = compiled(self._advance_tick, self.device) if config.compile_step else self._advance_tick
         self.notes: set[str] = set()  # what this backend could not reproduce of the episodes it ran
         self._renderer = None
@@ -102,7 +103,10 @@ class BatchedWorld:
         key = (template, spec.route, spec.route_lanes)
         if key not in self._route_polylines:
             self._route_polylines[key] = route_polyline(graph, lanes)
-        self.route.load_slot(slot, self._route_polylines[key])
+        polyline, point_lanes = self._route_polylines[key]
+        self.route.load_slot(slot, polyline)
+        padded = np.concatenate([point_lanes, np.full(ROUTE_POINTS - len(point_lanes), point_lanes[-1])])
+        self.route_lane[slot] = torch.as_tensor(self.bank.lane_base[template] + padded, device=self.device)
         first = torch.tensor([self.bank.lane_base[template] + lanes[0]], device=self.device)
         self.route_first_lane[slot] = first[0]
         x, y, heading, _ = lane_pose(self.bank, first, torch.tensor([spec.ego_s_m], device=self.device),
@@ -214,7 +218,8 @@ class BatchedWorld:
                                                 ego.x_m, ego.y_m)
         xy = torch.stack([ego.x_m, ego.y_m], -1)
         moved = (xy - prev_xy).norm(dim=-1) * running.float()
-        lane = self.bank.lane_at(self.template, xy)
+        progress, distance = self.route.locate(xy, near_progress=True)
+        lane = self._lane_under(xy, progress, distance)
         lane_type = self.bank.lane_type[lane.clamp_min(0)]
         off_road = running & ((lane < 0) | ~self.bank.lane_drivable[lane.clamp_min(0)])
         wrong_way = running & self._wrong_way(lane, lane_type, xy)
@@ -222,7 +227,6 @@ class BatchedWorld:
         stats.off_road_m += moved * off_road.float()
         stats.wrong_way_m += moved * wrong_way.float()
         stats.red_lights += red.sum(-1)
-        progress, distance = self.route.locate(xy, near_progress=True)
         advance = (progress - self.route.progress_m).clamp_min(0) * running.float()
         self.route.progress_m = self.route.progress_m + advance
         stats.progress_m = self.route.progress_m.clone()
@@ -238,6 +242,21 @@ class BatchedWorld:
         outcome = self._outcome(running, ctype, distance)
         stats.outcome = torch.where(running, outcome, stats.outcome)
         return TickEvents(ctype, impact, actor, off_road, wrong_way, red.any(-1), running & (outcome > 0), outcome)
+
+    def ego_lane(self) -> torch.Tensor:
+        """[B] the global lane under each ego (-1 off the map): see `_lane_under`."""
+        xy = torch.stack([self.ego.x_m, self.ego.y_m], -1)
+        return self._lane_under(xy, *self.route.locate(xy, near_progress=True))
+
+    def _lane_under(self, xy: torch.Tensor, progress: torch.Tensor, distance: torch.Tensor) -> torch.Tensor:
+        """[B] the lane under points xy [B, 2] that lie `distance` [B] from the route at
+        `progress` [B]: the route's own lane where the point is within its half width, else
+        the map's lane at the point. Where roads cross at two heights, a map read flat holds one
+        lane per place; the route says which of the two the ego drives on."""
+        k = torch.searchsorted(self.route.s.contiguous(), progress.unsqueeze(-1).contiguous())
+        route_lane = self.route_lane.gather(1, k.clamp_max(self.route_lane.shape[1] - 1)).squeeze(1)
+        on_route = distance <= 0.5 * self.bank.lane_width_m[route_lane]
+        return torch.where(on_route, route_lane, self.bank.lane_at(self.template, xy))
 
     def _wrong_way(self, lane: torch.Tensor, lane_type: torch.Tensor, xy: torch.Tensor) -> torch.Tensor:
         """Driving against the direction of a (non-junction) driving lane, faster than 0.5 m/s."""

@@ -292,7 +292,7 @@ def _route_transforms(template: str, route: str) -> tuple[list, np.ndarray]:
     """A template's route as the Leaderboard hands it over: (carla.Transform, road option) pairs."""
     bank = build_map_bank("cpu")
     graph = bank.graphs[bank.template_index(template)]
-    polyline = route_polyline(graph, graph.route_lanes(route))
+    polyline, _ = route_polyline(graph, graph.route_lanes(route))
     plan = []
     for (x0, y0), (x1, y1) in zip(polyline, np.concatenate([polyline[1:], polyline[-1:] * 2 - polyline[-2:-1]])):
         location, rotation = to_carla(float(x0), float(y0), 0.0, math.atan2(y1 - y0, x1 - x0))

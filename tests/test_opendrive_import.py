@@ -17,8 +17,11 @@ from sim.map_catalog import MapError, import_map, load_map
 from sim.opendrive import to_xodr
 from sim.opendrive_import import MapImportError, import_xodr, parse_xodr
 from sim.road_geometry import ParamPoly3, Pose, Spiral
+from sim.episode_spec import EpisodeSpec
+from sim.events import OUTCOMES
 from sim.route_planner import random_route, route_length_m, shortest_route
-from xodr_features import features_xodr
+from sim.world import BatchedWorld, WorldConfig
+from xodr_features import features_xodr, overpass_xodr
 
 
 @pytest.fixture(scope="module")
@@ -254,3 +257,32 @@ def features_road(graph, road_id: str, section: int) -> int:
 def test_a_missing_map_file_names_itself(tmp_path):
     with pytest.raises(MapImportError, match="cannot be read"):
         import_xodr(tmp_path / "absent.xodr")
+
+
+def test_where_roads_cross_at_two_heights_the_ego_is_on_its_route_s_road(tmp_path, monkeypatch):
+    from planner.expert import ExpertDriver
+    from sim.ground_truth import ground_truth
+
+    monkeypatch.setenv("NINES_MAP_DIR", str(tmp_path / "maps"))
+    path = tmp_path / "overpass.xodr"
+    path.write_text(overpass_xodr())
+    world = BatchedWorld(WorldConfig(batch_size=2, max_actors=1, maps=(str(path),)))
+    spec = EpisodeSpec(str(path), "east", seed=0, ego_s_m=20.0, ego_speed_mps=8.0, route_lanes=((1, -1),),
+                       max_time_s=40.0)
+    template = world.bank.template_index(str(path))
+    graph, base = world.bank.graphs[template], world.bank.lane_base[template]
+    under = int(world.bank.lane_at(torch.tensor([template]), torch.tensor([[100.0, -1.75]]))[0]) - base
+    assert graph.lanes[under].road_id == 2  # read flat, the bridge's lanes cover the road below
+    world.load(0, spec)
+    world.load(1, spec)
+    world.ego.yaw_rad[1] += math.pi  # this one drives the wrong way down its own lane
+    driver = ExpertDriver()
+    control = torch.zeros(2, 3)
+    while bool(world.running[0]):
+        control[0] = driver.act(world.observe(camera=False), ground_truth(world, False, False)).control[0]
+        control[1] = torch.tensor([0.0, 0.3, 0.0]) if bool(world.running[1]) else 0.0
+        world.step(control)
+    assert OUTCOMES[int(world.stats.outcome[0])] == "success"
+    assert float(world.stats.off_road_m[0]) == 0.0 and float(world.stats.wrong_way_m[0]) == 0.0
+    assert float(world.stats.wrong_way_m[1]) > 0.0
+    world.close()

@@ -181,3 +181,20 @@ def features_xodr(rule: str = "RHT") -> str:
     return ('<?xml version="1.0" encoding="UTF-8"?>\n<OpenDRIVE><header revMajor="1" revMinor="6" name="features" '
             'version="1"/>' + road1 + road10 + road11 + road2 + road3 + road4 + controllers + junction
             + "</OpenDRIVE>\n")
+
+
+def overpass_xodr() -> str:
+    """Road 1 runs 200 m east at ground level; road 2 crosses over it at its middle, 6 m up
+    (an elevation profile), 200 m north. Each has a driving lane and a sidewalk each way and no
+    junction: read flat, their lanes cover the same place where one passes over the other."""
+    lane, sidewalk = '<width sOffset="0" a="3.5" b="0" c="0" d="0"/>', '<width sOffset="0" a="2.0" b="0" c="0" d="0"/>'
+    lanes = (f'<left>{_lane(2, "sidewalk", sidewalk)}{_lane(1, "driving", lane)}</left>'
+             f'<center><lane id="0" type="none" level="false"/></center>'
+             f'<right>{_lane(-1, "driving", lane)}{_lane(-2, "sidewalk", sidewalk)}</right>')
+    lifted = ('<elevationProfile><elevation s="0" a="0" b="0.12" c="0" d="0"/>'
+              '<elevation s="50" a="6" b="0" c="0" d="0"/><elevation s="150" a="6" b="-0.12" c="0" d="0"/>'
+              '</elevationProfile>')
+    road_2 = _straight_road(2, -1, Pose(100.0, -100.0, math.pi / 2), 200.0, "", lanes)
+    return ('<?xml version="1.0" encoding="UTF-8"?><OpenDRIVE><header revMajor="1" revMinor="6" name="overpass"/>'
+            + _straight_road(1, -1, Pose(0.0, 0.0, 0.0), 200.0, "", lanes)
+            + road_2.replace("</planView>", f"</planView>{lifted}") + "</OpenDRIVE>")

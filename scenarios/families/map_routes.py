@@ -4,9 +4,9 @@ the map, across its junctions, with traffic ahead on it.
 `nominal_route(map)` builds the family for one map; a suite names it `nominal_route@MAP`
 (MAP a template, an imported map's name, or an .xodr path). Which route is driven is the
 `route` parameter: a quantile that seeds the route's draw, so every sampler covers routes as
-it covers any other parameter. Traffic ahead drives at close to the route's highest speed
-limit (`traffic_pace`), so the ego, which keeps to each lane's limit, follows it: a slower
-car would have the ego overtake it on the oncoming lane.
+it covers any other parameter. Traffic ahead keeps close to each lane's speed limit
+(`traffic_pace`, a share of it), as the ego does, so the ego follows it, and it slows where
+the limit falls (a car at a highway's pace turning at an urban junction runs into the ego).
 """
 from __future__ import annotations
 
@@ -55,13 +55,14 @@ def _episode(map_name: str, p: dict, seed: int):
     graph = _graph(map_name)
     lanes = [graph.lanes[graph.index_of[key]] for key in keys]
     starts = np.cumsum([0.0] + [lane.length_m for lane in lanes])
-    speed = p["traffic_pace"] * max(lane.speed_limit_mps for lane in lanes)
     traffic = []
     for k in range(max(1, round(p["density"] * 2))):
         at = EGO_S_M + FIRST_CAR_M + CAR_GAP_M * k
         j = int(np.searchsorted(starts, at, side="right")) - 1
         if j < len(keys):
-            traffic.append(car(keys[j], at - starts[j], speed, k, lanes=keys[j:j + MAX_ROUTE_LANES]))
+            pace = p["traffic_pace"] * lanes[j].speed_limit_mps
+            traffic.append(car(keys[j], at - starts[j], pace, k, lanes=keys[j:j + MAX_ROUTE_LANES],
+                               limit_share=p["traffic_pace"]))
     # The ego starts at rest, as a Leaderboard route does: at speed it could meet a turn at once.
     return episode(p, seed, map_name, f"route {p['route']:.6f}", EGO_S_M, 0.0, traffic,
                    max_time_s=MAX_TIME_S, route_lanes=keys)
