@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from sim.actor_state import MOTION_CODES, ActorState
-from sim.compiled_step import nothing_to_do
+from sim.compiled_step import nothing_to_do, tracing
 from sim.lane_queries import lane_pose
 from sim.map_bank import MapBank
 from sim.traffic_lights import GREEN, RED
@@ -17,6 +17,9 @@ IDM_MIN_GAP_M = 2.0
 IDM_HEADWAY_S = 1.2
 MAX_DECEL_MPS2 = 8.0
 LOOKAHEAD_M = 60.0
+# Points along a follower's own lanes where it also looks for the ego: its corridor follows
+# its current curvature, which misses an ego standing in the turn it is about to take.
+WAY_AHEAD_M = (3.0, 6.0, 10.0, 15.0, 20.0, 30.0)
 SYNC_ACCEL_MPS2 = 4.0  # how fast an actor timing its arrival with the ego's changes speed
 
 
@@ -68,17 +71,68 @@ def _idm_accel(speed, desired, gap, lead_speed) -> torch.Tensor:
     return accel.clamp(-MAX_DECEL_MPS2, IDM_ACCEL_MPS2)
 
 
+def _next_lanes(actors: ActorState, bank: MapBank) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each follower's next lane [B, N] (-1: none) and whether it is the next of its route lanes."""
+    next_pos = (actors.route_pos + 1).clamp_max(actors.route_lanes.shape[-1] - 1)
+    planned = actors.route_lanes.gather(-1, next_pos.unsqueeze(-1)).squeeze(-1)
+    planned = torch.where(actors.route_pos + 1 < actors.route_lanes.shape[-1], planned, torch.full_like(planned, -1))
+    return torch.where(planned >= 0, planned, bank.lane_successor[actors.lane.clamp_min(0)]), planned >= 0
+
+
+def _ego_on_way(actors: ActorState, bank: MapBank, ego: tuple[torch.Tensor, ...], ego_speed: torch.Tensor
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Gap (m) to the ego and its speed along each follower's heading [B, N] where the ego's
+    box, widened by the follower's half width, covers a point WAY_AHEAD_M along the follower's
+    lane (then its next lane); inf where it covers none. Eager, only the followers near the
+    ego are looked at."""
+    ex, ey, eyaw, elen, ewid = ego
+    distance = torch.hypot(actors.x_m - ex.unsqueeze(-1), actors.y_m - ey.unsqueeze(-1))
+    near = ((actors.motion == MOTION_CODES["lane"]) & actors.active & (actors.lane >= 0)
+            & (distance < WAY_AHEAD_M[-1] + elen.unsqueeze(-1)))
+    gap = torch.full_like(actors.s_m, float("inf"))
+    speed = (ego_speed.unsqueeze(-1) * torch.cos(eyaw.unsqueeze(-1) - actors.yaw_rad)).clamp_min(0)
+    if tracing():  # every follower: picking the near ones would split the graph
+        rows = torch.arange(near.numel(), device=near.device)
+    elif nothing_to_do(near):
+        return gap, speed
+    else:
+        rows = near.reshape(-1).nonzero(as_tuple=True)[0]
+    slot = rows // near.shape[1]
+    following, _ = _next_lanes(actors, bank)
+    found = _way_gap(bank, actors.lane.reshape(-1)[rows], actors.s_m.reshape(-1)[rows], following.reshape(-1)[rows],
+                     actors.length_m.reshape(-1)[rows], actors.width_m.reshape(-1)[rows],
+                     tuple(t[slot] for t in ego))
+    gap.view(-1)[rows] = torch.where(near.reshape(-1)[rows], found, torch.full_like(found, float("inf")))
+    return gap, speed
+
+
+def _way_gap(bank: MapBank, lane: torch.Tensor, s_m: torch.Tensor, following: torch.Tensor, length_m: torch.Tensor,
+             width_m: torch.Tensor, ego: tuple[torch.Tensor, ...]) -> torch.Tensor:
+    """[M] gap from followers (lane, s, next lane, size; each [M]) to the ego's box of each (x,
+    y, yaw, length, width; each [M]) along WAY_AHEAD_M of their way; inf where it is not there."""
+    ex, ey, eyaw, elen, ewid = (t.unsqueeze(-1) for t in ego)
+    ahead = torch.tensor(WAY_AHEAD_M, device=s_m.device)
+    length = bank.lane_length_m[lane].unsqueeze(-1)
+    s = s_m.unsqueeze(-1) + ahead
+    beyond = s > length
+    on = torch.where(beyond, following.unsqueeze(-1), lane.unsqueeze(-1))
+    x, y, _, _ = lane_pose(bank, on.clamp_min(0), torch.where(beyond, s - length, s), torch.zeros_like(s))
+    c, sn = torch.cos(eyaw), torch.sin(eyaw)
+    along, across = (x - ex) * c + (y - ey) * sn, -(x - ex) * sn + (y - ey) * c
+    half = 0.5 * width_m.unsqueeze(-1)
+    covered = (along.abs() <= 0.5 * elen + half) & (across.abs() <= 0.5 * ewid + half) & (on >= 0)
+    gap = torch.where(covered, ahead - 0.5 * (length_m.unsqueeze(-1) + elen), torch.full_like(s, float("inf")))
+    return gap.amin(-1).clamp_min(0.0)
+
+
 def _advance_lanes(actors: ActorState, bank: MapBank) -> None:
     """Move lane followers past the end of their lane onto the next one; retire those with none."""
     length = bank.lane_length_m[actors.lane.clamp_min(0)]
     past = (actors.motion == MOTION_CODES["lane"]) & actors.active & (actors.s_m > length)
     if nothing_to_do(past):
         return
-    next_pos = (actors.route_pos + 1).clamp_max(actors.route_lanes.shape[-1] - 1)
-    planned = actors.route_lanes.gather(-1, next_pos.unsqueeze(-1)).squeeze(-1)
-    planned = torch.where(actors.route_pos + 1 < actors.route_lanes.shape[-1], planned, torch.full_like(planned, -1))
-    following = torch.where(planned >= 0, planned, bank.lane_successor[actors.lane.clamp_min(0)])
-    actors.route_pos = torch.where(past & (planned >= 0), actors.route_pos + 1, actors.route_pos)
+    following, planned = _next_lanes(actors, bank)
+    actors.route_pos = torch.where(past & planned, actors.route_pos + 1, actors.route_pos)
     actors.s_m = torch.where(past, actors.s_m - length, actors.s_m)
     actors.lane = torch.where(past, following, actors.lane)
     actors.active &= ~(past & (following < 0))
@@ -88,6 +142,9 @@ def step_lane_followers(actors: ActorState, bank: MapBank, template: torch.Tenso
                         ego: tuple[torch.Tensor, ...], ego_speed: torch.Tensor, dt_s: float) -> None:
     follows = (actors.motion == MOTION_CODES["lane"]) & actors.active & (actors.lane >= 0)
     gap, lead_speed = _leader(actors, actors.curvature_1pm, ego, ego_speed)
+    way_gap, ego_along = _ego_on_way(actors, bank, ego, ego_speed)
+    lead_speed = torch.where(way_gap < gap, ego_along, lead_speed)
+    gap = torch.minimum(gap, way_gap)
     stop_gap = _stop_line_gap(actors, bank, template, lights)
     lead_speed = torch.where(stop_gap < gap, torch.zeros_like(lead_speed), lead_speed)
     gap = torch.minimum(gap, stop_gap)
@@ -118,8 +175,7 @@ def step_lane_followers(actors: ActorState, bank: MapBank, template: torch.Tenso
 def _way_so_far(actors: ActorState, bank: MapBank) -> torch.Tensor:
     """[B, N] how far each actor has come: along its lanes from the start of the first (lane
     followers), or along its path."""
-    on_route = actors.route_lanes >= 0
-    lengths = torch.where(on_route, bank.lane_length_m[actors.route_lanes.clamp_min(0)], torch.zeros(()))
+    lengths = bank.lane_length_m[actors.route_lanes.clamp_min(0)] * (actors.route_lanes >= 0)
     before = (lengths.cumsum(-1) - lengths).gather(-1, actors.route_pos.unsqueeze(-1)).squeeze(-1)
     return torch.where(actors.motion == MOTION_CODES["path"], actors.path_dist_m, before + actors.s_m)
 

@@ -37,8 +37,8 @@ class Trigger:
     after: the actor's events whose bits `value` sets (sum of 2^k, k 0-based) have all fired,
     counting the delay from when the last of them was due; after_end: they have, and the
     actor's movement has settled since (no lane change or offset under way, not braking to a
-    stop, not synchronizing); reach: the actor's distance to (x_m, y_m) (m). `below` is unused by after and
-    after_end."""
+    stop, not synchronizing); reach: the actor's distance to (x_m, y_m) (m). `below` is unused
+    by after and after_end."""
 
     kind: TriggerKind
     value: float

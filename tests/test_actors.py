@@ -99,3 +99,18 @@ def test_oncoming_car_drifts_into_the_ego_lane(bank):
     world = make_world(bank, [EpisodeSpec("curve", "forward", seed=0, actors=(invader,))])
     drive(world, seconds=3.0)
     assert abs(world.actors.offset_m[0, 0].item() + 2.0) < 1e-3
+
+
+def test_a_follower_sees_the_ego_standing_in_the_turn_it_is_about_to_take(bank):
+    from sim.actor_behaviour import _ego_on_way, _leader
+
+    # the ego stands 12 m round junction lane 112 (a right turn from lane (1, 1)); the car 5 m
+    # before the end of lane (1, 1) looks straight along its heading and misses it
+    turning = ActorSpec(ActorKind.CAR, "lane", lanes=((1, 1), (112, -1), (2, -1)), s_m=95.0, speed_mps=8.0)
+    world = make_world(bank, [EpisodeSpec("junction_4way", "east_to_north", seed=0, ego_s_m=12.0, actors=(turning,),
+                                          route_lanes=((112, -1), (2, -1)))])
+    corridor_gap, _ = _leader(world.actors, world.actors.curvature_1pm, world.ego.box(), world.ego.speed_mps)
+    way_gap, _ = _ego_on_way(world.actors, world.bank, world.ego.box(), world.ego.speed_mps)
+    assert corridor_gap[0, 0].item() == float("inf")
+    # 5 m to the lane's end and 12 m round the turn, less half of each car, to within a sample's spacing
+    assert 5.0 + 12.0 - 4.6 - 5.0 <= way_gap[0, 0].item() <= 5.0 + 12.0 - 4.6 + 5.0
