@@ -629,7 +629,8 @@ def import_scenario(xosc: Path = typer.Argument(..., help="OpenSCENARIO 1.0-1.2 
     """Read an OpenSCENARIO scenario, list the parameters a distribution file gives it, and drive
     it once at its declared values with the expert (a suite names the file by its path)."""
     from scenarios.openscenario_family import open_scenario
-    from scenarios.openscenario_import import check_xosc, import_xosc
+    from scenarios.openscenario_import import check_xosc, find_ego, import_xosc, parse_xosc
+    from scenarios.openscenario_storyboard import ego_events
 
     if check:
         findings = check_xosc(xosc)
@@ -662,6 +663,12 @@ def import_scenario(xosc: Path = typer.Argument(..., help="OpenSCENARIO 1.0-1.2 
                   f"{sum(len(a.events) for a in spec.actors)} scripted events; the expert: {record.outcome}, "
                   f"{record.km:.3f} km in {record.time_s:.1f} s; events: "
                   f"{', '.join(f'{e.kind} at {e.time_s:.1f} s' for e in episode.log.events) or 'none'}", markup=False)
+    root = parse_xosc(opened.scenario)
+    names = [obj.get("name") for obj in root.findall("Entities/ScenarioObject")]
+    ignored = ego_events(root, find_ego(str(opened.scenario), names, ego))
+    if ignored:
+        console.print(f"not carried out: the ego's events {', '.join(ignored)} (the run's driver drives the ego)",
+                      markup=False, soft_wrap=True)
 
 
 @app.command("export-map")

@@ -170,7 +170,7 @@ def import_xosc(path: str | Path, ego: str | None = None, seed: int = 0,
     template = _map_name(reader, root)
     graph = _lane_graph(template)
     entities = {e.name: e for e in _entities(reader, root)}
-    ego_name = _ego_name(reader, entities, ego)
+    ego_name = find_ego(reader.source, list(entities), ego)
     init = _init_actions(reader, root)
     ego_props = entities[ego_name].properties
     weather, friction = _environment(reader, root, ego_props)
@@ -292,15 +292,16 @@ def _entity(reader: XmlReader, name: str, body: etree._Element) -> _Entity:
     return _Entity(name, kind, size, properties)
 
 
-def _ego_name(reader: XmlReader, entities: dict[str, _Entity], chosen: str | None) -> str:
+def find_ego(source: str, entities: list[str], chosen: str | None = None) -> str:
+    """The ego among a scenario's entity names: `chosen`, or the one named hero or ego."""
     if chosen is not None:
         if chosen not in entities:
-            raise ScenarioImportError(f"{reader.source}: --ego {chosen!r} is no entity of the file; it has "
+            raise ScenarioImportError(f"{source}: --ego {chosen!r} is no entity of the file; it has "
                                       f"{', '.join(entities)}")
         return chosen
     named = [name for name in entities if name.lower() in EGO_NAMES]
     if len(named) != 1:
-        raise ScenarioImportError(f"{reader.source}: no entity is named hero or ego; name the ego with --ego (one of "
+        raise ScenarioImportError(f"{source}: no entity is named hero or ego; name the ego with --ego (one of "
                                   f"{', '.join(entities)})")
     return named[0]
 

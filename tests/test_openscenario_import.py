@@ -192,7 +192,7 @@ def test_a_suite_gives_the_exposure_of_a_scenario_that_declares_none(tmp_path):
     assert load_suite(suite).families[0].resolved().exposure_source == "a study"
     suite.write_text(f"name: plain\nfamilies:\n  - {{{entry}, exposure_per_km: 0.02}}\n")
     assert load_suite(suite).families[0].resolved().exposure_source.startswith("assumed")
-    suite.write_text(f"name: plain\nfamilies:\n  - {{family: nominal_urban, km: 1, exposure_per_km: 0.02}}\n")
+    suite.write_text("name: plain\nfamilies:\n  - {family: nominal_urban, km: 1, exposure_per_km: 0.02}\n")
     with pytest.raises(SuiteError, match="is nominal: its failures are counted per km"):
         load_suite(suite)
 

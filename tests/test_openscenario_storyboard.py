@@ -7,14 +7,13 @@ from __future__ import annotations
 import math
 
 import pytest
-import torch
 
 from planner.expert import ExpertDriver
 from scenarios.openscenario_import import ScenarioImportError, import_xosc
 from sim.actor_kinds import ActorKind
 from sim.ground_truth import ground_truth
 from sim.world import OUTCOMES, BatchedWorld, WorldConfig
-from xosc_features import BUS_EVENTS, STORY, write_cut_in, write_sync
+from xosc_features import BUS_EVENTS, STORY, event_xml, speed_xml, write_cut_in, write_sync
 
 LEAD, BUS, WALKER = 0, 1, 2
 
@@ -220,3 +219,19 @@ def test_a_synchronization_exported_and_imported_back_drives_the_same(tmp_path):
     ego_target = action.find("TargetPositionMaster/WorldPosition")
     assert (float(ego_target.get("x")), float(ego_target.get("y"))) == (pytest.approx(1.75, abs=0.05),
                                                                         pytest.approx(-42.0, abs=0.05))
+
+
+def test_the_ego_s_own_events_are_listed_as_not_carried_out(tmp_path, monkeypatch, capsys):
+    from run_helpers import nines_here
+
+    hero_group = ('<ManeuverGroup maximumExecutionCount="1" name="hero_group"><Actors selectTriggeringEntities="false">'
+                  '<EntityRef entityRef="hero"/></Actors><Maneuver name="hero_moves">'
+                  + event_xml("hero_brakes", speed_xml('<AbsoluteTargetSpeed value="0"/>'), "")
+                  + '</Maneuver></ManeuverGroup>')
+    path = write_cut_in(tmp_path, _replace(STORY, '<ManeuverGroup maximumExecutionCount="1" name="lead_group">',
+                                           hero_group + '<ManeuverGroup maximumExecutionCount="1" name="lead_group">'))
+    assert [len(a.events) for a in import_xosc(path).actors] == [5, 3, 2]  # the ego's event is in no actor's list
+    done = nines_here(monkeypatch, capsys, "import-scenario", str(path))
+    assert done.returncode == 0, done.stderr
+    assert "not carried out: the ego's events hero_brakes (the run's driver drives the ego)" in done.stdout
+

@@ -147,7 +147,7 @@ SCENARIO = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def _event(name: str, action: str, condition: str) -> str:
+def event_xml(name: str, action: str, condition: str) -> str:
     return (f'<Event name="{name}" priority="parallel"><Action name="{name}_do"><PrivateAction>{action}'
             f'</PrivateAction></Action><StartTrigger><ConditionGroup>{condition}</ConditionGroup></StartTrigger>'
             '</Event>')
@@ -170,7 +170,7 @@ def _state(kind: str, ref: str, state: str, delay: float = 0.0) -> str:
             f'state="{state}"/></ByValueCondition></Condition>')
 
 
-def _speed(value: str, shape: str = "step", rate: float = 0.0) -> str:
+def speed_xml(value: str, shape: str = "step", rate: float = 0.0) -> str:
     dimension = "rate" if shape == "linear" else "time"
     return (f'<LongitudinalAction><SpeedAction><SpeedActionDynamics dynamicsShape="{shape}" value="{rate}" '
             f'dynamicsDimension="{dimension}"/><SpeedActionTarget>{value}</SpeedActionTarget></SpeedAction>'
@@ -182,7 +182,7 @@ def _lane(lane: int, s: float, offset: float = 0.0) -> str:
 
 
 def _placed(entity: str, lane: int, s: float, speed: str | None = None, route: bool = False) -> str:
-    moving = f"<PrivateAction>{_speed(speed)}</PrivateAction>" if speed else ""
+    moving = f"<PrivateAction>{speed_xml(speed)}</PrivateAction>" if speed else ""
     position = (f'<Position><RoutePosition><RouteRef>{ALONG}</RouteRef><InRoutePosition><FromLaneCoordinates '
                 f'pathS="{s}" laneId="{lane}"/></InRoutePosition></RoutePosition></Position>' if route
                 else _lane(lane, s))
@@ -203,37 +203,37 @@ ROUTES = f"""<?xml version="1.0" encoding="UTF-8"?>
 
 
 LEAD_EVENTS = "".join([
-    _event("match", _speed('<RelativeTargetSpeed entityRef="hero" value="1.5" speedTargetValueType="factor" '
+    event_xml("match", speed_xml('<RelativeTargetSpeed entityRef="hero" value="1.5" speedTargetValueType="factor" '
                            'continuous="true"/>'), _state("act", "act", "startTransition")),
-    _event("merge", '<LateralAction><LaneChangeAction><LaneChangeActionDynamics dynamicsShape="sinusoidal" value="2" '
+    event_xml("merge", '<LateralAction><LaneChangeAction><LaneChangeActionDynamics dynamicsShape="sinusoidal" value="2" '
                     'dynamicsDimension="time"/><LaneChangeTarget><AbsoluteTargetLane value="-1"/></LaneChangeTarget>'
                     '</LaneChangeAction></LateralAction>',
            _on("hero", '<TimeHeadwayCondition entityRef="lead" value="0.3" freespace="false" alongRoute="false" '
                        'rule="greaterThan"/>')),
-    _event("settle", _speed('<AbsoluteTargetSpeed value="10"/>'), _state("event", "merge", "endTransition", 1.0)),
-    _event("stop", _speed('<AbsoluteTargetSpeed value="0"/>', "linear", -3.0),
+    event_xml("settle", speed_xml('<AbsoluteTargetSpeed value="10"/>'), _state("event", "merge", "endTransition", 1.0)),
+    event_xml("stop", speed_xml('<AbsoluteTargetSpeed value="0"/>', "linear", -3.0),
            _on("hero", '<ReachPositionCondition tolerance="2"><Position><LanePosition roadId="1" laneId="-1" '
                        's="150"/></Position></ReachPositionCondition>')),
 ])
 BUS_EVENTS = "".join([
-    _event("swerve", '<LateralAction><LaneOffsetAction continuous="false"><LaneOffsetActionDynamics '
+    event_xml("swerve", '<LateralAction><LaneOffsetAction continuous="false"><LaneOffsetActionDynamics '
                      'maxLateralAcc="1" dynamicsShape="linear"/><LaneOffsetTarget><AbsoluteTargetLaneOffset '
                      'value="0.5"/></LaneOffsetTarget></LaneOffsetAction></LateralAction>',
            _on("bus", '<RelativeSpeedCondition entityRef="hero" value="-5" rule="lessThan"/>')),
-    _event("hurry", _speed('<AbsoluteTargetSpeed value="9"/>'),
+    event_xml("hurry", speed_xml('<AbsoluteTargetSpeed value="9"/>'),
            _on("hero", '<TraveledDistanceCondition value="60"/>')),
-    _event("never", _speed('<AbsoluteTargetSpeed value="3"/>'),
+    event_xml("never", speed_xml('<AbsoluteTargetSpeed value="3"/>'),
            _on("hero", '<SpeedCondition value="100" rule="greaterThan"/>')),
 ])
 WALKER_EVENTS = "".join([
-    _event("walk", '<RoutingAction><FollowTrajectoryAction><Trajectory closed="false" name="crossing">'
+    event_xml("walk", '<RoutingAction><FollowTrajectoryAction><Trajectory closed="false" name="crossing">'
                    f'<ParameterDeclarations/><Shape><Polyline><Vertex>{_lane(2, 60)}</Vertex><Vertex>{_lane(2, 70)}'
                    '</Vertex></Polyline></Shape></Trajectory><TimeReference><None/></TimeReference>'
                    '<TrajectoryFollowingMode followingMode="follow"/></FollowTrajectoryAction></RoutingAction>'
                    '</PrivateAction></Action><Action name="pace"><PrivateAction>'
-                   + _speed('<AbsoluteTargetSpeed value="1.5"/>', "linear", 1.0),
+                   + speed_xml('<AbsoluteTargetSpeed value="1.5"/>', "linear", 1.0),
            _state("act", "act", "startTransition")),
-    _event("halt", _speed('<AbsoluteTargetSpeed value="0"/>'),
+    event_xml("halt", speed_xml('<AbsoluteTargetSpeed value="0"/>'),
            _on("walker", f'<ReachPositionCondition tolerance="0.5">{_lane(2, 66)}</ReachPositionCondition>')),
 ])
 
@@ -344,14 +344,14 @@ SYNC = f"""<?xml version="1.0" encoding="UTF-8"?>
         </TeleportAction></PrivateAction>
         <PrivateAction><RoutingAction><AssignRouteAction>{_inline_route("north", (4, 1, 60), (2, -1, 50))}
         </AssignRouteAction></RoutingAction></PrivateAction>
-        <PrivateAction>{_speed('<AbsoluteTargetSpeed value="10"/>')}</PrivateAction>
+        <PrivateAction>{speed_xml('<AbsoluteTargetSpeed value="10"/>')}</PrivateAction>
       </Private>
       <Private entityRef="npc">
         <PrivateAction><RoutingAction><AssignRouteAction>{TURN}</AssignRouteAction></RoutingAction></PrivateAction>
         <PrivateAction><TeleportAction><Position><RoutePosition><RouteRef>{TURN}</RouteRef><InRoutePosition>
           <FromLaneCoordinates pathS="20" laneId="1"/></InRoutePosition></RoutePosition></Position></TeleportAction>
         </PrivateAction>
-        <PrivateAction>{_speed('<AbsoluteTargetSpeed value="8"/>')}</PrivateAction>
+        <PrivateAction>{speed_xml('<AbsoluteTargetSpeed value="8"/>')}</PrivateAction>
       </Private>
     </Actions></Init>
     <Story name="story"><Act name="act">
