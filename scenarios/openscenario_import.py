@@ -41,6 +41,7 @@ from lxml import etree
 from scenarios.openscenario_distributions import SUPPORTED as DISTRIBUTION_ELEMENTS
 from scenarios.openscenario_storyboard import Cast, storyboard_events
 from sim.actor_kinds import DEFAULT_SIZE_M, STATIC_KINDS, ActorKind
+from sim.actor_state import MAX_EVENTS
 from sim.ego_dynamics import EGO_LENGTH_M, weather_friction
 from sim.episode_spec import ActorSpec, EpisodeSpec, ScriptedEvent, Sync
 from sim.lane_graph import LaneGraph, build_lane_graph
@@ -192,6 +193,10 @@ def import_xosc(path: str | Path, ego: str | None = None, seed: int = 0,
                 {**{n: _lane_id(graph, pose) for n, (pose, _) in placed.items()}, ego_name: route_lanes[0][1]},
                 lambda position: _position(reader, graph, root, position), along)
     story = storyboard_events(reader, root, cast)
+    crowded = next((name for name, events in story.events.items() if len(events) > MAX_EVENTS), None)
+    if crowded is not None:
+        raise ScenarioImportError(f"{path}: {crowded} has {len(story.events[crowded])} actions in its events (stop "
+                                  f"conditions included); an actor carries at most {MAX_EVENTS}")
     actors = tuple(_actor(graph, entities[name], placed[name], story.events.get(name, ()), lanes[name],
                           story.syncs.get(name)) for name in placed)
     named_route = route_name if route_name in graph.network.routes else None

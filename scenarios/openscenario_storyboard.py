@@ -147,8 +147,7 @@ def _stop_owner(reader: XmlReader, condition: etree._Element, events: dict[str, 
         if owner is None:
             raise reader.fail(state, f"ends the scenario after {kind} {ref!r}, which is no actor's {kind}")
         return owner
-    named = {reader.text(e, "entityRef") for e in condition.iter("EntityRef")} | {
-        e.get("entityRef") for e in condition.iter() if e.get("entityRef") is not None}
+    named = {reader.text(e, "entityRef") for e in condition.iter() if e.get("entityRef") is not None}
     others = [n for n in cast.lane_id if n != cast.ego and n in named] or [n for n in cast.lane_id if n != cast.ego]
     if not others:
         raise reader.fail(condition, "ends the scenario on a condition, but the scenario has no actor to watch it")
