@@ -239,7 +239,8 @@ def test_the_ego_s_own_events_are_listed_as_not_carried_out(tmp_path, monkeypatc
 
 def test_an_actor_with_more_actions_than_the_simulator_holds_is_refused(tmp_path):
     extra = "".join(event_xml(f"more{k}", speed_xml('<AbsoluteTargetSpeed value="5"/>'), "") for k in range(3))
-    path = write_cut_in(tmp_path, _replace(STORY, '<Maneuver name="lead_moves">', '<Maneuver name="lead_moves">' + extra))
+    lead_moves = '<Maneuver name="lead_moves">'
+    path = write_cut_in(tmp_path, _replace(STORY, lead_moves, lead_moves + extra))
     with pytest.raises(ScenarioImportError, match=r"lead has 8 actions in its events \(stop conditions included\); "
                                                   r"an actor carries at most 6"):
         import_xosc(path)
