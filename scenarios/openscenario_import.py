@@ -98,12 +98,23 @@ class Finding:
 
 
 def parse_xosc(path: Path) -> etree._Element:
-    """The root of an OpenSCENARIO file; ScenarioImportError if it cannot be read or is not one."""
+    """The root of an OpenSCENARIO file (read once while the file is unchanged: a family
+    imports its scenario and catalogs for every episode); ScenarioImportError if it cannot be
+    read or is not one. Callers only read the tree."""
     try:
-        text = path.read_bytes()
+        status = path.stat()
     except OSError as error:
         raise ScenarioImportError(f"{path}: cannot be read ({error.strerror}); expected an OpenSCENARIO .xosc file")
-    return parse_xml(text, str(path), "OpenSCENARIO", ScenarioImportError)
+    return _parsed(str(path), status.st_mtime_ns, status.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(path: str, modified_ns: int, size: int) -> etree._Element:
+    try:
+        text = Path(path).read_bytes()
+    except OSError as error:
+        raise ScenarioImportError(f"{path}: cannot be read ({error.strerror}); expected an OpenSCENARIO .xosc file")
+    return parse_xml(text, path, "OpenSCENARIO", ScenarioImportError)
 
 
 def check_xosc(path: str | Path) -> list[Finding]:
