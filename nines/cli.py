@@ -629,7 +629,8 @@ def import_scenario(xosc: Path = typer.Argument(..., help="OpenSCENARIO 1.0-1.2 
     """Read an OpenSCENARIO scenario, list the parameters a distribution file gives it, and drive
     it once at its declared values with the expert (a suite names the file by its path)."""
     from scenarios.openscenario_family import open_scenario
-    from scenarios.openscenario_import import check_xosc, find_ego, import_xosc, parse_xosc
+    from scenarios.openscenario_files import parse_xosc
+    from scenarios.openscenario_import import check_xosc, find_ego, import_xosc
     from scenarios.openscenario_storyboard import ego_events
 
     if check:
@@ -687,7 +688,7 @@ def _user_errors() -> tuple[type[Exception], ...]:
     from nines.store import StoreError, StoreWriteError
     from perception.checkpoint import CheckpointError
     from scenarios.suite import SuiteError
-    from scenarios.openscenario_import import ScenarioImportError
+    from scenarios.openscenario_files import ScenarioImportError
     from sim.map_catalog import MapError
     from sim.opendrive_import import MapImportError
     from sim.render.gl_context import RenderUnavailable

@@ -91,7 +91,7 @@ def find_family(name: str) -> Family:
     if name.endswith(".xosc") and name not in _LOADED:
         # imported here: reading scenarios needs torch, which listing the families does not
         from scenarios.openscenario_family import scenario_family
-        from scenarios.openscenario_import import ScenarioImportError
+        from scenarios.openscenario_files import ScenarioImportError
 
         try:
             _LOADED[name] = scenario_family(name)

@@ -6,11 +6,13 @@ map's route); the weather becomes an EnvironmentAction (sun, fog as the visual r
 contrast falls to 5 %, precipitation, cloud state, the road's friction and a time of day from
 the sun's height); lens dirt, tunnels and sensor faults have no OpenSCENARIO 1.0 form and are
 listed in the file's description. Scripted events become Events whose StartTriggers are
-SimulationTime, RelativeDistance (freespace, to the ego), TimeToCollision, TimeHeadway, Speed
-(the ego's), TraveledDistance (the ego's), ReachPosition (the actor's) or
-StoryboardElementState (after another event, or all of the actor's maneuver) conditions with
-their delays; an end_scenario event is a StopTrigger group. A trigger waiting for some but not
-all of an actor's events, or on a relative speed, has no 1.0 condition and is refused. Actions
+SimulationTime, RelativeDistance (freespace, to the ego), TimeToCollision, TimeHeadway, Speed,
+Acceleration and StandStill (the ego's or the actor's), TraveledDistance (the ego's),
+ReachPosition (the actor's) or StoryboardElementState (after another event, or all of the
+actor's maneuver) conditions with their delays, beside the conditions of the hold events
+they wait for in one ConditionGroup; an end_scenario event is a StopTrigger group. A trigger
+waiting for some but not all of an actor's events, or on a relative speed, has no 1.0
+condition and is refused. Actions
 map onto SpeedAction (brake, stop, set speed; a step for a speed taken at once; a continuous
 RelativeTargetSpeed to the ego), LaneChangeAction (change lane, pull out), LaneOffsetAction
 (drift) and FollowTrajectoryAction (walking a path). Opening a door and starting to ignore red
@@ -50,6 +52,7 @@ from sim.weather import Weather
 from sim.world import BatchedWorld, WorldConfig
 
 CUSTOM_ACTIONS = ("open_door", "run_red_light")  # written as CustomCommandAction type nines:<kind>
+ACTOR_MEASURES = ("reach", "actor_speed", "actor_accel", "actor_still")  # conditions on the actor, not the ego
 DATE = "2026-01-01T00:00:00"
 ROUTE_WAYPOINT_M = 50.0
 DAYLIGHT_LUX = 120_000.0  # clear-sky illuminance with the sun overhead
@@ -267,22 +270,32 @@ def _synchronize(event: ET.Element, name: str, sync: Sync, ego_xy: tuple[float, 
                  speedTargetValueType="factor" if relative else "delta")
 
 
-def _trigger(parent: ET.Element, tag: str, name: str, actor: str, scripted: ScriptedEvent | None,
-             maneuver_mask: int = 0) -> None:
-    _condition_group(_sub(parent, tag), name, actor, scripted.trigger if scripted is not None else None, maneuver_mask)
+def _trigger(parent: ET.Element, tag: str, name: str, actor: str, events: tuple[ScriptedEvent, ...],
+             scripted: ScriptedEvent | None) -> None:
+    _condition_group(_sub(parent, tag), name, actor, scripted.trigger if scripted is not None else None, events)
 
 
-def _maneuver_mask(events: tuple[ScriptedEvent, ...]) -> int:
-    """The bits of an actor's events that its exported maneuver holds (all but scenario ends)."""
-    return sum(2 ** n for n, e in enumerate(events) if e.action.kind != "end_scenario")
+def _own_events(events: tuple[ScriptedEvent, ...]) -> list[int]:
+    """The indices of an actor's events its exported maneuver holds: all but scenario ends and
+    the hold events that carry other events' conditions."""
+    return [n for n, e in enumerate(events) if e.action.kind not in ("end_scenario", "hold")]
 
 
 def _condition_group(trigger_element: ET.Element, name: str, actor: str, trigger: Trigger | None,
-                     maneuver_mask: int = 0) -> None:
-    """A ConditionGroup of one condition, the trigger's (None: at once), in a Start- or
-    StopTrigger; a trigger that waits for all the events of the actor's maneuver
-    (maneuver_mask) names the maneuver."""
+                     events: tuple[ScriptedEvent, ...] = ()) -> None:
+    """A ConditionGroup in a Start- or StopTrigger: the trigger's condition (None: at once) and
+    those of the hold events it waits for (Trigger.with_events), all of which must hold."""
     group = _sub(trigger_element, "ConditionGroup")
+    _condition(group, name, actor, trigger, events)
+    for n in range(len(events)):
+        if trigger is not None and trigger.with_events >> n & 1:
+            _condition(group, f"{name}_with{n}", actor, dataclasses.replace(events[n].trigger, delay_s=0.0), events)
+
+
+def _condition(group: ET.Element, name: str, actor: str, trigger: Trigger | None,
+               events: tuple[ScriptedEvent, ...]) -> None:
+    """One Condition; a trigger that waits for all the events of the actor's maneuver names the
+    maneuver."""
     condition = _sub(group, "Condition", name=f"{name}_when", delay=trigger.delay_s if trigger else 0.0,
                      conditionEdge="rising")
     if trigger is None or trigger.kind == "time":
@@ -291,10 +304,10 @@ def _condition_group(trigger_element: ET.Element, name: str, actor: str, trigger
         return
     if trigger.kind in ("after", "after_end"):
         mask = int(trigger.value)
-        if mask & (mask - 1) and mask != maneuver_mask:
+        whole = mask & (mask - 1) != 0
+        if whole and mask != sum(2 ** n for n in _own_events(events)):
             raise ValueError(f"{actor}: a trigger waits for some of its events ({mask:b}); the export names one "
                              "event, or all of the actor's maneuver, in a StoryboardElementStateCondition")
-        whole = mask & (mask - 1) != 0
         _sub(_sub(condition, "ByValueCondition"), "StoryboardElementStateCondition",
              storyboardElementType="maneuver" if whole else "event",
              storyboardElementRef=f"{actor}_maneuver" if whole else f"{actor}_event{mask.bit_length() - 1}",
@@ -304,9 +317,12 @@ def _condition_group(trigger_element: ET.Element, name: str, actor: str, trigger
         raise ValueError(f"{actor}: a relative-speed trigger has no OpenSCENARIO 1.0 condition (1.2's "
                          "RelativeSpeedCondition); expected time, distance, ttc, headway, ego_speed, ego_progress "
                          "or after")
+    if trigger.kind.endswith("_still") and trigger.is_below:
+        raise ValueError(f"{actor}: a trigger on standing still for less than a time has no OpenSCENARIO "
+                         "condition; expected one on standing still for at least a time")
     by_entity = _sub(condition, "ByEntityCondition")
     _sub(_sub(by_entity, "TriggeringEntities", triggeringEntitiesRule="any"), "EntityRef",
-         entityRef=actor if trigger.kind == "reach" else "ego")
+         entityRef=actor if trigger.kind in ACTOR_MEASURES else "ego")
     entity_condition = _sub(by_entity, "EntityCondition")
     rule = "lessThan" if trigger.is_below else "greaterThan"
     if trigger.kind == "distance":
@@ -319,8 +335,12 @@ def _condition_group(trigger_element: ET.Element, name: str, actor: str, trigger
     elif trigger.kind == "headway":
         _sub(entity_condition, "TimeHeadwayCondition", entityRef=actor, value=trigger.value, freespace=False,
              alongRoute=False, rule=rule)
-    elif trigger.kind == "ego_speed":
+    elif trigger.kind in ("ego_speed", "actor_speed"):
         _sub(entity_condition, "SpeedCondition", value=trigger.value, rule=rule)
+    elif trigger.kind in ("ego_accel", "actor_accel"):
+        _sub(entity_condition, "AccelerationCondition", value=trigger.value, rule=rule)
+    elif trigger.kind in ("ego_still", "actor_still"):
+        _sub(entity_condition, "StandStillCondition", duration=trigger.value)
     elif trigger.kind == "ego_progress":  # nines' ego starts its route where the episode starts
         _sub(entity_condition, "TraveledDistanceCondition", value=trigger.value)
     else:  # reach: the actor comes within value of a point
@@ -365,33 +385,31 @@ def to_xosc(spec: EpisodeSpec, xodr_name: str, bank: MapBank | None = None) -> s
     story = _sub(storyboard, "Story", name="encounter")
     act = _sub(story, "Act", name="act")
     for k, actor in enumerate(spec.actors):
-        if all(e.action.kind == "end_scenario" for e in actor.events):
+        if not _own_events(actor.events):
             continue
         name = names[k + 1]
         group = _sub(act, "ManeuverGroup", maximumExecutionCount=1, name=f"{name}_group")
         _sub(_sub(group, "Actors", selectTriggeringEntities=False), "EntityRef", entityRef=name)
         maneuver = _sub(group, "Maneuver", name=f"{name}_maneuver")
-        for n, scripted in enumerate(actor.events):  # named by index: triggers after an event name it so
-            if scripted.action.kind == "end_scenario":
-                continue
+        for n in _own_events(actor.events):  # named by index: triggers after an event name it so
+            scripted = actor.events[n]
             event = _sub(maneuver, "Event", name=f"{name}_event{n}", priority="parallel")
             if scripted.action.kind == "synchronize":
                 _synchronize(event, name, actor.sync, *_sync_points(world, k, actor.sync))
             else:
                 _actions(event, name, scripted, actor.path)
-            _trigger(event, "StartTrigger", f"{name}_event{n}", name, scripted, _maneuver_mask(actor.events))
+            _trigger(event, "StartTrigger", f"{name}_event{n}", name, actor.events, scripted)
     if not len(act):
         group = _sub(act, "ManeuverGroup", maximumExecutionCount=1, name="ego_group")
         _sub(_sub(group, "Actors", selectTriggeringEntities=False), "EntityRef", entityRef="ego")
-    _trigger(act, "StartTrigger", "act_start", "ego", None)
+    _trigger(act, "StartTrigger", "act_start", "ego", (), None)
     stop = ET.SubElement(storyboard, "StopTrigger")
     condition = _sub(_sub(stop, "ConditionGroup"), "Condition", name="time_limit", delay=0.0, conditionEdge="rising")
     _sub(_sub(condition, "ByValueCondition"), "SimulationTimeCondition", value=spec.max_time_s, rule="greaterThan")
     for k, actor in enumerate(spec.actors):
         for n, scripted in enumerate(actor.events):
             if scripted.action.kind == "end_scenario":
-                _condition_group(stop, f"{names[k + 1]}_end{n}", names[k + 1], scripted.trigger,
-                                 _maneuver_mask(actor.events))
+                _condition_group(stop, f"{names[k + 1]}_end{n}", names[k + 1], scripted.trigger, actor.events)
     world.close()
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

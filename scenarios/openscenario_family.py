@@ -23,7 +23,8 @@ import numpy as np
 
 from scenarios.family import Family
 from scenarios.openscenario_distributions import ScenarioDistribution, read_distribution
-from scenarios.openscenario_import import ScenarioImportError, declared_parameters, import_xosc, parse_xosc
+from scenarios.openscenario_files import ScenarioImportError, parse_xosc
+from scenarios.openscenario_import import declared_parameters, import_xosc
 from scenarios.parameters import Categorical
 from scenarios.weather_mix import condition_weather
 from sim.episode_spec import EpisodeSpec

@@ -12,10 +12,10 @@ What is read:
   ParameterDeclarations of the file (which must agree), values given replacing them;
 - entities: Vehicle (car, van, truck, bus, bicycle, motorbike), Pedestrian, MiscObject, with
   their bounding boxes; CatalogReferences (with ParameterAssignments) to the catalogs in the
-  CatalogLocations' directories; an ObjectController on the ego only (its controller is the
+  CatalogLocations' directories (maneuvers too, inlined by `scenarios.openscenario_files`); an ObjectController on the ego only (its controller is the
   run's driver);
-- Init: TeleportAction to a WorldPosition, LanePosition (road, lane, s, offset), RoadPosition
-  (road, s, t) or RoutePosition (a route's pathS, then a lane id and offset, or t); SpeedAction
+- Init: TeleportAction to any position `scenarios.openscenario_positions` reads (relative ones
+  to an entity placed before: entities are placed in the order their references need); SpeedAction
   to an absolute speed (on a map whose file gives no speed limit, the ego's is the limit its
   driver keeps: such files leave the ego's speed to the scenario); the ego's AssignRouteAction
   (a Route, or one from a route catalog: waypoints joined along the lanes); EnvironmentAction
@@ -35,10 +35,11 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from lxml import etree
 
 from scenarios.openscenario_distributions import SUPPORTED as DISTRIBUTION_ELEMENTS
+from scenarios.openscenario_files import ScenarioImportError, catalog_entry, inline_maneuvers, parse_xosc
+from scenarios.openscenario_positions import RELATIVE, Pose, Positions, lane_keys, nearest_lane, project
 from scenarios.openscenario_storyboard import Cast, storyboard_events
 from sim.actor_kinds import DEFAULT_SIZE_M, STATIC_KINDS, ActorKind
 from sim.actor_state import MAX_EVENTS
@@ -49,7 +50,6 @@ from sim.map_catalog import MapError, load_map
 from sim.map_templates import TEMPLATES
 from sim.opendrive import to_xodr
 from sim.render.conditions import extinction_per_m
-from sim.route_planner import shortest_route
 from sim.weather import Weather
 from sim.xml_reader import XmlReader, parse_xml
 
@@ -78,13 +78,9 @@ ParameterAssignments ParameterAssignment StoryboardElementStateCondition TimeHea
 SpeedCondition TraveledDistanceCondition ReachPositionCondition RelativeTargetSpeed AbsoluteTargetLane ObjectController
 Controller ControllerAction AssignControllerAction RouteCatalog RoutePosition RouteRef InRoutePosition
 FromLaneCoordinates FromRoadCoordinates SynchronizeAction TargetPositionMaster TargetPosition FinalSpeed AbsoluteSpeed
-RelativeSpeedToMaster
+RelativeSpeedToMaster AccelerationCondition StandStillCondition CollisionCondition ByType EndOfRoadCondition
+RelativeWorldPosition RelativeObjectPosition RelativeRoadPosition RelativeLanePosition ManeuverCatalog
 """.split())
-
-
-class ScenarioImportError(ValueError):
-    """A scenario the import cannot honour: one line naming the file, the line, the element and
-    what was expected."""
 
 
 @dataclass(frozen=True)
@@ -95,26 +91,6 @@ class Finding:
     line: int
     element: str
     supported: bool
-
-
-def parse_xosc(path: Path) -> etree._Element:
-    """The root of an OpenSCENARIO file (read once while the file is unchanged: a family
-    imports its scenario and catalogs for every episode); ScenarioImportError if it cannot be
-    read or is not one. Callers only read the tree."""
-    try:
-        status = path.stat()
-    except OSError as error:
-        raise ScenarioImportError(f"{path}: cannot be read ({error.strerror}); expected an OpenSCENARIO .xosc file")
-    return _parsed(str(path), status.st_mtime_ns, status.st_size)
-
-
-@functools.lru_cache(maxsize=64)
-def _parsed(path: str, modified_ns: int, size: int) -> etree._Element:
-    try:
-        text = Path(path).read_bytes()
-    except OSError as error:
-        raise ScenarioImportError(f"{path}: cannot be read ({error.strerror}); expected an OpenSCENARIO .xosc file")
-    return parse_xml(text, path, "OpenSCENARIO", ScenarioImportError)
 
 
 def check_xosc(path: str | Path) -> list[Finding]:
@@ -174,11 +150,12 @@ def import_xosc(path: str | Path, ego: str | None = None, seed: int = 0,
     values; ScenarioImportError for what cannot be honoured."""
     path = Path(path)
     root = parse_xosc(path)
+    reader = _reader(path, root, parameters)
+    root = inline_maneuvers(reader, root)
     unsupported = next((e for e in root.iter() if isinstance(e.tag, str) and e.tag not in SUPPORTED), None)
     if unsupported is not None:
         raise ScenarioImportError(f"{path}:{unsupported.sourceline}: <{unsupported.tag}> is not supported by the "
                                   "import; `nines import-scenario --check` lists what is")
-    reader = _reader(path, root, parameters)
     template = _map_name(reader, root)
     graph = _lane_graph(template)
     entities = {e.name: e for e in _entities(reader, root)}
@@ -186,30 +163,32 @@ def import_xosc(path: str | Path, ego: str | None = None, seed: int = 0,
     init = _init_actions(reader, root)
     ego_props = entities[ego_name].properties
     weather, friction = _environment(reader, root, ego_props)
-    ego_pose, ego_speed = _placement(reader, graph, root, init.get(ego_name, []), ego_name)
-    route_name, route_lanes = _ego_route(reader, graph, root, init.get(ego_name, []), ego_pose, ego_props)
+    positions = Positions(reader, graph, root, placed={})
+    placed = _placements(reader, positions, init, list(entities))
+    ego_pose, ego_speed = placed.pop(ego_name)
+    route_name, route_lanes = _ego_route(reader, positions, init.get(ego_name, []), ego_pose, ego_props)
     first = graph.lanes[graph.index_of[route_lanes[0]]]
-    ego_s, _ = _project(first, ego_pose[:2])
+    ego_s, _ = project(first, ego_pose[:2])
     _check_controllers(reader, root, ego_name)
-    placed = {name: _placement(reader, graph, root, init.get(name, []), name) for name in entities if name != ego_name}
-    lanes = {name: _actor_lanes(reader, graph, root, entities[name], init.get(name, []), placed[name][0])
-             for name in placed}
+    lanes = {name: _actor_lanes(positions, entities[name], init.get(name, []), placed[name][0]) for name in placed}
+    moving = Positions(reader, graph, root)
 
     def along(name: str, position: etree._Element) -> float | None:
-        pose = _position(reader, graph, root, position)
+        pose = moving.pose(position)
         return _route_progress(graph, route_lanes, ego_s, pose) if name == ego_name else _route_progress(
-            graph, _keys(graph, lanes[name]), 0.0, pose)
+            graph, lane_keys(graph, lanes[name]), 0.0, pose)
 
+    last = graph.lanes[graph.index_of[route_lanes[-1]]]
     cast = Cast(ego_name, {**{n: e.size_m[0] for n, e in entities.items()}, ego_name: EGO_LENGTH_M},
                 {**{n: _lane_id(graph, pose) for n, (pose, _) in placed.items()}, ego_name: route_lanes[0][1]},
-                lambda position: _position(reader, graph, root, position), along)
+                moving.pose, along, route_dead_end=not last.successors)
     story = storyboard_events(reader, root, cast)
     crowded = next((name for name, events in story.events.items() if len(events) > MAX_EVENTS), None)
     if crowded is not None:
         raise ScenarioImportError(f"{path}: {crowded} has {len(story.events[crowded])} actions in its events (stop "
                                   f"conditions included); an actor carries at most {MAX_EVENTS}")
     actors = tuple(_actor(graph, entities[name], placed[name], story.events.get(name, ()), lanes[name],
-                          story.syncs.get(name)) for name in placed)
+                          story.syncs.get(name)) for name in entities if name != ego_name)
     named_route = route_name if route_name in graph.network.routes else None
     return EpisodeSpec(template, named_route or route_name or "imported", seed=int(ego_props.get("nines:seed", seed)),
                        ego_s_m=ego_s, ego_speed_mps=ego_speed, actors=actors, weather=weather,
@@ -244,34 +223,6 @@ def _properties(element: etree._Element) -> dict[str, str]:
     return {p.get("name"): p.get("value") for p in element.findall("Properties/Property")}
 
 
-def _catalog_entry(reader: XmlReader, root: etree._Element, reference: etree._Element
-                   ) -> tuple[etree._Element, XmlReader]:
-    """The catalog entry a CatalogReference names, from the CatalogLocations' directories, with
-    a reader of it: the entry's ParameterDeclarations, as the reference's ParameterAssignments set them."""
-    catalog, entry = reader.text(reference, "catalogName"), reader.text(reference, "entryName")
-    for directory in root.findall("CatalogLocations/*/Directory"):
-        folder = (Path(reader.source).parent / reader.text(directory, "path")).resolve()
-        for file in sorted(folder.glob("*.xosc")):
-            document = parse_xosc(file)
-            for found in document.findall("Catalog"):
-                if found.get("name") == catalog:
-                    for item in found:
-                        if item.get("name") == entry:
-                            return item, _entry_reader(reader, reference, file, item)
-    raise reader.fail(reference, f"names {catalog}/{entry}, which no catalog of the CatalogLocations holds")
-
-
-def _entry_reader(reader: XmlReader, reference: etree._Element, file: Path, item: etree._Element) -> XmlReader:
-    values = {d.get("name"): d.get("value") for d in item.findall("ParameterDeclarations/ParameterDeclaration")}
-    for assignment in reference.findall("ParameterAssignments/ParameterAssignment"):
-        name = reader.text(assignment, "parameterRef")
-        if name not in values:
-            raise reader.fail(assignment, f"assigns {name!r}, which catalog entry {item.get('name')} never declares; "
-                                          f"it declares {', '.join(values) or 'none'}")
-        values[name] = reader.text(assignment, "value")
-    return XmlReader(str(file), ScenarioImportError, values)
-
-
 def _entities(reader: XmlReader, root: etree._Element) -> list[_Entity]:
     found = []
     for obj in reader.one(root, "Entities").findall("ScenarioObject"):
@@ -280,7 +231,7 @@ def _entities(reader: XmlReader, root: etree._Element) -> list[_Entity]:
         if body is None:
             raise reader.fail(obj, f"{name} is empty; expected a Vehicle, Pedestrian or MiscObject")
         if body.tag == "CatalogReference":
-            body, entry_reader = _catalog_entry(reader, root, body)
+            body, entry_reader = catalog_entry(reader, root, body)
         found.append(_entity(entry_reader, name, body))
     return found
 
@@ -329,50 +280,37 @@ def _init_actions(reader: XmlReader, root: etree._Element) -> dict[str, list[etr
     return actions
 
 
-def _position(reader: XmlReader, graph: LaneGraph, root: etree._Element,
-              position: etree._Element) -> tuple[float, float, float]:
-    """(x, y, heading) of a WorldPosition, LanePosition, RoadPosition or RoutePosition."""
-    kind = next(iter(position), None)
-    if kind is None:
-        raise reader.fail(position, "is empty; expected a WorldPosition, LanePosition, RoadPosition or RoutePosition")
-    if kind.tag == "WorldPosition":
-        return reader.number(kind, "x"), reader.number(kind, "y"), reader.number(kind, "h", 0.0)
-    if kind.tag == "RoutePosition":
-        return _route_position(reader, graph, root, kind)
-    road_id = reader.text(kind, "roadId")
-    s = reader.number(kind, "s")
-    road = next((r for r in graph.network.roads if _file_road_id(r) == road_id
-                 and r.ref_start_m - 1e-6 <= s <= r.ref_start_m + r.length_m + 1e-6), None)
-    if road is None:
-        raise reader.fail(kind, f"roadId={road_id!r} s={s:g}: the map has no such road position")
-    local = np.array([s - road.ref_start_m])
-    xy, heading = road.reference_at(local)
-    if kind.tag == "LanePosition":
-        lane_id = int(reader.number(kind, "laneId"))
-        if lane_id not in {lane.id for lane in road.lanes}:
-            raise reader.fail(kind, f"laneId={lane_id}: road {road_id} has no such lane at s={s:g}")
-        inner, outer = road.lane_borders_m(lane_id, local)
-        t = 0.5 * (inner[0] + outer[0]) + reader.number(kind, "offset", 0.0)
-        direction = 0.0 if lane_id < 0 else math.pi
-    else:
-        t, direction = reader.number(kind, "t"), 0.0
-    x = xy[0, 0] - t * math.sin(heading[0])
-    y = xy[0, 1] + t * math.cos(heading[0])
-    return float(x), float(y), float(heading[0] + direction)
+def _placements(reader: XmlReader, positions: Positions, init: dict[str, list[etree._Element]],
+                names: list[str]) -> dict[str, tuple[Pose, float]]:
+    """Each entity's start pose and speed, an entity placed relative to another after it."""
+    placed: dict[str, tuple[Pose, float]] = {}
+
+    def place(name: str, waiting: tuple[str, ...]) -> None:
+        if name in placed:
+            return
+        if name in waiting:
+            raise ScenarioImportError(f"{reader.source}: the Init places {' -> '.join(waiting + (name,))} each "
+                                      "relative to the next; expected a chain that ends at an absolute position")
+        for action in init.get(name, []):
+            for relative in action.iter(*RELATIVE) if action.tag == "TeleportAction" else ():
+                if relative.get("entityRef") in names:
+                    place(relative.get("entityRef"), waiting + (name,))
+        placed[name] = _placement(reader, positions, init.get(name, []), name)
+        positions.placed[name] = placed[name][0]
+
+    for name in names:
+        place(name, ())
+    return placed
 
 
-def _file_road_id(road) -> str:
-    return road.source.road_id if road.source is not None else str(road.id)
-
-
-def _placement(reader: XmlReader, graph: LaneGraph, root: etree._Element, actions: list[etree._Element],
-               name: str) -> tuple[tuple[float, float, float], float]:
+def _placement(reader: XmlReader, positions: Positions, actions: list[etree._Element],
+               name: str) -> tuple[Pose, float]:
     """An entity's start pose (x, y, heading) and speed from its Init actions."""
     teleport = next((a for a in actions if a.tag == "TeleportAction"), None)
     if teleport is None:
         raise ScenarioImportError(f"{reader.source}: entity {name} has no TeleportAction in the Init; expected one "
                                   "placing it")
-    pose = _position(reader, graph, root, reader.one(teleport, "Position"))
+    pose = positions.pose(reader.one(teleport, "Position"))
     speed = 0.0
     for action in actions:
         if action.tag == "LongitudinalAction":
@@ -384,39 +322,11 @@ def _placement(reader: XmlReader, graph: LaneGraph, root: etree._Element, action
     return pose, speed
 
 
-def _nearest_lane(graph: LaneGraph, pose: tuple[float, float, float], driving_only: bool = True) -> int:
-    """The lane whose centre line passes nearest the pose, heading within 90 degrees of it."""
-    best, best_d = -1, float("inf")
-    for lane in graph.lanes:
-        if driving_only and lane.type not in ("driving", "parking", "shoulder"):
-            continue
-        d2 = ((lane.centre_xy - np.asarray(pose[:2])) ** 2).sum(-1)
-        k = int(d2.argmin())
-        if d2[k] < best_d and math.cos(lane.heading_rad[k] - pose[2]) > 0:
-            best, best_d = lane.index, float(d2[k])
-    return best
-
-
-def _project(lane, xy) -> tuple[float, float]:
-    """(s along the lane, offset to its left) of point xy."""
-    d2 = ((lane.centre_xy - np.asarray(xy)) ** 2).sum(-1)
-    k = int(d2.argmin())
-    heading = lane.heading_rad[k]
-    rel = np.asarray(xy) - lane.centre_xy[k]
-    along = rel[0] * math.cos(heading) + rel[1] * math.sin(heading)
-    lateral = -rel[0] * math.sin(heading) + rel[1] * math.cos(heading)
-    return float(lane.s_m[k] + along), float(lateral)
-
-
-def _keys(graph: LaneGraph, lanes: list[int]) -> tuple[tuple[int, int], ...]:
-    return tuple((graph.lanes[i].road_id, graph.lanes[i].lane_id) for i in lanes)
-
-
 def _parse_keys(text: str) -> tuple[tuple[int, int], ...]:
     return tuple((int(road), int(lane)) for road, lane in (item.split(",") for item in text.split(";")))
 
 
-def _ego_route(reader: XmlReader, graph: LaneGraph, root: etree._Element, actions: list[etree._Element], pose,
+def _ego_route(reader: XmlReader, positions: Positions, actions: list[etree._Element], pose: Pose,
                props: dict[str, str]) -> tuple[str | None, tuple[tuple[int, int], ...]]:
     """The ego's route: its AssignRouteAction's waypoints joined along the lanes, or the lanes
     ahead of where it starts."""
@@ -424,85 +334,17 @@ def _ego_route(reader: XmlReader, graph: LaneGraph, root: etree._Element, action
         return None, _parse_keys(props["nines:route_lanes"])
     assigned = next((a.find("AssignRouteAction") for a in actions
                      if a.tag == "RoutingAction" and a.find("AssignRouteAction") is not None), None)
-    start = _nearest_lane(graph, pose)
+    graph = positions.graph
+    start = nearest_lane(graph, pose)
     if start < 0:
         raise ScenarioImportError(f"{reader.source}: the ego starts on no driving lane of the map")
     if assigned is None:
-        return None, _keys(graph, _ahead(graph, start, FOLLOW_LANES))
-    route = _route(reader, root, assigned)
+        return None, lane_keys(graph, _ahead(graph, start, FOLLOW_LANES))
+    route = positions.route(assigned)
     name = route.get("name")
     if name in graph.network.routes:
         return name, tuple(graph.network.routes[name])
-    return name, _keys(graph, _join_waypoints(reader, graph, root, route, start))
-
-
-def _route(reader: XmlReader, root: etree._Element, holder: etree._Element) -> etree._Element:
-    """The Route an AssignRouteAction or RouteRef holds, or names in a route catalog."""
-    found = holder.find("Route")
-    if found is not None:
-        return found
-    reference = holder.find("CatalogReference")
-    if reference is None:
-        raise reader.fail(holder, "holds no Route or CatalogReference to one")
-    entry, _ = _catalog_entry(reader, root, reference)
-    if entry.tag != "Route":
-        raise reader.fail(reference, f"names a {entry.tag}; expected a Route")
-    return entry
-
-
-def _join_waypoints(reader: XmlReader, graph: LaneGraph, root: etree._Element, route: etree._Element,
-                    start: int | None = None) -> list[int]:
-    """The lanes from `start` (else the first waypoint's lane) through each waypoint's, joined
-    along the map's lanes."""
-    lanes = [] if start is None else [start]
-    for waypoint in route.findall("Waypoint"):
-        target = _nearest_lane(graph, _position(reader, graph, root, reader.one(waypoint, "Position")))
-        if target < 0 or (lanes and target == lanes[-1]):
-            continue
-        path = shortest_route(graph, lanes[-1], target) if lanes else [target]
-        if path is None:
-            raise reader.fail(waypoint, "cannot be reached from the waypoint before it along the map's lanes")
-        lanes += path[1:] if lanes else path
-    if not lanes:
-        raise reader.fail(route, "has no waypoint on a driving lane")
-    return lanes
-
-
-def _route_position(reader: XmlReader, graph: LaneGraph, root: etree._Element,
-                    position: etree._Element) -> tuple[float, float, float]:
-    """A RoutePosition's pose: pathS metres along the route's lanes from its first waypoint,
-    then across to laneId (with laneOffset) of the same road, or t metres left of the lane the
-    route follows there."""
-    route = _route(reader, root, reader.one(position, "RouteRef"))
-    lanes = _join_waypoints(reader, graph, root, route)
-    where = position.find("InRoutePosition/*")
-    if where is None or where.tag not in ("FromLaneCoordinates", "FromRoadCoordinates"):
-        raise reader.fail(position, "needs an InRoutePosition FromLaneCoordinates or FromRoadCoordinates")
-    first = _position(reader, graph, root, reader.one(reader.one(route, "Waypoint"), "Position"))
-    along = reader.number(where, "pathS") + _project(graph.lanes[lanes[0]], first[:2])[0]  # pathS counts from it
-    for index in lanes:
-        lane = graph.lanes[index]
-        if along <= lane.length_m or index == lanes[-1]:
-            break
-        along -= lane.length_m
-    fraction = min(max(along / lane.length_m, 0.0), 1.0)
-    if where.tag == "FromRoadCoordinates":
-        return _lane_pose(lane, fraction, reader.number(where, "t"))
-    key = (lane.road_id, int(reader.number(where, "laneId")))
-    if key not in graph.index_of:
-        raise reader.fail(where, f"laneId={key[1]}: the route's road has no such lane at pathS="
-                                 f"{reader.number(where, 'pathS'):g}")
-    target = graph.lanes[graph.index_of[key]]
-    reverse = math.cos(target.heading_rad[0] - lane.heading_rad[int(fraction * (len(lane.s_m) - 1))]) < 0
-    return _lane_pose(target, 1.0 - fraction if reverse else fraction, reader.number(where, "laneOffset", 0.0))
-
-
-def _lane_pose(lane, fraction: float, offset_m: float) -> tuple[float, float, float]:
-    """The pose at a fraction of a lane's length, offset_m to its left."""
-    s = fraction * lane.length_m
-    x, y = (float(np.interp(s, lane.s_m, lane.centre_xy[:, k])) for k in (0, 1))
-    heading = float(np.interp(s, lane.s_m, np.unwrap(lane.heading_rad)))
-    return x - offset_m * math.sin(heading), y + offset_m * math.cos(heading), heading
+    return name, lane_keys(graph, positions.join_waypoints(route, start))
 
 
 def _ahead(graph: LaneGraph, start: int, count: int) -> list[int]:
@@ -552,7 +394,7 @@ def _route_progress(graph: LaneGraph, route: tuple[tuple[int, int], ...], start_
     before = 0.0
     for key in route:
         lane = graph.lanes[graph.index_of[key]]
-        s, lateral = _project(lane, pose[:2])
+        s, lateral = project(lane, pose[:2])
         if -ON_LANE_M <= s <= lane.s_m[-1] + ON_LANE_M and abs(lateral) <= 0.5 * lane.width_m + ON_LANE_M:
             return before + s - start_s_m
         before += float(lane.s_m[-1])
@@ -561,7 +403,7 @@ def _route_progress(graph: LaneGraph, route: tuple[tuple[int, int], ...], start_
 
 def _lane_id(graph: LaneGraph, pose: tuple[float, float, float]) -> int | None:
     """The file's id of the lane nearest a pose (None on a map without lanes)."""
-    nearest = _nearest_lane(graph, pose, driving_only=False)
+    nearest = nearest_lane(graph, pose, driving_only=False)
     return graph.lanes[nearest].lane_id if nearest >= 0 else None
 
 
@@ -581,18 +423,18 @@ def _check_controllers(reader: XmlReader, root: etree._Element, ego: str) -> Non
                                       "(the run's driver) may be named")
 
 
-def _actor_lanes(reader: XmlReader, graph: LaneGraph, root: etree._Element, entity: _Entity,
-                 actions: list[etree._Element], pose: tuple[float, float, float]) -> list[int]:
+def _actor_lanes(positions: Positions, entity: _Entity, actions: list[etree._Element], pose: Pose) -> list[int]:
     """The lanes an actor follows: its nines:lanes, the lanes its AssignRouteAction joins from
     where it starts, or the lanes ahead of it."""
+    graph = positions.graph
     if "nines:lanes" in entity.properties:
         return [graph.index_of[key] for key in _parse_keys(entity.properties["nines:lanes"])]
-    start = _nearest_lane(graph, pose, driving_only=False)
+    start = nearest_lane(graph, pose, driving_only=False)
     assigned = next((a.find("AssignRouteAction") for a in actions
                      if a.tag == "RoutingAction" and a.find("AssignRouteAction") is not None), None)
     if assigned is None:
         return _ahead(graph, start, FOLLOW_LANES)
-    return _join_waypoints(reader, graph, root, _route(reader, root, assigned), start)
+    return positions.join_waypoints(positions.route(assigned), start)
 
 
 def _actor(graph: LaneGraph, entity: _Entity, placed: tuple[tuple[float, float, float], float],
@@ -611,8 +453,8 @@ def _actor(graph: LaneGraph, entity: _Entity, placed: tuple[tuple[float, float, 
                   else None)
     if motion == "path" or (motion == "static" and "nines:lanes" not in props):
         return ActorSpec(x_m=pose[0], y_m=pose[1], yaw_rad=pose[2], path=path, **common)
-    s, offset = _project(graph.lanes[lanes[0]], pose[:2])
-    return ActorSpec(lanes=_keys(graph, lanes), s_m=s, offset_m=offset, **common)
+    s, offset = project(graph.lanes[lanes[0]], pose[:2])
+    return ActorSpec(lanes=lane_keys(graph, lanes), s_m=s, offset_m=offset, **common)
 
 
 def _time_limit(reader: XmlReader, root: etree._Element) -> float:

@@ -1,8 +1,9 @@
 """An OpenSCENARIO storyboard as each actor's scripted events (`sim.episode_spec`).
 
 Each Event of a ManeuverGroup with one actor becomes one scripted event per action, its
-trigger made from the event's start condition (one ConditionGroup; beside one condition it
-may hold only conditions that always hold, a simulation time > 0):
+trigger made from the event's StartTrigger (one ConditionGroup, whose conditions must all hold
+on the same tick: the first, or the one with a delay (at most one), is the trigger, the others
+become hold events it waits for, `Trigger.with_events`):
 - SimulationTimeCondition (time passes a value);
 - StoryboardElementStateCondition on an event or maneuver of the same actor (start, running:
   when its events have fired; end, complete: when they have and the actor's movement has
@@ -10,15 +11,19 @@ may hold only conditions that always hold, a simulation time > 0):
   (its start);
 - with the ego as one entity and the event's actor as the other: RelativeDistanceCondition
   (freespace, or centre to centre less both half lengths), TimeToCollisionCondition,
-  TimeHeadwayCondition (the ego's, centre to centre), RelativeSpeedCondition;
-- on the ego alone: SpeedCondition, TraveledDistanceCondition (its progress along its route),
+  TimeHeadwayCondition (the ego's, centre to centre), RelativeSpeedCondition,
+  CollisionCondition (their boxes touch);
+- on the ego or the event's actor: SpeedCondition, AccelerationCondition (longitudinal),
+  StandStillCondition;
+- on the ego alone: TraveledDistanceCondition (its progress along its route),
   ReachPositionCondition (its progress to within the tolerance of where the position lies along
   its route; a position off the route is refused);
 - on the event's actor: ReachPositionCondition (within the tolerance of the position).
-Rules greaterThan / lessThan (or equal) and delays are kept; an event fires once, so a rising
-edge (the state before the first tick counted as false, as esmini does) is the same as none. An
-act's StartTrigger starts its events: an act starting at time 0 adds nothing; one starting on
-a condition gives it to events that start with the act.
+Rules greaterThan / lessThan (or equal), equalTo (two bounds EQUAL_WITHIN either side, held
+together) and delays are kept; an event fires once, so a rising edge (the state before the
+first tick counted as false, as esmini does) is the same as none. An act's StartTrigger starts
+its events: an act starting at time 0 adds nothing; one starting on conditions gives them to
+events that start with the act.
 Actions: SpeedAction to an absolute speed (step: taken at once; other shapes: the actor's own
 acceleration; to 0: braking at the rate, or at 8 m/s^2 in no time) or to the ego's speed
 (RelativeTargetSpeed, factor or delta, continuous, step); LaneChangeAction of one lane
@@ -27,8 +32,10 @@ AbsoluteTargetLane) in a set time; LaneOffsetAction; FollowTrajectoryAction alon
 (of any positions); SynchronizeAction with the ego as master (one per actor; its targets
 measured along the actor's lanes or path and the ego's route; a final AbsoluteSpeed or
 RelativeSpeedToMaster reached at the target, steady states refused).
-The StopTrigger's time is the episode's limit; each of its other condition groups (one
-condition each) becomes an `end_scenario` event, which ends the episode as a success.
+The StopTrigger's time alone is the episode's limit; each of its other condition groups
+becomes an `end_scenario` event, which ends the episode as a success, but for groups of one
+condition nines' own rules end every episode on: the ego's collision (a failure) and the end
+of its road where its route ends there.
 Events of the ego are not carried out: the run's driver drives it (`ego_events` lists them).
 Anything else is refused with its file, line and element.
 """
@@ -45,6 +52,7 @@ from sim.xml_reader import XmlReader
 
 ABOVE_RULES, BELOW_RULES = ("greaterThan", "greaterOrEqual"), ("lessThan", "lessOrEqual")
 STOP_AT_ONCE_MPS2 = 8.0  # a speed of 0 in no time: the hardest braking the actors do
+EQUAL_WITHIN = 0.05  # an equalTo rule holds this close to its value, in the measure's unit
 
 
 @dataclass(frozen=True)
@@ -52,13 +60,15 @@ class Cast:
     """Who is who: the ego's name, each entity's length (m), the lane id it starts in (the
     file's lane id, None off lanes); where a Position element is (x, y, heading), and how far
     along an entity's way it lies (m; None off it): the ego's route from where it starts, an
-    actor's lanes from the start of the first."""
+    actor's lanes from the start of the first; whether the ego's route ends where its road
+    does (no lane follows its last)."""
 
     ego: str
     length_m: dict[str, float]
     lane_id: dict[str, int | None]
     pose_of: Callable[[etree._Element], tuple[float, float, float]]
     progress_m: Callable[[str, etree._Element], float | None]
+    route_dead_end: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,49 +118,78 @@ def storyboard_events(reader: XmlReader, root: etree._Element, cast: Cast) -> St
                 maneuver = event.getparent().get("name")
                 indices = list(range(first, first + len(actions)))
                 mine[event.get("name")] = _Event(event, act, maneuver, actions, indices)
-    scripted = {}
+    scripted, holds = {}, {}
     for actor, mine in events.items():
-        scripted[actor] = [(ScriptedEvent(_trigger(reader, e, actor, mine, cast), action), path)
+        holds[actor] = []
+        scripted[actor] = [(ScriptedEvent(_trigger(reader, e, actor, mine, cast, holds[actor]), action), path)
                            for e in mine.values() for action, path in e.actions]
-    for condition in _stop_conditions(reader, root):
-        actor = _stop_owner(reader, condition, events, cast)
-        trigger = _condition(reader, condition, actor, events.get(actor, {}), cast)
-        scripted.setdefault(actor, []).append((ScriptedEvent(trigger, Action("end_scenario")), ()))
+    stops: dict[str, list] = {}
+    for group in _stop_groups(reader, root, cast):
+        actor = _stop_owner(reader, group, events, cast)
+        first = len(scripted.get(actor, ()))
+        trigger = _conjunction(reader, group, actor, events.get(actor, {}), cast, holds.setdefault(actor, []), first)
+        stops.setdefault(actor, []).append((ScriptedEvent(trigger, Action("end_scenario")), ()))
+    for actor in holds:
+        scripted[actor] = (scripted.get(actor, []) + [(ScriptedEvent(h, Action("hold")), ()) for h in holds[actor]]
+                           + stops.get(actor, []))
     syncs = {actor: _sync(reader, element, actor, cast, events[actor]) for actor, element in sync_elements.items()}
     return Story(scripted, syncs)
 
 
-def _stop_conditions(reader: XmlReader, root: etree._Element) -> list[etree._Element]:
-    """The StopTrigger's conditions other than time (the episode's time limit): one per group,
-    any of which ends the scenario."""
+def _stop_groups(reader: XmlReader, root: etree._Element, cast: Cast) -> list[list[etree._Element]]:
+    """The StopTrigger's condition groups, any of which ends the scenario, less the time limit
+    (a group of a time alone: the episode's limit) and groups nines' own rules cover: the
+    ego's collision (a failure that ends every episode) and the end of its road where its
+    route ends there (the end of the route)."""
     found = []
     for group in root.findall("Storyboard/StopTrigger/ConditionGroup"):
         conditions = group.findall("Condition")
         timed = [c for c in conditions if c.find("ByValueCondition/SimulationTimeCondition") is not None]
-        if timed and len(conditions) > 1:
-            raise reader.fail(timed[0], "is a time limit beside other conditions of its group; expected the time "
-                                        "alone, or conditions without it")
-        if len(conditions) > 1:
-            raise reader.fail(conditions[1], "is a second condition of a StopTrigger group; expected one per group")
-        found += [] if timed else conditions
+        if conditions == timed and len(timed) == 1:
+            continue
+        covered = [c for c in conditions if _covered(reader, c, cast)]
+        if covered and len(conditions) > 1:
+            raise reader.fail(covered[0], "ends the scenario with other conditions, but nines ends every episode on "
+                                          "it alone; expected it in a group of its own")
+        found += [] if covered else [conditions]
     return found
 
 
-def _stop_owner(reader: XmlReader, condition: etree._Element, events: dict[str, dict[str, _Event]],
+def _covered(reader: XmlReader, condition: etree._Element, cast: Cast) -> bool:
+    """Whether a stop condition is one nines' own rules end every episode on (see _stop_groups)."""
+    entity = condition.find("ByEntityCondition")
+    if entity is None:
+        return False
+    triggering = [reader.text(e, "entityRef") for e in entity.findall("TriggeringEntities/EntityRef")]
+    collision = entity.find("EntityCondition/CollisionCondition")
+    if collision is not None:
+        target = collision.find("EntityRef")
+        return cast.ego in triggering or (target is not None and reader.text(target, "entityRef") == cast.ego)
+    end = entity.find("EntityCondition/EndOfRoadCondition")
+    if end is not None and triggering == [cast.ego]:
+        if not cast.route_dead_end:
+            raise reader.fail(end, "ends the scenario where the ego's road ends, but its route ends before; "
+                                   "expected a route that runs to the end of the road")
+        return True
+    return False
+
+
+def _stop_owner(reader: XmlReader, group: list[etree._Element], events: dict[str, dict[str, _Event]],
                 cast: Cast) -> str:
     """The actor whose scripted event ends the scenario: the owner of the event a condition
     waits for, the actor an entity condition relates to the ego, else the first actor."""
-    state = condition.find("ByValueCondition/StoryboardElementStateCondition")
-    if state is not None and reader.text(state, "storyboardElementType") in ("event", "maneuver"):
-        kind, ref = reader.text(state, "storyboardElementType"), reader.text(state, "storyboardElementRef")
-        owner = next((actor for actor, mine in events.items() if _referred(mine, kind, ref)), None)
-        if owner is None:
-            raise reader.fail(state, f"ends the scenario after {kind} {ref!r}, which is no actor's {kind}")
-        return owner
-    named = {reader.text(e, "entityRef") for e in condition.iter() if e.get("entityRef") is not None}
+    for condition in group:
+        state = condition.find("ByValueCondition/StoryboardElementStateCondition")
+        if state is not None and reader.text(state, "storyboardElementType") in ("event", "maneuver"):
+            kind, ref = reader.text(state, "storyboardElementType"), reader.text(state, "storyboardElementRef")
+            owner = next((actor for actor, mine in events.items() if _referred(mine, kind, ref)), None)
+            if owner is None:
+                raise reader.fail(state, f"ends the scenario after {kind} {ref!r}, which is no actor's {kind}")
+            return owner
+    named = {reader.text(e, "entityRef") for c in group for e in c.iter() if e.get("entityRef") is not None}
     others = [n for n in cast.lane_id if n != cast.ego and n in named] or [n for n in cast.lane_id if n != cast.ego]
     if not others:
-        raise reader.fail(condition, "ends the scenario on a condition, but the scenario has no actor to watch it")
+        raise reader.fail(group[0], "ends the scenario on a condition, but the scenario has no actor to watch it")
     return others[0]
 
 
@@ -165,7 +204,8 @@ def _start_conditions(reader: XmlReader, owner: etree._Element) -> list[etree._E
     """The conditions of an element's StartTrigger that do not always hold."""
     groups = owner.findall("StartTrigger/ConditionGroup")
     if len(groups) > 1:
-        raise reader.fail(groups[1], "is a second ConditionGroup; expected one (conditions that must all hold)")
+        raise reader.fail(groups[1], "is a second ConditionGroup of a StartTrigger (either group starting it); "
+                                     "expected one group, whose conditions must all hold")
     conditions = groups[0].findall("Condition") if groups else []
     return [c for c in conditions if not _always(reader, c)]
 
@@ -176,20 +216,40 @@ def _always(reader: XmlReader, condition: etree._Element) -> bool:
             and reader.number(condition, "delay", 0.0) == 0)
 
 
-def _trigger(reader: XmlReader, event: _Event, actor: str, mine: dict[str, _Event], cast: Cast) -> Trigger:
+def _trigger(reader: XmlReader, event: _Event, actor: str, mine: dict[str, _Event], cast: Cast,
+             holds: list[Trigger]) -> Trigger:
+    """The trigger of an event's StartTrigger, or of its act's where the event starts with the
+    act; `holds` gathers the conditions beside the first (see _conjunction)."""
     own = _start_conditions(reader, event.element)
     act = _start_conditions(reader, event.act)
-    if len(own) > 1:
-        raise reader.fail(own[1], "is a second condition of the event; expected one (beside any time > 0)")
-    if act and own and not _starts_with_act(reader, own[0], event.act):
+    with_act = [c for c in own if _starts_with_act(reader, c, event.act)]
+    if act and own != with_act:
         raise reader.fail(own[0], "starts an event of an act that starts on a condition of its own; expected one "
                                   "of the two to start at once")
-    conditions = act if act and (not own or _starts_with_act(reader, own[0], event.act)) else own
-    if len(conditions) > 1:
-        raise reader.fail(conditions[1], "is a second condition of the act; expected one")
+    conditions = act if act else own
     if not conditions:
         return Trigger("time", 0.0)
-    return _condition(reader, conditions[0], actor, mine, cast)
+    first = sum(len(e.actions) for e in mine.values())
+    return _conjunction(reader, conditions, actor, mine, cast, holds, first)
+
+
+def _conjunction(reader: XmlReader, conditions: list[etree._Element], actor: str, mine: dict[str, _Event],
+                 cast: Cast, holds: list[Trigger], first: int) -> Trigger:
+    """One trigger for conditions that must all hold on the same tick: the one with a delay
+    (at most one may have one), else the first, waiting for the others, which are appended to
+    `holds`: the actor's hold events, which come after its `first` scripted events."""
+    triggers = [t for c in conditions for t in _condition(reader, c, actor, mine, cast)]
+    delayed = [k for k, t in enumerate(triggers) if t.delay_s > 0]
+    if len(delayed) > 1:
+        raise reader.fail(conditions[-1], "has a delay beside another delayed condition of its group; expected at "
+                                          "most one condition of a group with a delay")
+    main = delayed[0] if delayed else 0
+    mask = 0
+    for k, trigger in enumerate(triggers):
+        if k != main:
+            mask |= 2 ** (first + len(holds))
+            holds.append(trigger)
+    return replace(triggers[main], with_events=mask)
 
 
 def _starts_with_act(reader: XmlReader, condition: etree._Element, act: etree._Element) -> bool:
@@ -198,17 +258,21 @@ def _starts_with_act(reader: XmlReader, condition: etree._Element, act: etree._E
             and reader.text(state, "state") in ("startTransition", "runningState"))
 
 
-def _rule(reader: XmlReader, element: etree._Element) -> bool:
-    """True for a rule that holds below the value, False above; equalTo refused."""
+def _compared(reader: XmlReader, element: etree._Element, kind: str, value: float) -> list[Trigger]:
+    """The triggers of `kind` a rule makes of a value: one above or below it, or for equalTo
+    two: within EQUAL_WITHIN above and below."""
     rule = reader.text(element, "rule")
+    if rule == "equalTo":
+        return [Trigger(kind, value - EQUAL_WITHIN, False), Trigger(kind, value + EQUAL_WITHIN, True)]
     if rule not in ABOVE_RULES + BELOW_RULES:
-        raise reader.fail(element, f"rule={rule!r}; expected greaterThan, greaterOrEqual, lessThan or lessOrEqual "
-                                   "(a measure crossing a value)")
-    return rule in BELOW_RULES
+        raise reader.fail(element, f"rule={rule!r}; expected greaterThan, greaterOrEqual, lessThan, lessOrEqual or "
+                                   "equalTo")
+    return [Trigger(kind, value, rule in BELOW_RULES)]
 
 
 def _condition(reader: XmlReader, condition: etree._Element, actor: str, mine: dict[str, _Event],
-               cast: Cast) -> Trigger:
+               cast: Cast) -> list[Trigger]:
+    """The triggers that must all hold for a condition (two for equalTo), its delay on the first."""
     edge = reader.text(condition, "conditionEdge", "none")
     if edge not in ("none", "rising"):
         raise reader.fail(condition, f"conditionEdge={edge!r}; expected none or rising")
@@ -216,20 +280,20 @@ def _condition(reader: XmlReader, condition: etree._Element, actor: str, mine: d
     state = condition.find("ByValueCondition/StoryboardElementStateCondition")
     if state is not None:
         after = _state(reader, state, actor, mine)
-        return Trigger("time", delay) if after is None else Trigger(after[0], after[1], delay_s=delay)
-    measured = _measure(reader, condition, actor, cast)
-    if measured.kind == "time":
-        return replace(measured, value=measured.value + delay)
-    return replace(measured, delay_s=delay)
+        return [Trigger("time", delay) if after is None else Trigger(after[0], after[1], delay_s=delay)]
+    first, *rest = _measure(reader, condition, actor, cast)
+    if first.kind == "time":
+        return [replace(first, value=first.value + delay), *rest]
+    return [replace(first, delay_s=delay), *rest]
 
 
-def _measure(reader: XmlReader, condition: etree._Element, actor: str, cast: Cast) -> Trigger:
-    """The trigger of a time or entity condition, without its delay."""
+def _measure(reader: XmlReader, condition: etree._Element, actor: str, cast: Cast) -> list[Trigger]:
+    """The triggers of a time or entity condition, without its delay."""
     time = condition.find("ByValueCondition/SimulationTimeCondition")
     if time is not None:
         if reader.text(time, "rule") not in ABOVE_RULES + ("equalTo",):
             raise reader.fail(time, "rule must be greaterThan (the time passes a value)")
-        return Trigger("time", reader.number(time, "value"))
+        return [Trigger("time", reader.number(time, "value"))]
     entity = condition.find("ByEntityCondition")
     if entity is None:
         raise reader.fail(condition, "expected a SimulationTimeCondition, StoryboardElementStateCondition or an "
@@ -239,49 +303,84 @@ def _measure(reader: XmlReader, condition: etree._Element, actor: str, cast: Cas
     if len(triggering) != 1 or body is None:
         raise reader.fail(entity, "needs one triggering entity and one condition")
     who = triggering[0]
-    if body.tag == "ReachPositionCondition" and who == actor:
+    if who not in (cast.ego, actor):
+        raise reader.fail(body, f"is on {who}; the import measures the ego ({cast.ego}) or {actor}, whose event it "
+                                "starts")
+    if body.tag in _OWN_MEASURES:
+        return _own_measure(reader, body, who == cast.ego, cast)
+    return _relative_measure(reader, body, who, actor, cast)
+
+
+_OWN_MEASURES = ("SpeedCondition", "AccelerationCondition", "StandStillCondition", "TraveledDistanceCondition",
+                 "ReachPositionCondition", "EndOfRoadCondition")
+
+
+def _own_measure(reader: XmlReader, body: etree._Element, of_ego: bool, cast: Cast) -> list[Trigger]:
+    """A condition on one entity's own motion: the ego's, or the actor's whose event it starts."""
+    who = "ego" if of_ego else "actor"
+    if reader.text(body, "direction", "longitudinal") != "longitudinal":
+        raise reader.fail(body, f"direction={body.get('direction')!r}; the import measures along the heading "
+                                "(longitudinal)")
+    if body.tag == "SpeedCondition":
+        return _compared(reader, body, f"{who}_speed", reader.number(body, "value"))
+    if body.tag == "AccelerationCondition":
+        return _compared(reader, body, f"{who}_accel", reader.number(body, "value"))
+    if body.tag == "StandStillCondition":
+        return [Trigger(f"{who}_still", reader.number(body, "duration"))]
+    if body.tag == "EndOfRoadCondition":
+        raise reader.fail(body, "starts an event; the import reads an end of road only as the ego's, in a "
+                                "StopTrigger group of its own (where the ego's route ends with its road)")
+    if body.tag == "ReachPositionCondition" and not of_ego:
         x, y, _ = cast.pose_of(reader.one(body, "Position"))
-        return Trigger("reach", reader.number(body, "tolerance"), True, x_m=x, y_m=y)
-    if body.tag in ("SpeedCondition", "TraveledDistanceCondition", "ReachPositionCondition"):
-        if who != cast.ego:
-            raise reader.fail(body, f"is on {who}; the import measures it on the ego ({cast.ego}) or, for a "
-                                    f"position, on {actor}, whose event it starts")
-        if body.tag == "SpeedCondition":
-            return Trigger("ego_speed", reader.number(body, "value"), _rule(reader, body))
-        if body.tag == "TraveledDistanceCondition":
-            return Trigger("ego_progress", reader.number(body, "value"))
-        at = cast.progress_m(cast.ego, reader.one(body, "Position"))
-        if at is None:
-            raise reader.fail(body, "names a position off the ego's route; the import measures how far along its "
-                                    "route the ego has come")
-        return Trigger("ego_progress", at - reader.number(body, "tolerance"))
+        return [Trigger("reach", reader.number(body, "tolerance"), True, x_m=x, y_m=y)]
+    if not of_ego:
+        raise reader.fail(body, f"is on an actor; the import measures it on the ego ({cast.ego})")
+    if body.tag == "TraveledDistanceCondition":
+        return [Trigger("ego_progress", reader.number(body, "value"))]
+    at = cast.progress_m(cast.ego, reader.one(body, "Position"))
+    if at is None:
+        raise reader.fail(body, "names a position off the ego's route; the import measures how far along its "
+                                "route the ego has come")
+    return [Trigger("ego_progress", at - reader.number(body, "tolerance"))]
+
+
+def _relative_measure(reader: XmlReader, body: etree._Element, who: str, actor: str, cast: Cast) -> list[Trigger]:
+    """A condition relating the ego and the actor whose event it starts."""
     other = _other_entity(reader, body)
     if {who, other} != {cast.ego, actor}:
         raise reader.fail(body, f"must relate the ego ({cast.ego}) and {actor}, whose event it starts")
-    below = _rule(reader, body)
+    if body.tag == "CollisionCondition":
+        return [Trigger("distance", 0.0, True)]
     value = reader.number(body, "value")
     if body.tag == "RelativeDistanceCondition":
         if reader.text(body, "freespace", "false") in ("false", "0"):
             value -= 0.5 * (cast.length_m[cast.ego] + cast.length_m[actor])  # centre to centre, along the lane
-        return Trigger("distance", max(value, 0.0), below)
+        return _compared(reader, body, "distance", max(value, 0.0))
     if body.tag == "TimeToCollisionCondition":
-        return Trigger("ttc", value, below)
+        return _compared(reader, body, "ttc", value)
     if body.tag == "TimeHeadwayCondition":
         if who != cast.ego:
             raise reader.fail(body, f"is {who}'s headway; the import measures the ego's headway to an actor")
         if reader.text(body, "freespace", "false") not in ("false", "0"):
             raise reader.fail(body, "freespace=true; the import measures headway centre to centre (freespace false)")
-        return Trigger("headway", value, below)
+        return _compared(reader, body, "headway", value)
     if body.tag == "RelativeSpeedCondition":
         if who == cast.ego:  # the ego's speed less the actor's: the actor's less the ego's, negated
-            return Trigger("relative_speed", -value, not below)
-        return Trigger("relative_speed", value, below)
+            return [replace(t, value=-t.value, below=not t.below)
+                    for t in _compared(reader, body, "relative_speed", value)]
+        return _compared(reader, body, "relative_speed", value)
     raise reader.fail(body, "is not a condition the import evaluates; see `nines import-scenario --check`")
 
 
 def _other_entity(reader: XmlReader, body: etree._Element) -> str:
     if body.tag == "TimeToCollisionCondition":
         return reader.text(reader.one(body, "TimeToCollisionConditionTarget/EntityRef"), "entityRef")
+    if body.tag == "CollisionCondition":
+        target = body.find("EntityRef")
+        if target is None:
+            raise reader.fail(body, "names a type of entity; the import reads a collision of the ego with an actor "
+                                    "(EntityRef), or the ego's with anything in a StopTrigger")
+        return reader.text(target, "entityRef")
     return reader.text(body, "entityRef")
 
 

@@ -15,11 +15,11 @@ from sim.lane_queries import lane_pose
 from sim.map_bank import MapBank
 
 MOTION_CODES = {"static": 0, "lane": 1, "path": 2}
-MAX_EVENTS, MAX_PATH_POINTS = 6, 6
+MAX_EVENTS, MAX_PATH_POINTS = 8, 6
 SYNC_FIELDS = ("sync_at_m", "sync_ego_at_m", "sync_tolerance_m", "sync_ego_tolerance_m", "sync_final_times",
                "sync_final_plus_mps")
 EVENT_FIELDS = ("trigger_kind", "trigger_value", "trigger_below", "trigger_delay_s", "trigger_x_m", "trigger_y_m",
-                "held_s", "action_kind", "action_value", "fired")
+                "trigger_with", "held_s", "action_kind", "action_value", "fired")
 
 
 @dataclass
@@ -34,6 +34,8 @@ class ActorState:
     y_m: torch.Tensor
     yaw_rad: torch.Tensor
     speed_mps: torch.Tensor
+    accel_mps2: torch.Tensor  # over the last tick
+    still_s: torch.Tensor  # how long it has stood still
     length_m: torch.Tensor
     width_m: torch.Tensor
     height_m: torch.Tensor
@@ -71,6 +73,7 @@ class ActorState:
     trigger_delay_s: torch.Tensor  # [B, N, E]
     trigger_x_m: torch.Tensor  # [B, N, E] the point a reach trigger measures to
     trigger_y_m: torch.Tensor  # [B, N, E]
+    trigger_with: torch.Tensor  # [B, N, E] int64 bit mask of events whose conditions must hold too
     held_s: torch.Tensor  # [B, N, E] episode time its condition first held (inf: not yet)
     action_kind: torch.Tensor  # [B, N, E] int64 index in ACTION_KINDS
     action_value: torch.Tensor  # [B, N, E]
@@ -83,7 +86,7 @@ class ActorState:
                   "path_cum_m": n + (MAX_PATH_POINTS,)}
         for name in EVENT_FIELDS:
             shapes[name] = n + (MAX_EVENTS,)
-        ints = {"kind", "motion", "lane", "route_lanes", "route_pos", "trigger_kind", "action_kind"}
+        ints = {"kind", "motion", "lane", "route_lanes", "route_pos", "trigger_kind", "trigger_with", "action_kind"}
         bools = {"active", "ignores_red", "door_open", "path_moving", "follows_ego", "trigger_below", "fired",
                  "syncing"}
         values = {}
@@ -123,9 +126,11 @@ def _spec_rows(specs: tuple[ActorSpec, ...], bank: MapBank, template: int, actor
     rows: dict[str, np.ndarray] = {
         "kind": np.zeros(actors), "active": np.zeros(actors, bool), "motion": np.zeros(actors),
         "x_m": np.zeros(actors), "y_m": np.zeros(actors), "yaw_rad": np.zeros(actors),
-        "speed_mps": np.zeros(actors), "length_m": np.ones(actors), "width_m": np.ones(actors),
+        "speed_mps": np.zeros(actors), "accel_mps2": np.zeros(actors), "still_s": np.zeros(actors),
+        "length_m": np.ones(actors), "width_m": np.ones(actors),
         "height_m": np.ones(actors), "colour": np.full((actors, 3), 0.5), "lane": np.full(actors, -1),
-        "s_m": np.zeros(actors), "offset_m": np.zeros(actors), "curvature_1pm": np.zeros(actors), "offset_target_m": np.zeros(actors),
+        "s_m": np.zeros(actors), "offset_m": np.zeros(actors), "curvature_1pm": np.zeros(actors),
+        "offset_target_m": np.zeros(actors),
         "offset_rate_mps": np.zeros(actors), "route_lanes": np.full((actors, MAX_ROUTE_LANES), -1),
         "route_pos": np.zeros(actors), "desired_speed_mps": np.zeros(actors), "brake_mps2": np.zeros(actors),
         "limit_share": np.full(actors, np.nan), "follows_ego": np.zeros(actors, bool),
@@ -171,6 +176,7 @@ def _spec_rows(specs: tuple[ActorSpec, ...], bank: MapBank, template: int, actor
             rows["trigger_below"][i, e] = event.trigger.is_below
             rows["trigger_delay_s"][i, e] = event.trigger.delay_s
             rows["trigger_x_m"][i, e], rows["trigger_y_m"][i, e] = event.trigger.x_m, event.trigger.y_m
+            rows["trigger_with"][i, e] = event.trigger.with_events
             rows["action_kind"][i, e] = ACTION_KINDS.index(event.action.kind)
             rows["action_value"][i, e] = event.action.value
     return rows

@@ -10,18 +10,20 @@ from typing import Literal
 from sim.actor_kinds import ActorKind
 from sim.weather import Weather
 
-TriggerKind = Literal["time", "distance", "ttc", "headway", "ego_speed", "relative_speed", "ego_progress", "after",
-                      "after_end", "reach"]
+TriggerKind = Literal["time", "distance", "ttc", "headway", "ego_speed", "relative_speed", "ego_progress",
+                      "actor_speed", "ego_accel", "actor_accel", "ego_still", "actor_still", "after", "after_end",
+                      "reach"]
 ActionKind = Literal["start_path", "brake", "change_lane", "drift", "open_door", "pull_out",
                      "run_red_light", "stop", "set_speed", "jump_speed", "ego_speed_times", "ego_speed_plus",
-                     "end_scenario", "synchronize"]
+                     "end_scenario", "synchronize", "hold"]
 TRIGGER_KINDS: tuple[str, ...] = ("time", "distance", "ttc", "headway", "ego_speed", "relative_speed", "ego_progress",
+                                  "actor_speed", "ego_accel", "actor_accel", "ego_still", "actor_still",
                                   "after", "after_end", "reach")
 BELOW_BY_DEFAULT = ("distance", "ttc")
 MAX_ROUTE_LANES = 64  # the lanes an actor follows in order (then it takes each lane's first successor)
 ACTION_KINDS: tuple[str, ...] = ("start_path", "brake", "change_lane", "drift", "open_door", "pull_out",
                                  "run_red_light", "stop", "set_speed", "jump_speed", "ego_speed_times",
-                                 "ego_speed_plus", "end_scenario", "synchronize")
+                                 "ego_speed_plus", "end_scenario", "synchronize", "hold")
 
 
 @dataclass(frozen=True)
@@ -34,11 +36,16 @@ class Trigger:
     the actor's centre is ahead of the ego's along the ego's heading, over the ego's speed;
     negative when behind); ego_speed: the ego's speed (m/s); relative_speed: the actor's speed
     less the ego's (m/s); ego_progress: how far the ego has advanced along its route (m);
-    after: the actor's events whose bits `value` sets (sum of 2^k, k 0-based) have all fired,
-    counting the delay from when the last of them was due; after_end: they have, and the
+    actor_speed: the actor's speed (m/s); ego_accel, actor_accel: the ego's or the actor's
+    acceleration over the last tick (m/s^2, braking negative); ego_still, actor_still: how long
+    the ego or the actor has stood still (s, speed under 0.01 m/s); after: the actor's events
+    whose bits `value` sets (sum of 2^k, k 0-based) have all fired, counting the delay from
+    when the last of them was due; after_end: they have, and the
     actor's movement has settled since (no lane change or offset under way, not braking to a
     stop, not synchronizing); reach: the actor's distance to (x_m, y_m) (m). `below` is unused
-    by after and after_end."""
+    by after and after_end. `with_events`: the actor's events whose bits it sets (as for after)
+    must hold their own conditions on the same tick: an AND of conditions, the others carried
+    by events whose action is `hold`; their delays are not used."""
 
     kind: TriggerKind
     value: float
@@ -46,6 +53,7 @@ class Trigger:
     delay_s: float = 0.0
     x_m: float = 0.0
     y_m: float = 0.0
+    with_events: int = 0
 
     @property
     def is_below(self) -> bool:
@@ -62,7 +70,8 @@ class Action:
     jump_speed: speed (m/s) taken at once and kept; ego_speed_times / ego_speed_plus: the
     ego's speed times value / plus value (m/s), taken at once and followed from then on;
     end_scenario: the episode ends, a success (an OpenSCENARIO StopTrigger); synchronize:
-    the actor's `sync` starts; open_door, run_red_light, stop: unused."""
+    the actor's `sync` starts; hold: nothing (its trigger is a condition of another's, see
+    Trigger.with_events); open_door, run_red_light, stop: unused."""
 
     kind: ActionKind
     value: float = 0.0

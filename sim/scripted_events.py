@@ -5,6 +5,8 @@ state (starts a path, brakes, changes lane, ...). See `sim.episode_spec` for the
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 
 from sim.actor_state import ActorState
@@ -16,34 +18,69 @@ from sim.map_bank import MapBank
 AFTER, AFTER_END, REACH = (TRIGGER_KINDS.index(kind) for kind in ("after", "after_end", "reach"))
 SETTLED_M = 0.01  # an actor this close to its lateral target has ended its lane change or offset
 HEADWAY_MIN_SPEED_MPS = 0.1  # below it, an ego's headway is a distance over this speed: large, with its sign
+STILL_MPS = 0.01  # below it, the ego or an actor stands still
 COMFORT_STOP_MPS2 = 3.0
 DRIFT_TIME_S = 2.0
 PULL_OUT_TIME_S = 3.0
 
 
-def fire_triggers(actors: ActorState, ego: EgoState, time_s: torch.Tensor, progress_m: torch.Tensor,
-                  ego_gap_m: torch.Tensor, ego_ttc_s: torch.Tensor) -> torch.Tensor:
+@dataclass
+class SlotMeasures:
+    """What triggers read of each slot, tensors [B]: episode time (s), the ego's route progress
+    (m), its acceleration over the last tick (m/s^2) and how long it has stood still (s)."""
+
+    time_s: torch.Tensor
+    progress_m: torch.Tensor
+    ego_accel_mps2: torch.Tensor
+    ego_still_s: torch.Tensor
+
+
+def motion_measures(speed_before: torch.Tensor, speed_after: torch.Tensor, still_s: torch.Tensor,
+                    dt_s: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """(acceleration over the tick (m/s^2), time stood still (s)) from speeds before and after
+    it and the time stood still before it; any shape."""
+    still = torch.where(speed_after < STILL_MPS, still_s + dt_s, torch.zeros_like(still_s))
+    return (speed_after - speed_before) / dt_s, still
+
+
+def fire_triggers(actors: ActorState, ego: EgoState, slot: SlotMeasures, ego_gap_m: torch.Tensor,
+                  ego_ttc_s: torch.Tensor) -> torch.Tensor:
     """Mark triggers whose condition has held for their delay as fired -> bool [B, N, E] of
-    new firings. time_s, progress_m [B]: episode time, the ego's route progress; ego_gap_m,
-    ego_ttc_s [B, N]: box-to-box distance and time-to-collision to each actor."""
+    new firings. ego_gap_m, ego_ttc_s [B, N]: box-to-box distance and time-to-collision to
+    each actor."""
     cos, sin = torch.cos(ego.yaw_rad).unsqueeze(-1), torch.sin(ego.yaw_rad).unsqueeze(-1)
     ahead_m = (actors.x_m - ego.x_m.unsqueeze(-1)) * cos + (actors.y_m - ego.y_m.unsqueeze(-1)) * sin
     ego_speed = ego.speed_mps.unsqueeze(-1).expand_as(ahead_m)
-    per_slot = torch.stack([time_s, progress_m], -1).unsqueeze(1).expand(*ahead_m.shape, 2)
-    measure = torch.stack([per_slot[..., 0], ego_gap_m, ego_ttc_s, ahead_m / ego_speed.clamp_min(HEADWAY_MIN_SPEED_MPS),
-                           ego_speed, actors.speed_mps - ego_speed, per_slot[..., 1]], -1)  # [B, N, M] by TRIGGER_KINDS
+    per_slot = torch.stack([slot.time_s, slot.progress_m, slot.ego_accel_mps2, slot.ego_still_s], -1)
+    time_s, progress_m, ego_accel, ego_still = per_slot.unsqueeze(1).expand(*ahead_m.shape, 4).unbind(-1)
+    measure = torch.stack([time_s, ego_gap_m, ego_ttc_s, ahead_m / ego_speed.clamp_min(HEADWAY_MIN_SPEED_MPS),
+                           ego_speed, actors.speed_mps - ego_speed, progress_m, actors.speed_mps, ego_accel,
+                           actors.accel_mps2, ego_still, actors.still_s], -1)  # [B, N, M] by TRIGGER_KINDS
     kind = actors.trigger_kind.clamp_min(0)
     value = measure.gather(-1, kind.clamp_max(measure.shape[-1] - 1))
     holds = torch.where(actors.trigger_below, value <= actors.trigger_value, value >= actors.trigger_value)
     live = (actors.trigger_kind >= 0) & actors.active.unsqueeze(-1) & ~actors.fired
-    now = time_s.view(-1, 1, 1).expand_as(actors.held_s)
+    now = slot.time_s.view(-1, 1, 1).expand_as(actors.held_s)
     start = now
     if not nothing_to_do(live & (kind >= AFTER)):  # after, after_end and reach: the last kinds
         holds, start = _on_events_and_points(actors, kind, holds, now)
+    if not nothing_to_do(live & (actors.trigger_with > 0)):
+        holds = holds & _all_set(actors.trigger_with, holds)
     actors.held_s = torch.where(live & holds & torch.isinf(actors.held_s), start, actors.held_s)
     new = live & (now >= actors.held_s + actors.trigger_delay_s)
     actors.fired |= new
     return new
+
+
+def _bits(mask: torch.Tensor) -> torch.Tensor:
+    """[B, N, E, E]: whether event k's mask [B, N, E] sets bit j, at [..., k, j]."""
+    events = torch.arange(mask.shape[-1], device=mask.device)
+    return (mask.unsqueeze(-1) >> events) & 1 == 1
+
+
+def _all_set(mask: torch.Tensor, flags: torch.Tensor) -> torch.Tensor:
+    """[B, N, E]: whether every event whose bit event k's mask sets has its flag [B, N, E]."""
+    return (flags.unsqueeze(-2) | ~_bits(mask)).all(-1)
 
 
 def _on_events_and_points(actors: ActorState, kind: torch.Tensor, holds: torch.Tensor, now: torch.Tensor
@@ -54,9 +91,8 @@ def _on_events_and_points(actors: ActorState, kind: torch.Tensor, holds: torch.T
     settled, "reach" from when the actor comes within its distance of its point."""
     reach_m = torch.hypot(actors.x_m.unsqueeze(-1) - actors.trigger_x_m, actors.y_m.unsqueeze(-1) - actors.trigger_y_m)
     holds = torch.where(kind == REACH, reach_m <= actors.trigger_value, holds)
-    events = torch.arange(kind.shape[-1], device=kind.device)
-    waits = (actors.trigger_value.long().unsqueeze(-1) >> events) & 1 == 1  # [B, N, E, E]
-    all_fired = (actors.fired.unsqueeze(-2) | ~waits).all(-1)
+    waits = _bits(actors.trigger_value.long())
+    all_fired = _all_set(actors.trigger_value.long(), actors.fired)
     due = (actors.held_s + actors.trigger_delay_s).unsqueeze(-2)
     last_due = torch.where(waits, due, torch.full_like(due, -float("inf"))).amax(-1)
     settled = ((actors.offset_m - actors.offset_target_m).abs() < SETTLED_M) & ~actors.syncing & ~(

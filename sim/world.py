@@ -24,7 +24,8 @@ from sim.map_bank import LANE_TYPE_CODES, MapBank, build_map_bank
 from sim.observation import Observation
 from sim.route import ROUTE_POINTS, RouteState, route_polyline
 from sim.scene_batch import SceneBatch
-from sim.scripted_events import apply_actions, fire_triggers
+from sim.scripted_events import (SlotMeasures, apply_actions, fire_triggers,
+                                  motion_measures)
 from sim.traffic_lights import GREEN, RED, light_states
 from sim.weather import SENSOR_FAULTS, VECTOR_FIELDS, as_vector
 
@@ -80,6 +81,8 @@ class BatchedWorld:
         self.friction = torch.ones(b, device=self.device)
         self.max_time_s = torch.full((b,), float("inf"), device=self.device)
         self.speed_limit_mps = torch.full((b,), float("nan"), device=self.device)  # NaN: the map's own
+        self.ego_accel_mps2 = torch.zeros(b, device=self.device)
+        self.ego_still_s = torch.zeros(b, device=self.device)
         self.loaded = torch.zeros(b, dtype=torch.bool, device=self.device)
         self.specs: list[EpisodeSpec | None] = [None] * b
         self._route_polylines: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
@@ -122,6 +125,7 @@ class BatchedWorld:
         self.seed[slot] = spec.seed
         self.max_time_s[slot] = spec.max_time_s
         self.speed_limit_mps[slot] = float("nan") if spec.speed_limit_mps is None else spec.speed_limit_mps
+        self.ego_accel_mps2[slot], self.ego_still_s[slot] = 0.0, 0.0
         slots = torch.zeros_like(self.loaded)
         slots[slot] = True
         self.stats.reset(slots)
@@ -174,9 +178,12 @@ class BatchedWorld:
         prev_xy = torch.stack([self.ego.x_m, self.ego.y_m], -1)
         self.stats.time_s += running.float() * dt
         lights = self.light_states()
+        actor_speed = self.actors.speed_mps
         step_synchronized(self.actors, self.bank, self.ego.speed_mps, self.stats.km * 1000.0, dt)
         step_path_followers(self.actors, dt)
         step_lane_followers(self.actors, self.bank, self.template, lights, self.ego.box(), self.ego.speed_mps, dt)
+        self.actors.accel_mps2, self.actors.still_s = motion_measures(actor_speed, self.actors.speed_mps,
+                                                                      self.actors.still_s, dt)
         self._advance_ego(control, running)
         boxes = self.actor_boxes()
         velocity = self.actor_velocity()
@@ -185,7 +192,8 @@ class BatchedWorld:
         gap = torch.where(active, gap, torch.full_like(gap, float("inf")))
         ttc = torch.where(active, ttc, torch.full_like(ttc, float("inf")))
         overlap = self._contacts(boxes, gap) & active & running.unsqueeze(-1)
-        fired = fire_triggers(self.actors, self.ego, self.stats.time_s, self.stats.km * 1000.0, gap, ttc)
+        measures = SlotMeasures(self.stats.time_s, self.stats.km * 1000.0, self.ego_accel_mps2, self.ego_still_s)
+        fired = fire_triggers(self.actors, self.ego, measures, gap, ttc)
         apply_actions(self.actors, self.bank, fired, self.ego.speed_mps)
         return self._events(running, prev_xy, lights, overlap, velocity, gap, ttc)
 
@@ -195,6 +203,9 @@ class BatchedWorld:
         grip_use = step_ego(self.ego, control, self.friction, self.config.dt_s)
         for name in ("x_m", "y_m", "yaw_rad", "speed_mps", "steer_rad"):
             setattr(self.ego, name, torch.where(running, getattr(self.ego, name), getattr(before, name)))
+        accel, still = motion_measures(before.speed_mps, self.ego.speed_mps, self.ego_still_s, self.config.dt_s)
+        self.ego_accel_mps2 = torch.where(running, accel, self.ego_accel_mps2)
+        self.ego_still_s = torch.where(running, still, self.ego_still_s)
         stats = self.stats
         stats.max_grip_use = torch.where(running, torch.maximum(stats.max_grip_use, grip_use), stats.max_grip_use)
 

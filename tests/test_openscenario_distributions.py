@@ -13,7 +13,7 @@ from scipy import stats
 from run_helpers import nines_here
 from scenarios.catalog import find_family
 from scenarios.openscenario_family import scenario_family
-from scenarios.openscenario_import import ScenarioImportError
+from scenarios.openscenario_files import ScenarioImportError
 from scenarios.samplers import halton, naturalistic
 from xosc_features import SCENARIO, write_distribution
 

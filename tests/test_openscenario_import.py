@@ -17,7 +17,8 @@ from nines import report as nines_report
 from scenarios.catalog import FAMILIES, find_family
 from scenarios.episode_plan import EpisodeTask
 from scenarios.openscenario import export_episode
-from scenarios.openscenario_import import ScenarioImportError, check_xosc, import_xosc
+from scenarios.openscenario_files import ScenarioImportError
+from scenarios.openscenario_import import check_xosc, import_xosc
 from scenarios.suite import SuiteError, load_suite
 from sim.camera import CameraConfig
 from sim.world import BatchedWorld, WorldConfig
@@ -108,18 +109,18 @@ def test_a_scenario_written_elsewhere_does_what_it_says(tmp_path):
 
 
 def test_check_lists_every_element_and_the_import_refuses_what_it_cannot_do(tmp_path, monkeypatch, capsys):
-    end_of_road = SCENARIO.replace(
+    off_road = SCENARIO.replace(
         '<RelativeDistanceCondition entityRef="cutter" freespace="false" relativeDistanceType="cartesianDistance"\n'
-        '                  value="$CutDistance" rule="lessThan"/>', '<EndOfRoadCondition duration="1"/>')
-    path = write_cut_in(tmp_path, end_of_road)
+        '                  value="$CutDistance" rule="lessThan"/>', '<OffroadCondition duration="1"/>')
+    path = write_cut_in(tmp_path, off_road)
     findings = check_xosc(path)
     refused = [(f.line, f.element) for f in findings if not f.supported]
-    line = next(n for n, text in enumerate(end_of_road.splitlines(), 1) if "EndOfRoadCondition" in text)
-    assert refused == [(line, "EndOfRoadCondition")]
-    with pytest.raises(ScenarioImportError, match=rf"cut_in.xosc:{line}: <EndOfRoadCondition> is not supported"):
+    line = next(n for n, text in enumerate(off_road.splitlines(), 1) if "OffroadCondition" in text)
+    assert refused == [(line, "OffroadCondition")]
+    with pytest.raises(ScenarioImportError, match=rf"cut_in.xosc:{line}: <OffroadCondition> is not supported"):
         import_xosc(path)
     listed = nines_here(monkeypatch, capsys, "import-scenario", str(path), "--check")
-    assert listed.returncode == 1 and f"cut_in.xosc:{line}: <EndOfRoadCondition> not supported" in listed.stdout
+    assert listed.returncode == 1 and f"cut_in.xosc:{line}: <OffroadCondition> not supported" in listed.stdout
     good = write_cut_in(tmp_path / "good")
     driven = nines_here(monkeypatch, capsys, "import-scenario", str(good))
     assert driven.returncode == 0 and "map straight, 2 actors, 2 scripted events; the expert: " in driven.stdout

@@ -9,7 +9,8 @@ import math
 import pytest
 
 from planner.expert import ExpertDriver
-from scenarios.openscenario_import import ScenarioImportError, import_xosc
+from scenarios.openscenario_files import ScenarioImportError
+from scenarios.openscenario_import import import_xosc
 from sim.actor_kinds import ActorKind
 from sim.ground_truth import ground_truth
 from sim.world import OUTCOMES, BatchedWorld, WorldConfig
@@ -128,12 +129,14 @@ REFUSED = [
     ('storyboardElementType="maneuver" storyboardElementRef="lead_moves"',
      'storyboardElementType="maneuver" storyboardElementRef="nobody_moves"',
      "ends the scenario after maneuver 'nobody_moves', which is no actor's maneuver"),
-    ('<ConditionGroup><Condition name="s" delay="2.0"', '<ConditionGroup><Condition name="t" delay="0" '
-     'conditionEdge="none"><ByValueCondition><SimulationTimeCondition value="3" rule="greaterThan"/>'
-     '</ByValueCondition></Condition><Condition name="s" delay="2.0"', "is a time limit beside other conditions"),
+    ('<ConditionGroup><Condition name="s" delay="2.0"', '<ConditionGroup><Condition name="t" delay="1" '
+     'conditionEdge="none"><ByEntityCondition><TriggeringEntities triggeringEntitiesRule="any"><EntityRef '
+     'entityRef="hero"/></TriggeringEntities><EntityCondition><StandStillCondition duration="1"/></EntityCondition>'
+     '</ByEntityCondition></Condition><Condition name="s" delay="2.0"', "has a delay beside another delayed condition"),
     ('storyboardElementRef="merge"', 'storyboardElementRef="swerve"', "refers to event 'swerve', which is no event"),
     ('<RelativeSpeedCondition entityRef="hero" value="-5" rule="lessThan"/>',
-     '<RelativeSpeedCondition entityRef="hero" value="-5" rule="equalTo"/>', "rule='equalTo'; expected greaterThan"),
+     '<RelativeSpeedCondition entityRef="hero" value="-5" rule="notEqualTo"/>',
+     "rule='notEqualTo'; expected greaterThan"),
     ('<TraveledDistanceCondition value="60"/>', '<TimeHeadwayCondition entityRef="lead" value="1" freespace="false" '
                                                 'alongRoute="false" rule="lessThan"/>', "must relate the ego (hero)"),
     ('s="150"/></Position></ReachPositionCondition>', 's="150" offset="9"/></Position></ReachPositionCondition>',
@@ -238,9 +241,9 @@ def test_the_ego_s_own_events_are_listed_as_not_carried_out(tmp_path, monkeypatc
 
 
 def test_an_actor_with_more_actions_than_the_simulator_holds_is_refused(tmp_path):
-    extra = "".join(event_xml(f"more{k}", speed_xml('<AbsoluteTargetSpeed value="5"/>'), "") for k in range(3))
+    extra = "".join(event_xml(f"more{k}", speed_xml('<AbsoluteTargetSpeed value="5"/>'), "") for k in range(5))
     lead_moves = '<Maneuver name="lead_moves">'
     path = write_cut_in(tmp_path, _replace(STORY, lead_moves, lead_moves + extra))
-    with pytest.raises(ScenarioImportError, match=r"lead has 8 actions in its events \(stop conditions included\); "
-                                                  r"an actor carries at most 6"):
+    with pytest.raises(ScenarioImportError, match=r"lead has 10 actions in its events \(stop conditions included\); "
+                                                  r"an actor carries at most 8"):
         import_xosc(path)

@@ -380,3 +380,108 @@ def write_sync(folder: Path) -> Path:
     path = folder / "ltap.xosc"
     path.write_text(SYNC)
     return path
+
+
+def _relative(kind: str, attributes: str, orientation: str = "") -> str:
+    return f'<Position><{kind} entityRef="hero" {attributes}>{orientation}</{kind}></Position>'
+
+
+def _teleport(entity: str, position: str, speed: str | None = None) -> str:
+    moving = f"<PrivateAction>{speed_xml(speed)}</PrivateAction>" if speed else ""
+    return (f'<Private entityRef="{entity}"><PrivateAction><TeleportAction>{position}</TeleportAction>'
+            f'</PrivateAction>{moving}</Private>')
+
+
+def _two(first: str, second: str, delay: float = 0.0) -> str:
+    """Two conditions of one group: both must hold; the delay on the second."""
+    return first + second.replace('delay="0.0"', f'delay="{delay}"', 1)
+
+
+LEAD_MOVES = "".join([
+    event_xml("brake", speed_xml('<AbsoluteTargetSpeed value="0"/>', "linear", "$Rate"),
+              _two(_after_s(1.0), _on("hero", '<TraveledDistanceCondition value="25"/>'))),
+    event_xml("go", speed_xml('<AbsoluteTargetSpeed value="8"/>', "linear", 2.0),
+              _on("lead", '<StandStillCondition duration="1.5"/>')),
+    event_xml("cruise", '<LateralAction><LaneOffsetAction continuous="false"><LaneOffsetActionDynamics '
+                        'maxLateralAcc="1" dynamicsShape="linear"/><LaneOffsetTarget><AbsoluteTargetLaneOffset '
+                        'value="0.3"/></LaneOffsetTarget></LaneOffsetAction></LateralAction>',
+              _two(_on("lead", '<SpeedCondition value="8" rule="equalTo"/>'),
+                   _on("lead", '<AccelerationCondition value="-0.1" rule="greaterThan"/>'))),
+])
+MANEUVERS = f"""<?xml version="1.0" encoding="UTF-8"?>
+<OpenSCENARIO><FileHeader revMajor="1" revMinor="1" date="2026-01-01T00:00:00" description="maneuvers" author="t"/>
+<Catalog name="ManeuverCatalog">
+  <Maneuver name="stop_and_go"><ParameterDeclarations>
+    <ParameterDeclaration name="Rate" parameterType="double" value="3"/></ParameterDeclarations>{LEAD_MOVES}
+  </Maneuver>
+</Catalog></OpenSCENARIO>
+"""
+CONDITIONS = f"""<?xml version="1.0" encoding="UTF-8"?>
+<OpenSCENARIO>
+  <FileHeader revMajor="1" revMinor="2" date="2026-01-01T00:00:00" description="conditions" author="tests"/>
+  <ParameterDeclarations/>
+  <CatalogLocations><VehicleCatalog><Directory path="catalogs"/></VehicleCatalog>
+    <ManeuverCatalog><Directory path="catalogs"/></ManeuverCatalog></CatalogLocations>
+  <RoadNetwork><LogicFile filepath="straight.xodr"/></RoadNetwork>
+  <Entities>
+    <ScenarioObject name="walker"><Pedestrian name="walker" mass="70" model="adult" pedestrianCategory="pedestrian">
+      <ParameterDeclarations/><BoundingBox><Center x="0" y="0" z="0.9"/><Dimensions width="0.5" length="0.5"
+      height="1.8"/></BoundingBox><Properties/></Pedestrian></ScenarioObject>
+    <ScenarioObject name="hero"><CatalogReference catalogName="VehicleCatalog" entryName="sedan"/></ScenarioObject>
+    <ScenarioObject name="lead"><CatalogReference catalogName="VehicleCatalog" entryName="sedan"/></ScenarioObject>
+    <ScenarioObject name="post"><MiscObject name="post" mass="50" miscObjectCategory="obstacle">
+      <ParameterDeclarations/><BoundingBox><Center x="0" y="0" z="0.5"/><Dimensions width="0.3" length="0.3"
+      height="1"/></BoundingBox><Properties/></MiscObject></ScenarioObject>
+    <ScenarioObject name="sign"><MiscObject name="sign" mass="50" miscObjectCategory="obstacle">
+      <ParameterDeclarations/><BoundingBox><Center x="0" y="0" z="0.5"/><Dimensions width="0.3" length="0.3"
+      height="1"/></BoundingBox><Properties/></MiscObject></ScenarioObject>
+  </Entities>
+  <Storyboard>
+    <Init><Actions>
+      {_teleport("walker", _relative("RelativeObjectPosition", 'dx="60" dy="6"',
+                                     '<Orientation type="relative" h="-1.5"/>'))}
+      {_teleport("hero", _lane(-1, 10), '<AbsoluteTargetSpeed value="12"/>')}
+      {_teleport("lead", _relative("RelativeLanePosition", 'dLane="-1" ds="30" offset="0"'),
+                 '<AbsoluteTargetSpeed value="10"/>')}
+      {_teleport("post", _relative("RelativeRoadPosition", 'ds="100" dt="-9"'))}
+      {_teleport("sign", _relative("RelativeWorldPosition", 'dx="150" dy="12"',
+                                   '<Orientation type="absolute" h="2"/>'))}
+    </Actions></Init>
+    <Story name="story"><Act name="act">
+      <ManeuverGroup maximumExecutionCount="1" name="lead_group">
+        <Actors selectTriggeringEntities="false"><EntityRef entityRef="lead"/></Actors>
+        <CatalogReference catalogName="ManeuverCatalog" entryName="stop_and_go">
+          <ParameterAssignments><ParameterAssignment parameterRef="$Rate" value="4"/></ParameterAssignments>
+        </CatalogReference>
+      </ManeuverGroup>
+      <ManeuverGroup maximumExecutionCount="1" name="walker_group">
+        <Actors selectTriggeringEntities="false"><EntityRef entityRef="walker"/></Actors>
+        <Maneuver name="walker_moves">{event_xml(
+            "stroll", '<RoutingAction><FollowTrajectoryAction><Trajectory closed="false" name="kerb">'
+            '<ParameterDeclarations/><Shape><Polyline><Vertex><Position><WorldPosition x="70" y="4.25"/></Position>'
+            '</Vertex><Vertex><Position><WorldPosition x="90" y="4.25"/></Position></Vertex></Polyline></Shape>'
+            '</Trajectory><TimeReference><None/></TimeReference><TrajectoryFollowingMode followingMode="follow"/>'
+            '</FollowTrajectoryAction></RoutingAction></PrivateAction></Action><Action name="pace"><PrivateAction>'
+            + speed_xml('<AbsoluteTargetSpeed value="1.4"/>', "linear", 1.0),
+            _two(_after_s(1.0), _on("hero", '<AccelerationCondition value="0.05" rule="lessThan"/>')))}</Maneuver>
+      </ManeuverGroup>
+      <StartTrigger><ConditionGroup>{_after_s(0)}</ConditionGroup></StartTrigger>
+    </Act></Story>
+    <StopTrigger><ConditionGroup>{_after_s(40)}</ConditionGroup>
+      <ConditionGroup>{_on("hero", '<CollisionCondition><ByType type="vehicle"/></CollisionCondition>')}
+      </ConditionGroup>
+      <ConditionGroup>{_on("hero", '<EndOfRoadCondition duration="0"/>')}</ConditionGroup>
+      <ConditionGroup>{_two(_state("event", "cruise", "startTransition"),
+                            _on("hero", '<SpeedCondition value="5" rule="greaterThan"/>'), 1.0)}</ConditionGroup>
+    </StopTrigger>
+  </Storyboard>
+</OpenSCENARIO>
+"""
+
+
+def write_conditions(folder: Path, scenario: str = CONDITIONS, maneuvers: str = MANEUVERS) -> Path:
+    """CONDITIONS (relative positions, a catalog maneuver, the conditions of one entity's motion
+    and groups of conditions) with its catalogs and road in folder."""
+    path = write_cut_in(folder, scenario)
+    (folder / "catalogs" / "maneuvers.xosc").write_text(maneuvers)
+    return path

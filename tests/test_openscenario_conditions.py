@@ -1,0 +1,173 @@
+"""Relative positions, catalog maneuvers, the conditions on one entity's motion (speed,
+acceleration, standing still) and groups of conditions that must all hold: a scenario written
+here (xosc_features.CONDITIONS) imports to the placements and triggers it says, and driven by
+the expert every event fires on the tick its conditions first all hold, measured independently
+from the world's state each tick."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from planner.expert import ExpertDriver
+from scenarios.openscenario_files import ScenarioImportError
+from scenarios.openscenario_import import import_xosc
+from sim.episode_spec import Action, ActorSpec, EpisodeSpec, ScriptedEvent, Trigger
+from sim.actor_kinds import ActorKind
+from sim.ground_truth import ground_truth
+from sim.world import OUTCOMES, BatchedWorld, WorldConfig
+from xosc_features import CONDITIONS, MANEUVERS, write_conditions
+
+WALKER, LEAD = 0, 1
+HERO_Y = -1.75  # the centre of lane -1
+
+
+def test_relative_positions_and_a_catalog_maneuver_import_as_the_file_says(tmp_path):
+    spec = import_xosc(write_conditions(tmp_path))
+    walker, lead, post, sign = spec.actors
+    assert spec.ego_s_m == pytest.approx(10.0)
+    # RelativeObjectPosition: 60 m ahead of the hero and 6 m to its left, turned by -1.5 rad
+    assert (walker.x_m, walker.y_m, walker.yaw_rad) == (pytest.approx(70.0), pytest.approx(HERO_Y + 6), -1.5)
+    # RelativeLanePosition: one lane to the right (lane -2), 30 m further along the road
+    assert (lead.lanes[0], lead.s_m, lead.offset_m) == ((1, -2), pytest.approx(40.0), pytest.approx(0.0, abs=1e-6))
+    # RelativeRoadPosition: 100 m further, 9 m further right of the reference line
+    assert (post.x_m, post.y_m) == (pytest.approx(110.0), pytest.approx(HERO_Y - 9))
+    # RelativeWorldPosition with an absolute heading
+    assert (sign.x_m, sign.y_m, sign.yaw_rad) == (pytest.approx(160.0), pytest.approx(HERO_Y + 12), 2.0)
+    # the catalog's maneuver with the reference's rate; equalTo as two bounds; the conditions
+    # beside the first of a group as hold events after the actor's own
+    assert [(e.trigger.kind, e.trigger.value, e.trigger.is_below, e.trigger.with_events, e.action.kind, e.action.value)
+            for e in lead.events[:-1]] == [
+        ("time", 1.0, False, 2 ** 3, "brake", 4.0),
+        ("actor_still", 1.5, False, 0, "set_speed", 8.0),
+        ("actor_speed", pytest.approx(7.95), False, 2 ** 4 | 2 ** 5, "drift", 0.3),
+        ("ego_progress", 25.0, False, 0, "hold", 0.0),
+        ("actor_speed", pytest.approx(8.05), True, 0, "hold", 0.0),
+        ("actor_accel", -0.1, False, 0, "hold", 0.0),
+        ("after", 2 ** 2, False, 0, "hold", 0.0)]
+    stop = lead.events[-1]
+    # (the ego's collision and the end of its road end every nines episode: no event for them)
+    assert (stop.trigger.kind, stop.trigger.delay_s, stop.trigger.with_events, stop.action.kind) == (
+        "ego_speed", 1.0, 2 ** 6, "end_scenario")
+    assert [(e.trigger.kind, e.trigger.value, e.trigger.is_below, e.trigger.with_events) for e in walker.events] == [
+        ("time", 1.0, False, 2 ** 1), ("ego_accel", 0.05, True, 0)]
+
+
+def _drive(spec, seconds):
+    """Per tick: time, fired [N, E], the ego's progress, the ego's and the lead's speeds, the outcome."""
+    world = BatchedWorld(WorldConfig(batch_size=1, max_actors=len(spec.actors), maps=(spec.template,)))
+    world.load(0, spec)
+    driver, ticks = ExpertDriver(), []
+    while bool(world.running[0]) and float(world.stats.time_s[0]) < seconds:
+        world.step(driver.act(world.observe(camera=False), ground_truth(world, False, False)).control)
+        ticks.append(dict(time=float(world.stats.time_s[0]), fired=world.actors.fired[0].clone(),
+                          progress=float(world.stats.km[0]) * 1000.0, ego_speed=float(world.ego.speed_mps[0]),
+                          lead_speed=float(world.actors.speed_mps[0, LEAD]),
+                          outcome=OUTCOMES[int(world.stats.outcome[0])]))
+    world.close()
+    return ticks
+
+
+def _first(ticks, actor, event):
+    return next(k for k, tick in enumerate(ticks) if bool(tick["fired"][actor, event]))
+
+
+def test_driven_each_group_fires_on_the_first_tick_all_its_conditions_hold(tmp_path):
+    spec = import_xosc(write_conditions(tmp_path))
+    ticks = _drive(spec, 40.0)
+    dt = ticks[1]["time"] - ticks[0]["time"]
+    speeds = [spec.ego_speed_mps] + [t["ego_speed"] for t in ticks]
+    lead_speeds = [spec.actors[LEAD].speed_mps] + [t["lead_speed"] for t in ticks]
+    # the lead brakes once the time has passed 1 s and the ego has come 25 m (as the tick starts)
+    brake = _first(ticks, LEAD, 0)
+    both = [k for k in range(1, len(ticks)) if ticks[k]["time"] >= 1.0 and ticks[k - 1]["progress"] >= 25.0]
+    assert brake == both[0] and ticks[brake]["time"] > 1.0 + dt  # the distance, not the time, came last
+    # it sets off again once it has stood still for 1.5 s
+    stopped = next(k for k in range(brake, len(ticks)) if ticks[k]["lead_speed"] < 0.01)
+    go = _first(ticks, LEAD, 1)
+    assert all(t["lead_speed"] < 0.01 for t in ticks[stopped:go + 1])
+    # (the still time is a float32 sum of ticks: it reaches 1.5 s on the 30th tick or, rounded down, the 31st)
+    assert ticks[go]["time"] - ticks[stopped]["time"] + dt == pytest.approx(1.5, abs=1.01 * dt)
+    # it drifts on the first tick its speed is 8 m/s (within 0.05) and its acceleration above -0.1 m/s^2
+    cruise = _first(ticks, LEAD, 2)
+    holds = [k for k in range(len(ticks)) if abs(lead_speeds[k + 1] - 8.0) <= 0.05
+             and (lead_speeds[k + 1] - lead_speeds[k]) / dt > -0.1]
+    assert cruise == holds[0]
+    # the walker sets off once 1 s has passed and the ego's acceleration has fallen below 0.05 m/s^2
+    stroll = _first(ticks, WALKER, 0)
+    calm = [k for k in range(len(ticks)) if ticks[k]["time"] >= 1.0 and (speeds[k + 1] - speeds[k]) / dt < 0.05]
+    assert stroll == calm[0]
+    # 1 s after the lead's drift has started (an event's start is seen the tick after it) with the ego faster
+    # than 5 m/s, the scenario ends: a success
+    seen = next(k for k in range(cruise + 1, len(ticks)) if ticks[k]["ego_speed"] > 5.0)
+    assert ticks[-1]["outcome"] == "success"
+    assert ticks[-1]["time"] - ticks[seen]["time"] == pytest.approx(1.0, abs=1.01 * dt)
+
+
+def test_the_ego_s_acceleration_and_standing_still_are_measured_each_tick():
+    watcher = ActorSpec(ActorKind.BARRIER, x_m=200.0, y_m=20.0, events=(
+        ScriptedEvent(Trigger("ego_accel", -3.0, True), Action("hold")),
+        ScriptedEvent(Trigger("ego_still", 1.0), Action("hold"))))
+    spec = EpisodeSpec("straight", "main", seed=0, ego_speed_mps=5.0, actors=(watcher,))
+    world = BatchedWorld(WorldConfig(batch_size=1, max_actors=1, maps=("straight",)))
+    world.load(0, spec)
+    dt, speeds, fired = world.config.dt_s, [5.0], []
+    brake = world.ego.speed_mps.new_tensor([[0.0, 0.0, 1.0]])
+    for _ in range(60):
+        world.step(brake)
+        speeds.append(float(world.ego.speed_mps[0]))
+        fired.append(world.actors.fired[0, 0].tolist())
+    world.close()
+    hard = [k for k in range(60) if (speeds[k + 1] - speeds[k]) / dt <= -3.0]
+    assert next(k for k, f in enumerate(fired) if f[0]) == hard[0] == 0
+    stopped = next(k for k in range(60) if speeds[k + 1] < 0.01)
+    still = next(k for k, f in enumerate(fired) if f[1])
+    assert (still - stopped + 1) * dt == pytest.approx(1.0, abs=1.01 * dt) and math.isclose(speeds[still + 1], 0.0)
+
+
+def test_the_conditions_exported_and_imported_back_drive_the_same(tmp_path):
+    from scenarios.openscenario import export_episode
+
+    spec = import_xosc(write_conditions(tmp_path))
+    _, xosc = export_episode(spec, tmp_path / "again", "conditions")
+    back = import_xosc(xosc)
+    assert [a.events for a in back.actors] == [a.events for a in spec.actors]
+    driven = [[(t["time"], t["fired"].tolist(), t["lead_speed"]) for t in _drive(one, 40.0)] for one in (spec, back)]
+    assert driven[0] == driven[1]
+
+
+REFUSED = [
+    ('<EndOfRoadCondition duration="0"/>', '<EndOfRoadCondition duration="0"/></EntityCondition></ByEntityCondition>'
+     '</Condition><Condition name="t" delay="0" conditionEdge="none"><ByValueCondition><SimulationTimeCondition '
+     'value="3" rule="greaterThan"/></ByValueCondition></Condition><Condition name="x" delay="0" conditionEdge="none">'
+     '<ByEntityCondition><TriggeringEntities triggeringEntitiesRule="any"><EntityRef entityRef="hero"/>'
+     '</TriggeringEntities><EntityCondition><StandStillCondition duration="1"/>',
+     "ends the scenario with other conditions, but nines ends every episode on it alone"),
+    ('<StandStillCondition duration="1.5"/>', '<EndOfRoadCondition duration="1.5"/>',
+     "starts an event; the import reads an end of road only as the ego's"),
+    ('<SpeedCondition value="8" rule="equalTo"/>', '<SpeedCondition value="8" rule="equalTo" direction="lateral"/>',
+     "direction='lateral'; the import measures along the heading"),
+    ('<AccelerationCondition value="0.05" rule="lessThan"/>', '<CollisionCondition><ByType type="vehicle"/>'
+     '</CollisionCondition>', "names a type of entity; the import reads a collision of the ego with an actor"),
+    ('RelativeLanePosition entityRef="hero"', 'RelativeLanePosition entityRef="nobody"',
+     "is relative to nobody, which the Init does not place"),
+    ('RelativeObjectPosition entityRef="hero"', 'RelativeObjectPosition entityRef="lead"', None),
+    ('<WorldPosition x="90" y="4.25"/>', '<RelativeWorldPosition entityRef="hero" dx="3" dy="0"/>',
+     "is relative to hero, which moves; the import reads relative positions in the Init only"),
+]
+
+
+@pytest.mark.parametrize("old, new, message", REFUSED)
+def test_what_the_conditions_cannot_honour_is_refused_with_its_line(old, new, message, tmp_path):
+    assert old in CONDITIONS + MANEUVERS
+    document, maneuvers = CONDITIONS.replace(old, new, 1), MANEUVERS.replace(old, new, 1)
+    if message is None:  # the walker relative to the lead, the lead to the hero: placed in that order
+        walker = import_xosc(write_conditions(tmp_path, document, maneuvers)).actors[WALKER]
+        assert (walker.x_m, walker.y_m) == (pytest.approx(40.0 + 60.0), pytest.approx(-5.25 + 6.0))
+        document = document.replace('RelativeLanePosition entityRef="hero"', 'RelativeLanePosition entityRef="walker"')
+        message = "the Init places walker -> lead -> walker each relative to the next"
+    path = write_conditions(tmp_path, document, maneuvers)
+    with pytest.raises(ScenarioImportError) as raised:
+        import_xosc(path)
+    text = str(raised.value)
+    assert message in text and "\n" not in text and text.startswith(f"{path}"), text
