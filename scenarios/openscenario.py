@@ -7,18 +7,20 @@ contrast falls to 5 %, precipitation, cloud state, the road's friction and a tim
 the sun's height); lens dirt, tunnels and sensor faults have no OpenSCENARIO 1.0 form and are
 listed in the file's description. Scripted events become Events whose StartTriggers are
 SimulationTime, RelativeDistance (freespace, to the ego), TimeToCollision, TimeHeadway, Speed,
-Acceleration and StandStill (the ego's or the actor's), TraveledDistance (the ego's),
-ReachPosition (the actor's) or StoryboardElementState (after another event, or all of the
-actor's maneuver) conditions with their delays, beside the conditions of the hold events
-they wait for in one ConditionGroup; an end_scenario event is a StopTrigger group. A trigger
-waiting for some but not all of an actor's events, or on a relative speed, has no 1.0
-condition and is refused. Actions
-map onto SpeedAction (brake, stop, set speed; a step for a speed taken at once; a continuous
+Acceleration, StandStill and Distance to a point (the ego's or the actor's), TraveledDistance
+(the ego's), ReachPosition (the actor's) or StoryboardElementState (after another event, or
+all of the actor's maneuver) conditions with their delays, beside the conditions of the hold
+events they wait for in one ConditionGroup; an end_scenario event is a StopTrigger group. A
+trigger waiting for some but not all of an actor's events, or on a relative speed, has no 1.0
+condition and is refused. Actions map onto SpeedAction (brake, stop, set speed; a step for a
+speed taken at once; a linear ramp at a rate, in a time or over a distance; a continuous
 RelativeTargetSpeed to the ego), LaneChangeAction (change lane, pull out), LaneOffsetAction
 (drift) and FollowTrajectoryAction (walking a path). Opening a door and starting to ignore red
 lights have no OpenSCENARIO 1.0 action: they are written as CustomCommandActions of type
 `nines:open_door` and `nines:run_red_light` (other tools skip them) and listed in the file's
-description.
+description; setting a speed the way IDM approaches it and pulling out are written as a
+SpeedAction for other tools beside a `nines:set_speed` or `nines:pull_out` command, which nines
+reads back exactly.
 
 What OpenSCENARIO 1.0 cannot say about an actor goes in its entity's Properties, named
 `nines:...`: its kind where the category is coarser (a cone, a barrier or debris are all
@@ -52,6 +54,7 @@ from sim.weather import Weather
 from sim.world import BatchedWorld, WorldConfig
 
 CUSTOM_ACTIONS = ("open_door", "run_red_light")  # written as CustomCommandAction type nines:<kind>
+RAMP_DIMENSIONS = {"speed_rate": "rate", "speed_time": "time", "speed_distance": "distance"}
 ACTOR_MEASURES = ("reach", "actor_speed", "actor_accel", "actor_still")  # conditions on the actor, not the ego
 DATE = "2026-01-01T00:00:00"
 ROUTE_WAYPOINT_M = 50.0
@@ -186,6 +189,12 @@ def _lane_change(private_action: ET.Element, actor: str, lanes: int, duration_s:
     _sub(_sub(change, "LaneChangeTarget"), "RelativeTargetLane", entityRef=actor, value=lanes)
 
 
+def _custom(event: ET.Element, name: str, kind: str, value: float) -> None:
+    """A CustomCommandAction `nines:<kind>`: what nines reads back exactly (other tools skip it)."""
+    user = _sub(_sub(event, "Action", name=f"{name}_{kind}"), "UserDefinedAction")
+    _sub(user, "CustomCommandAction", type=f"nines:{kind}").text = repr(float(value))
+
+
 def _actions(event: ET.Element, name: str, scripted: ScriptedEvent, path: tuple) -> None:
     """The OpenSCENARIO actions of one scripted action (several for walking a path)."""
     kind, value = scripted.action.kind, scripted.action.value
@@ -206,8 +215,12 @@ def _actions(event: ET.Element, name: str, scripted: ScriptedEvent, path: tuple)
     elif kind in ("brake", "stop"):
         decel = value if kind == "brake" else 3.0
         _speed_action(_sub(_sub(event, "Action", name=f"{name}_{kind}"), "PrivateAction"), 0.0, "linear", decel, "rate")
-    elif kind == "set_speed":
+    elif kind == "set_speed":  # IDM's approach has no OpenSCENARIO form: a ramp for others, exact for nines
         _speed_action(_sub(_sub(event, "Action", name=f"{name}_speed"), "PrivateAction"), value, "linear", 2.0, "rate")
+        _custom(event, name, kind, value)
+    elif kind in RAMP_DIMENSIONS:
+        _speed_action(_sub(_sub(event, "Action", name=f"{name}_speed"), "PrivateAction"), value, "linear",
+                      scripted.action.over, RAMP_DIMENSIONS[kind])
     elif kind == "jump_speed":
         _speed_action(_sub(_sub(event, "Action", name=f"{name}_speed"), "PrivateAction"), value, "step", 0.0, "time")
     elif kind in ("ego_speed_times", "ego_speed_plus"):
@@ -222,9 +235,9 @@ def _actions(event: ET.Element, name: str, scripted: ScriptedEvent, path: tuple)
         if kind == "pull_out":
             _speed_action(_sub(_sub(event, "Action", name=f"{name}_go"), "PrivateAction"), value, "linear", 2.0,
                           "rate")
+            _custom(event, name, kind, value)
     elif kind in CUSTOM_ACTIONS:
-        user = _sub(_sub(event, "Action", name=f"{name}_{kind}"), "UserDefinedAction")
-        _sub(user, "CustomCommandAction", type=f"nines:{kind}").text = repr(float(value))
+        _custom(event, name, kind, value)
     elif kind == "drift":
         offset = _sub(_sub(_sub(_sub(event, "Action", name=f"{name}_drift"), "PrivateAction"), "LateralAction"),
                       "LaneOffsetAction", continuous=False)
@@ -343,9 +356,12 @@ def _condition(group: ET.Element, name: str, actor: str, trigger: Trigger | None
         _sub(entity_condition, "StandStillCondition", duration=trigger.value)
     elif trigger.kind == "ego_progress":  # nines' ego starts its route where the episode starts
         _sub(entity_condition, "TraveledDistanceCondition", value=trigger.value)
-    else:  # reach: the actor comes within value of a point
+    elif trigger.kind == "reach" and trigger.is_below:  # the actor comes within value of a point
         reach = _sub(entity_condition, "ReachPositionCondition", tolerance=trigger.value)
         _world_position(reach, trigger.x_m, trigger.y_m, 0.0)
+    else:  # reach or ego_reach: the actor's or the ego's distance to a point
+        distance = _sub(entity_condition, "DistanceCondition", value=trigger.value, freespace=False, rule=rule)
+        _world_position(distance, trigger.x_m, trigger.y_m, 0.0)
 
 
 def to_xosc(spec: EpisodeSpec, xodr_name: str, bank: MapBank | None = None) -> str:

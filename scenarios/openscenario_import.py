@@ -12,12 +12,12 @@ What is read:
   ParameterDeclarations of the file (which must agree), values given replacing them;
 - entities: Vehicle (car, van, truck, bus, bicycle, motorbike), Pedestrian, MiscObject, with
   their bounding boxes; CatalogReferences (with ParameterAssignments) to the catalogs in the
-  CatalogLocations' directories (maneuvers too, inlined by `scenarios.openscenario_files`); an ObjectController on the ego only (its controller is the
-  run's driver);
+  CatalogLocations' directories (maneuvers too, inlined by `scenarios.openscenario_files`); an
+  ObjectController on the ego only (its controller is the run's driver);
 - Init: TeleportAction to any position `scenarios.openscenario_positions` reads (relative ones
-  to an entity placed before: entities are placed in the order their references need); SpeedAction
-  to an absolute speed (on a map whose file gives no speed limit, the ego's is the limit its
-  driver keeps: such files leave the ego's speed to the scenario); the ego's AssignRouteAction
+  to an entity placed before: entities are placed in the order their references need);
+  SpeedAction to an absolute speed (on a map whose file gives no speed limit, the ego's is the
+  limit its driver keeps: such files leave the ego's speed to the scenario); the ego's AssignRouteAction
   (a Route, or one from a route catalog: waypoints joined along the lanes); EnvironmentAction
   (sun, fog, precipitation, friction);
 - the storyboard (`scenarios.openscenario_storyboard`); the StopTrigger's time is the
@@ -79,7 +79,7 @@ SpeedCondition TraveledDistanceCondition ReachPositionCondition RelativeTargetSp
 Controller ControllerAction AssignControllerAction RouteCatalog RoutePosition RouteRef InRoutePosition
 FromLaneCoordinates FromRoadCoordinates SynchronizeAction TargetPositionMaster TargetPosition FinalSpeed AbsoluteSpeed
 RelativeSpeedToMaster AccelerationCondition StandStillCondition CollisionCondition ByType EndOfRoadCondition
-RelativeWorldPosition RelativeObjectPosition RelativeRoadPosition RelativeLanePosition ManeuverCatalog
+RelativeWorldPosition RelativeObjectPosition RelativeRoadPosition RelativeLanePosition ManeuverCatalog DistanceCondition
 """.split())
 
 

@@ -24,8 +24,9 @@ together) and delays are kept; an event fires once, so a rising edge (the state 
 first tick counted as false, as esmini does) is the same as none. An act's StartTrigger starts
 its events: an act starting at time 0 adds nothing; one starting on conditions gives them to
 events that start with the act.
-Actions: SpeedAction to an absolute speed (step: taken at once; other shapes: the actor's own
-acceleration; to 0: braking at the rate, or at 8 m/s^2 in no time) or to the ego's speed
+Actions: SpeedAction to an absolute speed (step: taken at once; other shapes: a linear ramp at
+the rate, in the time or over the distance, the same start, end and duration for cubic and
+sinusoidal shapes; to 0 at a rate: braking; in no time: at 8 m/s^2) or to the ego's speed
 (RelativeTargetSpeed, factor or delta, continuous, step); LaneChangeAction of one lane
 (RelativeTargetLane of the actor, or of another entity by the lanes they start in, or
 AbsoluteTargetLane) in a set time; LaneOffsetAction; FollowTrajectoryAction along a Polyline
@@ -53,6 +54,7 @@ from sim.xml_reader import XmlReader
 ABOVE_RULES, BELOW_RULES = ("greaterThan", "greaterOrEqual"), ("lessThan", "lessOrEqual")
 STOP_AT_ONCE_MPS2 = 8.0  # a speed of 0 in no time: the hardest braking the actors do
 EQUAL_WITHIN = 0.05  # an equalTo rule holds this close to its value, in the measure's unit
+RAMPS = {"rate": "speed_rate", "time": "speed_time", "distance": "speed_distance"}  # by dynamicsDimension
 
 
 @dataclass(frozen=True)
@@ -312,7 +314,7 @@ def _measure(reader: XmlReader, condition: etree._Element, actor: str, cast: Cas
 
 
 _OWN_MEASURES = ("SpeedCondition", "AccelerationCondition", "StandStillCondition", "TraveledDistanceCondition",
-                 "ReachPositionCondition", "EndOfRoadCondition")
+                 "ReachPositionCondition", "DistanceCondition", "EndOfRoadCondition")
 
 
 def _own_measure(reader: XmlReader, body: etree._Element, of_ego: bool, cast: Cast) -> list[Trigger]:
@@ -333,6 +335,8 @@ def _own_measure(reader: XmlReader, body: etree._Element, of_ego: bool, cast: Ca
     if body.tag == "ReachPositionCondition" and not of_ego:
         x, y, _ = cast.pose_of(reader.one(body, "Position"))
         return [Trigger("reach", reader.number(body, "tolerance"), True, x_m=x, y_m=y)]
+    if body.tag == "DistanceCondition":
+        return _distance_to(reader, body, of_ego, cast)
     if not of_ego:
         raise reader.fail(body, f"is on an actor; the import measures it on the ego ({cast.ego})")
     if body.tag == "TraveledDistanceCondition":
@@ -342,6 +346,30 @@ def _own_measure(reader: XmlReader, body: etree._Element, of_ego: bool, cast: Ca
         raise reader.fail(body, "names a position off the ego's route; the import measures how far along its "
                                 "route the ego has come")
     return [Trigger("ego_progress", at - reader.number(body, "tolerance"))]
+
+
+def _distance_to(reader: XmlReader, body: etree._Element, of_ego: bool, cast: Cast) -> list[Trigger]:
+    """A DistanceCondition: the entity's distance to a position, centre to point (freespace
+    false); the ego's along its route where measured longitudinally in road coordinates."""
+    if reader.text(body, "freespace") not in ("false", "0"):
+        raise reader.fail(body, "freespace=true; the import measures the distance from the entity's centre "
+                                "(freespace false)")
+    kind = reader.text(body, "relativeDistanceType", "cartesianDistance")
+    along = kind == "longitudinal" and reader.text(body, "coordinateSystem", "entity") in ("road", "lane")
+    if kind not in ("cartesianDistance", "euclidianDistance") and not (along and of_ego):
+        raise reader.fail(body, f"relativeDistanceType={kind!r}; expected cartesianDistance (or, for the ego, "
+                                "longitudinal in road coordinates: along its route)")
+    position = reader.one(body, "Position")
+    if not along:
+        x, y, _ = cast.pose_of(position)
+        return [replace(t, x_m=x, y_m=y) for t in _compared(reader, body, "ego_reach" if of_ego else "reach",
+                                                             reader.number(body, "value"))]
+    at = cast.progress_m(cast.ego, position)
+    if at is None:
+        raise reader.fail(body, "names a position off the ego's route; the import measures along its route")
+    # the distance left falls below a value as the ego's progress rises above the point less it
+    return [replace(t, value=at - t.value, below=not t.below)
+            for t in _compared(reader, body, "ego_progress", reader.number(body, "value"))]
 
 
 def _relative_measure(reader: XmlReader, body: etree._Element, who: str, actor: str, cast: Cast) -> list[Trigger]:
@@ -428,7 +456,7 @@ def _actions(reader: XmlReader, event: etree._Element, actor: str, cast: Cast,
         for body in action:
             found.append(_private_action(reader, body, actor, cast, lanes))
     walking = [k for k, (a, _) in enumerate(found) if a.kind == "start_path"]
-    paces = [a.value for a, _ in found if a.kind in ("set_speed", "jump_speed")]
+    paces = [a.value for a, _ in found if a.kind in ("set_speed", "jump_speed", *RAMPS.values())]
     if walking and paces:  # nines' export walks a path at the pace of the SpeedAction beside it
         k = walking[0]
         found = [(Action("start_path", paces[0]), found[k][1])]
@@ -469,12 +497,15 @@ def _speed(reader: XmlReader, body: etree._Element, cast: Cast) -> Action:
         times = reader.text(relative, "speedTargetValueType") == "factor"
         return Action("ego_speed_times" if times else "ego_speed_plus", reader.number(relative, "value"))
     speed = reader.number(reader.one(body, "SpeedActionTarget/AbsoluteTargetSpeed"), "value")
-    if speed > 0:
-        return Action("jump_speed" if step else "set_speed", speed)
-    rate = abs(reader.number(dynamics, "value"))  # files write a deceleration with either sign
-    if reader.text(dynamics, "dynamicsDimension") != "rate" or rate == 0:
-        return Action("brake", STOP_AT_ONCE_MPS2)
-    return Action("brake", rate)
+    if step:
+        return Action("jump_speed", speed) if speed > 0 else Action("brake", STOP_AT_ONCE_MPS2)
+    amount = abs(reader.number(dynamics, "value"))  # files write a deceleration with either sign
+    dimension = reader.text(dynamics, "dynamicsDimension")
+    if dimension not in RAMPS:
+        raise reader.fail(dynamics, f"dynamicsDimension={dimension!r}; expected rate, time or distance")
+    if speed == 0 and dimension == "rate":
+        return Action("brake", amount)
+    return Action(RAMPS[dimension], speed, over=amount)
 
 
 def _lane_change(reader: XmlReader, body: etree._Element, actor: str, lanes: dict[str, int | None]) -> Action:

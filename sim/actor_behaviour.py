@@ -21,6 +21,7 @@ LOOKAHEAD_M = 60.0
 # its current curvature, which misses an ego standing in the turn it is about to take.
 WAY_AHEAD_M = (3.0, 6.0, 10.0, 15.0, 20.0, 30.0)
 SYNC_ACCEL_MPS2 = 4.0  # how fast an actor timing its arrival with the ego's changes speed
+RAMP_DONE_MPS = 1e-4  # a speed ramp this close to its speed has ended
 
 
 def _leader(actors: ActorState, curvature: torch.Tensor, ego: tuple[torch.Tensor, ...],
@@ -62,13 +63,25 @@ def _stop_line_gap(actors: ActorState, bank: MapBank, template: torch.Tensor, li
     return torch.where(relevant, gap, torch.full_like(gap, float("inf"))).min(-1).values
 
 
-def _idm_accel(speed, desired, gap, lead_speed) -> torch.Tensor:
+def _idm_interaction(speed, gap, lead_speed) -> torch.Tensor:
+    """IDM's braking for what is ahead (m/s^2, >= 0, to subtract)."""
     dv = speed - lead_speed
     s_star = IDM_MIN_GAP_M + speed * IDM_HEADWAY_S + speed * dv / (2 * (IDM_ACCEL_MPS2 * IDM_DECEL_MPS2) ** 0.5)
+    return IDM_ACCEL_MPS2 * (s_star.clamp_min(0) / gap.clamp_min(0.1)) ** 2
+
+
+def _idm_accel(speed, desired, gap, lead_speed) -> torch.Tensor:
     free = IDM_ACCEL_MPS2 * (1 - (speed / desired.clamp_min(0.1)) ** 4)
-    interaction = IDM_ACCEL_MPS2 * (s_star.clamp_min(0) / gap.clamp_min(0.1)) ** 2
-    accel = torch.where(desired < 0.1, -IDM_DECEL_MPS2 * (speed > 0).float(), free - interaction)
+    accel = torch.where(desired < 0.1, -IDM_DECEL_MPS2 * (speed > 0).float(),
+                        free - _idm_interaction(speed, gap, lead_speed))
     return accel.clamp(-MAX_DECEL_MPS2, IDM_ACCEL_MPS2)
+
+
+def _ramp_step(actors: ActorState, dt_s: float) -> torch.Tensor:
+    """[B, N] the change of speed (m/s) a speed ramp asks this tick: towards the desired speed
+    at the ramp's rate, ending on it."""
+    step = actors.ramp_mps2 * dt_s
+    return (actors.desired_speed_mps - actors.speed_mps).clamp(-step, step)
 
 
 def _next_lanes(actors: ActorState, bank: MapBank) -> tuple[torch.Tensor, torch.Tensor]:
@@ -154,9 +167,15 @@ def step_lane_followers(actors: ActorState, bank: MapBank, template: torch.Tenso
     limited = actors.limit_share * bank.lane_speed_limit_mps[actors.lane.clamp_min(0)]
     actors.desired_speed_mps = torch.where(keeps_limits, limited, actors.desired_speed_mps)
     accel = _idm_accel(actors.speed_mps, actors.desired_speed_mps, gap, lead_speed)
+    ramping = actors.ramp_mps2 > 0  # the ramp takes the place of IDM's free-road term
+    ramp = (_ramp_step(actors, dt_s) / dt_s - _idm_interaction(actors.speed_mps, gap, lead_speed)).clamp_min(
+        -MAX_DECEL_MPS2)
+    accel = torch.where(ramping, ramp, accel)
     accel = torch.where(actors.brake_mps2 > 0, -actors.brake_mps2, accel)
     speed = (actors.speed_mps + accel * dt_s).clamp_min(0)
     actors.speed_mps = torch.where(follows, speed, actors.speed_mps)
+    reached = follows & ramping & ((actors.speed_mps - actors.desired_speed_mps).abs() < RAMP_DONE_MPS)
+    actors.ramp_mps2 = torch.where(reached, torch.zeros_like(actors.ramp_mps2), actors.ramp_mps2)
     actors.s_m = torch.where(follows, actors.s_m + actors.speed_mps * dt_s, actors.s_m)
     step = (actors.offset_rate_mps * dt_s).clamp_min(0)
     towards = torch.maximum(torch.minimum(actors.offset_target_m - actors.offset_m, step), -step)
@@ -211,6 +230,8 @@ def step_path_followers(actors: ActorState, dt_s: float) -> None:
     braking = walks & (actors.brake_mps2 > 0)
     slower = (actors.speed_mps - actors.brake_mps2 * dt_s).clamp_min(0)
     actors.speed_mps = torch.where(braking, slower, actors.speed_mps)
+    ramping = walks & (actors.ramp_mps2 > 0)
+    actors.speed_mps = torch.where(ramping, actors.speed_mps + _ramp_step(actors, dt_s), actors.speed_mps)
     end = actors.path_cum_m[..., -1]
     dist = torch.where(walks, (actors.path_dist_m + actors.speed_mps * dt_s).minimum(end), actors.path_dist_m)
     actors.path_dist_m = dist

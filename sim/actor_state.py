@@ -19,7 +19,7 @@ MAX_EVENTS, MAX_PATH_POINTS = 8, 6
 SYNC_FIELDS = ("sync_at_m", "sync_ego_at_m", "sync_tolerance_m", "sync_ego_tolerance_m", "sync_final_times",
                "sync_final_plus_mps")
 EVENT_FIELDS = ("trigger_kind", "trigger_value", "trigger_below", "trigger_delay_s", "trigger_x_m", "trigger_y_m",
-                "trigger_with", "held_s", "action_kind", "action_value", "fired")
+                "trigger_with", "held_s", "action_kind", "action_value", "action_over", "fired")
 
 
 @dataclass
@@ -49,6 +49,7 @@ class ActorState:
     route_lanes: torch.Tensor  # [B, N, R] int64, -1 padding
     route_pos: torch.Tensor  # int64 index into route_lanes
     desired_speed_mps: torch.Tensor
+    ramp_mps2: torch.Tensor  # > 0: changing speed towards desired_speed_mps at this rate (a speed ramp)
     limit_share: torch.Tensor  # NaN: desired_speed_mps stays; else the share of its lane's limit it keeps
     follows_ego: torch.Tensor  # bool: desired speed = ego speed * ego_speed_times + ego_speed_plus_mps
     ego_speed_times: torch.Tensor
@@ -77,6 +78,7 @@ class ActorState:
     held_s: torch.Tensor  # [B, N, E] episode time its condition first held (inf: not yet)
     action_kind: torch.Tensor  # [B, N, E] int64 index in ACTION_KINDS
     action_value: torch.Tensor  # [B, N, E]
+    action_over: torch.Tensor  # [B, N, E] a speed ramp's rate, time or distance
     fired: torch.Tensor  # [B, N, E] bool
 
     @staticmethod
@@ -132,7 +134,8 @@ def _spec_rows(specs: tuple[ActorSpec, ...], bank: MapBank, template: int, actor
         "s_m": np.zeros(actors), "offset_m": np.zeros(actors), "curvature_1pm": np.zeros(actors),
         "offset_target_m": np.zeros(actors),
         "offset_rate_mps": np.zeros(actors), "route_lanes": np.full((actors, MAX_ROUTE_LANES), -1),
-        "route_pos": np.zeros(actors), "desired_speed_mps": np.zeros(actors), "brake_mps2": np.zeros(actors),
+        "route_pos": np.zeros(actors), "desired_speed_mps": np.zeros(actors), "ramp_mps2": np.zeros(actors),
+        "brake_mps2": np.zeros(actors),
         "limit_share": np.full(actors, np.nan), "follows_ego": np.zeros(actors, bool),
         "ego_speed_times": np.zeros(actors), "ego_speed_plus_mps": np.zeros(actors),
         "syncing": np.zeros(actors, bool), **{name: np.zeros(actors) for name in SYNC_FIELDS},
@@ -179,6 +182,7 @@ def _spec_rows(specs: tuple[ActorSpec, ...], bank: MapBank, template: int, actor
             rows["trigger_with"][i, e] = event.trigger.with_events
             rows["action_kind"][i, e] = ACTION_KINDS.index(event.action.kind)
             rows["action_value"][i, e] = event.action.value
+            rows["action_over"][i, e] = event.action.over
     return rows
 
 

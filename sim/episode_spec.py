@@ -12,25 +12,26 @@ from sim.weather import Weather
 
 TriggerKind = Literal["time", "distance", "ttc", "headway", "ego_speed", "relative_speed", "ego_progress",
                       "actor_speed", "ego_accel", "actor_accel", "ego_still", "actor_still", "after", "after_end",
-                      "reach"]
+                      "reach", "ego_reach"]
 ActionKind = Literal["start_path", "brake", "change_lane", "drift", "open_door", "pull_out",
                      "run_red_light", "stop", "set_speed", "jump_speed", "ego_speed_times", "ego_speed_plus",
-                     "end_scenario", "synchronize", "hold"]
+                     "end_scenario", "synchronize", "hold", "speed_rate", "speed_time", "speed_distance"]
 TRIGGER_KINDS: tuple[str, ...] = ("time", "distance", "ttc", "headway", "ego_speed", "relative_speed", "ego_progress",
                                   "actor_speed", "ego_accel", "actor_accel", "ego_still", "actor_still",
-                                  "after", "after_end", "reach")
-BELOW_BY_DEFAULT = ("distance", "ttc")
+                                  "after", "after_end", "reach", "ego_reach")
+BELOW_BY_DEFAULT = ("distance", "ttc", "reach", "ego_reach")
 MAX_ROUTE_LANES = 64  # the lanes an actor follows in order (then it takes each lane's first successor)
 ACTION_KINDS: tuple[str, ...] = ("start_path", "brake", "change_lane", "drift", "open_door", "pull_out",
                                  "run_red_light", "stop", "set_speed", "jump_speed", "ego_speed_times",
-                                 "ego_speed_plus", "end_scenario", "synchronize", "hold")
+                                 "ego_speed_plus", "end_scenario", "synchronize", "hold", "speed_rate", "speed_time",
+                                 "speed_distance")
 
 
 @dataclass(frozen=True)
 class Trigger:
     """Fires once, `delay_s` after its condition first holds. The condition, by kind, is a
     measure at or above `value` (at or below it when `below`; `below` defaults to True for
-    distance and ttc, else False):
+    distance, ttc, reach and ego_reach, else False):
     time: episode time (s); distance: the ego's distance to the actor (m, box to box); ttc: the
     time-to-collision with the ego (s); headway: the ego's time headway to the actor (s: how far
     the actor's centre is ahead of the ego's along the ego's heading, over the ego's speed;
@@ -42,7 +43,8 @@ class Trigger:
     whose bits `value` sets (sum of 2^k, k 0-based) have all fired, counting the delay from
     when the last of them was due; after_end: they have, and the
     actor's movement has settled since (no lane change or offset under way, not braking to a
-    stop, not synchronizing); reach: the actor's distance to (x_m, y_m) (m). `below` is unused
+    stop, not synchronizing); reach, ego_reach: the actor's or the ego's distance to (x_m, y_m)
+    (m, centre to point). `below` is unused
     by after and after_end. `with_events`: the actor's events whose bits it sets (as for after)
     must hold their own conditions on the same tick: an AND of conditions, the others carried
     by events whose action is `hold`; their delays are not used."""
@@ -71,10 +73,14 @@ class Action:
     ego's speed times value / plus value (m/s), taken at once and followed from then on;
     end_scenario: the episode ends, a success (an OpenSCENARIO StopTrigger); synchronize:
     the actor's `sync` starts; hold: nothing (its trigger is a condition of another's, see
-    Trigger.with_events); open_door, run_red_light, stop: unused."""
+    Trigger.with_events); speed_rate, speed_time, speed_distance: a new speed (m/s) reached
+    linearly at `over` m/s^2, in `over` s or over `over` m (the rate fixed when it fires, from
+    the actor's speed then), its leader still kept at a distance (the ramp replaces IDM's
+    free-road term); open_door, run_red_light, stop: unused."""
 
     kind: ActionKind
     value: float = 0.0
+    over: float = 0.0
 
 
 @dataclass(frozen=True)

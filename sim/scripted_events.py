@@ -15,7 +15,8 @@ from sim.ego_dynamics import EgoState
 from sim.episode_spec import ACTION_KINDS, TRIGGER_KINDS
 from sim.map_bank import MapBank
 
-AFTER, AFTER_END, REACH = (TRIGGER_KINDS.index(kind) for kind in ("after", "after_end", "reach"))
+AFTER, AFTER_END, REACH, EGO_REACH = (TRIGGER_KINDS.index(kind)
+                                      for kind in ("after", "after_end", "reach", "ego_reach"))
 SETTLED_M = 0.01  # an actor this close to its lateral target has ended its lane change or offset
 HEADWAY_MIN_SPEED_MPS = 0.1  # below it, an ego's headway is a distance over this speed: large, with its sign
 STILL_MPS = 0.01  # below it, the ego or an actor stands still
@@ -62,8 +63,8 @@ def fire_triggers(actors: ActorState, ego: EgoState, slot: SlotMeasures, ego_gap
     live = (actors.trigger_kind >= 0) & actors.active.unsqueeze(-1) & ~actors.fired
     now = slot.time_s.view(-1, 1, 1).expand_as(actors.held_s)
     start = now
-    if not nothing_to_do(live & (kind >= AFTER)):  # after, after_end and reach: the last kinds
-        holds, start = _on_events_and_points(actors, kind, holds, now)
+    if not nothing_to_do(live & (kind >= AFTER)):  # after, after_end, reach and ego_reach: the last kinds
+        holds, start = _on_events_and_points(actors, ego, kind, holds, now)
     if not nothing_to_do(live & (actors.trigger_with > 0)):
         holds = holds & _all_set(actors.trigger_with, holds)
     actors.held_s = torch.where(live & holds & torch.isinf(actors.held_s), start, actors.held_s)
@@ -83,14 +84,18 @@ def _all_set(mask: torch.Tensor, flags: torch.Tensor) -> torch.Tensor:
     return (flags.unsqueeze(-2) | ~_bits(mask)).all(-1)
 
 
-def _on_events_and_points(actors: ActorState, kind: torch.Tensor, holds: torch.Tensor, now: torch.Tensor
-                          ) -> tuple[torch.Tensor, torch.Tensor]:
-    """(holds, when each condition started holding) [B, N, E] with the after, after_end and
-    reach triggers evaluated: "after" holds from when the last of the events it waits for was
-    due, "after_end" from the first tick they have all fired and the actor's movement has
-    settled, "reach" from when the actor comes within its distance of its point."""
-    reach_m = torch.hypot(actors.x_m.unsqueeze(-1) - actors.trigger_x_m, actors.y_m.unsqueeze(-1) - actors.trigger_y_m)
-    holds = torch.where(kind == REACH, reach_m <= actors.trigger_value, holds)
+def _on_events_and_points(actors: ActorState, ego: EgoState, kind: torch.Tensor, holds: torch.Tensor,
+                          now: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(holds, when each condition started holding) [B, N, E] with the after, after_end, reach
+    and ego_reach triggers evaluated: "after" holds from when the last of the events it waits
+    for was due, "after_end" from the first tick they have all fired and the actor's movement
+    has settled, "reach" and "ego_reach" while the actor's or the ego's distance to the point
+    is below (or above) the value."""
+    x = torch.where(kind == EGO_REACH, ego.x_m.view(-1, 1, 1), actors.x_m.unsqueeze(-1))
+    y = torch.where(kind == EGO_REACH, ego.y_m.view(-1, 1, 1), actors.y_m.unsqueeze(-1))
+    distance_m = torch.hypot(x - actors.trigger_x_m, y - actors.trigger_y_m)
+    near = torch.where(actors.trigger_below, distance_m <= actors.trigger_value, distance_m >= actors.trigger_value)
+    holds = torch.where(kind >= REACH, near, holds)
     waits = _bits(actors.trigger_value.long())
     all_fired = _all_set(actors.trigger_value.long(), actors.fired)
     due = (actors.held_s + actors.trigger_delay_s).unsqueeze(-2)
@@ -107,6 +112,23 @@ def _fired_value(new: torch.Tensor, actors: ActorState, action: str) -> tuple[to
     """Which actors fired `action` this tick [B, N] and with what value [B, N]."""
     mask = new & (actors.action_kind == ACTION_KINDS.index(action))
     return mask.any(-1), (actors.action_value * mask).sum(-1)
+
+
+def _ramp_speed(actors: ActorState, new: torch.Tensor) -> None:
+    """Start the speed ramps that fired (speed_rate, speed_time, speed_distance): each actor's
+    rate (m/s^2) from its speed now."""
+    for kind in ("speed_rate", "speed_time", "speed_distance"):
+        fired = new & (actors.action_kind == ACTION_KINDS.index(kind))
+        mask, target, over = fired.any(-1), (actors.action_value * fired).sum(-1), (actors.action_over * fired).sum(-1)
+        change = (target - actors.speed_mps).abs()
+        if kind == "speed_rate":
+            rate = over
+        elif kind == "speed_time":
+            rate = change / over.clamp_min(1e-3)
+        else:
+            rate = (target ** 2 - actors.speed_mps ** 2).abs() / (2 * over.clamp_min(1e-3))
+        _new_speed(actors, mask, target, jump=False)
+        actors.ramp_mps2 = torch.where(mask, rate, actors.ramp_mps2)
 
 
 def _change_lane(actors: ActorState, bank: MapBank, mask: torch.Tensor, to_left: torch.Tensor,
@@ -131,11 +153,13 @@ def _change_lane(actors: ActorState, bank: MapBank, mask: torch.Tensor, to_left:
 
 def _new_speed(actors: ActorState, mask: torch.Tensor, speed_mps: torch.Tensor, jump: bool) -> None:
     """A speed target for the masked actors [B, N]: their desired speed, and with `jump` their
-    speed at once; it ends braking, following the ego's speed and timing its arrival with it."""
+    speed at once; it ends braking, a speed ramp, following the ego's speed and timing its
+    arrival with it."""
     actors.desired_speed_mps = torch.where(mask, speed_mps, actors.desired_speed_mps)
     if jump:
         actors.speed_mps = torch.where(mask, speed_mps, actors.speed_mps)
     actors.brake_mps2 = torch.where(mask, torch.zeros_like(speed_mps), actors.brake_mps2)
+    actors.ramp_mps2 = torch.where(mask, torch.zeros_like(speed_mps), actors.ramp_mps2)
     actors.follows_ego &= ~mask
     actors.syncing &= ~mask
 
@@ -150,6 +174,7 @@ def apply_actions(actors: ActorState, bank: MapBank, new: torch.Tensor, ego_spee
     actors.speed_mps = torch.where(mask, value, actors.speed_mps)
     mask, value = _fired_value(new, actors, "brake")
     actors.brake_mps2 = torch.where(mask, value, actors.brake_mps2)
+    actors.ramp_mps2 = torch.where(mask, torch.zeros_like(value), actors.ramp_mps2)
     actors.follows_ego &= ~mask
     actors.syncing &= ~mask
     mask, _ = _fired_value(new, actors, "synchronize")
@@ -161,6 +186,7 @@ def apply_actions(actors: ActorState, bank: MapBank, new: torch.Tensor, ego_spee
     _new_speed(actors, mask, value, jump=False)
     mask, value = _fired_value(new, actors, "jump_speed")
     _new_speed(actors, mask, value, jump=True)
+    _ramp_speed(actors, new)
     for kind in ("ego_speed_times", "ego_speed_plus"):
         mask, value = _fired_value(new, actors, kind)
         times = kind == "ego_speed_times"

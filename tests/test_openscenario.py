@@ -34,7 +34,8 @@ def test_family_exports_valid_openscenario(name, schema, bank):
     assert len(objects) == 1 + len(spec.actors)
     triggered = [e for a in spec.actors for e in a.events]
     assert len(root.findall(".//Maneuver/Event")) == len(triggered)
-    custom = [e.action.kind for e in triggered if e.action.kind in ("open_door", "run_red_light")]
+    exact_for_nines = ("open_door", "run_red_light", "set_speed", "pull_out")
+    custom = [e.action.kind for e in triggered if e.action.kind in exact_for_nines]
     assert [c.get("type") for c in root.iter("CustomCommandAction")] == [f"nines:{kind}" for kind in custom]
     kinds = [p.get("value") for p in root.iter("Property") if p.get("name") == "nines:kind"]
     assert kinds == [a.kind.name.lower() for a in spec.actors]

@@ -36,21 +36,22 @@ def test_relative_positions_and_a_catalog_maneuver_import_as_the_file_says(tmp_p
     assert (sign.x_m, sign.y_m, sign.yaw_rad) == (pytest.approx(160.0), pytest.approx(HERO_Y + 12), 2.0)
     # the catalog's maneuver with the reference's rate; equalTo as two bounds; the conditions
     # beside the first of a group as hold events after the actor's own
-    assert [(e.trigger.kind, e.trigger.value, e.trigger.is_below, e.trigger.with_events, e.action.kind, e.action.value)
-            for e in lead.events[:-1]] == [
-        ("time", 1.0, False, 2 ** 3, "brake", 4.0),
-        ("actor_still", 1.5, False, 0, "set_speed", 8.0),
-        ("actor_speed", pytest.approx(7.95), False, 2 ** 4 | 2 ** 5, "drift", 0.3),
-        ("ego_progress", 25.0, False, 0, "hold", 0.0),
-        ("actor_speed", pytest.approx(8.05), True, 0, "hold", 0.0),
-        ("actor_accel", -0.1, False, 0, "hold", 0.0),
-        ("after", 2 ** 2, False, 0, "hold", 0.0)]
+    assert [(e.trigger.kind, e.trigger.value, e.trigger.is_below, e.trigger.with_events, e.action.kind, e.action.value,
+             e.action.over) for e in lead.events[:-1]] == [
+        ("time", 1.0, False, 2 ** 3, "brake", 4.0, 0.0),
+        ("actor_still", 1.5, False, 0, "speed_rate", 8.0, 2.0),  # a linear SpeedAction at 2 m/s^2
+        ("actor_speed", pytest.approx(7.95), False, 2 ** 4 | 2 ** 5, "drift", 0.3, 0.0),
+        ("ego_progress", 25.0, False, 0, "hold", 0.0, 0.0),
+        ("actor_speed", pytest.approx(8.05), True, 0, "hold", 0.0, 0.0),
+        ("actor_accel", -0.1, False, 0, "hold", 0.0, 0.0),
+        ("after", 2 ** 2, False, 0, "hold", 0.0, 0.0)]
     stop = lead.events[-1]
     # (the ego's collision and the end of its road end every nines episode: no event for them)
     assert (stop.trigger.kind, stop.trigger.delay_s, stop.trigger.with_events, stop.action.kind) == (
         "ego_speed", 1.0, 2 ** 6, "end_scenario")
-    assert [(e.trigger.kind, e.trigger.value, e.trigger.is_below, e.trigger.with_events) for e in walker.events] == [
-        ("time", 1.0, False, 2 ** 1), ("ego_accel", 0.05, True, 0)]
+    assert [(e.trigger.kind, e.trigger.value, e.trigger.is_below, e.trigger.with_events, e.trigger.x_m)
+            for e in walker.events] == [("time", 1.0, False, 2 ** 3, 0.0), ("reach", 5.0, False, 0, 70.0),
+                                        ("ego_reach", 20.0, True, 0, 170.0), ("ego_accel", 0.05, True, 0, 0.0)]
 
 
 def _drive(spec, seconds):
@@ -63,6 +64,8 @@ def _drive(spec, seconds):
         ticks.append(dict(time=float(world.stats.time_s[0]), fired=world.actors.fired[0].clone(),
                           progress=float(world.stats.km[0]) * 1000.0, ego_speed=float(world.ego.speed_mps[0]),
                           lead_speed=float(world.actors.speed_mps[0, LEAD]),
+                          walker_xy=(float(world.actors.x_m[0, WALKER]), float(world.actors.y_m[0, WALKER])),
+                          ego_xy=(float(world.ego.x_m[0]), float(world.ego.y_m[0])),
                           outcome=OUTCOMES[int(world.stats.outcome[0])]))
     world.close()
     return ticks
@@ -88,6 +91,9 @@ def test_driven_each_group_fires_on_the_first_tick_all_its_conditions_hold(tmp_p
     assert all(t["lead_speed"] < 0.01 for t in ticks[stopped:go + 1])
     # (the still time is a float32 sum of ticks: it reaches 1.5 s on the 30th tick or, rounded down, the 31st)
     assert ticks[go]["time"] - ticks[stopped]["time"] + dt == pytest.approx(1.5, abs=1.01 * dt)
+    # from the tick after, it speeds up at exactly 2 m/s^2 until it has 8 m/s
+    ramp = [lead_speeds[k + 1] - lead_speeds[k] for k in range(go + 1, len(ticks)) if lead_speeds[k] < 8.0 - 1e-4]
+    assert len(ramp) == round(8.0 / (2.0 * dt)) and ramp == pytest.approx([2.0 * dt] * len(ramp), abs=1e-4)
     # it drifts on the first tick its speed is 8 m/s (within 0.05) and its acceleration above -0.1 m/s^2
     cruise = _first(ticks, LEAD, 2)
     holds = [k for k in range(len(ticks)) if abs(lead_speeds[k + 1] - 8.0) <= 0.05
@@ -97,11 +103,41 @@ def test_driven_each_group_fires_on_the_first_tick_all_its_conditions_hold(tmp_p
     stroll = _first(ticks, WALKER, 0)
     calm = [k for k in range(len(ticks)) if ticks[k]["time"] >= 1.0 and (speeds[k + 1] - speeds[k]) / dt < 0.05]
     assert stroll == calm[0]
+    # it walks faster once 5 m from where it stood, and stops as the ego comes within 20 m of (170, 4.25)
+    brisk = _first(ticks, WALKER, 1)
+    assert brisk == next(k for k, t in enumerate(ticks) if math.dist(t["walker_xy"], (70.0, 4.25)) >= 5.0)
+    halt = _first(ticks, WALKER, 2)
+    assert halt == next(k for k, t in enumerate(ticks) if math.dist(t["ego_xy"], (170.0, 4.25)) <= 20.0)
     # 1 s after the lead's drift has started (an event's start is seen the tick after it) with the ego faster
     # than 5 m/s, the scenario ends: a success
     seen = next(k for k in range(cruise + 1, len(ticks)) if ticks[k]["ego_speed"] > 5.0)
     assert ticks[-1]["outcome"] == "success"
     assert ticks[-1]["time"] - ticks[seen]["time"] == pytest.approx(1.0, abs=1.01 * dt)
+
+
+@pytest.mark.parametrize("kind, start_mps, target_mps, over", [
+    ("speed_time", 4.0, 10.0, 2.0),  # 3 m/s^2 for 2 s
+    ("speed_distance", 10.0, 0.0, 20.0),  # 2.5 m/s^2 for 20 m
+    ("speed_rate", 6.0, 2.0, 1.0)])
+def test_a_speed_ramp_reaches_its_speed_in_the_time_or_distance_it_names(kind, start_mps, target_mps, over):
+    lead = ActorSpec(ActorKind.CAR, motion="lane", lanes=((1, -2),), s_m=10.0, speed_mps=start_mps,
+                     events=(ScriptedEvent(Trigger("time", 0.0), Action(kind, target_mps, over=over)),))
+    spec = EpisodeSpec("straight", "main", seed=0, ego_speed_mps=0.0, actors=(lead,))
+    world = BatchedWorld(WorldConfig(batch_size=1, max_actors=1, maps=("straight",)))
+    world.load(0, spec)
+    dt, speeds, s = world.config.dt_s, [], []
+    for _ in range(120):
+        world.step(world.ego.speed_mps.new_tensor([[0.0, 0.0, 1.0]]))
+        speeds.append(float(world.actors.speed_mps[0, 0]))
+        s.append(float(world.actors.s_m[0, 0]))
+    world.close()
+    rate = {"speed_time": abs(target_mps - start_mps) / over, "speed_rate": over,
+            "speed_distance": abs(target_mps ** 2 - start_mps ** 2) / (2 * over)}[kind]
+    reached = next(k for k, v in enumerate(speeds) if abs(v - target_mps) < 1e-4)  # fired on tick 0, ramps from 1
+    assert reached * dt == pytest.approx(abs(target_mps - start_mps) / rate, abs=1.01 * dt)
+    assert all(abs(v - target_mps) < 1e-3 for v in speeds[reached:])  # then IDM keeps it
+    if kind == "speed_distance":  # it stops within a tick's travel of 20 m on
+        assert s[reached] - s[0] == pytest.approx(over, abs=start_mps * dt)
 
 
 def test_the_ego_s_acceleration_and_standing_still_are_measured_each_tick():
@@ -152,6 +188,10 @@ REFUSED = [
     ('RelativeLanePosition entityRef="hero"', 'RelativeLanePosition entityRef="nobody"',
      "is relative to nobody, which the Init does not place"),
     ('RelativeObjectPosition entityRef="hero"', 'RelativeObjectPosition entityRef="lead"', None),
+    ('<DistanceCondition value="5" freespace="false"', '<DistanceCondition value="5" freespace="true"',
+     "freespace=true; the import measures the distance from the entity's centre"),
+    ('value="2.0" dynamicsDimension="rate"', 'value="2.0" dynamicsDimension="speed"',
+     "dynamicsDimension='speed'; expected rate, time or distance"),
     ('<WorldPosition x="90" y="4.25"/>', '<RelativeWorldPosition entityRef="hero" dx="3" dy="0"/>',
      "is relative to hero, which moves; the import reads relative positions in the Init only"),
 ]

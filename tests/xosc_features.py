@@ -392,6 +392,12 @@ def _teleport(entity: str, position: str, speed: str | None = None) -> str:
             f'</PrivateAction>{moving}</Private>')
 
 
+def _distance(value: float, rule: str, x: float = 70.0) -> str:
+    """A DistanceCondition to (x, 4.25), centre to point."""
+    return (f'<DistanceCondition value="{value}" freespace="false" rule="{rule}"><Position><WorldPosition x="{x}" '
+            'y="4.25"/></Position></DistanceCondition>')
+
+
 def _two(first: str, second: str, delay: float = 0.0) -> str:
     """Two conditions of one group: both must hold; the delay on the second."""
     return first + second.replace('delay="0.0"', f'delay="{delay}"', 1)
@@ -463,7 +469,12 @@ CONDITIONS = f"""<?xml version="1.0" encoding="UTF-8"?>
             '</Trajectory><TimeReference><None/></TimeReference><TrajectoryFollowingMode followingMode="follow"/>'
             '</FollowTrajectoryAction></RoutingAction></PrivateAction></Action><Action name="pace"><PrivateAction>'
             + speed_xml('<AbsoluteTargetSpeed value="1.4"/>', "linear", 1.0),
-            _two(_after_s(1.0), _on("hero", '<AccelerationCondition value="0.05" rule="lessThan"/>')))}</Maneuver>
+            _two(_after_s(1.0), _on("hero", '<AccelerationCondition value="0.05" rule="lessThan"/>')))}
+          {event_xml("brisk", speed_xml('<AbsoluteTargetSpeed value="2"/>'),
+                     _on("walker", _distance(5, "greaterThan")))}
+          {event_xml("halt", speed_xml('<AbsoluteTargetSpeed value="0"/>'),
+                     _on("hero", _distance(20, "lessThan", 170)))}
+        </Maneuver>
       </ManeuverGroup>
       <StartTrigger><ConditionGroup>{_after_s(0)}</ConditionGroup></StartTrigger>
     </Act></Story>
