@@ -147,7 +147,8 @@ def main(
     dagger_share: float = typer.Option(0.5, min=0.0, max=1.0, help="share of episodes the student drives then"),
     data: Path | None = typer.Option(None, help="train from a recorded dataset (nines collect) instead"),
     eval_every: int = typer.Option(2000, min=1, help="closed-loop evaluation every N steps (rank 0)"),
-    eval_episodes: int = typer.Option(4, min=1, help="clear nominal episodes per family in each evaluation"),
+    eval_episodes: int = typer.Option(4, min=0, help="clear nominal episodes per family in each evaluation "
+                                                     "(0: no evaluation)"),
     save_every: int = typer.Option(500, min=1, help="write OUT/last.pt every N steps"),
     seed: int = typer.Option(0, min=0),
     resume: bool = typer.Option(True, help="continue from OUT/last.pt when it exists"),
@@ -225,7 +226,7 @@ def main(
             if writer is not None and (step % 20 == 0 or step == steps - 1):
                 _log(writer, step, loss, terms, samples_seen / max(time.perf_counter() - tick, 1e-9))
                 bar.update(task, description=f"loss {loss.item():.3f}")
-            if ranks.main and (step + 1) % eval_every == 0:
+            if ranks.main and eval_episodes and (step + 1) % eval_every == 0:
                 history.append(_evaluate(net, cam, ranks.device, eval_episodes, step + 1))
                 for name, value in history[-1].items():
                     writer.add_scalar(f"eval/{name}", value, step)
@@ -234,13 +235,13 @@ def main(
             bar.update(task, completed=step + 1)
     if ranks.main:
         _calibrate(net, buffer, generator)
-        if not history or history[-1]["step"] != steps:
+        if eval_episodes and (not history or history[-1]["step"] != steps):
             history.append(_evaluate(net, cam, ranks.device, eval_episodes, steps))
         save(steps)
-        metadata["evaluation"] = history[-1]
+        metadata["evaluation"] = history[-1] if history else {}
         checkpoint.save(out / "camera.pt", net, metadata)
         writer.close()
-        print(f"checkpoint: {out / 'camera.pt'}; evaluation: {history[-1]}")
+        print(f"checkpoint: {out / 'camera.pt'}; evaluation: {history[-1] if history else 'none'}")
     if rollouts is not None:
         rollouts.close()
     distributed.stop(ranks)

@@ -36,11 +36,18 @@ def scripted_episodes() -> list[EpisodeSpec]:
     syncing = ActorSpec(ActorKind.CAR, "lane", lanes=((1, 1),), s_m=120.0, speed_mps=5.0,
                         sync=Sync(at_m=200.0, ego_at_m=50.0, final_plus_mps=3.0),
                         events=(ScriptedEvent(Trigger("ego_progress", 5.0), Action("synchronize")),))
+    # groups of conditions, speed ramps, distances to points, acceleration and standing still
+    ramping = ActorSpec(ActorKind.CAR, "lane", lanes=((1, 1),), s_m=20.0, speed_mps=4.0, events=(
+        ScriptedEvent(Trigger("time", 0.5, with_events=2 ** 1), Action("speed_time", 9.0, over=2.0)),
+        ScriptedEvent(Trigger("ego_reach", 60.0, x_m=80.0, y_m=-1.75), Action("hold")),
+        ScriptedEvent(Trigger("actor_speed", 8.9), Action("speed_distance", 0.0, over=15.0)),
+        ScriptedEvent(Trigger("actor_still", 0.5, with_events=2 ** 4), Action("speed_rate", 3.0, over=1.5)),
+        ScriptedEvent(Trigger("ego_accel", 0.0, False), Action("hold"))))
     return ([EpisodeSpec("urban_street", "forward", seed=0, ego_speed_mps=8.0, actors=(walker,)),
              EpisodeSpec("straight", "main", seed=1, ego_speed_mps=6.0, actors=(cutter,)),
              EpisodeSpec("straight", "main", seed=2, ego_speed_mps=8.0, actors=(braking,)),
              EpisodeSpec("straight", "main", seed=3, ego_speed_mps=8.0, actors=(standing,)),
-             EpisodeSpec("straight", "main", seed=4, ego_speed_mps=8.0, actors=(chained, syncing))]
+             EpisodeSpec("straight", "main", seed=4, ego_speed_mps=8.0, actors=(chained, syncing, ramping))]
             + [sample_episode(seed) for seed in range(4)])
 
 
@@ -62,6 +69,8 @@ def test_the_compiled_step_reports_what_the_eager_step_reports(bank):
     assert outcomes[1] == outcomes[2] == outcomes[3] == "collision"
     # the chain ran to its scripted end in both modes, the synchronizing car arrived
     assert fast.actors.fired[4, 0, :5].all() and outcomes[4] == "success" and not fast.actors.syncing[4, 1]
+    # the ramping car sped up, stopped over its distance, waited and set off again to 3 m/s
+    assert fast.actors.fired[4, 2, :5].all() and fast.actors.speed_mps[4, 2].item() == pytest.approx(3.0)
     assert fast.actors.lane[1, 0].item() == bank.graphs[0].index_of[(1, -1)]
     assert fast.actors.y_m[0, 0].item() > 0.0
 

@@ -81,7 +81,7 @@ def test_a_killed_worker_and_a_killed_driver_lose_and_repeat_nothing(ray_address
 
 def test_torchrun_ranks_stay_identical_rank_zero_writes_and_a_relaunch_resumes(tmp_path):
     out = tmp_path / "ddp"
-    small = ["--batch", "8", "--sim-batch", "4", "--buffer-size", "256", "--eval-episodes", "1", "--members", "2",
+    small = ["--batch", "8", "--sim-batch", "4", "--buffer-size", "256", "--eval-episodes", "0", "--members", "2",
              "--no-progress", "--out", str(out), "--save-every", "2", "--eval-every", "100", "--check-ranks"]
 
     def launch(steps: int) -> str:

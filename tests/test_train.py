@@ -41,7 +41,8 @@ def test_train_on_the_fly_writes_checkpoints_and_resumes(tmp_path):
     # calibration was fitted on the training data: the OOD statistics moved off their defaults
     assert not torch.equal(net.feature_mean, torch.zeros_like(net.feature_mean))
     before = {k: v.clone() for k, v in payload["state_dict"].items()}
-    second = train("--out", str(out), "--steps", "6", "--save-every", "2", "--eval-every", "100")
+    second = train("--out", str(out), "--steps", "6", "--save-every", "2", "--eval-every", "100",
+                   "--eval-episodes", "0")
     assert second.returncode == 0, second.stderr
     resumed = checkpoint.read(out / "last.pt")
     assert resumed["training_state"]["step"] == 6
@@ -61,10 +62,11 @@ def test_collect_then_train_from_the_dataset(tmp_path):
     assert (dataset.samples.targets.obstacle_distance_m < MAX_RANGE_M).any()
     assert set(np.unique(dataset.samples.targets.drivable.numpy())) <= {0.0, 1.0}
     trained = train("--out", str(tmp_path / "run"), "--steps", "3", "--data", str(tmp_path / "data"),
-                    "--eval-every", "100")
+                    "--eval-every", "100", "--eval-episodes", "0")
     assert trained.returncode == 0, trained.stderr
     _, metadata = checkpoint.load(tmp_path / "run" / "camera.pt", 128, 64)
     assert metadata["training"]["data"] == str(tmp_path / "data")
+    assert metadata["evaluation"] == {} and "evaluation: none" in trained.stdout  # --eval-episodes 0
 
 
 def train_here(monkeypatch, capsys, *args) -> subprocess.CompletedProcess:
