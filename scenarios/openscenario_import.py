@@ -17,8 +17,10 @@ What is read:
 - Init: TeleportAction to any position `scenarios.openscenario_positions` reads (relative ones
   to an entity placed before: entities are placed in the order their references need);
   SpeedAction to an absolute speed (on a map whose file gives no speed limit, the ego's is the
-  limit its driver keeps: such files leave the ego's speed to the scenario); the ego's AssignRouteAction
-  (a Route, or one from a route catalog: waypoints joined along the lanes); EnvironmentAction
+  limit its driver keeps: such files leave the ego's speed to the scenario); the ego's
+  AssignRouteAction (a Route, or one from a route catalog: waypoints joined along the lanes);
+  FollowTrajectoryAction (an entity without a TeleportAction starts at the first point; an actor
+  walks the points once it has a speed; the ego's points are its route); EnvironmentAction
   (sun, fog, precipitation, friction);
 - the storyboard (`scenarios.openscenario_storyboard`); the StopTrigger's time is the
   episode's limit.
@@ -40,7 +42,7 @@ from lxml import etree
 from scenarios.openscenario_distributions import SUPPORTED as DISTRIBUTION_ELEMENTS
 from scenarios.openscenario_files import ScenarioImportError, catalog_entry, inline_maneuvers, parse_xosc
 from scenarios.openscenario_positions import RELATIVE, Pose, Positions, lane_keys, nearest_lane, project
-from scenarios.openscenario_storyboard import Cast, storyboard_events
+from scenarios.openscenario_storyboard import Cast, storyboard_events, trajectory_path
 from sim.actor_kinds import DEFAULT_SIZE_M, STATIC_KINDS, ActorKind
 from sim.actor_state import MAX_EVENTS
 from sim.ego_dynamics import EGO_LENGTH_M, weather_friction
@@ -165,12 +167,13 @@ def import_xosc(path: str | Path, ego: str | None = None, seed: int = 0,
     weather, friction = _environment(reader, root, ego_props)
     positions = Positions(reader, graph, root, placed={})
     placed = _placements(reader, positions, init, list(entities))
-    ego_pose, ego_speed = placed.pop(ego_name)
-    route_name, route_lanes = _ego_route(reader, positions, init.get(ego_name, []), ego_pose, ego_props)
+    ego = placed.pop(ego_name)
+    ego_pose, ego_speed = ego.pose, ego.speed_mps
+    route_name, route_lanes = _ego_route(reader, positions, init.get(ego_name, []), ego, ego_props)
     first = graph.lanes[graph.index_of[route_lanes[0]]]
     ego_s, _ = project(first, ego_pose[:2])
     _check_controllers(reader, root, ego_name)
-    lanes = {name: _actor_lanes(positions, entities[name], init.get(name, []), placed[name][0]) for name in placed}
+    lanes = {name: _actor_lanes(positions, entities[name], init.get(name, []), placed[name].pose) for name in placed}
     moving = Positions(reader, graph, root)
 
     def along(name: str, position: etree._Element) -> float | None:
@@ -180,7 +183,7 @@ def import_xosc(path: str | Path, ego: str | None = None, seed: int = 0,
 
     last = graph.lanes[graph.index_of[route_lanes[-1]]]
     cast = Cast(ego_name, {**{n: e.size_m[0] for n, e in entities.items()}, ego_name: EGO_LENGTH_M},
-                {**{n: _lane_id(graph, pose) for n, (pose, _) in placed.items()}, ego_name: route_lanes[0][1]},
+                {**{n: _lane_id(graph, p.pose) for n, p in placed.items()}, ego_name: route_lanes[0][1]},
                 moving.pose, along, route_dead_end=not last.successors)
     story = storyboard_events(reader, root, cast)
     crowded = next((name for name, events in story.events.items() if len(events) > MAX_EVENTS), None)
@@ -280,10 +283,20 @@ def _init_actions(reader: XmlReader, root: etree._Element) -> dict[str, list[etr
     return actions
 
 
+@dataclass(frozen=True)
+class _Placed:
+    """An entity's start: its pose (x, y, heading), speed (m/s) and the points of the
+    trajectory its Init gives it (() for none)."""
+
+    pose: Pose
+    speed_mps: float
+    path: tuple = ()
+
+
 def _placements(reader: XmlReader, positions: Positions, init: dict[str, list[etree._Element]],
-                names: list[str]) -> dict[str, tuple[Pose, float]]:
-    """Each entity's start pose and speed, an entity placed relative to another after it."""
-    placed: dict[str, tuple[Pose, float]] = {}
+                names: list[str]) -> dict[str, _Placed]:
+    """Where each entity starts, an entity placed relative to another after it."""
+    placed: dict[str, _Placed] = {}
 
     def place(name: str, waiting: tuple[str, ...]) -> None:
         if name in placed:
@@ -296,21 +309,25 @@ def _placements(reader: XmlReader, positions: Positions, init: dict[str, list[et
                 if relative.get("entityRef") in names:
                     place(relative.get("entityRef"), waiting + (name,))
         placed[name] = _placement(reader, positions, init.get(name, []), name)
-        positions.placed[name] = placed[name][0]
+        positions.placed[name] = placed[name].pose
 
     for name in names:
         place(name, ())
     return placed
 
 
-def _placement(reader: XmlReader, positions: Positions, actions: list[etree._Element],
-               name: str) -> tuple[Pose, float]:
-    """An entity's start pose (x, y, heading) and speed from its Init actions."""
+def _placement(reader: XmlReader, positions: Positions, actions: list[etree._Element], name: str) -> _Placed:
+    """An entity's start pose (x, y, heading) and speed from its Init actions: where its
+    TeleportAction puts it, else the start of its trajectory, heading along it."""
     teleport = next((a for a in actions if a.tag == "TeleportAction"), None)
-    if teleport is None:
+    path = _init_path(reader, positions, actions)
+    if teleport is None and len(path) < 2:
         raise ScenarioImportError(f"{reader.source}: entity {name} has no TeleportAction in the Init; expected one "
-                                  "placing it")
-    pose = positions.pose(reader.one(teleport, "Position"))
+                                  "placing it, or a FollowTrajectoryAction starting it on its trajectory")
+    if teleport is not None:
+        pose = positions.pose(reader.one(teleport, "Position"))
+    else:
+        pose = (*path[0], math.atan2(path[1][1] - path[0][1], path[1][0] - path[0][0]))
     speed = 0.0
     for action in actions:
         if action.tag == "LongitudinalAction":
@@ -319,25 +336,39 @@ def _placement(reader: XmlReader, positions: Positions, actions: list[etree._Ele
             if absolute is None:
                 raise reader.fail(target, "is relative; an Init speed must be an AbsoluteTargetSpeed")
             speed = reader.number(absolute, "value")
-    return pose, speed
+    return _Placed(pose, speed, path)
+
+
+def _init_path(reader: XmlReader, positions: Positions, actions: list[etree._Element]) -> tuple:
+    """The points of an Init FollowTrajectoryAction (the entity walks them once it has a speed),
+    or ()."""
+    follow = next((a.find("FollowTrajectoryAction") for a in actions
+                   if a.tag == "RoutingAction" and a.find("FollowTrajectoryAction") is not None), None)
+    return () if follow is None else trajectory_path(reader, follow, positions.pose)[0]
 
 
 def _parse_keys(text: str) -> tuple[tuple[int, int], ...]:
     return tuple((int(road), int(lane)) for road, lane in (item.split(",") for item in text.split(";")))
 
 
-def _ego_route(reader: XmlReader, positions: Positions, actions: list[etree._Element], pose: Pose,
+def _ego_route(reader: XmlReader, positions: Positions, actions: list[etree._Element], ego: _Placed,
                props: dict[str, str]) -> tuple[str | None, tuple[tuple[int, int], ...]]:
-    """The ego's route: its AssignRouteAction's waypoints joined along the lanes, or the lanes
-    ahead of where it starts."""
+    """The ego's route: its AssignRouteAction's waypoints joined along the lanes, the lanes its
+    Init trajectory passes through (the driver drives it, along them), or the lanes ahead of
+    where it starts."""
     if "nines:route_lanes" in props:
         return None, _parse_keys(props["nines:route_lanes"])
     assigned = next((a.find("AssignRouteAction") for a in actions
                      if a.tag == "RoutingAction" and a.find("AssignRouteAction") is not None), None)
     graph = positions.graph
-    start = nearest_lane(graph, pose)
+    start = nearest_lane(graph, ego.pose)
     if start < 0:
         raise ScenarioImportError(f"{reader.source}: the ego starts on no driving lane of the map")
+    if assigned is None and ego.path:
+        follow = next(a for a in actions if a.tag == "RoutingAction" and a.find("FollowTrajectoryAction") is not None)
+        headings = [math.atan2(b[1] - a[1], b[0] - a[0]) for a, b in zip(ego.path, ego.path[1:])]
+        points = [(follow, (*xy, h)) for xy, h in zip(ego.path, headings + headings[-1:])]
+        return None, lane_keys(graph, positions.join(points, follow, start))
     if assigned is None:
         return None, lane_keys(graph, _ahead(graph, start, FOLLOW_LANES))
     route = positions.route(assigned)
@@ -437,11 +468,11 @@ def _actor_lanes(positions: Positions, entity: _Entity, actions: list[etree._Ele
     return positions.join_waypoints(positions.route(assigned), start)
 
 
-def _actor(graph: LaneGraph, entity: _Entity, placed: tuple[tuple[float, float, float], float],
-           events: list[tuple[ScriptedEvent, tuple]], lanes: list[int], sync: Sync | None) -> ActorSpec:
-    pose, speed = placed
+def _actor(graph: LaneGraph, entity: _Entity, placed: _Placed, events: list[tuple[ScriptedEvent, tuple]],
+           lanes: list[int], sync: Sync | None) -> ActorSpec:
+    pose, speed = placed.pose, placed.speed_mps
     props = entity.properties
-    path = next((p for _, p in events if p), ())
+    path = next((p for _, p in events if p), placed.path)
     motion = props.get("nines:motion") or ("path" if path else "static" if entity.kind in STATIC_KINDS else "lane")
     colour = tuple(float(c) for c in props["nines:colour"].split(",")) if "nines:colour" in props else (0.6, 0.6, 0.65)
     if "nines:sync" in props:  # nines' export: the exact distances its world positions approximate

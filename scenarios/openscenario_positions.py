@@ -134,17 +134,24 @@ class Positions:
     def join_waypoints(self, route: etree._Element, start: int | None = None) -> list[int]:
         """The lanes from `start` (else the first waypoint's lane) through each waypoint's,
         joined along the map's lanes."""
+        waypoints = route.findall("Waypoint")
+        return self.join([(w, self.pose(self.reader.one(w, "Position"))) for w in waypoints], route, start)
+
+    def join(self, points: list[tuple[etree._Element, Pose]], holder: etree._Element,
+             start: int | None = None) -> list[int]:
+        """The lanes from `start` (else the first point's lane) through the lane of each
+        (element, pose), joined along the map's lanes; a refusal names the element."""
         lanes = [] if start is None else [start]
-        for waypoint in route.findall("Waypoint"):
-            target = nearest_lane(self.graph, self.pose(self.reader.one(waypoint, "Position")))
+        for element, pose in points:
+            target = nearest_lane(self.graph, pose)
             if target < 0 or (lanes and target == lanes[-1]):
                 continue
             path = shortest_route(self.graph, lanes[-1], target) if lanes else [target]
             if path is None:
-                raise self.reader.fail(waypoint, "cannot be reached from the waypoint before it along the map's lanes")
+                raise self.reader.fail(element, "cannot be reached from the point before it along the map's lanes")
             lanes += path[1:] if lanes else path
         if not lanes:
-            raise self.reader.fail(route, "has no waypoint on a driving lane")
+            raise self.reader.fail(holder, "has no point on a driving lane")
         return lanes
 
     def _route_position(self, position: etree._Element) -> Pose:

@@ -473,14 +473,21 @@ def _private_action(reader: XmlReader, body: etree._Element, actor: str, cast: C
         return Action("drift", reader.number(reader.one(body, "LaneOffsetTarget/AbsoluteTargetLaneOffset"),
                                              "value")), ()
     if body.tag == "FollowTrajectoryAction":
-        vertices = reader.one(body, "Trajectory/Shape/Polyline").findall("Vertex")
-        points = [cast.pose_of(reader.one(v, "Position"))[:2] for v in vertices]
-        times = [reader.number(v, "time", 0.0) for v in vertices]
-        length = sum(math.dist(a, b) for a, b in zip(points, points[1:]))
-        pace = length / (times[-1] - times[0]) if times[-1] > times[0] else 1.4
-        return Action("start_path", pace), tuple(points)
+        points, pace = trajectory_path(reader, body, cast.pose_of)
+        return Action("start_path", pace), points
     raise reader.fail(body, f"is not an action the import carries out for {actor}; expected SpeedAction, "
                             "LaneChangeAction, LaneOffsetAction or FollowTrajectoryAction")
+
+
+def trajectory_path(reader: XmlReader, body: etree._Element, pose_of: Callable[[etree._Element], tuple]
+                    ) -> tuple[tuple[tuple[float, float], ...], float]:
+    """A FollowTrajectoryAction's Polyline as points (x, y) and the pace its vertex times give
+    (m/s; 1.4, a walk, without times)."""
+    vertices = reader.one(body, "Trajectory/Shape/Polyline").findall("Vertex")
+    points = tuple(pose_of(reader.one(v, "Position"))[:2] for v in vertices)
+    times = [reader.number(v, "time", 0.0) for v in vertices]
+    length = sum(math.dist(a, b) for a, b in zip(points, points[1:]))
+    return points, length / (times[-1] - times[0]) if times[-1] > times[0] else 1.4
 
 
 def _speed(reader: XmlReader, body: etree._Element, cast: Cast) -> Action:

@@ -110,7 +110,8 @@ class Sync:
 class ActorSpec:
     """One actor. Place it on a lane ((road, lane) ids, s along the lane's driving direction,
     lateral offset) or at x/y/yaw. motion: static, lane (IDM along `lanes`), or path (walks
-    `path` points at speed once started; starts at once when speed_mps > 0)."""
+    `path` points at speed once started: at once when speed_mps > 0, else by start_path or an
+    action giving it a speed)."""
 
     kind: ActorKind
     motion: Literal["static", "lane", "path"] = "static"

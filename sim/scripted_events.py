@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import torch
 
-from sim.actor_state import ActorState
+from sim.actor_state import MOTION_CODES, ActorState
 from sim.compiled_step import nothing_to_do
 from sim.ego_dynamics import EgoState
 from sim.episode_spec import ACTION_KINDS, TRIGGER_KINDS
@@ -154,12 +154,13 @@ def _change_lane(actors: ActorState, bank: MapBank, mask: torch.Tensor, to_left:
 def _new_speed(actors: ActorState, mask: torch.Tensor, speed_mps: torch.Tensor, jump: bool) -> None:
     """A speed target for the masked actors [B, N]: their desired speed, and with `jump` their
     speed at once; it ends braking, a speed ramp, following the ego's speed and timing its
-    arrival with it."""
+    arrival with it, and sets a path follower given a speed walking."""
     actors.desired_speed_mps = torch.where(mask, speed_mps, actors.desired_speed_mps)
     if jump:
         actors.speed_mps = torch.where(mask, speed_mps, actors.speed_mps)
     actors.brake_mps2 = torch.where(mask, torch.zeros_like(speed_mps), actors.brake_mps2)
     actors.ramp_mps2 = torch.where(mask, torch.zeros_like(speed_mps), actors.ramp_mps2)
+    actors.path_moving |= mask & (speed_mps > 0) & (actors.motion == MOTION_CODES["path"])
     actors.follows_ego &= ~mask
     actors.syncing &= ~mask
 

@@ -18,13 +18,16 @@ from sim.ground_truth import ground_truth
 from sim.world import OUTCOMES, BatchedWorld, WorldConfig
 from xosc_features import CONDITIONS, MANEUVERS, write_conditions
 
-WALKER, LEAD = 0, 1
+WALKER, LEAD, JOGGER = 0, 1, 4
 HERO_Y = -1.75  # the centre of lane -1
 
 
 def test_relative_positions_and_a_catalog_maneuver_import_as_the_file_says(tmp_path):
     spec = import_xosc(write_conditions(tmp_path))
-    walker, lead, post, sign = spec.actors
+    walker, lead, post, sign, jogger = spec.actors
+    # an Init FollowTrajectoryAction and no TeleportAction: at the start of the trajectory, heading along it
+    assert (jogger.motion, jogger.path, jogger.x_m, jogger.y_m, jogger.yaw_rad, jogger.speed_mps) == (
+        "path", ((50.0, -9.0), (80.0, -9.0)), 50.0, -9.0, 0.0, 0.0)
     assert spec.ego_s_m == pytest.approx(10.0)
     # RelativeObjectPosition: 60 m ahead of the hero and 6 m to its left, turned by -1.5 rad
     assert (walker.x_m, walker.y_m, walker.yaw_rad) == (pytest.approx(70.0), pytest.approx(HERO_Y + 6), -1.5)
@@ -65,6 +68,7 @@ def _drive(spec, seconds):
                           progress=float(world.stats.km[0]) * 1000.0, ego_speed=float(world.ego.speed_mps[0]),
                           lead_speed=float(world.actors.speed_mps[0, LEAD]),
                           walker_xy=(float(world.actors.x_m[0, WALKER]), float(world.actors.y_m[0, WALKER])),
+                          jogger_xy=(float(world.actors.x_m[0, JOGGER]), float(world.actors.y_m[0, JOGGER])),
                           ego_xy=(float(world.ego.x_m[0]), float(world.ego.y_m[0])),
                           outcome=OUTCOMES[int(world.stats.outcome[0])]))
     world.close()
@@ -108,6 +112,10 @@ def test_driven_each_group_fires_on_the_first_tick_all_its_conditions_hold(tmp_p
     assert brisk == next(k for k, t in enumerate(ticks) if math.dist(t["walker_xy"], (70.0, 4.25)) >= 5.0)
     halt = _first(ticks, WALKER, 2)
     assert halt == next(k for k, t in enumerate(ticks) if math.dist(t["ego_xy"], (170.0, 4.25)) <= 20.0)
+    # the jogger stands at the start of its trajectory until its speed action, then runs it at 3 m/s
+    jog = _first(ticks, JOGGER, 0)
+    assert ticks[jog]["time"] == pytest.approx(2.0, abs=1.01 * dt) and ticks[jog - 1]["jogger_xy"] == (50.0, -9.0)
+    assert ticks[jog + 10]["jogger_xy"][0] - ticks[jog]["jogger_xy"][0] == pytest.approx(30 * dt, abs=1e-4)
     # 1 s after the lead's drift has started (an event's start is seen the tick after it) with the ego faster
     # than 5 m/s, the scenario ends: a success
     seen = next(k for k in range(cruise + 1, len(ticks)) if ticks[k]["ego_speed"] > 5.0)
@@ -211,3 +219,24 @@ def test_what_the_conditions_cannot_honour_is_refused_with_its_line(old, new, me
         import_xosc(path)
     text = str(raised.value)
     assert message in text and "\n" not in text and text.startswith(f"{path}"), text
+
+
+def _hero_on_trajectory(*points: tuple[float, float]) -> str:
+    """CONDITIONS with the hero placed by an Init trajectory through points instead of a teleport."""
+    vertices = "".join(f'<Vertex><Position><WorldPosition x="{x}" y="{y}"/></Position></Vertex>' for x, y in points)
+    follow = (f'<RoutingAction><FollowTrajectoryAction><Trajectory closed="false" name="drive"><ParameterDeclarations/>'
+              f'<Shape><Polyline>{vertices}</Polyline></Shape></Trajectory><TimeReference><None/></TimeReference>'
+              '<TrajectoryFollowingMode followingMode="follow"/></FollowTrajectoryAction></RoutingAction>')
+    teleport = ('<TeleportAction><Position><LanePosition roadId="1" laneId="-1" s="10" offset="0.0"/></Position>'
+                '</TeleportAction>')
+    assert CONDITIONS.count(teleport) == 1
+    return CONDITIONS.replace(teleport, follow)
+
+
+def test_the_ego_s_init_trajectory_is_its_route_and_one_its_lanes_cannot_join_is_refused(tmp_path):
+    spec = import_xosc(write_conditions(tmp_path, _hero_on_trajectory((10.0, HERO_Y), (200.0, HERO_Y))))
+    assert (spec.ego_s_m, spec.route_lanes) == (pytest.approx(10.0), ((1, -1),))
+    path = write_conditions(tmp_path / "back", _hero_on_trajectory((10.0, HERO_Y), (200.0, HERO_Y), (100.0, 1.75)))
+    with pytest.raises(ScenarioImportError, match=r"cut_in.xosc:\d+: <RoutingAction> cannot be reached from the "
+                                                  r"point before it"):
+        import_xosc(path)

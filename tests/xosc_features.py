@@ -403,6 +403,10 @@ def _two(first: str, second: str, delay: float = 0.0) -> str:
     return first + second.replace('delay="0.0"', f'delay="{delay}"', 1)
 
 
+KERB = ('<FollowTrajectoryAction><Trajectory closed="false" name="kerb"><ParameterDeclarations/><Shape><Polyline>'
+        '<Vertex><Position><WorldPosition x="50" y="-9"/></Position></Vertex><Vertex><Position><WorldPosition '
+        'x="80" y="-9"/></Position></Vertex></Polyline></Shape></Trajectory><TimeReference><None/></TimeReference>'
+        '<TrajectoryFollowingMode followingMode="follow"/></FollowTrajectoryAction>')
 LEAD_MOVES = "".join([
     event_xml("brake", speed_xml('<AbsoluteTargetSpeed value="0"/>', "linear", "$Rate"),
               _two(_after_s(1.0), _on("hero", '<TraveledDistanceCondition value="25"/>'))),
@@ -441,6 +445,9 @@ CONDITIONS = f"""<?xml version="1.0" encoding="UTF-8"?>
     <ScenarioObject name="sign"><MiscObject name="sign" mass="50" miscObjectCategory="obstacle">
       <ParameterDeclarations/><BoundingBox><Center x="0" y="0" z="0.5"/><Dimensions width="0.3" length="0.3"
       height="1"/></BoundingBox><Properties/></MiscObject></ScenarioObject>
+    <ScenarioObject name="jogger"><Pedestrian name="jogger" mass="70" model="adult" pedestrianCategory="pedestrian">
+      <ParameterDeclarations/><BoundingBox><Center x="0" y="0" z="0.9"/><Dimensions width="0.5" length="0.5"
+      height="1.8"/></BoundingBox><Properties/></Pedestrian></ScenarioObject>
   </Entities>
   <Storyboard>
     <Init><Actions>
@@ -452,6 +459,7 @@ CONDITIONS = f"""<?xml version="1.0" encoding="UTF-8"?>
       {_teleport("post", _relative("RelativeRoadPosition", 'ds="100" dt="-9"'))}
       {_teleport("sign", _relative("RelativeWorldPosition", 'dx="150" dy="12"',
                                    '<Orientation type="absolute" h="2"/>'))}
+      <Private entityRef="jogger"><PrivateAction><RoutingAction>{KERB}</RoutingAction></PrivateAction></Private>
     </Actions></Init>
     <Story name="story"><Act name="act">
       <ManeuverGroup maximumExecutionCount="1" name="lead_group">
@@ -459,6 +467,11 @@ CONDITIONS = f"""<?xml version="1.0" encoding="UTF-8"?>
         <CatalogReference catalogName="ManeuverCatalog" entryName="stop_and_go">
           <ParameterAssignments><ParameterAssignment parameterRef="$Rate" value="4"/></ParameterAssignments>
         </CatalogReference>
+      </ManeuverGroup>
+      <ManeuverGroup maximumExecutionCount="1" name="jogger_group">
+        <Actors selectTriggeringEntities="false"><EntityRef entityRef="jogger"/></Actors>
+        <Maneuver name="jogger_moves">{event_xml("jog", speed_xml('<AbsoluteTargetSpeed value="3"/>'), _after_s(2.0))}
+        </Maneuver>
       </ManeuverGroup>
       <ManeuverGroup maximumExecutionCount="1" name="walker_group">
         <Actors selectTriggeringEntities="false"><EntityRef entityRef="walker"/></Actors>
