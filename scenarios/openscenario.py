@@ -345,9 +345,9 @@ def _condition(group: ET.Element, name: str, actor: str, trigger: Trigger | None
         ttc = _sub(entity_condition, "TimeToCollisionCondition", value=trigger.value, freespace=True,
                    alongRoute=False, rule=rule)
         _sub(_sub(ttc, "TimeToCollisionConditionTarget"), "EntityRef", entityRef=actor)
-    elif trigger.kind == "headway":
-        _sub(entity_condition, "TimeHeadwayCondition", entityRef=actor, value=trigger.value, freespace=False,
-             alongRoute=False, rule=rule)
+    elif trigger.kind in ("headway", "free_headway"):
+        _sub(entity_condition, "TimeHeadwayCondition", entityRef=actor, value=trigger.value,
+             freespace=trigger.kind == "free_headway", alongRoute=False, rule=rule)
     elif trigger.kind in ("ego_speed", "actor_speed"):
         _sub(entity_condition, "SpeedCondition", value=trigger.value, rule=rule)
     elif trigger.kind in ("ego_accel", "actor_accel"):

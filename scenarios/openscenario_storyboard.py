@@ -11,7 +11,8 @@ become hold events it waits for, `Trigger.with_events`):
   (its start);
 - with the ego as one entity and the event's actor as the other: RelativeDistanceCondition
   (freespace, or centre to centre less both half lengths), TimeToCollisionCondition,
-  TimeHeadwayCondition (the ego's, centre to centre), RelativeSpeedCondition,
+  TimeHeadwayCondition (the ego's; centre to centre, or front to rear with freespace),
+  RelativeSpeedCondition,
   CollisionCondition (their boxes touch);
 - on the ego or the event's actor: SpeedCondition, AccelerationCondition (longitudinal),
   StandStillCondition;
@@ -389,9 +390,8 @@ def _relative_measure(reader: XmlReader, body: etree._Element, who: str, actor: 
     if body.tag == "TimeHeadwayCondition":
         if who != cast.ego:
             raise reader.fail(body, f"is {who}'s headway; the import measures the ego's headway to an actor")
-        if reader.text(body, "freespace", "false") not in ("false", "0"):
-            raise reader.fail(body, "freespace=true; the import measures headway centre to centre (freespace false)")
-        return _compared(reader, body, "headway", value)
+        free = reader.text(body, "freespace", "false") not in ("false", "0")
+        return _compared(reader, body, "free_headway" if free else "headway", value)
     if body.tag == "RelativeSpeedCondition":
         if who == cast.ego:  # the ego's speed less the actor's: the actor's less the ego's, negated
             return [replace(t, value=-t.value, below=not t.below)

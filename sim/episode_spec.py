@@ -10,13 +10,14 @@ from typing import Literal
 from sim.actor_kinds import ActorKind
 from sim.weather import Weather
 
-TriggerKind = Literal["time", "distance", "ttc", "headway", "ego_speed", "relative_speed", "ego_progress",
+TriggerKind = Literal["time", "distance", "ttc", "headway", "free_headway", "ego_speed", "relative_speed", "ego_progress",
                       "actor_speed", "ego_accel", "actor_accel", "ego_still", "actor_still", "after", "after_end",
                       "reach", "ego_reach"]
 ActionKind = Literal["start_path", "brake", "change_lane", "drift", "open_door", "pull_out",
                      "run_red_light", "stop", "set_speed", "jump_speed", "ego_speed_times", "ego_speed_plus",
                      "end_scenario", "synchronize", "hold", "speed_rate", "speed_time", "speed_distance"]
-TRIGGER_KINDS: tuple[str, ...] = ("time", "distance", "ttc", "headway", "ego_speed", "relative_speed", "ego_progress",
+TRIGGER_KINDS: tuple[str, ...] = ("time", "distance", "ttc", "headway", "free_headway", "ego_speed", "relative_speed",
+                                  "ego_progress",
                                   "actor_speed", "ego_accel", "actor_accel", "ego_still", "actor_still",
                                   "after", "after_end", "reach", "ego_reach")
 BELOW_BY_DEFAULT = ("distance", "ttc", "reach", "ego_reach")
@@ -35,7 +36,8 @@ class Trigger:
     time: episode time (s); distance: the ego's distance to the actor (m, box to box); ttc: the
     time-to-collision with the ego (s); headway: the ego's time headway to the actor (s: how far
     the actor's centre is ahead of the ego's along the ego's heading, over the ego's speed;
-    negative when behind); ego_speed: the ego's speed (m/s); relative_speed: the actor's speed
+    negative when behind); free_headway: the same from the ego's front to the actor's rear (both
+    half lengths taken off); ego_speed: the ego's speed (m/s); relative_speed: the actor's speed
     less the ego's (m/s); ego_progress: how far the ego has advanced along its route (m);
     actor_speed: the actor's speed (m/s); ego_accel, actor_accel: the ego's or the actor's
     acceleration over the last tick (m/s^2, braking negative); ego_still, actor_still: how long

@@ -11,7 +11,7 @@ import torch
 
 from sim.actor_state import MOTION_CODES, ActorState
 from sim.compiled_step import nothing_to_do
-from sim.ego_dynamics import EgoState
+from sim.ego_dynamics import EGO_LENGTH_M, EgoState
 from sim.episode_spec import ACTION_KINDS, TRIGGER_KINDS
 from sim.map_bank import MapBank
 
@@ -54,9 +54,11 @@ def fire_triggers(actors: ActorState, ego: EgoState, slot: SlotMeasures, ego_gap
     ego_speed = ego.speed_mps.unsqueeze(-1).expand_as(ahead_m)
     per_slot = torch.stack([slot.time_s, slot.progress_m, slot.ego_accel_mps2, slot.ego_still_s], -1)
     time_s, progress_m, ego_accel, ego_still = per_slot.unsqueeze(1).expand(*ahead_m.shape, 4).unbind(-1)
-    measure = torch.stack([time_s, ego_gap_m, ego_ttc_s, ahead_m / ego_speed.clamp_min(HEADWAY_MIN_SPEED_MPS),
-                           ego_speed, actors.speed_mps - ego_speed, progress_m, actors.speed_mps, ego_accel,
-                           actors.accel_mps2, ego_still, actors.still_s], -1)  # [B, N, M] by TRIGGER_KINDS
+    headway_speed = ego_speed.clamp_min(HEADWAY_MIN_SPEED_MPS)
+    free_m = ahead_m - 0.5 * (EGO_LENGTH_M + actors.length_m)
+    measure = torch.stack([time_s, ego_gap_m, ego_ttc_s, ahead_m / headway_speed, free_m / headway_speed, ego_speed,
+                           actors.speed_mps - ego_speed, progress_m, actors.speed_mps, ego_accel, actors.accel_mps2,
+                           ego_still, actors.still_s], -1)  # [B, N, M] by TRIGGER_KINDS
     kind = actors.trigger_kind.clamp_min(0)
     value = measure.gather(-1, kind.clamp_max(measure.shape[-1] - 1))
     holds = torch.where(actors.trigger_below, value <= actors.trigger_value, value >= actors.trigger_value)

@@ -116,6 +116,16 @@ def test_driven_each_event_fires_when_its_condition_first_holds(tmp_path):
     assert ticks[-1]["outcome"] == "success" and ticks[-1]["time"] < 25.0
 
 
+def test_a_freespace_headway_is_measured_from_the_ego_s_front_to_the_actor_s_rear(tmp_path):
+    spec = import_xosc(write_cut_in(tmp_path, _replace(STORY, 'freespace="false" alongRoute',
+                                                       'freespace="true" alongRoute')))
+    assert spec.actors[LEAD].events[1].trigger.kind == "free_headway"
+    ticks, _ = _drive(spec, 8.0)
+    merge = _first(ticks, LEAD, 1)
+    free = [t["headway"] - 0.5 * (4.6 + 5.2) / max(t["ego_speed"], 0.1) for t in ticks]  # the ego's and lead's lengths
+    assert free[merge] >= 0.3 and all(f < 0.3 for f in free[:merge])
+
+
 def _replace(document: str, old: str, new: str) -> str:
     assert old in document
     return document.replace(old, new)
@@ -123,7 +133,6 @@ def _replace(document: str, old: str, new: str) -> str:
 
 REFUSED = [
     ('<AbsoluteTargetLane value="-1"/>', '<AbsoluteTargetLane value="1"/>', "moves 2 lanes; expected one lane"),
-    ('freespace="false" alongRoute', 'freespace="true" alongRoute', "freespace=true; the import measures headway"),
     ('storyboardElementRef="merge" state="endTransition"', 'storyboardElementRef="merge" state="standbyState"',
      "state='standbyState'; expected startTransition"),
     ('storyboardElementType="maneuver" storyboardElementRef="lead_moves"',
