@@ -189,10 +189,11 @@ def _lane_change(private_action: ET.Element, actor: str, lanes: int, duration_s:
     _sub(_sub(change, "LaneChangeTarget"), "RelativeTargetLane", entityRef=actor, value=lanes)
 
 
-def _custom(event: ET.Element, name: str, kind: str, value: float) -> None:
-    """A CustomCommandAction `nines:<kind>`: what nines reads back exactly (other tools skip it)."""
+def _custom(event: ET.Element, name: str, kind: str, *values: float) -> None:
+    """A CustomCommandAction `nines:<kind>` with the action's value (and over): what nines reads
+    back exactly (other tools skip it)."""
     user = _sub(_sub(event, "Action", name=f"{name}_{kind}"), "UserDefinedAction")
-    _sub(user, "CustomCommandAction", type=f"nines:{kind}").text = repr(float(value))
+    _sub(user, "CustomCommandAction", type=f"nines:{kind}").text = " ".join(repr(float(v)) for v in values)
 
 
 def _actions(event: ET.Element, name: str, scripted: ScriptedEvent, path: tuple) -> None:
@@ -230,7 +231,8 @@ def _actions(event: ET.Element, name: str, scripted: ScriptedEvent, path: tuple)
         _sub(_sub(speed, "SpeedActionTarget"), "RelativeTargetSpeed", entityRef="ego", value=value,
              speedTargetValueType="factor" if kind == "ego_speed_times" else "delta", continuous=True)
     elif kind in ("change_lane", "pull_out"):
-        lanes, duration = (1 if value > 0 else -1, abs(value)) if kind == "change_lane" else (1, 3.0)
+        count = max(1, round(scripted.action.over))
+        lanes, duration = (count if value > 0 else -count, abs(value)) if kind == "change_lane" else (1, 3.0)
         _lane_change(_sub(_sub(event, "Action", name=f"{name}_lane"), "PrivateAction"), name, lanes, duration)
         if kind == "pull_out":
             _speed_action(_sub(_sub(event, "Action", name=f"{name}_go"), "PrivateAction"), value, "linear", 2.0,
@@ -243,6 +245,8 @@ def _actions(event: ET.Element, name: str, scripted: ScriptedEvent, path: tuple)
                       "LaneOffsetAction", continuous=False)
         _sub(offset, "LaneOffsetActionDynamics", maxLateralAcc=1.0, dynamicsShape="linear")
         _sub(_sub(offset, "LaneOffsetTarget"), "AbsoluteTargetLaneOffset", value=value)
+        if scripted.action.over > 0:  # a drift of set duration: exact for nines, in its own command
+            _custom(event, name, kind, value, scripted.action.over)
 
 
 def _sync_points(world: BatchedWorld, k: int, sync: Sync) -> tuple[tuple[float, float], tuple[float, float]]:

@@ -37,6 +37,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from lxml import etree
 
 from scenarios.openscenario_distributions import SUPPORTED as DISTRIBUTION_ELEMENTS
@@ -184,7 +185,9 @@ def import_xosc(path: str | Path, ego: str | None = None, seed: int = 0,
     last = graph.lanes[graph.index_of[route_lanes[-1]]]
     cast = Cast(ego_name, {**{n: e.size_m[0] for n, e in entities.items()}, ego_name: EGO_LENGTH_M},
                 {**{n: _lane_id(graph, p.pose) for n, p in placed.items()}, ego_name: route_lanes[0][1]},
-                moving.pose, along, route_dead_end=not last.successors)
+                moving.pose, along, lambda name, lane_id: _beside(graph, placed[name].pose, lanes[name][0], lane_id),
+                lambda name, lane_id: (_road_of(graph, placed[name].pose), lane_id) in graph.index_of,
+                route_dead_end=not last.successors)
     story = storyboard_events(reader, root, cast)
     crowded = next((name for name, events in story.events.items() if len(events) > MAX_EVENTS), None)
     if crowded is not None:
@@ -433,9 +436,30 @@ def _route_progress(graph: LaneGraph, route: tuple[tuple[int, int], ...], start_
 
 
 def _lane_id(graph: LaneGraph, pose: tuple[float, float, float]) -> int | None:
-    """The file's id of the lane nearest a pose (None on a map without lanes)."""
-    nearest = nearest_lane(graph, pose, driving_only=False)
+    """The file's id of the lane nearest a pose, whichever way it runs (None on a map without lanes)."""
+    nearest = nearest_lane(graph, pose, driving_only=False, any_heading=True)
     return graph.lanes[nearest].lane_id if nearest >= 0 else None
+
+
+def _road_of(graph: LaneGraph, pose: Pose) -> int:
+    """The road section whose lane is nearest a pose, whichever way it runs."""
+    return graph.lanes[nearest_lane(graph, pose, driving_only=False, any_heading=True)].road_id
+
+
+def _beside(graph: LaneGraph, pose: Pose, followed: int, lane_id: int) -> float | None:
+    """How far left of the lane an actor at `pose` follows (index `followed`) the centre of lane
+    `lane_id` of the road it is on lies (m), where the actor cannot change into it as a lane
+    follower: it drives beside its lane (in a lane of the other way, facing this way) or that
+    lane runs the other way. None where it can. The road must have the lane (Cast.has_lane)."""
+    inside = graph.lanes[nearest_lane(graph, pose, driving_only=False, any_heading=True)]
+    key = (inside.road_id, lane_id)
+    wanted, along = graph.lanes[graph.index_of[key]], graph.lanes[followed]
+    nearest = int(((wanted.centre_xy - np.asarray(pose[:2])) ** 2).sum(-1).argmin())
+    same_way = math.cos(wanted.heading_rad[nearest] - along.heading_rad[
+        int(((along.centre_xy - np.asarray(pose[:2])) ** 2).sum(-1).argmin())]) > 0
+    if inside.index == followed and same_way:
+        return None
+    return project(along, wanted.centre_xy[nearest])[1]
 
 
 def _check_controllers(reader: XmlReader, root: etree._Element, ego: str) -> None:

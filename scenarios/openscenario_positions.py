@@ -8,10 +8,10 @@ the Init only, positions relative to an entity placed before: RelativeWorldPosit
 the map's frame), RelativeObjectPosition (dx, dy in the entity's frame: forward, left),
 RelativeRoadPosition (ds, dt from the entity's road coordinates, on the same road) and
 RelativeLanePosition (dLane lanes over, no lane 0 counted, ds or dsLane along the road's
-reference line, offset from the lane's centre). A relative position's Orientation is added to
-the entity's heading (world and object) or the road's or lane's direction (road and lane), or
-replaces it when its type is absolute. Elsewhere (storyboard conditions and actions, where the
-entity moves) a relative position is refused.
+reference line, offset from the lane's centre). An Orientation is added to the entity's heading
+(relative world and object positions) or to the road's or lane's direction (road and lane
+positions, relative or not), or replaces it when its type is absolute. Elsewhere (storyboard
+conditions and actions, where the entity moves) a relative position is refused.
 """
 from __future__ import annotations
 
@@ -56,9 +56,9 @@ class Positions:
             return self._relative(kind)
         road_id, s = reader.text(kind, "roadId"), reader.number(kind, "s")
         if kind.tag == "LanePosition":
-            return self._on_road(kind, road_id, s, int(reader.number(kind, "laneId")),
-                                 reader.number(kind, "offset", 0.0))
-        return self._on_road(kind, road_id, s, None, reader.number(kind, "t"))
+            return self._turned(kind, self._on_road(kind, road_id, s, int(reader.number(kind, "laneId")),
+                                                    reader.number(kind, "offset", 0.0)))
+        return self._turned(kind, self._on_road(kind, road_id, s, None, reader.number(kind, "t")))
 
     def _on_road(self, element: etree._Element, road_id: str, s: float, lane_id: int | None, t: float) -> Pose:
         """The pose s along a file's road: t left of its reference line (lane_id None), or t
@@ -201,15 +201,16 @@ def road_coordinates(graph: LaneGraph, pose: Pose) -> tuple[Road, float, float, 
     return road, float(road.ref_start_m + local[k] + along), float(t), lane.lane_id
 
 
-def nearest_lane(graph: LaneGraph, pose: Pose, driving_only: bool = True) -> int:
-    """The lane whose centre line passes nearest the pose, heading within 90 degrees of it."""
+def nearest_lane(graph: LaneGraph, pose: Pose, driving_only: bool = True, any_heading: bool = False) -> int:
+    """The lane whose centre line passes nearest the pose, heading within 90 degrees of it
+    (of any heading with `any_heading`)."""
     best, best_d = -1, float("inf")
     for lane in graph.lanes:
         if driving_only and lane.type not in ("driving", "parking", "shoulder"):
             continue
         d2 = ((lane.centre_xy - np.asarray(pose[:2])) ** 2).sum(-1)
         k = int(d2.argmin())
-        if d2[k] < best_d and math.cos(lane.heading_rad[k] - pose[2]) > 0:
+        if d2[k] < best_d and (any_heading or math.cos(lane.heading_rad[k] - pose[2]) > 0):
             best, best_d = lane.index, float(d2[k])
     return best
 

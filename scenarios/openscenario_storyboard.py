@@ -28,7 +28,7 @@ events that start with the act.
 Actions: SpeedAction to an absolute speed (step: taken at once; other shapes: a linear ramp at
 the rate, in the time or over the distance, the same start, end and duration for cubic and
 sinusoidal shapes; to 0 at a rate: braking; in no time: at 8 m/s^2) or to the ego's speed
-(RelativeTargetSpeed, factor or delta, continuous, step); LaneChangeAction of one lane
+(RelativeTargetSpeed, factor or delta, continuous, step); LaneChangeAction of 1-3 lanes
 (RelativeTargetLane of the actor, or of another entity by the lanes they start in, or
 AbsoluteTargetLane) in a set time; LaneOffsetAction; FollowTrajectoryAction along a Polyline
 (of any positions); SynchronizeAction with the ego as master (one per actor; its targets
@@ -49,7 +49,7 @@ from typing import Callable
 
 from lxml import etree
 
-from sim.episode_spec import Action, ScriptedEvent, Sync, Trigger
+from sim.episode_spec import MAX_LANES_CHANGED, Action, ScriptedEvent, Sync, Trigger
 from sim.xml_reader import XmlReader
 
 ABOVE_RULES, BELOW_RULES = ("greaterThan", "greaterOrEqual"), ("lessThan", "lessOrEqual")
@@ -61,16 +61,21 @@ RAMPS = {"rate": "speed_rate", "time": "speed_time", "distance": "speed_distance
 @dataclass(frozen=True)
 class Cast:
     """Who is who: the ego's name, each entity's length (m), the lane id it starts in (the
-    file's lane id, None off lanes); where a Position element is (x, y, heading), and how far
-    along an entity's way it lies (m; None off it): the ego's route from where it starts, an
-    actor's lanes from the start of the first; whether the ego's route ends where its road
-    does (no lane follows its last)."""
+    file's id of the lane it is in, whichever way it faces; None off lanes); where a Position
+    element is (x, y, heading), and how far along an entity's way it lies (m; None off it):
+    the ego's route from where it starts, an actor's lanes from the start of the first; where
+    the centre of a lane (by the file's id) lies left of the lane an actor follows, where it
+    cannot change into it as a lane follower (None where it can); whether the road an actor
+    starts on has a lane (by the file's id); whether the ego's route ends where
+    its road does (no lane follows its last)."""
 
     ego: str
     length_m: dict[str, float]
     lane_id: dict[str, int | None]
     pose_of: Callable[[etree._Element], tuple[float, float, float]]
     progress_m: Callable[[str, etree._Element], float | None]
+    offset_of: Callable[[str, int], float | None]
+    has_lane: Callable[[str, int], bool]
     route_dead_end: bool = False
 
 
@@ -447,7 +452,8 @@ def _actions(reader: XmlReader, event: etree._Element, actor: str, cast: Cast,
     """(action, path) of each action of an event; a path only for walking a trajectory."""
     custom = [c for c in event.iter("CustomCommandAction") if reader.text(c, "type").startswith("nines:")]
     if custom:
-        return [(Action(reader.text(c, "type")[len("nines:"):], float(c.text or 0.0)), ()) for c in custom]
+        return [(Action(reader.text(c, "type")[len("nines:"):], *(float(v) for v in (c.text or "0").split())), ())
+                for c in custom]
     found: list[tuple[Action, tuple]] = []
     for action in event.findall("Action/PrivateAction/*"):
         if action.tag == "SynchronizeAction":
@@ -468,7 +474,7 @@ def _private_action(reader: XmlReader, body: etree._Element, actor: str, cast: C
     if body.tag == "SpeedAction":
         return _speed(reader, body, cast), ()
     if body.tag == "LaneChangeAction":
-        return _lane_change(reader, body, actor, lanes), ()
+        return _lane_change(reader, body, actor, lanes, cast), ()
     if body.tag == "LaneOffsetAction":
         return Action("drift", reader.number(reader.one(body, "LaneOffsetTarget/AbsoluteTargetLaneOffset"),
                                              "value")), ()
@@ -515,35 +521,49 @@ def _speed(reader: XmlReader, body: etree._Element, cast: Cast) -> Action:
     return Action(RAMPS[dimension], speed, over=amount)
 
 
-def _lane_change(reader: XmlReader, body: etree._Element, actor: str, lanes: dict[str, int | None]) -> Action:
-    """One lane to the left or right; `lanes` tracks each actor's lane id through its changes."""
+def _lane_change(reader: XmlReader, body: etree._Element, actor: str, lanes: dict[str, int | None],
+                 cast: Cast) -> Action:
+    """Lanes to the left or right; `lanes` tracks each actor's lane id through its changes. An
+    actor driving beside the lane it follows (in a lane of the other way, facing this way), or
+    changing into a lane of the other way, drifts across to it instead (Cast.offset_of)."""
     target = next(iter(reader.one(body, "LaneChangeTarget")), None)
-    here = lanes.get(actor)
-    if target is not None and target.tag == "RelativeTargetLane" and reader.text(target, "entityRef") == actor:
-        left = int(reader.number(target, "value"))
-    elif target is not None and target.tag in ("RelativeTargetLane", "AbsoluteTargetLane"):
-        value = int(reader.number(target, "value"))
-        if target.tag == "AbsoluteTargetLane":
-            wanted = value
-        else:
-            base = lanes.get(reader.text(target, "entityRef"))
-            if here is None or base is None:
-                raise reader.fail(target, "names a lane relative to an entity that starts on no lane")
-            wanted = base + value if base < 0 else base - value
-        if here is None:
-            raise reader.fail(target, f"names a lane, but {actor} starts on no lane")
-        left = wanted - here if here < 0 else here - wanted  # lane ids grow leftwards on the right-hand side
-        left -= int(math.copysign(1, left)) if wanted * here < 0 else 0  # no lane 0 between the two sides
-    else:
+    if target is None or target.tag not in ("RelativeTargetLane", "AbsoluteTargetLane"):
         raise reader.fail(body, "has no RelativeTargetLane or AbsoluteTargetLane")
-    if abs(left) != 1:
-        raise reader.fail(target, f"moves {left} lanes; expected one lane left or right")
+    here = lanes.get(actor)
+    if here is None:
+        raise reader.fail(target, f"names a lane, but {actor} starts on no lane")
+    value = int(reader.number(target, "value"))
+    wanted = value
+    if target.tag == "RelativeTargetLane":
+        base = lanes.get(reader.text(target, "entityRef"))
+        if base is None:
+            raise reader.fail(target, "names a lane relative to an entity that starts on no lane")
+        wanted = _lanes_left(base, value)
     dynamics = reader.one(body, "LaneChangeActionDynamics")
     if reader.text(dynamics, "dynamicsDimension") != "time":
         raise reader.fail(dynamics, "dynamicsDimension must be time (a lane change of set duration)")
-    if here is not None:
-        lanes[actor] = here + left if here < 0 else here - left
-    return Action("change_lane", math.copysign(reader.number(dynamics, "value"), left))
+    duration = reader.number(dynamics, "value")
+    if not cast.has_lane(actor, wanted):
+        raise reader.fail(target, f"takes {actor} to lane {wanted}, which the road it is on does not have")
+    drift = cast.offset_of(actor, wanted)
+    if drift is not None:
+        lanes[actor] = wanted
+        return Action("drift", drift, over=duration)
+    left = wanted - here if here < 0 else here - wanted  # lane ids grow leftwards on the right-hand side
+    left -= int(math.copysign(1, left)) if wanted * here < 0 else 0  # no lane 0 between the two sides
+    if not 1 <= abs(left) <= MAX_LANES_CHANGED:
+        raise reader.fail(target, f"moves {left} lanes; expected 1 to {MAX_LANES_CHANGED} lanes left or right")
+    lanes[actor] = wanted
+    return Action("change_lane", math.copysign(duration, left), over=float(abs(left)) if abs(left) > 1 else 0.0)
+
+
+def _lanes_left(lane_id: int, count: int) -> int:
+    """The id of the lane `count` lanes left of lane_id, left in its driving direction (there is
+    no lane 0 between the two ways)."""
+    wanted = lane_id + count if lane_id < 0 else lane_id - count
+    if wanted * lane_id <= 0:
+        wanted += 1 if lane_id < 0 else -1
+    return wanted
 
 
 def _sync(reader: XmlReader, element: etree._Element, actor: str, cast: Cast, mine: dict[str, _Event]) -> Sync:

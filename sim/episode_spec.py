@@ -22,6 +22,7 @@ TRIGGER_KINDS: tuple[str, ...] = ("time", "distance", "ttc", "headway", "free_he
                                   "after", "after_end", "reach", "ego_reach")
 BELOW_BY_DEFAULT = ("distance", "ttc", "reach", "ego_reach")
 MAX_ROUTE_LANES = 64  # the lanes an actor follows in order (then it takes each lane's first successor)
+MAX_LANES_CHANGED = 3  # the most lanes one lane change crosses
 ACTION_KINDS: tuple[str, ...] = ("start_path", "brake", "change_lane", "drift", "open_door", "pull_out",
                                  "run_red_light", "stop", "set_speed", "jump_speed", "ego_speed_times",
                                  "ego_speed_plus", "end_scenario", "synchronize", "hold", "speed_rate", "speed_time",
@@ -68,8 +69,9 @@ class Trigger:
 class Action:
     """What a fired trigger does. value by kind:
     start_path: walking/riding speed (m/s); brake: deceleration (m/s^2) to a stop;
-    change_lane: +duration_s to the left, -duration_s to the right; drift: lateral offset (m,
-    left positive) reached over 2 s; pull_out: speed (m/s) while leaving a parking lane to
+    change_lane: +duration_s to the left, -duration_s to the right, `over` lanes when more than
+    one (up to 3); drift: lateral offset (m,
+    left positive) reached over `over` s (0: 2 s); pull_out: speed (m/s) while leaving a parking lane to
     the left; set_speed: new desired speed (m/s), reached at the actor's own acceleration;
     jump_speed: speed (m/s) taken at once and kept; ego_speed_times / ego_speed_plus: the
     ego's speed times value / plus value (m/s), taken at once and followed from then on;

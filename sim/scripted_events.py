@@ -12,7 +12,7 @@ import torch
 from sim.actor_state import MOTION_CODES, ActorState
 from sim.compiled_step import nothing_to_do
 from sim.ego_dynamics import EGO_LENGTH_M, EgoState
-from sim.episode_spec import ACTION_KINDS, TRIGGER_KINDS
+from sim.episode_spec import ACTION_KINDS, MAX_LANES_CHANGED, TRIGGER_KINDS
 from sim.map_bank import MapBank
 
 AFTER, AFTER_END, REACH, EGO_REACH = (TRIGGER_KINDS.index(kind)
@@ -116,12 +116,17 @@ def _fired_value(new: torch.Tensor, actors: ActorState, action: str) -> tuple[to
     return mask.any(-1), (actors.action_value * mask).sum(-1)
 
 
+def _fired_over(new: torch.Tensor, actors: ActorState, action: str) -> torch.Tensor:
+    """[B, N] the `over` of the `action` each actor fired this tick (0 for none)."""
+    return (actors.action_over * (new & (actors.action_kind == ACTION_KINDS.index(action)))).sum(-1)
+
+
 def _ramp_speed(actors: ActorState, new: torch.Tensor) -> None:
     """Start the speed ramps that fired (speed_rate, speed_time, speed_distance): each actor's
     rate (m/s^2) from its speed now."""
     for kind in ("speed_rate", "speed_time", "speed_distance"):
-        fired = new & (actors.action_kind == ACTION_KINDS.index(kind))
-        mask, target, over = fired.any(-1), (actors.action_value * fired).sum(-1), (actors.action_over * fired).sum(-1)
+        mask, target = _fired_value(new, actors, kind)
+        over = _fired_over(new, actors, kind)
         change = (target - actors.speed_mps).abs()
         if kind == "speed_rate":
             rate = over
@@ -200,14 +205,18 @@ def apply_actions(actors: ActorState, bank: MapBank, new: torch.Tensor, ego_spee
                    jump=True)
         actors.follows_ego |= mask
     mask, value = _fired_value(new, actors, "drift")
+    over = _fired_over(new, actors, "drift")
+    duration = torch.where(over > 0, over, torch.full_like(over, DRIFT_TIME_S))
     actors.offset_target_m = torch.where(mask, value, actors.offset_target_m)
-    actors.offset_rate_mps = torch.where(mask, (value - actors.offset_m).abs() / DRIFT_TIME_S, actors.offset_rate_mps)
+    actors.offset_rate_mps = torch.where(mask, (value - actors.offset_m).abs() / duration, actors.offset_rate_mps)
     mask, _ = _fired_value(new, actors, "open_door")
     actors.door_open |= mask
     mask, _ = _fired_value(new, actors, "run_red_light")
     actors.ignores_red |= mask
     mask, value = _fired_value(new, actors, "change_lane")
-    _change_lane(actors, bank, mask, value > 0, value.abs())
+    lanes = _fired_over(new, actors, "change_lane")
+    for k in range(MAX_LANES_CHANGED):  # one lane at a time, the offset to cover growing with each
+        _change_lane(actors, bank, mask & (lanes.clamp_min(1) > k), value > 0, value.abs())
     mask, value = _fired_value(new, actors, "pull_out")
     actors.desired_speed_mps = torch.where(mask, value, actors.desired_speed_mps)
     _change_lane(actors, bank, mask, torch.ones_like(mask), torch.full_like(value, PULL_OUT_TIME_S))

@@ -1,4 +1,6 @@
 """Actors: IDM following, traffic lights, and scripted triggers and actions."""
+import pytest
+
 from sim.actor_kinds import ActorKind
 from sim.episode_spec import Action, ActorSpec, EpisodeSpec, ScriptedEvent, Trigger
 from world_helpers import drive, hold_speed, make_world
@@ -59,6 +61,26 @@ def test_cut_in_moves_a_car_into_the_ego_lane(bank):
     drive(world, seconds=2.5)
     assert abs(world.actors.y_m[0, 0].item() - (-1.75)) < 0.05
     assert abs(world.actors.offset_m[0, 0].item()) < 1e-3
+
+
+def test_a_lane_change_across_two_lanes_ends_two_lanes_over_in_its_time(bank):
+    """highway_on_ramp's road 1 has lanes -3, -2, -1 (left to right: -1, -2, -3 from the median)."""
+    template = bank.template_index("highway_on_ramp")
+    graph, base = bank.graphs[template], bank.lane_base[template]
+    mover = ActorSpec(ActorKind.CAR, "lane", lanes=((1, -3),), s_m=40.0, speed_mps=10.0,
+                      events=(ScriptedEvent(Trigger("time", 0.5), Action("change_lane", 3.0, over=2)),))
+    world = make_world(bank, [EpisodeSpec("highway_on_ramp", "main", seed=0, ego_speed_mps=0.0, actors=(mover,))])
+    dt, ticks = world.config.dt_s, []
+    for _ in range(round(4.5 / world.config.dt_s)):
+        drive(world, seconds=dt)
+        ticks.append((bool(world.actors.fired[0, 0, 0]), world.actors.lane[0, 0].item(),
+                      world.actors.offset_m[0, 0].item()))
+    fired = next(k for k, tick in enumerate(ticks) if tick[0])
+    assert ticks[fired][1] == base + graph.index_of[(1, -1)]  # two lanes to the left, at once
+    width = graph.lanes[graph.index_of[(1, -2)]].width_m
+    assert ticks[fired][2] == pytest.approx(-2 * width, abs=0.05)  # two lanes right of its new lane's centre
+    there = next(k for k in range(fired, len(ticks)) if abs(ticks[k][2]) < 1e-3)
+    assert (there - fired) * dt == pytest.approx(3.0, abs=1.01 * dt)  # in the change's 3 s
 
 
 def test_lead_car_brakes_at_the_scripted_deceleration(bank):

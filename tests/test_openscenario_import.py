@@ -21,6 +21,7 @@ from scenarios.openscenario_files import ScenarioImportError
 from scenarios.openscenario_import import check_xosc, import_xosc
 from scenarios.suite import SuiteError, load_suite
 from sim.camera import CameraConfig
+from sim.ground_truth import ground_truth
 from sim.world import BatchedWorld, WorldConfig
 from xosc_features import SCENARIO, write_cut_in
 
@@ -96,7 +97,6 @@ def test_a_scenario_written_elsewhere_does_what_it_says(tmp_path):
     graph = world.bank.graphs[world.bank.template_index("straight")]
     ego_lane = world.bank.lane_base[world.bank.template_index("straight")] + graph.index_of[(1, -1)]
     driver, fired_at = ExpertDriver(), None
-    from sim.ground_truth import ground_truth
 
     while bool(world.running[0]) and float(world.stats.time_s[0]) < 11.0:
         if fired_at is None and bool(world.actors.fired[0, 0, 0]):
@@ -134,7 +134,7 @@ BAD = [
     (lambda x: x.replace('filepath="straight.xodr"', 'filepath="atlantis.xodr"'), "'atlantis.xodr': no such file"),
     (lambda x: x.replace('name="hero"', 'name="someone"'), "no entity is named hero or ego"),
     (lambda x: x.replace('<RelativeTargetLane entityRef="cutter" value="1"/>',
-                         '<RelativeTargetLane entityRef="cutter" value="2"/>'), "moves 2 lanes; expected one lane"),
+                         '<RelativeTargetLane entityRef="cutter" value="5"/>'), "takes cutter to lane 4, which the road"),
     (lambda x: x.replace("</OpenSCENARIO>", ""), "not well-formed XML"),
 ]
 
@@ -216,3 +216,51 @@ def test_on_a_map_without_speed_limits_the_ego_keeps_the_scenario_s_speed(tmp_pa
     assert speed_limit(world).tolist() == pytest.approx([12.0, 30 / 3.6])
     assert world.route_speed_limits(0) == pytest.approx(12.0) and world.route_speed_limits(1) == pytest.approx(30 / 3.6)
     world.close()
+
+
+def test_a_two_lane_change_imports_and_exports_as_two_lanes(tmp_path):
+    from sim.map_templates import TEMPLATES
+    from sim.opendrive import to_xodr
+
+    on_highway = (SCENARIO.replace('filepath="straight.xodr"', 'filepath="highway.xodr"')
+                  .replace('<LanePosition roadId="1" laneId="-2" s="5"', '<LanePosition roadId="1" laneId="-3" s="5"')
+                  .replace('<RelativeTargetLane entityRef="cutter" value="1"/>',
+                           '<RelativeTargetLane entityRef="cutter" value="2"/>')
+                  .replace('<RoadPosition roadId="1" s="280" t="-8.5"/>', '<RoadPosition roadId="1" s="80" t="-12"/>'))
+    path = write_cut_in(tmp_path, on_highway)
+    (tmp_path / "highway.xodr").write_text(to_xodr(TEMPLATES["highway_on_ramp"]()))
+    cutter = import_xosc(path).actors[0]
+    change = next(e.action for e in cutter.events if e.action.kind == "change_lane")
+    assert (change.value, change.over) == (pytest.approx(2.5), 2.0)  # to the left, two lanes, in the file's 2.5 s
+    _, xosc = export_episode(import_xosc(path), tmp_path / "again", "two_lanes")
+    assert [e.action for e in import_xosc(xosc).actors[0].events] == [e.action for e in cutter.events]
+
+
+def test_an_actor_driving_a_lane_of_the_other_way_drifts_into_the_lane_it_is_given(tmp_path):
+    """As ALKS files do: the cutter placed in lane 1 turned to face the ego's way (a relative
+    Orientation of pi) follows lane -1 from beside it, and its change to lane -1 is a drift across
+    in the change's 2.5 s."""
+    beside = (SCENARIO.replace('<LanePosition roadId="1" laneId="-2" s="5" offset="0"/>',
+                               '<LanePosition roadId="1" laneId="1" s="5" offset="0"><Orientation type="relative" '
+                               'h="3.14159265"/></LanePosition>')
+              .replace('<RelativeTargetLane entityRef="cutter" value="1"/>', '<AbsoluteTargetLane value="-1"/>'))
+    spec = import_xosc(write_cut_in(tmp_path, beside))
+    cutter = spec.actors[0]
+    assert (cutter.lanes[0], cutter.s_m, cutter.offset_m) == ((1, -1), pytest.approx(5.0), pytest.approx(3.5))
+    drift = cutter.events[0].action
+    assert (drift.kind, drift.value, drift.over) == ("drift", pytest.approx(0.0, abs=1e-6), 2.5)
+    _, xosc = export_episode(spec, tmp_path / "again", "beside")
+    assert import_xosc(xosc).actors[0].events == cutter.events  # the drift's 2.5 s in its nines: command
+    world = BatchedWorld(WorldConfig(batch_size=1, max_actors=len(spec.actors), maps=(spec.template,)))
+    world.load(0, spec)
+    driver, dt, ticks = ExpertDriver(), world.config.dt_s, []
+    while bool(world.running[0]) and len(ticks) < round(12.0 / dt):
+        world.step(driver.act(world.observe(camera=False), ground_truth(world, False, False)).control)
+        ticks.append((bool(world.actors.fired[0, 0, 0]), world.actors.y_m[0, 0].item(),
+                      world.actors.yaw_rad[0, 0].item()))
+    world.close()
+    fired = next(k for k, tick in enumerate(ticks) if tick[0])
+    # it starts in lane 1 facing our way (one tick of its drift at most), the cut-in's distance already reached
+    assert ticks[fired][1] == pytest.approx(1.75, abs=3.5 / 2.5 * dt + 1e-3) and abs(ticks[fired][2]) < 0.1
+    there = next(k for k in range(fired, len(ticks)) if abs(ticks[k][1] + 1.75) < 1e-3)
+    assert (there - fired) * dt == pytest.approx(2.5, abs=1.01 * dt)

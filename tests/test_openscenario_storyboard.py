@@ -132,7 +132,8 @@ def _replace(document: str, old: str, new: str) -> str:
 
 
 REFUSED = [
-    ('<AbsoluteTargetLane value="-1"/>', '<AbsoluteTargetLane value="1"/>', "moves 2 lanes; expected one lane"),
+    ('<AbsoluteTargetLane value="-1"/>', '<AbsoluteTargetLane value="-5"/>',
+     "takes lead to lane -5, which the road it is on does not have"),
     ('storyboardElementRef="merge" state="endTransition"', 'storyboardElementRef="merge" state="standbyState"',
      "state='standbyState'; expected startTransition"),
     ('storyboardElementType="maneuver" storyboardElementRef="lead_moves"',
