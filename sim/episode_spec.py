@@ -10,8 +10,8 @@ from typing import Literal
 from sim.actor_kinds import ActorKind
 from sim.weather import Weather
 
-TriggerKind = Literal["time", "distance", "ttc", "headway", "free_headway", "ego_speed", "relative_speed", "ego_progress",
-                      "actor_speed", "ego_accel", "actor_accel", "ego_still", "actor_still", "after", "after_end",
+TriggerKind = Literal["time", "distance", "ttc", "headway", "free_headway", "ego_speed", "relative_speed",
+                      "ego_progress", "actor_speed", "ego_accel", "actor_accel", "ego_still", "actor_still", "after", "after_end",
                       "reach", "ego_reach"]
 ActionKind = Literal["start_path", "brake", "change_lane", "drift", "open_door", "pull_out",
                      "run_red_light", "stop", "set_speed", "jump_speed", "ego_speed_times", "ego_speed_plus",

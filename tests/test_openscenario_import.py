@@ -134,7 +134,8 @@ BAD = [
     (lambda x: x.replace('filepath="straight.xodr"', 'filepath="atlantis.xodr"'), "'atlantis.xodr': no such file"),
     (lambda x: x.replace('name="hero"', 'name="someone"'), "no entity is named hero or ego"),
     (lambda x: x.replace('<RelativeTargetLane entityRef="cutter" value="1"/>',
-                         '<RelativeTargetLane entityRef="cutter" value="5"/>'), "takes cutter to lane 4, which the road"),
+                         '<RelativeTargetLane entityRef="cutter" value="5"/>'),
+     "takes cutter to lane 4, which the road"),
     (lambda x: x.replace("</OpenSCENARIO>", ""), "not well-formed XML"),
 ]
 
