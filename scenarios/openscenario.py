@@ -289,7 +289,16 @@ def _synchronize(event: ET.Element, name: str, sync: Sync, ego_xy: tuple[float, 
 
 def _trigger(parent: ET.Element, tag: str, name: str, actor: str, events: tuple[ScriptedEvent, ...],
              scripted: ScriptedEvent | None) -> None:
-    _condition_group(_sub(parent, tag), name, actor, scripted.trigger if scripted is not None else None, events)
+    """A Start- or StopTrigger: one ConditionGroup, or one per hold event an after_any trigger
+    waits for (any of which starts it)."""
+    element = _sub(parent, tag)
+    trigger = scripted.trigger if scripted is not None else None
+    if trigger is None or trigger.kind != "after_any":
+        _condition_group(element, name, actor, trigger, events)
+        return
+    for n in range(len(events)):
+        if int(trigger.value) >> n & 1:
+            _condition_group(element, f"{name}_or{n}", actor, events[n].trigger, events)
 
 
 def _own_events(events: tuple[ScriptedEvent, ...]) -> list[int]:

@@ -1,9 +1,11 @@
 """An OpenSCENARIO storyboard as each actor's scripted events (`sim.episode_spec`).
 
 Each Event of a ManeuverGroup with one actor becomes one scripted event per action, its
-trigger made from the event's StartTrigger (one ConditionGroup, whose conditions must all hold
-on the same tick: the first, or the one with a delay (at most one), is the trigger, the others
-become hold events it waits for, `Trigger.with_events`):
+trigger made from the event's StartTrigger. The conditions of a ConditionGroup must all hold on
+the same tick: the first, or the one with a delay (at most one), is the trigger, the others
+become hold events it waits for (`Trigger.with_events`); a StartTrigger of several groups
+becomes a hold event per group and an after_any trigger, which fires the tick after the first
+of them:
 - SimulationTimeCondition (time passes a value);
 - StoryboardElementStateCondition on an event or maneuver of the same actor (start, running:
   when its events have fired; end, complete: when they have and the actor's movement has
@@ -208,14 +210,16 @@ def ego_events(root: etree._Element, ego: str) -> list[str]:
             for event in group.findall("Maneuver/Event")]
 
 
-def _start_conditions(reader: XmlReader, owner: etree._Element) -> list[etree._Element]:
-    """The conditions of an element's StartTrigger that do not always hold."""
-    groups = owner.findall("StartTrigger/ConditionGroup")
-    if len(groups) > 1:
-        raise reader.fail(groups[1], "is a second ConditionGroup of a StartTrigger (either group starting it); "
-                                     "expected one group, whose conditions must all hold")
-    conditions = groups[0].findall("Condition") if groups else []
-    return [c for c in conditions if not _always(reader, c)]
+def _start_groups(reader: XmlReader, owner: etree._Element) -> list[list[etree._Element]]:
+    """The condition groups of an element's StartTrigger, any of which starts it, without the
+    conditions that always hold; none if it starts at once."""
+    groups = []
+    for group in owner.findall("StartTrigger/ConditionGroup"):
+        conditions = [c for c in group.findall("Condition") if not _always(reader, c)]
+        if not conditions:
+            return []
+        groups.append(conditions)
+    return groups
 
 
 def _always(reader: XmlReader, condition: etree._Element) -> bool:
@@ -227,18 +231,25 @@ def _always(reader: XmlReader, condition: etree._Element) -> bool:
 def _trigger(reader: XmlReader, event: _Event, actor: str, mine: dict[str, _Event], cast: Cast,
              holds: list[Trigger]) -> Trigger:
     """The trigger of an event's StartTrigger, or of its act's where the event starts with the
-    act; `holds` gathers the conditions beside the first (see _conjunction)."""
-    own = _start_conditions(reader, event.element)
-    act = _start_conditions(reader, event.act)
-    with_act = [c for c in own if _starts_with_act(reader, c, event.act)]
-    if act and own != with_act:
-        raise reader.fail(own[0], "starts an event of an act that starts on a condition of its own; expected one "
-                                  "of the two to start at once")
-    conditions = act if act else own
-    if not conditions:
+    act; `holds` gathers the conditions beside the first of each group (see _conjunction) and,
+    for a trigger of several groups, each group's own trigger, any of which starts the event."""
+    own = _start_groups(reader, event.element)
+    act = _start_groups(reader, event.act)
+    if act and not all(_starts_with_act(reader, c, event.act) for group in own for c in group):
+        raise reader.fail(own[0][0], "starts an event of an act that starts on a condition of its own; expected "
+                                     "one of the two to start at once")
+    groups = act if act else own
+    if not groups:
         return Trigger("time", 0.0)
     first = sum(len(e.actions) for e in mine.values())
-    return _conjunction(reader, conditions, actor, mine, cast, holds, first)
+    if len(groups) == 1:
+        return _conjunction(reader, groups[0], actor, mine, cast, holds, first)
+    mask = 0
+    for group in groups:
+        trigger = _conjunction(reader, group, actor, mine, cast, holds, first)
+        mask |= 2 ** (first + len(holds))
+        holds.append(trigger)
+    return Trigger("after_any", float(mask))
 
 
 def _conjunction(reader: XmlReader, conditions: list[etree._Element], actor: str, mine: dict[str, _Event],

@@ -11,15 +11,15 @@ from sim.actor_kinds import ActorKind
 from sim.weather import Weather
 
 TriggerKind = Literal["time", "distance", "ttc", "headway", "free_headway", "ego_speed", "relative_speed",
-                      "ego_progress", "actor_speed", "ego_accel", "actor_accel", "ego_still", "actor_still", "after", "after_end",
-                      "reach", "ego_reach"]
+                      "ego_progress", "actor_speed", "ego_accel", "actor_accel", "ego_still", "actor_still", "after",
+                      "after_end", "after_any", "reach", "ego_reach"]
 ActionKind = Literal["start_path", "brake", "change_lane", "drift", "open_door", "pull_out",
                      "run_red_light", "stop", "set_speed", "jump_speed", "ego_speed_times", "ego_speed_plus",
                      "end_scenario", "synchronize", "hold", "speed_rate", "speed_time", "speed_distance"]
 TRIGGER_KINDS: tuple[str, ...] = ("time", "distance", "ttc", "headway", "free_headway", "ego_speed", "relative_speed",
                                   "ego_progress",
                                   "actor_speed", "ego_accel", "actor_accel", "ego_still", "actor_still",
-                                  "after", "after_end", "reach", "ego_reach")
+                                  "after", "after_end", "after_any", "reach", "ego_reach")
 BELOW_BY_DEFAULT = ("distance", "ttc", "reach", "ego_reach")
 MAX_ROUTE_LANES = 64  # the lanes an actor follows in order (then it takes each lane's first successor)
 MAX_LANES_CHANGED = 3  # the most lanes one lane change crosses
@@ -46,9 +46,10 @@ class Trigger:
     whose bits `value` sets (sum of 2^k, k 0-based) have all fired, counting the delay from
     when the last of them was due; after_end: they have, and the
     actor's movement has settled since (no lane change or offset under way, not braking to a
-    stop, not synchronizing); reach, ego_reach: the actor's or the ego's distance to (x_m, y_m)
+    stop, not synchronizing); after_any: any of them has fired (the tick after; an OpenSCENARIO
+    trigger's condition groups, each a hold event); reach, ego_reach: the actor's or the ego's distance to (x_m, y_m)
     (m, centre to point). `below` is unused
-    by after and after_end. `with_events`: the actor's events whose bits it sets (as for after)
+    by after, after_end and after_any. `with_events`: the actor's events whose bits it sets (as for after)
     must hold their own conditions on the same tick: an AND of conditions, the others carried
     by events whose action is `hold`; their delays are not used."""
 

@@ -15,8 +15,8 @@ from sim.ego_dynamics import EGO_LENGTH_M, EgoState
 from sim.episode_spec import ACTION_KINDS, MAX_LANES_CHANGED, TRIGGER_KINDS
 from sim.map_bank import MapBank
 
-AFTER, AFTER_END, REACH, EGO_REACH = (TRIGGER_KINDS.index(kind)
-                                      for kind in ("after", "after_end", "reach", "ego_reach"))
+AFTER, AFTER_END, AFTER_ANY, REACH, EGO_REACH = (TRIGGER_KINDS.index(kind)
+                                                 for kind in ("after", "after_end", "after_any", "reach", "ego_reach"))
 SETTLED_M = 0.01  # an actor this close to its lateral target has ended its lane change or offset
 HEADWAY_MIN_SPEED_MPS = 0.1  # below it, an ego's headway is a distance over this speed: large, with its sign
 STILL_MPS = 0.01  # below it, the ego or an actor stands still
@@ -65,7 +65,7 @@ def fire_triggers(actors: ActorState, ego: EgoState, slot: SlotMeasures, ego_gap
     live = (actors.trigger_kind >= 0) & actors.active.unsqueeze(-1) & ~actors.fired
     now = slot.time_s.view(-1, 1, 1).expand_as(actors.held_s)
     start = now
-    if not nothing_to_do(live & (kind >= AFTER)):  # after, after_end, reach and ego_reach: the last kinds
+    if not nothing_to_do(live & (kind >= AFTER)):  # after, after_end, after_any, reach, ego_reach: the last kinds
         holds, start = _on_events_and_points(actors, ego, kind, holds, now)
     if not nothing_to_do(live & (actors.trigger_with > 0)):
         holds = holds & _all_set(actors.trigger_with, holds)
@@ -88,11 +88,12 @@ def _all_set(mask: torch.Tensor, flags: torch.Tensor) -> torch.Tensor:
 
 def _on_events_and_points(actors: ActorState, ego: EgoState, kind: torch.Tensor, holds: torch.Tensor,
                           now: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(holds, when each condition started holding) [B, N, E] with the after, after_end, reach
-    and ego_reach triggers evaluated: "after" holds from when the last of the events it waits
-    for was due, "after_end" from the first tick they have all fired and the actor's movement
-    has settled, "reach" and "ego_reach" while the actor's or the ego's distance to the point
-    is below (or above) the value."""
+    """(holds, when each condition started holding) [B, N, E] with the after, after_end,
+    after_any, reach and ego_reach triggers evaluated: "after" holds from when the last of the
+    events it waits for was due, "after_end" from the first tick they have all fired and the
+    actor's movement has settled, "after_any" from when the first of them was due, "reach" and
+    "ego_reach" while the actor's or the ego's distance to the point is below (or above) the
+    value."""
     x = torch.where(kind == EGO_REACH, ego.x_m.view(-1, 1, 1), actors.x_m.unsqueeze(-1))
     y = torch.where(kind == EGO_REACH, ego.y_m.view(-1, 1, 1), actors.y_m.unsqueeze(-1))
     distance_m = torch.hypot(x - actors.trigger_x_m, y - actors.trigger_y_m)
@@ -104,10 +105,12 @@ def _on_events_and_points(actors: ActorState, ego: EgoState, kind: torch.Tensor,
     last_due = torch.where(waits, due, torch.full_like(due, -float("inf"))).amax(-1)
     settled = ((actors.offset_m - actors.offset_target_m).abs() < SETTLED_M) & ~actors.syncing & ~(
         (actors.brake_mps2 > 0) & (actors.speed_mps > 0))
-    after = kind == AFTER
+    first_due = torch.where(waits & actors.fired.unsqueeze(-2), due, torch.full_like(due, float("inf"))).amin(-1)
+    after, any_of = kind == AFTER, kind == AFTER_ANY
     holds = torch.where(after, all_fired, holds)
     holds = torch.where(kind == AFTER_END, all_fired & settled.unsqueeze(-1), holds)
-    return holds, torch.where(after, last_due, now)
+    holds = torch.where(any_of, (waits & actors.fired.unsqueeze(-2)).any(-1), holds)
+    return holds, torch.where(after, last_due, torch.where(any_of, first_due, now))
 
 
 def _fired_value(new: torch.Tensor, actors: ActorState, action: str) -> tuple[torch.Tensor, torch.Tensor]:

@@ -28,6 +28,9 @@ def test_relative_positions_and_a_catalog_maneuver_import_as_the_file_says(tmp_p
     # an Init FollowTrajectoryAction and no TeleportAction: at the start of the trajectory, heading along it
     assert (jogger.motion, jogger.path, jogger.x_m, jogger.y_m, jogger.yaw_rad, jogger.speed_mps) == (
         "path", ((50.0, -9.0), (80.0, -9.0)), 50.0, -9.0, 0.0, 0.0)
+    # a StartTrigger of two groups: a hold event each, either of which starts the jog
+    assert [(e.trigger.kind, e.trigger.value, e.action.kind) for e in jogger.events] == [
+        ("after_any", 2 ** 1 + 2 ** 2, "jump_speed"), ("time", 6.0, "hold"), ("ego_progress", 20.0, "hold")]
     assert spec.ego_s_m == pytest.approx(10.0)
     # RelativeObjectPosition: 60 m ahead of the hero and 6 m to its left, turned by -1.5 rad
     assert (walker.x_m, walker.y_m, walker.yaw_rad) == (pytest.approx(70.0), pytest.approx(HERO_Y + 6), -1.5)
@@ -112,9 +115,11 @@ def test_driven_each_group_fires_on_the_first_tick_all_its_conditions_hold(tmp_p
     assert brisk == next(k for k, t in enumerate(ticks) if math.dist(t["walker_xy"], (70.0, 4.25)) >= 5.0)
     halt = _first(ticks, WALKER, 2)
     assert halt == next(k for k, t in enumerate(ticks) if math.dist(t["ego_xy"], (170.0, 4.25)) <= 20.0)
-    # the jogger stands at the start of its trajectory until its speed action, then runs it at 3 m/s
-    jog = _first(ticks, JOGGER, 0)
-    assert ticks[jog]["time"] == pytest.approx(2.0, abs=1.01 * dt) and ticks[jog - 1]["jogger_xy"] == (50.0, -9.0)
+    # the jogger stands at the start of its trajectory until its speed action, the tick after the first of its
+    # two groups held (the ego's 20 m, as the tick starts, before the 6 s), then runs it at 3 m/s
+    jog, travelled = _first(ticks, JOGGER, 0), _first(ticks, JOGGER, 2)
+    assert travelled == next(k for k in range(1, len(ticks)) if ticks[k - 1]["progress"] >= 20.0)
+    assert jog == travelled + 1 and ticks[jog]["time"] < 6.0 and ticks[jog - 1]["jogger_xy"] == (50.0, -9.0)
     assert ticks[jog + 10]["jogger_xy"][0] - ticks[jog]["jogger_xy"][0] == pytest.approx(30 * dt, abs=1e-4)
     # 1 s after the lead's drift has started (an event's start is seen the tick after it) with the ego faster
     # than 5 m/s, the scenario ends: a success

@@ -398,6 +398,11 @@ def _distance(value: float, rule: str, x: float = 70.0) -> str:
             'y="4.25"/></Position></DistanceCondition>')
 
 
+def _either(first: str, second: str) -> str:
+    """Two condition groups of one trigger (in event_xml's group): either starts it."""
+    return f"{first}</ConditionGroup><ConditionGroup>{second}"
+
+
 def _two(first: str, second: str, delay: float = 0.0) -> str:
     """Two conditions of one group: both must hold; the delay on the second."""
     return first + second.replace('delay="0.0"', f'delay="{delay}"', 1)
@@ -470,7 +475,8 @@ CONDITIONS = f"""<?xml version="1.0" encoding="UTF-8"?>
       </ManeuverGroup>
       <ManeuverGroup maximumExecutionCount="1" name="jogger_group">
         <Actors selectTriggeringEntities="false"><EntityRef entityRef="jogger"/></Actors>
-        <Maneuver name="jogger_moves">{event_xml("jog", speed_xml('<AbsoluteTargetSpeed value="3"/>'), _after_s(2.0))}
+        <Maneuver name="jogger_moves">{event_xml("jog", speed_xml('<AbsoluteTargetSpeed value="3"/>'), _either(
+            _after_s(6.0), _on("hero", '<TraveledDistanceCondition value="20"/>')))}
         </Maneuver>
       </ManeuverGroup>
       <ManeuverGroup maximumExecutionCount="1" name="walker_group">
