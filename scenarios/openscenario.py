@@ -55,7 +55,8 @@ from sim.world import BatchedWorld, WorldConfig
 
 CUSTOM_ACTIONS = ("open_door", "run_red_light")  # written as CustomCommandAction type nines:<kind>
 RAMP_DIMENSIONS = {"speed_rate": "rate", "speed_time": "time", "speed_distance": "distance"}
-ACTOR_MEASURES = ("reach", "actor_speed", "actor_accel", "actor_still")  # conditions on the actor, not the ego
+# conditions measured on the actor, not the ego
+ACTOR_MEASURES = ("reach", "actor_speed", "actor_accel", "actor_still", "actor_headway")
 DATE = "2026-01-01T00:00:00"
 ROUTE_WAYPOINT_M = 50.0
 DAYLIGHT_LUX = 120_000.0  # clear-sky illuminance with the sun overhead
@@ -358,9 +359,9 @@ def _condition(group: ET.Element, name: str, actor: str, trigger: Trigger | None
         ttc = _sub(entity_condition, "TimeToCollisionCondition", value=trigger.value, freespace=True,
                    alongRoute=False, rule=rule)
         _sub(_sub(ttc, "TimeToCollisionConditionTarget"), "EntityRef", entityRef=actor)
-    elif trigger.kind in ("headway", "free_headway"):
-        _sub(entity_condition, "TimeHeadwayCondition", entityRef=actor, value=trigger.value,
-             freespace=trigger.kind == "free_headway", alongRoute=False, rule=rule)
+    elif trigger.kind in ("headway", "free_headway", "actor_headway"):
+        _sub(entity_condition, "TimeHeadwayCondition", entityRef="ego" if trigger.kind == "actor_headway" else actor,
+             value=trigger.value, freespace=trigger.kind == "free_headway", alongRoute=False, rule=rule)
     elif trigger.kind in ("ego_speed", "actor_speed"):
         _sub(entity_condition, "SpeedCondition", value=trigger.value, rule=rule)
     elif trigger.kind in ("ego_accel", "actor_accel"):

@@ -13,7 +13,8 @@ of them:
   (its start);
 - with the ego as one entity and the event's actor as the other: RelativeDistanceCondition
   (freespace, or centre to centre less both half lengths), TimeToCollisionCondition,
-  TimeHeadwayCondition (the ego's; centre to centre, or front to rear with freespace),
+  TimeHeadwayCondition (the ego's, centre to centre or front to rear with freespace; the actor's
+  to the ego, centre to centre),
   RelativeSpeedCondition,
   CollisionCondition (their boxes touch);
 - on the ego or the event's actor: SpeedCondition, AccelerationCondition (longitudinal),
@@ -404,10 +405,12 @@ def _relative_measure(reader: XmlReader, body: etree._Element, who: str, actor: 
     if body.tag == "TimeToCollisionCondition":
         return _compared(reader, body, "ttc", value)
     if body.tag == "TimeHeadwayCondition":
-        if who != cast.ego:
-            raise reader.fail(body, f"is {who}'s headway; the import measures the ego's headway to an actor")
         free = reader.text(body, "freespace", "false") not in ("false", "0")
-        return _compared(reader, body, "free_headway" if free else "headway", value)
+        if who != cast.ego and free:
+            raise reader.fail(body, f"is {who}'s headway with freespace; the import measures an actor's headway to "
+                                    "the ego centre to centre (freespace false)")
+        return _compared(reader, body, "actor_headway" if who != cast.ego else "free_headway" if free else "headway",
+                         value)
     if body.tag == "RelativeSpeedCondition":
         if who == cast.ego:  # the ego's speed less the actor's: the actor's less the ego's, negated
             return [replace(t, value=-t.value, below=not t.below)

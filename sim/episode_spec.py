@@ -10,16 +10,15 @@ from typing import Literal
 from sim.actor_kinds import ActorKind
 from sim.weather import Weather
 
-TriggerKind = Literal["time", "distance", "ttc", "headway", "free_headway", "ego_speed", "relative_speed",
-                      "ego_progress", "actor_speed", "ego_accel", "actor_accel", "ego_still", "actor_still", "after",
-                      "after_end", "after_any", "reach", "ego_reach"]
+TriggerKind = Literal["time", "distance", "ttc", "headway", "free_headway", "actor_headway", "ego_speed",
+                      "relative_speed", "ego_progress", "actor_speed", "ego_accel", "actor_accel", "ego_still",
+                      "actor_still", "after", "after_end", "after_any", "reach", "ego_reach"]
 ActionKind = Literal["start_path", "brake", "change_lane", "drift", "open_door", "pull_out",
                      "run_red_light", "stop", "set_speed", "jump_speed", "ego_speed_times", "ego_speed_plus",
                      "end_scenario", "synchronize", "hold", "speed_rate", "speed_time", "speed_distance"]
-TRIGGER_KINDS: tuple[str, ...] = ("time", "distance", "ttc", "headway", "free_headway", "ego_speed", "relative_speed",
-                                  "ego_progress",
-                                  "actor_speed", "ego_accel", "actor_accel", "ego_still", "actor_still",
-                                  "after", "after_end", "after_any", "reach", "ego_reach")
+TRIGGER_KINDS: tuple[str, ...] = ("time", "distance", "ttc", "headway", "free_headway", "actor_headway", "ego_speed",
+                                  "relative_speed", "ego_progress", "actor_speed", "ego_accel", "actor_accel",
+                                  "ego_still", "actor_still", "after", "after_end", "after_any", "reach", "ego_reach")
 BELOW_BY_DEFAULT = ("distance", "ttc", "reach", "ego_reach")
 MAX_ROUTE_LANES = 64  # the lanes an actor follows in order (then it takes each lane's first successor)
 MAX_LANES_CHANGED = 3  # the most lanes one lane change crosses
@@ -37,21 +36,23 @@ class Trigger:
     time: episode time (s); distance: the ego's distance to the actor (m, box to box); ttc: the
     time-to-collision with the ego (s); headway: the ego's time headway to the actor (s: how far
     the actor's centre is ahead of the ego's along the ego's heading, over the ego's speed;
-    negative when behind); free_headway: the same from the ego's front to the actor's rear (both
-    half lengths taken off); ego_speed: the ego's speed (m/s); relative_speed: the actor's speed
-    less the ego's (m/s); ego_progress: how far the ego has advanced along its route (m);
-    actor_speed: the actor's speed (m/s); ego_accel, actor_accel: the ego's or the actor's
-    acceleration over the last tick (m/s^2, braking negative); ego_still, actor_still: how long
-    the ego or the actor has stood still (s, speed under 0.01 m/s); after: the actor's events
-    whose bits `value` sets (sum of 2^k, k 0-based) have all fired, counting the delay from
-    when the last of them was due; after_end: they have, and the
-    actor's movement has settled since (no lane change or offset under way, not braking to a
-    stop, not synchronizing); after_any: any of them has fired (the tick after; an OpenSCENARIO
-    trigger's condition groups, each a hold event); reach, ego_reach: the actor's or the ego's distance to (x_m, y_m)
-    (m, centre to point). `below` is unused
-    by after, after_end and after_any. `with_events`: the actor's events whose bits it sets (as for after)
-    must hold their own conditions on the same tick: an AND of conditions, the others carried
-    by events whose action is `hold`; their delays are not used."""
+    negative when behind); free_headway: the same from the ego's front to the actor's rear
+    (both half lengths taken off); actor_headway: the actor's time headway to the ego (the
+    ego's centre ahead of the actor's along the actor's heading, over the actor's speed);
+    ego_speed: the ego's speed (m/s); relative_speed: the actor's speed less the ego's (m/s);
+    ego_progress: how far the ego has advanced along its route (m); actor_speed: the actor's
+    speed (m/s); ego_accel, actor_accel: the ego's or the actor's acceleration over the last
+    tick (m/s^2, braking negative); ego_still, actor_still: how long the ego or the actor has
+    stood still (s, speed under 0.01 m/s); after: the actor's events whose bits `value` sets
+    (sum of 2^k, k 0-based) have all fired, counting the delay from when the last of them was
+    due; after_end: they have, and the actor's movement has settled since (no lane change or
+    offset under way, not braking to a stop, not synchronizing); after_any: any of them has
+    fired (the tick after; an OpenSCENARIO trigger's condition groups, each a hold event);
+    reach, ego_reach: the actor's or the ego's distance to (x_m, y_m) (m, centre to point).
+    `below` is unused by after, after_end and after_any. `with_events`: the actor's events
+    whose bits it sets (as for after) must hold their own conditions on the same tick: an AND
+    of conditions, the others carried by events whose action is `hold`; their delays are not
+    used."""
 
     kind: TriggerKind
     value: float

@@ -18,7 +18,7 @@ from sim.map_bank import MapBank
 AFTER, AFTER_END, AFTER_ANY, REACH, EGO_REACH = (TRIGGER_KINDS.index(kind)
                                                  for kind in ("after", "after_end", "after_any", "reach", "ego_reach"))
 SETTLED_M = 0.01  # an actor this close to its lateral target has ended its lane change or offset
-HEADWAY_MIN_SPEED_MPS = 0.1  # below it, an ego's headway is a distance over this speed: large, with its sign
+HEADWAY_MIN_SPEED_MPS = 0.1  # below it, a headway is a distance over this speed: large, with its sign
 STILL_MPS = 0.01  # below it, the ego or an actor stands still
 COMFORT_STOP_MPS2 = 3.0
 DRIFT_TIME_S = 2.0
@@ -56,9 +56,12 @@ def fire_triggers(actors: ActorState, ego: EgoState, slot: SlotMeasures, ego_gap
     time_s, progress_m, ego_accel, ego_still = per_slot.unsqueeze(1).expand(*ahead_m.shape, 4).unbind(-1)
     headway_speed = ego_speed.clamp_min(HEADWAY_MIN_SPEED_MPS)
     free_m = ahead_m - 0.5 * (EGO_LENGTH_M + actors.length_m)
-    measure = torch.stack([time_s, ego_gap_m, ego_ttc_s, ahead_m / headway_speed, free_m / headway_speed, ego_speed,
-                           actors.speed_mps - ego_speed, progress_m, actors.speed_mps, ego_accel, actors.accel_mps2,
-                           ego_still, actors.still_s], -1)  # [B, N, M] by TRIGGER_KINDS
+    ego_ahead_m = ((ego.x_m.unsqueeze(-1) - actors.x_m) * torch.cos(actors.yaw_rad)
+                   + (ego.y_m.unsqueeze(-1) - actors.y_m) * torch.sin(actors.yaw_rad))
+    actor_headway = ego_ahead_m / actors.speed_mps.clamp_min(HEADWAY_MIN_SPEED_MPS)
+    measure = torch.stack([time_s, ego_gap_m, ego_ttc_s, ahead_m / headway_speed, free_m / headway_speed,
+                           actor_headway, ego_speed, actors.speed_mps - ego_speed, progress_m, actors.speed_mps,
+                           ego_accel, actors.accel_mps2, ego_still, actors.still_s], -1)  # [B, N, M] by TRIGGER_KINDS
     kind = actors.trigger_kind.clamp_min(0)
     value = measure.gather(-1, kind.clamp_max(measure.shape[-1] - 1))
     holds = torch.where(actors.trigger_below, value <= actors.trigger_value, value >= actors.trigger_value)

@@ -245,3 +245,22 @@ def test_the_ego_s_init_trajectory_is_its_route_and_one_its_lanes_cannot_join_is
     with pytest.raises(ScenarioImportError, match=r"cut_in.xosc:\d+: <RoutingAction> cannot be reached from the "
                                                   r"point before it"):
         import_xosc(path)
+
+
+def test_an_actor_s_headway_to_the_ego_is_measured_along_the_actor_s_heading():
+    slow = ActorSpec(ActorKind.CAR, "lane", lanes=((1, -1),), s_m=60.0, speed_mps=5.0, desired_speed_mps=5.0,
+                     events=(ScriptedEvent(Trigger("actor_headway", -4.0), Action("hold")),))
+    spec = EpisodeSpec("straight", "main", seed=0, ego_speed_mps=12.0, actors=(slow,))
+    world = BatchedWorld(WorldConfig(batch_size=1, max_actors=1, maps=("straight",)))
+    world.load(0, spec)
+    ticks = []
+    for _ in range(160):
+        world.step(world.ego.speed_mps.new_tensor([[0.0, 0.3, 0.0]]))
+        yaw = world.actors.yaw_rad[0, 0].item()
+        ego_ahead = ((world.ego.x_m[0] - world.actors.x_m[0, 0]).item() * math.cos(yaw)
+                     + (world.ego.y_m[0] - world.actors.y_m[0, 0]).item() * math.sin(yaw))
+        ticks.append((bool(world.actors.fired[0, 0, 0]), ego_ahead / max(world.actors.speed_mps[0, 0].item(), 0.1)))
+    world.close()
+    # the ego closes in from behind: the car's headway to it rises through -4 s on the tick the event fires
+    fired = next(k for k, tick in enumerate(ticks) if tick[0])
+    assert ticks[fired][1] >= -4.0 > ticks[fired - 1][1] and fired > 5

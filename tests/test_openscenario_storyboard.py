@@ -116,6 +116,17 @@ def test_driven_each_event_fires_when_its_condition_first_holds(tmp_path):
     assert ticks[-1]["outcome"] == "success" and ticks[-1]["time"] < 25.0
 
 
+def test_an_actor_s_headway_to_the_ego_imports_as_its_own_measure(tmp_path):
+    never = ('<EntityRef entityRef="hero"/></TriggeringEntities><EntityCondition><SpeedCondition value="100" '
+             'rule="greaterThan"/>')
+    path = write_cut_in(tmp_path, _replace(STORY, never, '<EntityRef entityRef="bus"/></TriggeringEntities>'
+                                                         '<EntityCondition><TimeHeadwayCondition entityRef="hero" '
+                                                         'value="-2" freespace="false" alongRoute="false" '
+                                                         'rule="greaterThan"/>'))
+    trigger = import_xosc(path).actors[BUS].events[2].trigger
+    assert (trigger.kind, trigger.value, trigger.is_below) == ("actor_headway", -2.0, False)
+
+
 def test_a_freespace_headway_is_measured_from_the_ego_s_front_to_the_actor_s_rear(tmp_path):
     spec = import_xosc(write_cut_in(tmp_path, _replace(STORY, 'freespace="false" alongRoute',
                                                        'freespace="true" alongRoute')))
