@@ -7,9 +7,9 @@ become hold events it waits for (`Trigger.with_events`); a StartTrigger of sever
 becomes a hold event per group and an after_any trigger, which fires the tick after the first
 of them:
 - SimulationTimeCondition (time passes a value);
-- StoryboardElementStateCondition on an event or maneuver of the same actor (start, running:
-  when its events have fired; end, complete: when they have and the actor's movement has
-  settled: no lane change or offset under way, no braking to a stop) or on an act or story
+- StoryboardElementStateCondition on an event, maneuver or action of the same actor (start,
+  running: when its events have fired; end, complete: when they have and the actor's movement
+  has settled: no lane change or offset under way, no braking to a stop) or on an act or story
   (its start);
 - with the ego as one entity and the event's actor as the other: RelativeDistanceCondition
   (freespace, or centre to centre less both half lengths), TimeToCollisionCondition,
@@ -191,7 +191,7 @@ def _stop_owner(reader: XmlReader, group: list[etree._Element], events: dict[str
     waits for, the actor an entity condition relates to the ego, else the first actor."""
     for condition in group:
         state = condition.find("ByValueCondition/StoryboardElementStateCondition")
-        if state is not None and reader.text(state, "storyboardElementType") in ("event", "maneuver"):
+        if state is not None and reader.text(state, "storyboardElementType") in ("event", "maneuver", "action"):
             kind, ref = reader.text(state, "storyboardElementType"), reader.text(state, "storyboardElementRef")
             owner = next((actor for actor, mine in events.items() if _referred(mine, kind, ref)), None)
             if owner is None:
@@ -431,9 +431,19 @@ def _other_entity(reader: XmlReader, body: etree._Element) -> str:
     return reader.text(body, "entityRef")
 
 
-def _referred(mine: dict[str, _Event], kind: str, ref: str) -> list[_Event]:
-    """The events of `mine` an event or maneuver reference names."""
-    return [e for name, e in mine.items() if (name if kind == "event" else e.maneuver) == ref]
+def _referred(mine: dict[str, _Event], kind: str, ref: str) -> list[int]:
+    """The indices of the scripted events of `mine` an event, maneuver or action reference names
+    (an action by its name or as esmini writes it, event::action)."""
+    if kind != "action":
+        return [k for name, e in mine.items() if (name if kind == "event" else e.maneuver) == ref for k in e.indices]
+    event_name, _, action_name = ref.rpartition("::")
+    found = []
+    for name, event in mine.items():
+        names = [a.get("name") for a in event.element.findall("Action")]
+        if action_name in names and event_name in ("", name):
+            # an event whose actions became fewer scripted ones (a walk and its pace) is waited for whole
+            found += [event.indices[names.index(action_name)]] if len(names) == len(event.indices) else event.indices
+    return found
 
 
 def _state(reader: XmlReader, state: etree._Element, actor: str, mine: dict[str, _Event]
@@ -446,19 +456,18 @@ def _state(reader: XmlReader, state: etree._Element, actor: str, mine: dict[str,
     starts = when in ("startTransition", "runningState")
     if kind in ("act", "story", "maneuver") and starts:
         return None  # the event's own act has started, or it would not be evaluated
-    if kind not in ("event", "maneuver"):
-        raise reader.fail(state, f"refers to a {kind}'s {when}; expected the start of an act or story, or an event "
-                                 "or maneuver")
+    if kind not in ("event", "maneuver", "action"):
+        raise reader.fail(state, f"refers to a {kind}'s {when}; expected the start of an act or story, or an event, "
+                                 "maneuver or action")
     referred = _referred(mine, kind, ref)
     if not referred:
         known = sorted({e.maneuver if kind == "maneuver" else name for name, e in mine.items()})
         raise reader.fail(state, f"refers to {kind} {ref!r}, which is no {kind} of {actor}; expected one of "
-                                 f"{', '.join(known)}")
+                                 f"{', '.join(known)}" + (" (or their actions)" if kind == "action" else ""))
     if not starts and when not in ("endTransition", "completeState"):
         raise reader.fail(state, f"state={when!r}; expected startTransition, runningState, endTransition or "
                                  "completeState")
-    mask = sum(2 ** k for event in referred for k in event.indices)
-    return ("after" if starts else "after_end"), float(mask)
+    return ("after" if starts else "after_end"), float(sum(2 ** k for k in referred))
 
 
 def _actions(reader: XmlReader, event: etree._Element, actor: str, cast: Cast,

@@ -116,6 +116,14 @@ def test_driven_each_event_fires_when_its_condition_first_holds(tmp_path):
     assert ticks[-1]["outcome"] == "success" and ticks[-1]["time"] < 25.0
 
 
+def test_an_action_s_end_is_its_scripted_event_s_end(tmp_path):
+    by_event = import_xosc(write_cut_in(tmp_path / "event", STORY)).actors[LEAD].events
+    for ref in ("merge::merge_do", "merge_do"):  # as esmini writes it, and by the action's name alone
+        by_action = _replace(STORY, 'storyboardElementType="event" storyboardElementRef="merge"',
+                             f'storyboardElementType="action" storyboardElementRef="{ref}"')
+        assert import_xosc(write_cut_in(tmp_path / ref.replace(":", "_"), by_action)).actors[LEAD].events == by_event
+
+
 def test_an_actor_s_headway_to_the_ego_imports_as_its_own_measure(tmp_path):
     never = ('<EntityRef entityRef="hero"/></TriggeringEntities><EntityCondition><SpeedCondition value="100" '
              'rule="greaterThan"/>')
