@@ -190,6 +190,19 @@ def _placed(entity: str, lane: int, s: float, speed: str | None = None, route: b
             f'</PrivateAction>{moving}</Private>')
 
 
+def _pedestrian(name: str) -> str:
+    return (f'<ScenarioObject name="{name}"><Pedestrian name="{name}" mass="70" model="adult" '
+            'pedestrianCategory="pedestrian"><ParameterDeclarations/><BoundingBox><Center x="0" y="0" z="0.9"/>'
+            '<Dimensions width="0.5" length="0.5" height="1.8"/></BoundingBox><Properties/></Pedestrian>'
+            '</ScenarioObject>')
+
+
+def _obstacle(name: str) -> str:
+    return (f'<ScenarioObject name="{name}"><MiscObject name="{name}" mass="50" miscObjectCategory="obstacle">'
+            '<ParameterDeclarations/><BoundingBox><Center x="0" y="0" z="0.5"/><Dimensions width="0.3" '
+            'length="0.3" height="1"/></BoundingBox><Properties/></MiscObject></ScenarioObject>')
+
+
 ALONG = '<CatalogReference catalogName="RouteCatalog" entryName="along"/>'
 ROUTES = f"""<?xml version="1.0" encoding="UTF-8"?>
 <OpenSCENARIO><FileHeader revMajor="1" revMinor="1" date="2026-01-01T00:00:00" description="routes" author="t"/>
@@ -253,9 +266,7 @@ STORY = f"""<?xml version="1.0" encoding="UTF-8"?>
       <ParameterAssignments><ParameterAssignment parameterRef="Length" value="5.2"/></ParameterAssignments>
     </CatalogReference></ScenarioObject>
     <ScenarioObject name="bus"><CatalogReference catalogName="VehicleCatalog" entryName="sedan"/></ScenarioObject>
-    <ScenarioObject name="walker"><Pedestrian name="walker" mass="70" model="adult" pedestrianCategory="pedestrian">
-      <ParameterDeclarations/><BoundingBox><Center x="0" y="0" z="0.9"/><Dimensions width="0.5" length="0.5"
-      height="1.8"/></BoundingBox><Properties/></Pedestrian></ScenarioObject>
+    {_pedestrian("walker")}
   </Entities>
   <Storyboard>
     <Init><Actions>
@@ -439,20 +450,12 @@ CONDITIONS = f"""<?xml version="1.0" encoding="UTF-8"?>
     <ManeuverCatalog><Directory path="catalogs"/></ManeuverCatalog></CatalogLocations>
   <RoadNetwork><LogicFile filepath="straight.xodr"/></RoadNetwork>
   <Entities>
-    <ScenarioObject name="walker"><Pedestrian name="walker" mass="70" model="adult" pedestrianCategory="pedestrian">
-      <ParameterDeclarations/><BoundingBox><Center x="0" y="0" z="0.9"/><Dimensions width="0.5" length="0.5"
-      height="1.8"/></BoundingBox><Properties/></Pedestrian></ScenarioObject>
+    {_pedestrian("walker")}
     <ScenarioObject name="hero"><CatalogReference catalogName="VehicleCatalog" entryName="sedan"/></ScenarioObject>
     <ScenarioObject name="lead"><CatalogReference catalogName="VehicleCatalog" entryName="sedan"/></ScenarioObject>
-    <ScenarioObject name="post"><MiscObject name="post" mass="50" miscObjectCategory="obstacle">
-      <ParameterDeclarations/><BoundingBox><Center x="0" y="0" z="0.5"/><Dimensions width="0.3" length="0.3"
-      height="1"/></BoundingBox><Properties/></MiscObject></ScenarioObject>
-    <ScenarioObject name="sign"><MiscObject name="sign" mass="50" miscObjectCategory="obstacle">
-      <ParameterDeclarations/><BoundingBox><Center x="0" y="0" z="0.5"/><Dimensions width="0.3" length="0.3"
-      height="1"/></BoundingBox><Properties/></MiscObject></ScenarioObject>
-    <ScenarioObject name="jogger"><Pedestrian name="jogger" mass="70" model="adult" pedestrianCategory="pedestrian">
-      <ParameterDeclarations/><BoundingBox><Center x="0" y="0" z="0.9"/><Dimensions width="0.5" length="0.5"
-      height="1.8"/></BoundingBox><Properties/></Pedestrian></ScenarioObject>
+    {_obstacle("post")}
+    {_obstacle("sign")}
+    {_pedestrian("jogger")}
   </Entities>
   <Storyboard>
     <Init><Actions>
