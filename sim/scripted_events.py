@@ -133,11 +133,10 @@ def _ramp_speed(actors: ActorState, new: torch.Tensor) -> None:
     for kind in ("speed_rate", "speed_time", "speed_distance"):
         mask, target = _fired_value(new, actors, kind)
         over = _fired_over(new, actors, kind)
-        change = (target - actors.speed_mps).abs()
         if kind == "speed_rate":
             rate = over
         elif kind == "speed_time":
-            rate = change / over.clamp_min(1e-3)
+            rate = (target - actors.speed_mps).abs() / over.clamp_min(1e-3)
         else:
             rate = (target ** 2 - actors.speed_mps ** 2).abs() / (2 * over.clamp_min(1e-3))
         _new_speed(actors, mask, target, jump=False)
@@ -222,7 +221,10 @@ def apply_actions(actors: ActorState, bank: MapBank, new: torch.Tensor, ego_spee
     mask, value = _fired_value(new, actors, "change_lane")
     lanes = _fired_over(new, actors, "change_lane")
     for k in range(MAX_LANES_CHANGED):  # one lane at a time, the offset to cover growing with each
-        _change_lane(actors, bank, mask & (lanes.clamp_min(1) > k), value > 0, value.abs())
+        crossing = mask & (lanes.clamp_min(1) > k)
+        if k and nothing_to_do(crossing):
+            break
+        _change_lane(actors, bank, crossing, value > 0, value.abs())
     mask, value = _fired_value(new, actors, "pull_out")
     actors.desired_speed_mps = torch.where(mask, value, actors.desired_speed_mps)
     _change_lane(actors, bank, mask, torch.ones_like(mask), torch.full_like(value, PULL_OUT_TIME_S))
