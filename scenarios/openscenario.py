@@ -6,11 +6,13 @@ map's route); the weather becomes an EnvironmentAction (sun, fog as the visual r
 contrast falls to 5 %, precipitation, cloud state, the road's friction and a time of day from
 the sun's height); lens dirt, tunnels and sensor faults have no OpenSCENARIO 1.0 form and are
 listed in the file's description. Scripted events become Events whose StartTriggers are
-SimulationTime, RelativeDistance (freespace, to the ego), TimeToCollision, TimeHeadway, Speed,
-Acceleration, StandStill and Distance to a point (the ego's or the actor's), TraveledDistance
-(the ego's), ReachPosition (the actor's) or StoryboardElementState (after another event, or
-all of the actor's maneuver) conditions with their delays, beside the conditions of the hold
-events they wait for in one ConditionGroup; an end_scenario event is a StopTrigger group. A
+SimulationTime, RelativeDistance (freespace, to the ego), TimeToCollision, TimeHeadway (the
+ego's, freespace or not, or the actor's), Speed, Acceleration, StandStill and Distance to a
+point (the ego's or the actor's), TraveledDistance (the ego's), ReachPosition (the actor's) or
+StoryboardElementState (after another event, or all of the actor's maneuver) conditions with
+their delays, beside the conditions of the hold events they wait for in one ConditionGroup (an
+after_any trigger: one ConditionGroup per hold event); an end_scenario event is a StopTrigger
+group. A
 trigger waiting for some but not all of an actor's events, or on a relative speed, has no 1.0
 condition and is refused. Actions map onto SpeedAction (brake, stop, set speed; a step for a
 speed taken at once; a linear ramp at a rate, in a time or over a distance; a continuous
@@ -373,9 +375,12 @@ def _condition(group: ET.Element, name: str, actor: str, trigger: Trigger | None
     elif trigger.kind == "reach" and trigger.is_below:  # the actor comes within value of a point
         reach = _sub(entity_condition, "ReachPositionCondition", tolerance=trigger.value)
         _world_position(reach, trigger.x_m, trigger.y_m, 0.0)
-    else:  # reach or ego_reach: the actor's or the ego's distance to a point
+    elif trigger.kind in ("reach", "ego_reach"):  # the actor's or the ego's distance to a point
         distance = _sub(entity_condition, "DistanceCondition", value=trigger.value, freespace=False, rule=rule)
         _world_position(distance, trigger.x_m, trigger.y_m, 0.0)
+    else:
+        raise ValueError(f"{actor}: a {trigger.kind} trigger has no OpenSCENARIO condition of its own (after_any "
+                         "is a StartTrigger's groups)")
 
 
 def to_xosc(spec: EpisodeSpec, xodr_name: str, bank: MapBank | None = None) -> str:

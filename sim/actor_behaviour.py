@@ -70,10 +70,10 @@ def _idm_interaction(speed, gap, lead_speed) -> torch.Tensor:
     return IDM_ACCEL_MPS2 * (s_star.clamp_min(0) / gap.clamp_min(0.1)) ** 2
 
 
-def _idm_accel(speed, desired, gap, lead_speed) -> torch.Tensor:
+def _idm_accel(speed, desired, interaction) -> torch.Tensor:
+    """IDM's acceleration (m/s^2): its free-road term less `interaction` (_idm_interaction)."""
     free = IDM_ACCEL_MPS2 * (1 - (speed / desired.clamp_min(0.1)) ** 4)
-    accel = torch.where(desired < 0.1, -IDM_DECEL_MPS2 * (speed > 0).float(),
-                        free - _idm_interaction(speed, gap, lead_speed))
+    accel = torch.where(desired < 0.1, -IDM_DECEL_MPS2 * (speed > 0).float(), free - interaction)
     return accel.clamp(-MAX_DECEL_MPS2, IDM_ACCEL_MPS2)
 
 
@@ -166,10 +166,10 @@ def step_lane_followers(actors: ActorState, bank: MapBank, template: torch.Tenso
     keeps_limits = follows & ~torch.isnan(actors.limit_share)
     limited = actors.limit_share * bank.lane_speed_limit_mps[actors.lane.clamp_min(0)]
     actors.desired_speed_mps = torch.where(keeps_limits, limited, actors.desired_speed_mps)
-    accel = _idm_accel(actors.speed_mps, actors.desired_speed_mps, gap, lead_speed)
+    interaction = _idm_interaction(actors.speed_mps, gap, lead_speed)
+    accel = _idm_accel(actors.speed_mps, actors.desired_speed_mps, interaction)
     ramping = actors.ramp_mps2 > 0  # the ramp takes the place of IDM's free-road term
-    ramp = (_ramp_step(actors, dt_s) / dt_s - _idm_interaction(actors.speed_mps, gap, lead_speed)).clamp_min(
-        -MAX_DECEL_MPS2)
+    ramp = (_ramp_step(actors, dt_s) / dt_s - interaction).clamp_min(-MAX_DECEL_MPS2)
     accel = torch.where(ramping, ramp, accel)
     accel = torch.where(actors.brake_mps2 > 0, -actors.brake_mps2, accel)
     speed = (actors.speed_mps + accel * dt_s).clamp_min(0)

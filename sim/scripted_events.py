@@ -108,11 +108,12 @@ def _on_events_and_points(actors: ActorState, ego: EgoState, kind: torch.Tensor,
     last_due = torch.where(waits, due, torch.full_like(due, -float("inf"))).amax(-1)
     settled = ((actors.offset_m - actors.offset_target_m).abs() < SETTLED_M) & ~actors.syncing & ~(
         (actors.brake_mps2 > 0) & (actors.speed_mps > 0))
-    first_due = torch.where(waits & actors.fired.unsqueeze(-2), due, torch.full_like(due, float("inf"))).amin(-1)
+    waited_fired = waits & actors.fired.unsqueeze(-2)
+    first_due = torch.where(waited_fired, due, torch.full_like(due, float("inf"))).amin(-1)
     after, any_of = kind == AFTER, kind == AFTER_ANY
     holds = torch.where(after, all_fired, holds)
     holds = torch.where(kind == AFTER_END, all_fired & settled.unsqueeze(-1), holds)
-    holds = torch.where(any_of, (waits & actors.fired.unsqueeze(-2)).any(-1), holds)
+    holds = torch.where(any_of, waited_fired.any(-1), holds)
     return holds, torch.where(after, last_due, torch.where(any_of, first_due, now))
 
 
