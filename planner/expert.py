@@ -39,7 +39,7 @@ class ExpertDriver:
             path=obs.route_ahead, ego_speed_mps=obs.speed_mps, speed_limit_mps=truth.speed_limit_mps,
             light_red=(truth.light_state >= 0) & (truth.light_state != GREEN),
             light_distance_m=truth.light_distance_m, conflict_step=partial(first_conflict, obstacles=forecast),
-            drivable_at=truth.drivable_at)
+            drivable_at=truth.drivable_at, speed_limits_ahead_mps=truth.speed_limits_ahead_mps)
         self.last_plan = plan(inputs)
         return DriverOutput(follow(self.last_plan.waypoints, self.last_plan.target_speed_mps, obs.speed_mps,
                                    self.tuning))

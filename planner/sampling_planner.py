@@ -24,6 +24,7 @@ LATERAL_SPEED_MPS = 1.5
 MARGIN_LONG_M, MARGIN_LAT_M = 1.0, 0.4
 STOP_BEFORE_LINE_M = 1.5
 COMFORT_LATERAL_MPS2, COMFORT_DECEL_MPS2 = 3.0, 3.0
+LIMIT_LEAD_S = 1.0
 COLLISION_COST, COLLISION_COST_PER_MPS, RED_LIGHT_COST, OFF_ROAD_COST = 1000.0, 100.0, 400.0, 300.0
 LEFT_OFFSET_COST_PER_M, RIGHT_OFFSET_COST_PER_M, PROGRESS_REWARD_PER_M = 6.0, 3.0, 1.0
 SWITCH_COST_PER_M = 2.0
@@ -39,7 +40,10 @@ class PlanInputs:
     each is drivable (None: everything is); keep_lane [B] bool (None: all may swerve): episodes
     that may only brake or go on in their lane, not swerve; forced_offset_m [B] (NaN: free;
     None: all free): the lateral offset a remote operator chose, which overrides keep_lane;
-    course_ttc: whether to compute Plan.course_ttc_s (one more conflict check; else inf)."""
+    course_ttc: whether to compute Plan.course_ttc_s (one more conflict check; else inf);
+    speed_limits_ahead_mps [B, K]: the limit at each point of path (None: speed_limit_mps
+    holds all along), so the ego is down to a lower limit ahead, a junction's, when it gets
+    there rather than braking inside the junction, slower than its plan had it crossing."""
 
     path: torch.Tensor
     ego_speed_mps: torch.Tensor
@@ -51,6 +55,7 @@ class PlanInputs:
     keep_lane: torch.Tensor | None = None
     forced_offset_m: torch.Tensor | None = None
     course_ttc: bool = False
+    speed_limits_ahead_mps: torch.Tensor | None = None
 
 
 @dataclass
@@ -125,6 +130,14 @@ def curve_speed_cap(path: torch.Tensor) -> torch.Tensor:
     return allowed.min(-1).values.sqrt()
 
 
+def limit_ahead_cap(path: torch.Tensor, limits_mps: torch.Tensor) -> torch.Tensor:
+    """Fastest speed [B] from which each limit limits_mps [B, K] at the points of path
+    [B, K, 2] is reached by comfortable braking, LIMIT_LEAD_S of driving at it before the
+    point: the speed controller trails a braking ramp by about that much."""
+    room = (path.norm(dim=-1) - LIMIT_LEAD_S * limits_mps).clamp_min(0)
+    return (limits_mps ** 2 + 2 * COMFORT_DECEL_MPS2 * room).min(-1).values.sqrt()
+
+
 def ego_offset_m(path: torch.Tensor) -> torch.Tensor:
     """The ego's lateral offset [B] (m, left positive) from path [B, K, 2] (ego frame): from the
     path's first segment drawn back to the ego, so a path that turns right away is not read as
@@ -141,6 +154,8 @@ def candidates(inputs: PlanInputs, times: torch.Tensor) -> tuple[torch.Tensor, .
     device = inputs.path.device
     fractions = torch.tensor(SPEED_FRACTIONS, device=device)
     cap = torch.minimum(inputs.speed_limit_mps, curve_speed_cap(inputs.path))
+    if inputs.speed_limits_ahead_mps is not None:
+        cap = torch.minimum(cap, limit_ahead_cap(inputs.path, inputs.speed_limits_ahead_mps))
     targets = cap.unsqueeze(-1) * fractions
     speed, distance = _speed_profiles(inputs.ego_speed_mps, targets, times)
     centre, heading = _along_path(inputs.path, distance)

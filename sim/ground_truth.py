@@ -25,7 +25,8 @@ class GroundTruth:
     the ego frame (m), None unless asked for; light_state [B] (GREEN/YELLOW/RED, -1 none ahead);
     light_distance_m [B] (inf none); objects [B, N, 7]: kind, x, y, yaw (ego frame), speed,
     length, width; object_mask [B, N]; speed_limit_mps [B] of the lane under the ego (of the
-    route's lane where the ego is off the road); drivable_at: ego-frame points [B, M, 2] ->
+    route's lane where the ego is off the road); speed_limits_ahead_mps [B, K] of the route's
+    lane at each point of the observation's route_ahead; drivable_at: ego-frame points [B, M, 2] ->
     bool [B, M], whether each lies on a drivable lane."""
 
     bev: torch.Tensor | None
@@ -35,6 +36,7 @@ class GroundTruth:
     objects: torch.Tensor
     object_mask: torch.Tensor
     speed_limit_mps: torch.Tensor
+    speed_limits_ahead_mps: torch.Tensor
     drivable_at: Callable[[torch.Tensor], torch.Tensor]
 
 
@@ -134,4 +136,4 @@ def ground_truth(world: BatchedWorld, bev_raster: bool = True, lanes: bool = Tru
     state, distance = light_ahead(world)
     table, mask = objects(world)
     return GroundTruth(bev(world) if bev_raster else None, lane_geometry(world) if lanes else None, state, distance,
-                       table, mask, speed_limit(world), drivable_query(world))
+                       table, mask, speed_limit(world), world.speed_limits_ahead(), drivable_query(world))

@@ -111,16 +111,17 @@ def _curvature(lane) -> np.ndarray:
 
 
 def _raster(graph: LaneGraph, base: int) -> tuple[np.ndarray, np.ndarray]:
-    """Lane-index raster of one map: junction lanes first, so plain lanes win where they overlap,
-    and drivable lanes after the others, so a cell any of them covers is road (a sidewalk that
-    a turning lane crosses, or the edge of a road flattened onto another that passes under it)."""
+    """Lane-index raster of one map: drivable lanes after the others, so a cell any of them
+    covers is road (a sidewalk that a turning lane crosses, or the edge of a road flattened onto
+    another that passes under it), and among each, junction lanes first, so plain lanes win
+    where they overlap."""
     points = np.concatenate([lane.centre_xy for lane in graph.lanes])
     lo = points.min(axis=0) - GRID_MARGIN_M
     hi = points.max(axis=0) + GRID_MARGIN_M
     cols, rows = np.ceil((hi - lo) / GRID_RES_M).astype(int)
     grid = np.full((rows, cols), -1, dtype=np.int32)
     shift = 4  # cv2 sub-pixel bits: polygon corners kept to 1/16 of a cell
-    for lane in sorted(graph.lanes, key=lambda lane: (not lane.in_junction, lane.type in DRIVABLE_LANE_TYPES)):
+    for lane in sorted(graph.lanes, key=lambda lane: (lane.type in DRIVABLE_LANE_TYPES, not lane.in_junction)):
         cells = (_lane_polygon(lane) - lo) / GRID_RES_M - 0.5
         cv2.fillPoly(grid, [np.round(cells * (1 << shift)).astype(np.int32)], int(base + lane.index),
                      shift=shift)

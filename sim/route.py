@@ -88,12 +88,16 @@ class RouteState:
         along = torch.minimum(along, seg_len)
         return self.s[rows, k] + along, d2[rows, k].sqrt()
 
+    def indices_ahead(self, count: int, spacing_m: float) -> torch.Tensor:
+        """The index [B, count] of the route point every spacing_m from the current progress."""
+        targets = self.progress_m.unsqueeze(-1) + spacing_m * torch.arange(1, count + 1, device=self.s.device)
+        return torch.searchsorted(self.s.contiguous(), targets.contiguous()).clamp_max(self.s.shape[1] - 1)
+
     def points_ahead(self, count: int, spacing_m: float, x: torch.Tensor, y: torch.Tensor, yaw: torch.Tensor
                      ) -> torch.Tensor:
         """The next `count` route points every spacing_m from the current progress, in the ego
         frame (x forward, y left) -> [B, count, 2]."""
-        targets = self.progress_m.unsqueeze(-1) + spacing_m * torch.arange(1, count + 1, device=x.device)
-        k = torch.searchsorted(self.s.contiguous(), targets.contiguous()).clamp_max(self.s.shape[1] - 1)
+        k = self.indices_ahead(count, spacing_m)
         world = self.xy.gather(1, k.unsqueeze(-1).expand(-1, -1, 2))
         dx, dy = world[..., 0] - x.unsqueeze(-1), world[..., 1] - y.unsqueeze(-1)
         c, s = torch.cos(yaw).unsqueeze(-1), torch.sin(yaw).unsqueeze(-1)

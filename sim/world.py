@@ -342,6 +342,13 @@ class BatchedWorld:
         slots = torch.full_like(lane, slot)
         return self.lane_speed_limits(slots, lane).cpu().numpy().astype(np.float64)
 
+    def speed_limits_ahead(self) -> torch.Tensor:
+        """The speed limit (m/s) [B, K] of the route's lane at each point the observation's
+        route_ahead gives."""
+        k = self.route.indices_ahead(ROUTE_AHEAD_POINTS, ROUTE_AHEAD_SPACING_M)
+        slots = torch.arange(len(k), device=self.device).unsqueeze(-1).expand_as(k)
+        return self.lane_speed_limits(slots, self.route_lane.gather(1, k))
+
     def lane_speed_limits(self, slots: torch.Tensor, lanes: torch.Tensor) -> torch.Tensor:
         """The speed limit (m/s) of global lanes `lanes` in slots `slots` (same shapes): the map's,
         or the episode's where it gives one and the map's file gives none."""

@@ -21,7 +21,7 @@ from sim.episode_spec import EpisodeSpec
 from sim.events import OUTCOMES
 from sim.route_planner import random_route, route_length_m, shortest_route
 from sim.world import BatchedWorld, WorldConfig
-from xodr_features import features_xodr, overpass_xodr
+from xodr_features import features_xodr, overpass_xodr, sidewalk_crossing_xodr
 
 
 @pytest.fixture(scope="module")
@@ -286,3 +286,49 @@ def test_where_roads_cross_at_two_heights_the_ego_is_on_its_route_s_road(tmp_pat
     assert float(world.stats.off_road_m[0]) == 0.0 and float(world.stats.wrong_way_m[0]) == 0.0
     assert float(world.stats.wrong_way_m[1]) > 0.0
     world.close()
+
+
+def test_the_expert_is_down_to_a_junctions_lower_limit_when_it_enters(features, tmp_path, monkeypatch):
+    """Road 1 allows 30 mph, the junction's connecting road 40 km/h: the expert brakes before
+    the junction, not inside it, where crossing traffic would meet it slower than it planned."""
+    from planner.expert import ExpertDriver
+    from sim.ground_truth import ground_truth
+
+    monkeypatch.setenv("NINES_MAP_DIR", str(tmp_path / "maps"))
+    path = tmp_path / "features.xodr"
+    path.write_text(features_xodr())
+    by_source = {(road.source.road_id, road.source.section): road.id for road in features.roads}
+    route = ((by_source[("1", 1)], -1), (by_source[("10", 0)], -1), (by_source[("2", 0)], -1))
+    world = BatchedWorld(WorldConfig(batch_size=1, max_actors=1, maps=(str(path),)))
+    world.load(0, EpisodeSpec(str(path), "straight", seed=0, ego_s_m=0.0, ego_speed_mps=13.4, route_lanes=route))
+    template = world.bank.template_index(str(path))
+    junction = world.bank.lane_base[template] + world.bank.graphs[template].index_of[route[1]]
+    driver, entered_at_mps = ExpertDriver(), None
+    while bool(world.running[0]) and entered_at_mps is None:
+        truth = ground_truth(world, False, False)
+        if int(world.ego_lane()[0]) == junction:
+            entered_at_mps = float(world.ego.speed_mps[0])
+        world.step(driver.act(world.observe(camera=False), truth).control)
+    limit = float(world.bank.lane_speed_limit_mps[junction])
+    assert limit == pytest.approx(40 / 3.6)
+    assert entered_at_mps is not None and limit - 1.0 < entered_at_mps <= limit + 0.2
+    world.close()
+
+
+def test_a_junction_lane_over_a_sidewalk_is_road(tmp_path, monkeypatch):
+    """Where a connecting road's lane crosses a plain road's sidewalk, the cell is the lane's:
+    drivable, so the planner does not swerve around it (Town03's junction corners)."""
+    from sim.map_bank import build_map_bank
+
+    monkeypatch.setenv("NINES_MAP_DIR", str(tmp_path / "maps"))
+    path = tmp_path / "crossing.xodr"
+    path.write_text(sidewalk_crossing_xodr())
+    bank = build_map_bank("cpu", [str(path)])
+    template = bank.template_index(str(path))
+    graph, base = bank.graphs[template], bank.lane_base[template]
+    over_sidewalk = torch.tensor([[51.75, -4.5], [48.25, -4.5], [51.75, 4.5], [48.25, 4.5]])
+    lanes = bank.lane_at(torch.full((4,), template), over_sidewalk) - base
+    assert [(graph.lanes[i].type, graph.lanes[i].in_junction) for i in lanes.tolist()] == [("driving", True)] * 4
+    assert bank.drivable_at(torch.full((4,), template), over_sidewalk).all()
+    beside = torch.tensor([[40.0, -4.5], [60.0, 4.5]])  # the sidewalks away from the crossing
+    assert not bank.drivable_at(torch.full((2,), template), beside).any()

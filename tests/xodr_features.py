@@ -198,3 +198,18 @@ def overpass_xodr() -> str:
     return ('<?xml version="1.0" encoding="UTF-8"?><OpenDRIVE><header revMajor="1" revMinor="6" name="overpass"/>'
             + _straight_road(1, -1, Pose(0.0, 0.0, 0.0), 200.0, "", lanes)
             + road_2.replace("</planView>", f"</planView>{lifted}") + "</OpenDRIVE>")
+
+
+def sidewalk_crossing_xodr() -> str:
+    """Road 1 runs 100 m east with a driving lane and a sidewalk each way; road 10, a junction's
+    connecting road, crosses it northwards at x = 50, its lanes over road 1's sidewalks."""
+    lane, sidewalk = '<width sOffset="0" a="3.5" b="0" c="0" d="0"/>', '<width sOffset="0" a="2.0" b="0" c="0" d="0"/>'
+    walked = (f'<left>{_lane(2, "sidewalk", sidewalk)}{_lane(1, "driving", lane)}</left>'
+              f'<center><lane id="0" type="none" level="false"/></center>'
+              f'<right>{_lane(-1, "driving", lane)}{_lane(-2, "sidewalk", sidewalk)}</right>')
+    driven = (f'<left>{_lane(1, "driving", lane)}</left><center><lane id="0" type="none" level="false"/></center>'
+              f'<right>{_lane(-1, "driving", lane)}</right>')
+    return ('<?xml version="1.0" encoding="UTF-8"?><OpenDRIVE><header revMajor="1" revMinor="6" name="crossing"/>'
+            + _straight_road(1, -1, Pose(0.0, 0.0, 0.0), 100.0, "", walked)
+            + _straight_road(10, 100, Pose(50.0, -20.0, math.pi / 2), 40.0, "", driven)
+            + '<junction id="100" name="J"></junction></OpenDRIVE>')
