@@ -17,7 +17,9 @@ What is read:
 - Init: TeleportAction to any position `scenarios.openscenario_positions` reads (relative ones
   to an entity placed before: entities are placed in the order their references need);
   SpeedAction to an absolute speed (on a map whose file gives no speed limit, the ego's is the
-  limit its driver keeps: such files leave the ego's speed to the scenario); the ego's
+  limit its driver keeps: such files leave the ego's speed to the scenario) or relative to
+  another entity's Init speed (factor or delta; continuous: the ego's speed followed from
+  time 0, an actor's held while its events change no speed); the ego's
   AssignRouteAction (a Route, or one from a route catalog: waypoints joined along the lanes);
   FollowTrajectoryAction (an entity without a TeleportAction starts at the first point; an actor
   walks the points once it has a speed; the ego's points are its route); EnvironmentAction
@@ -43,11 +45,11 @@ from lxml import etree
 from scenarios.openscenario_distributions import SUPPORTED as DISTRIBUTION_ELEMENTS
 from scenarios.openscenario_files import ScenarioImportError, catalog_entry, inline_maneuvers, parse_xosc
 from scenarios.openscenario_positions import RELATIVE, Pose, Positions, lane_keys, nearest_lane, project
-from scenarios.openscenario_storyboard import Cast, storyboard_events, trajectory_path
+from scenarios.openscenario_storyboard import Cast, Story, storyboard_events, trajectory_path
 from sim.actor_kinds import DEFAULT_SIZE_M, STATIC_KINDS, ActorKind
 from sim.actor_state import MAX_EVENTS
 from sim.ego_dynamics import EGO_LENGTH_M, weather_friction
-from sim.episode_spec import ActorSpec, EpisodeSpec, ScriptedEvent, Sync
+from sim.episode_spec import Action, ActorSpec, EpisodeSpec, ScriptedEvent, Sync, Trigger
 from sim.lane_graph import LaneGraph, build_lane_graph
 from sim.map_catalog import MapError, load_map
 from sim.map_templates import TEMPLATES
@@ -62,6 +64,9 @@ FOLLOW_LANES = 6  # a lane follower without a nines:lanes list follows this many
 VEHICLE_CATEGORIES = {"car": ActorKind.CAR, "van": ActorKind.CAR, "truck": ActorKind.TRUCK, "bus": ActorKind.TRUCK,
                  "trailer": ActorKind.TRUCK, "semitrailer": ActorKind.TRUCK, "bicycle": ActorKind.CYCLIST,
                  "motorbike": ActorKind.CYCLIST}
+# Actions that change an actor's speed (a speed held relative to it is then no constant)
+SPEED_ACTIONS = frozenset({"start_path", "brake", "stop", "set_speed", "jump_speed", "ego_speed_times",
+                           "ego_speed_plus", "synchronize", "speed_rate", "speed_time", "speed_distance", "pull_out"})
 # Every element the import understands; anything else in a file is refused.
 SUPPORTED = frozenset("""
 OpenSCENARIO FileHeader ParameterDeclarations ParameterDeclaration CatalogLocations VehicleCatalog
@@ -189,6 +194,9 @@ def import_xosc(path: str | Path, ego: str | None = None, seed: int = 0,
                 lambda name, lane_id: (_road_of(graph, placed[name].pose), lane_id) in graph.index_of,
                 route_dead_end=not last.successors)
     story = storyboard_events(reader, root, cast)
+    for name, start in placed.items():
+        if start.follows is not None:
+            story.events.setdefault(name, []).extend(_followed_speed(reader, start.follows, ego_name, story))
     crowded = next((name for name, events in story.events.items() if len(events) > MAX_EVENTS), None)
     if crowded is not None:
         raise ScenarioImportError(f"{path}: {crowded} has {len(story.events[crowded])} actions in its events (stop "
@@ -201,6 +209,22 @@ def import_xosc(path: str | Path, ego: str | None = None, seed: int = 0,
                        road_friction=friction, max_time_s=_time_limit(reader, root),
                        route_lanes=() if named_route else route_lanes,
                        speed_limit_mps=None if graph.network.speed_limits_given or ego_speed <= 0 else ego_speed)
+
+
+def _followed_speed(reader: XmlReader, follows: tuple[str, etree._Element], ego_name: str,
+                    story: Story) -> list[tuple[ScriptedEvent, tuple]]:
+    """An Init speed continuously relative to another entity's: following the ego's, an event
+    at time 0 (appended, so the others keep their numbers); an actor's holds while that actor's
+    events change no speed, else it is refused."""
+    other, relative = follows
+    value = reader.number(relative, "value")
+    if other == ego_name:
+        kind = "ego_speed_times" if reader.text(relative, "speedTargetValueType") == "factor" else "ego_speed_plus"
+        return [(ScriptedEvent(Trigger("time", 0.0), Action(kind, value)), ())]
+    if any(event.action.kind in SPEED_ACTIONS for event, _ in story.events.get(other, [])):
+        raise reader.fail(relative, f"follows {other}'s speed continuously, which its events change; the import "
+                                    f"follows only the ego's speed, or holds a speed from {other}'s Init speed")
+    return []
 
 
 @functools.lru_cache(maxsize=8)
@@ -288,12 +312,14 @@ def _init_actions(reader: XmlReader, root: etree._Element) -> dict[str, list[etr
 
 @dataclass(frozen=True)
 class _Placed:
-    """An entity's start: its pose (x, y, heading), speed (m/s) and the points of the
-    trajectory its Init gives it (() for none)."""
+    """An entity's start: its pose (x, y, heading), speed (m/s), the points of the trajectory
+    its Init gives it (() for none), and for an Init speed relative to another entity's and
+    continuous, that entity and its RelativeTargetSpeed element."""
 
     pose: Pose
     speed_mps: float
     path: tuple = ()
+    follows: tuple[str, etree._Element] | None = None
 
 
 def _placements(reader: XmlReader, positions: Positions, init: dict[str, list[etree._Element]],
@@ -308,10 +334,11 @@ def _placements(reader: XmlReader, positions: Positions, init: dict[str, list[et
             raise ScenarioImportError(f"{reader.source}: the Init places {' -> '.join(waiting + (name,))} each "
                                       "relative to the next; expected a chain that ends at an absolute position")
         for action in init.get(name, []):
-            for relative in action.iter(*RELATIVE) if action.tag == "TeleportAction" else ():
+            references = action.iter(*RELATIVE) if action.tag == "TeleportAction" else action.iter("RelativeTargetSpeed")
+            for relative in references:
                 if relative.get("entityRef") in names:
                     place(relative.get("entityRef"), waiting + (name,))
-        placed[name] = _placement(reader, positions, init.get(name, []), name)
+        placed[name] = _placement(reader, positions, init.get(name, []), name, placed)
         positions.placed[name] = placed[name].pose
 
     for name in names:
@@ -319,9 +346,11 @@ def _placements(reader: XmlReader, positions: Positions, init: dict[str, list[et
     return placed
 
 
-def _placement(reader: XmlReader, positions: Positions, actions: list[etree._Element], name: str) -> _Placed:
+def _placement(reader: XmlReader, positions: Positions, actions: list[etree._Element], name: str,
+               placed: dict[str, _Placed]) -> _Placed:
     """An entity's start pose (x, y, heading) and speed from its Init actions: where its
-    TeleportAction puts it, else the start of its trajectory, heading along it."""
+    TeleportAction puts it, else the start of its trajectory, heading along it; a speed
+    relative to another entity's is that entity's Init speed times or plus the value."""
     teleport = next((a for a in actions if a.tag == "TeleportAction"), None)
     path = _init_path(reader, positions, actions)
     if teleport is None and len(path) < 2:
@@ -331,15 +360,22 @@ def _placement(reader: XmlReader, positions: Positions, actions: list[etree._Ele
         pose = positions.pose(reader.one(teleport, "Position"))
     else:
         pose = (*path[0], math.atan2(path[1][1] - path[0][1], path[1][0] - path[0][0]))
-    speed = 0.0
+    speed, follows = 0.0, None
     for action in actions:
         if action.tag == "LongitudinalAction":
             target = reader.one(action, "SpeedAction/SpeedActionTarget")
-            absolute = target.find("AbsoluteTargetSpeed")
-            if absolute is None:
-                raise reader.fail(target, "is relative; an Init speed must be an AbsoluteTargetSpeed")
-            speed = reader.number(absolute, "value")
-    return _Placed(pose, speed, path)
+            absolute, relative = target.find("AbsoluteTargetSpeed"), target.find("RelativeTargetSpeed")
+            if absolute is not None:
+                speed = reader.number(absolute, "value")
+                continue
+            other = reader.text(relative, "entityRef")
+            if other not in placed:
+                raise reader.fail(relative, f"entityRef={other!r} is no entity of the scenario")
+            value, base = reader.number(relative, "value"), placed[other].speed_mps
+            speed = max(0.0, base * value if reader.text(relative, "speedTargetValueType") == "factor" else base + value)
+            if reader.text(relative, "continuous", "false") in ("true", "1"):
+                follows = (other, relative)
+    return _Placed(pose, speed, path, follows)
 
 
 def _init_path(reader: XmlReader, positions: Positions, actions: list[etree._Element]) -> tuple:

@@ -223,10 +223,14 @@ def step_synchronized(actors: ActorState, bank: MapBank, ego_speed_mps: torch.Te
     actors.syncing &= ~done
 
 
-def step_path_followers(actors: ActorState, dt_s: float) -> None:
+def step_path_followers(actors: ActorState, ego_speed: torch.Tensor, dt_s: float) -> None:
+    """Path walkers advance at their speed (braking, ramping, or following the ego's speed
+    [B] by their factor and delta)."""
     walks = (actors.motion == MOTION_CODES["path"]) & actors.active & actors.path_moving
     if nothing_to_do(walks):
         return
+    following = (ego_speed.unsqueeze(-1) * actors.ego_speed_times + actors.ego_speed_plus_mps).clamp_min(0)
+    actors.speed_mps = torch.where(walks & actors.follows_ego, following, actors.speed_mps)
     braking = walks & (actors.brake_mps2 > 0)
     slower = (actors.speed_mps - actors.brake_mps2 * dt_s).clamp_min(0)
     actors.speed_mps = torch.where(braking, slower, actors.speed_mps)

@@ -180,7 +180,7 @@ class BatchedWorld:
         lights = self.light_states()
         actor_speed = self.actors.speed_mps
         step_synchronized(self.actors, self.bank, self.ego.speed_mps, self.stats.km * 1000.0, dt)
-        step_path_followers(self.actors, dt)
+        step_path_followers(self.actors, self.ego.speed_mps, dt)
         step_lane_followers(self.actors, self.bank, self.template, lights, self.ego.box(), self.ego.speed_mps, dt)
         self.actors.accel_mps2, self.actors.still_s = motion_measures(actor_speed, self.actors.speed_mps,
                                                                       self.actors.still_s, dt)

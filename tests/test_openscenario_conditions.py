@@ -16,7 +16,7 @@ from sim.episode_spec import Action, ActorSpec, EpisodeSpec, ScriptedEvent, Trig
 from sim.actor_kinds import ActorKind
 from sim.ground_truth import ground_truth
 from sim.world import OUTCOMES, BatchedWorld, WorldConfig
-from xosc_features import CONDITIONS, MANEUVERS, write_conditions
+from xosc_features import CONDITIONS, KERB, MANEUVERS, speed_xml, write_conditions
 
 WALKER, LEAD, JOGGER = 0, 1, 4
 HERO_Y = -1.75  # the centre of lane -1
@@ -208,8 +208,6 @@ REFUSED = [
     ('<WorldPosition x="90" y="4.25"/>', '<RelativeWorldPosition entityRef="hero" dx="3" dy="0"/>',
      "is relative to hero, which moves; the import reads relative positions in the Init only"),
 ]
-
-
 @pytest.mark.parametrize("old, new, message", REFUSED)
 def test_what_the_conditions_cannot_honour_is_refused_with_its_line(old, new, message, tmp_path):
     assert old in CONDITIONS + MANEUVERS
@@ -264,3 +262,35 @@ def test_an_actor_s_headway_to_the_ego_is_measured_along_the_actor_s_heading():
     # the ego closes in from behind: the car's headway to it rises through -4 s on the tick the event fires
     fired = next(k for k, tick in enumerate(ticks) if tick[0])
     assert ticks[fired][1] >= -4.0 > ticks[fired - 1][1] and fired > 5
+
+
+def _jogger_speed(target: str) -> str:
+    """CONDITIONS with the jogger's Init giving it a speed: target, a SpeedActionTarget's child."""
+    jogger = f'<Private entityRef="jogger"><PrivateAction><RoutingAction>{KERB}</RoutingAction></PrivateAction>'
+    assert CONDITIONS.count(jogger) == 1
+    return CONDITIONS.replace(jogger, f"{jogger}<PrivateAction>{speed_xml(target)}</PrivateAction>")
+
+
+@pytest.mark.parametrize("continuous", ["false", "true"])
+def test_an_init_speed_relative_to_the_ego_s_is_taken_and_followed_when_continuous(continuous, tmp_path):
+    spec = import_xosc(write_conditions(tmp_path, _jogger_speed(
+        f'<RelativeTargetSpeed entityRef="hero" value="0.5" speedTargetValueType="factor" continuous="{continuous}"/>')))
+    jogger = spec.actors[JOGGER]
+    assert jogger.speed_mps == pytest.approx(6.0)  # half the hero's 12 m/s
+    followed = [(e.trigger.kind, e.trigger.value, e.action.kind, e.action.value) for e in jogger.events[3:]]
+    assert followed == ([("time", 0.0, "ego_speed_times", 0.5)] if continuous == "true" else [])
+    ticks = [t for t in _drive(spec, 3.0) if t["progress"] < 19.0]  # before its jog (the hero's 20 m)
+    jogger_speeds = [math.dist(a["jogger_xy"], b["jogger_xy"]) / 0.05 for a, b in zip(ticks, ticks[1:])]
+    if continuous == "true":  # half the ego's speed as of the tick before (actors move first), as it speeds up
+        assert all(v == pytest.approx(0.5 * t["ego_speed"], abs=0.01) for v, t in zip(jogger_speeds, ticks))
+        assert ticks[-1]["ego_speed"] > ticks[0]["ego_speed"] + 1.0
+    else:
+        assert all(v == pytest.approx(6.0, abs=0.1) for v in jogger_speeds)
+
+
+def test_an_init_speed_continuously_relative_to_an_actor_whose_events_change_its_speed_is_refused(tmp_path):
+    path = write_conditions(tmp_path, _jogger_speed(
+        '<RelativeTargetSpeed entityRef="lead" value="2" speedTargetValueType="delta" continuous="true"/>'))
+    with pytest.raises(ScenarioImportError, match=r"cut_in.xosc:\d+: <RelativeTargetSpeed> follows lead's speed "
+                                                  r"continuously, which its events change"):
+        import_xosc(path)
