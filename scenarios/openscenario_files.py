@@ -1,5 +1,5 @@
 """The files an OpenSCENARIO scenario reads: the scenario itself, parsed once while unchanged,
-and the catalogs its CatalogReferences name (entities, routes, maneuvers)."""
+and the catalogs its CatalogReferences name (entities, routes, maneuvers, trajectories)."""
 from __future__ import annotations
 
 import copy
@@ -67,24 +67,29 @@ def _entry_reader(reader: XmlReader, reference: etree._Element, file: Path, item
     return XmlReader(str(file), ScenarioImportError, {**reader.parameters, **values})
 
 
-def inline_maneuvers(reader: XmlReader, root: etree._Element) -> etree._Element:
-    """The scenario with each ManeuverGroup's CatalogReference replaced by the Maneuver it
-    names, its parameters substituted, every element given the reference's line (so a refusal
-    inside names where the scenario uses it); a copy where there are any: the parsed file stays
-    as read."""
-    if not any(r.getparent().tag == "ManeuverGroup" for r in root.iter("CatalogReference")):
+# Where a CatalogReference stands for its entry in place, by its parent: the entry it must name
+INLINED = {"ManeuverGroup": "Maneuver", "TrajectoryRef": "Trajectory"}
+
+
+def inline_catalog_entries(reader: XmlReader, root: etree._Element) -> etree._Element:
+    """The scenario with each CatalogReference of a ManeuverGroup or a TrajectoryRef replaced
+    by the Maneuver or Trajectory it names, its parameters substituted, every element given the
+    reference's line (so a refusal inside names where the scenario uses it); a copy where there
+    are any: the parsed file stays as read."""
+    if not any(r.getparent().tag in INLINED for r in root.iter("CatalogReference")):
         return root
     root = copy.deepcopy(root)
-    for reference in [r for r in root.iter("CatalogReference") if r.getparent().tag == "ManeuverGroup"]:
+    for reference in [r for r in root.iter("CatalogReference") if r.getparent().tag in INLINED]:
         entry, entry_reader = catalog_entry(reader, root, reference)
-        if entry.tag != "Maneuver":
-            raise reader.fail(reference, f"names a {entry.tag}; expected a Maneuver")
-        maneuver = copy.deepcopy(entry)
-        for declarations in maneuver.findall("ParameterDeclarations"):
-            maneuver.remove(declarations)
-        for element in maneuver.iter(etree.Element):
+        expected = INLINED[reference.getparent().tag]
+        if entry.tag != expected:
+            raise reader.fail(reference, f"names a {entry.tag}; expected a {expected}")
+        inlined = copy.deepcopy(entry)
+        for declarations in inlined.findall("ParameterDeclarations"):
+            inlined.remove(declarations)
+        for element in inlined.iter(etree.Element):
             for name in element.attrib:
                 element.set(name, entry_reader.text(element, name))
             element.sourceline = reference.sourceline
-        reference.getparent().replace(reference, maneuver)
+        reference.getparent().replace(reference, inlined)
     return root

@@ -12,8 +12,9 @@ What is read:
   ParameterDeclarations of the file (which must agree), values given replacing them;
 - entities: Vehicle (car, van, truck, bus, bicycle, motorbike), Pedestrian, MiscObject, with
   their bounding boxes; CatalogReferences (with ParameterAssignments) to the catalogs in the
-  CatalogLocations' directories (maneuvers too, inlined by `scenarios.openscenario_files`); an
-  ObjectController on the ego only (its controller is the run's driver);
+  CatalogLocations' directories (maneuvers and trajectories too, inlined by
+  `scenarios.openscenario_files`); an ObjectController on the ego only (its controller is the
+  run's driver);
 - Init: TeleportAction to any position `scenarios.openscenario_positions` reads (relative ones
   to an entity placed before: entities are placed in the order their references need);
   SpeedAction to an absolute speed (on a map whose file gives no speed limit, the ego's is the
@@ -43,9 +44,9 @@ import numpy as np
 from lxml import etree
 
 from scenarios.openscenario_distributions import SUPPORTED as DISTRIBUTION_ELEMENTS
-from scenarios.openscenario_files import ScenarioImportError, catalog_entry, inline_maneuvers, parse_xosc
+from scenarios.openscenario_files import ScenarioImportError, catalog_entry, inline_catalog_entries, parse_xosc
 from scenarios.openscenario_positions import RELATIVE, Pose, Positions, lane_keys, nearest_lane, project
-from scenarios.openscenario_storyboard import Cast, Story, storyboard_events, trajectory_path
+from scenarios.openscenario_storyboard import Cast, Story, storyboard_events, trajectory_path, walkable
 from sim.actor_kinds import DEFAULT_SIZE_M, STATIC_KINDS, ActorKind
 from sim.actor_state import MAX_EVENTS
 from sim.ego_dynamics import EGO_LENGTH_M, weather_friction
@@ -88,6 +89,7 @@ Controller ControllerAction AssignControllerAction RouteCatalog RoutePosition Ro
 FromLaneCoordinates FromRoadCoordinates SynchronizeAction TargetPositionMaster TargetPosition FinalSpeed AbsoluteSpeed
 RelativeSpeedToMaster AccelerationCondition StandStillCondition CollisionCondition ByType EndOfRoadCondition
 RelativeWorldPosition RelativeObjectPosition RelativeRoadPosition RelativeLanePosition ManeuverCatalog DistanceCondition
+TrajectoryRef Clothoid TrajectoryCatalog
 """.split())
 
 
@@ -159,7 +161,7 @@ def import_xosc(path: str | Path, ego: str | None = None, seed: int = 0,
     path = Path(path)
     root = parse_xosc(path)
     reader = _reader(path, root, parameters)
-    root = inline_maneuvers(reader, root)
+    root = inline_catalog_entries(reader, root)
     unsupported = next((e for e in root.iter() if isinstance(e.tag, str) and e.tag not in SUPPORTED), None)
     if unsupported is not None:
         raise ScenarioImportError(f"{path}:{unsupported.sourceline}: <{unsupported.tag}> is not supported by the "
@@ -197,6 +199,12 @@ def import_xosc(path: str | Path, ego: str | None = None, seed: int = 0,
     for name, start in placed.items():
         if start.follows is not None:
             story.events.setdefault(name, []).extend(_followed_speed(reader, start.follows, ego_name, story))
+        if start.path:
+            init_trajectory = next(a for a in init[name] if a.find("FollowTrajectoryAction") is not None)
+            walkable(reader, init_trajectory, start.path)
+            if any(path for _, path in story.events.get(name, ())):
+                raise reader.fail(init_trajectory, f"gives {name} a trajectory, and its events another; the import "
+                                                   "walks one path per actor")
     crowded = next((name for name, events in story.events.items() if len(events) > MAX_EVENTS), None)
     if crowded is not None:
         raise ScenarioImportError(f"{path}: {crowded} has {len(story.events[crowded])} actions in its events (stop "
@@ -532,7 +540,7 @@ def _actor(graph: LaneGraph, entity: _Entity, placed: _Placed, events: list[tupl
            lanes: list[int], sync: Sync | None) -> ActorSpec:
     pose, speed = placed.pose, placed.speed_mps
     props = entity.properties
-    path = next((p for _, p in events if p), placed.path)
+    path = next((p for _, p in events if p), placed.path)  # one at most (storyboard_events, import_xosc)
     motion = props.get("nines:motion") or ("path" if path else "static" if entity.kind in STATIC_KINDS else "lane")
     colour = tuple(float(c) for c in props["nines:colour"].split(",")) if "nines:colour" in props else (0.6, 0.6, 0.65)
     if "nines:sync" in props:  # nines' export: the exact distances its world positions approximate

@@ -33,8 +33,8 @@ the rate, in the time or over the distance, the same start, end and duration for
 sinusoidal shapes; to 0 at a rate: braking; in no time: at 8 m/s^2) or to the ego's speed
 (RelativeTargetSpeed, factor or delta, continuous, step); LaneChangeAction of 1-3 lanes
 (RelativeTargetLane of the actor, or of another entity by the lanes they start in, or
-AbsoluteTargetLane) in a set time; LaneOffsetAction; FollowTrajectoryAction along a Polyline
-(of any positions); SynchronizeAction with the ego as master (one per actor; its targets
+AbsoluteTargetLane) in a set time; LaneOffsetAction; FollowTrajectoryAction (one per actor) along
+a Polyline (of any positions, up to MAX_PATH_POINTS) or a Clothoid, its own or a TrajectoryRef's; SynchronizeAction with the ego as master (one per actor; its targets
 measured along the actor's lanes or path and the ego's route; a final AbsoluteSpeed or
 RelativeSpeedToMaster reached at the target, steady states refused).
 The StopTrigger's time alone is the episode's limit; each of its other condition groups
@@ -50,9 +50,12 @@ import math
 from dataclasses import dataclass, replace
 from typing import Callable
 
+import numpy as np
 from lxml import etree
 
+from sim.actor_state import MAX_PATH_POINTS
 from sim.episode_spec import MAX_LANES_CHANGED, Action, ScriptedEvent, Sync, Trigger
+from sim.road_geometry import Pose, Spiral
 from sim.xml_reader import XmlReader
 
 ABOVE_RULES, BELOW_RULES = ("greaterThan", "greaterOrEqual"), ("lessThan", "lessOrEqual")
@@ -121,6 +124,10 @@ def storyboard_events(reader: XmlReader, root: etree._Element, cast: Cast) -> St
             mine = events.setdefault(actors[0], {})
             for event in found:
                 actions = _actions(reader, event, actors[0], cast, lanes)
+                walked = [path for _, path in actions if path]
+                if walked and any(path for e in mine.values() for _, path in e.actions):
+                    raise reader.fail(event, f"gives {actors[0]} a second trajectory; the import walks one path per "
+                                             "actor")
                 for sync_element in event.findall("Action/PrivateAction/SynchronizeAction"):
                     if actors[0] in sync_elements:
                         raise reader.fail(sync_element, f"is a second SynchronizeAction of {actors[0]}; expected one")
@@ -478,12 +485,20 @@ def _actions(reader: XmlReader, event: etree._Element, actor: str, cast: Cast,
         return [(Action(reader.text(c, "type")[len("nines:"):], *(float(v) for v in (c.text or "0").split())), ())
                 for c in custom]
     found: list[tuple[Action, tuple]] = []
-    for action in event.findall("Action/PrivateAction/*"):
-        if action.tag == "SynchronizeAction":
-            found.append((Action("synchronize"), ()))
-            continue
-        for body in action:
-            found.append(_private_action(reader, body, actor, cast, lanes))
+    for element in event.findall("Action"):
+        kind = next(iter(element), element)
+        if kind.tag != "PrivateAction":  # a GlobalAction (weather, traffic) or another tool's command
+            raise reader.fail(kind, f"is not an action the import carries out for {actor}; expected a "
+                                    "PrivateAction (or nines' own CustomCommandAction)")
+        for action in kind:
+            if action.tag == "SynchronizeAction":
+                found.append((Action("synchronize"), ()))
+            elif action.tag in ("LongitudinalAction", "LateralAction", "RoutingAction"):
+                found.extend(_private_action(reader, body, actor, cast, lanes) for body in action)
+            else:
+                raise reader.fail(action, f"is not an action the import carries out for {actor}; expected a "
+                                          "SpeedAction, LaneChangeAction, LaneOffsetAction, FollowTrajectoryAction "
+                                          "or SynchronizeAction")
     walking = [k for k, (a, _) in enumerate(found) if a.kind == "start_path"]
     paces = [a.value for a, _ in found if a.kind in ("set_speed", "jump_speed", *RAMPS.values())]
     if walking and paces:  # nines' export walks a path at the pace of the SpeedAction beside it
@@ -503,20 +518,52 @@ def _private_action(reader: XmlReader, body: etree._Element, actor: str, cast: C
                                              "value")), ()
     if body.tag == "FollowTrajectoryAction":
         points, pace = trajectory_path(reader, body, cast.pose_of)
-        return Action("start_path", pace), points
+        return Action("start_path", pace), walkable(reader, body, points)
     raise reader.fail(body, f"is not an action the import carries out for {actor}; expected SpeedAction, "
                             "LaneChangeAction, LaneOffsetAction or FollowTrajectoryAction")
 
 
 def trajectory_path(reader: XmlReader, body: etree._Element, pose_of: Callable[[etree._Element], tuple]
                     ) -> tuple[tuple[tuple[float, float], ...], float]:
-    """A FollowTrajectoryAction's Polyline as points (x, y) and the pace its vertex times give
-    (m/s; 1.4, a walk, without times)."""
-    vertices = reader.one(body, "Trajectory/Shape/Polyline").findall("Vertex")
-    points = tuple(pose_of(reader.one(v, "Position"))[:2] for v in vertices)
-    times = [reader.number(v, "time", 0.0) for v in vertices]
+    """A FollowTrajectoryAction's trajectory (its own, or its TrajectoryRef's) as points (x, y)
+    and the pace its times give (m/s: its length over its time span, a Timing's scale applied;
+    1.4, a walk, without times): a Polyline's vertices, or a Clothoid drawn from its position's
+    pose with PATH_POINTS points."""
+    trajectory = body.find("Trajectory")
+    shape = reader.one(body.find("TrajectoryRef") if trajectory is None else body, "Trajectory/Shape")
+    polyline, clothoid = shape.find("Polyline"), shape.find("Clothoid")
+    if polyline is not None:
+        vertices = polyline.findall("Vertex")
+        points = tuple(pose_of(reader.one(v, "Position"))[:2] for v in vertices)
+        times = [reader.number(v, "time", 0.0) for v in vertices]
+    elif clothoid is not None:
+        points = _clothoid_points(reader, clothoid, pose_of(reader.one(clothoid, "Position")))
+        times = [reader.number(clothoid, "startTime", 0.0), reader.number(clothoid, "stopTime", 0.0)]
+    else:
+        raise reader.fail(shape, "expected a Polyline or a Clothoid")
     length = sum(math.dist(a, b) for a, b in zip(points, points[1:]))
-    return points, length / (times[-1] - times[0]) if times[-1] > times[0] else 1.4
+    timing = body.find("TimeReference/Timing")
+    span = (times[-1] - times[0]) * (1.0 if timing is None else reader.number(timing, "scale", 1.0))
+    return points, length / span if span > 0 else 1.4
+
+
+def walkable(reader: XmlReader, element: etree._Element, points: tuple) -> tuple:
+    """An actor's path points, refused on element where they are more than its path holds."""
+    if len(points) > MAX_PATH_POINTS:
+        raise reader.fail(element, f"has {len(points)} points; an actor's path holds at most {MAX_PATH_POINTS}")
+    return points
+
+
+def _clothoid_points(reader: XmlReader, clothoid: etree._Element, start: tuple) -> tuple[tuple[float, float], ...]:
+    """MAX_PATH_POINTS points evenly along a Clothoid from its start pose (x, y, heading):
+    curvature changing at curvaturePrime (1.0's curvatureDot) per metre."""
+    rate = reader.number(clothoid, "curvaturePrime", reader.number(clothoid, "curvatureDot", 0.0))
+    curvature, length = reader.number(clothoid, "curvature"), reader.number(clothoid, "length")
+    if length <= 0:
+        raise reader.fail(clothoid, f"length={length}; expected a positive length (m)")
+    spiral = Spiral(Pose(*start), length, curvature, curvature + rate * length)
+    x, y, _ = spiral.poses_at(np.linspace(0.0, length, MAX_PATH_POINTS))
+    return tuple(zip(x.tolist(), y.tolist()))
 
 
 def _speed(reader: XmlReader, body: etree._Element, cast: Cast) -> Action:

@@ -15,7 +15,7 @@ from sim.lane_queries import lane_pose
 from sim.map_bank import MapBank
 
 MOTION_CODES = {"static": 0, "lane": 1, "path": 2}
-MAX_EVENTS, MAX_PATH_POINTS = 8, 6
+MAX_EVENTS, MAX_PATH_POINTS = 8, 16
 SYNC_FIELDS = ("sync_at_m", "sync_ego_at_m", "sync_tolerance_m", "sync_ego_tolerance_m", "sync_final_times",
                "sync_final_plus_mps")
 EVENT_FIELDS = ("trigger_kind", "trigger_value", "trigger_below", "trigger_delay_s", "trigger_x_m", "trigger_y_m",

@@ -6,14 +6,17 @@ from the world's state each tick."""
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
+from scipy.integrate import quad
 
 from planner.expert import ExpertDriver
 from scenarios.openscenario_files import ScenarioImportError
 from scenarios.openscenario_import import import_xosc
 from sim.episode_spec import Action, ActorSpec, EpisodeSpec, ScriptedEvent, Trigger
 from sim.actor_kinds import ActorKind
+from sim.actor_state import MAX_PATH_POINTS
 from sim.ground_truth import ground_truth
 from sim.world import OUTCOMES, BatchedWorld, WorldConfig
 from xosc_features import CONDITIONS, KERB, MANEUVERS, speed_xml, write_conditions
@@ -294,3 +297,96 @@ def test_an_init_speed_continuously_relative_to_an_actor_whose_events_change_its
     with pytest.raises(ScenarioImportError, match=r"cut_in.xosc:\d+: <RelativeTargetSpeed> follows lead's speed "
                                                   r"continuously, which its events change"):
         import_xosc(path)
+
+
+CLOTHOID = ('<Clothoid curvature="0.01" curvaturePrime="0.002" length="30"><Position><WorldPosition x="50" y="-9" '
+            'h="0.2"/></Position></Clothoid>')
+TRAJECTORIES = """<?xml version="1.0" encoding="UTF-8"?>
+<OpenSCENARIO><FileHeader revMajor="1" revMinor="1" date="2026-01-01T00:00:00" description="trajectories" author="t"/>
+<Catalog name="TrajectoryCatalog">
+  <Trajectory name="bend" closed="false"><ParameterDeclarations>
+    <ParameterDeclaration name="Length" parameterType="double" value="10"/></ParameterDeclarations>
+    <Shape>CLOTHOID</Shape></Trajectory>
+</Catalog></OpenSCENARIO>
+"""
+
+
+def _jogger_trajectory(shape: str, timing: str = "<None/>") -> str:
+    """CONDITIONS with the jogger's Init trajectory replaced: shape, the Trajectory's content or
+    a CatalogReference of a TrajectoryRef."""
+    trajectory = (f'<TrajectoryRef>{shape}</TrajectoryRef>' if shape.startswith("<CatalogReference")
+                  else f'<Trajectory closed="false" name="kerb"><ParameterDeclarations/>{shape}</Trajectory>')
+    follow = (f'<FollowTrajectoryAction>{trajectory}<TimeReference>{timing}</TimeReference>'
+              '<TrajectoryFollowingMode followingMode="follow"/></FollowTrajectoryAction>')
+    assert CONDITIONS.count(KERB) == 1
+    return CONDITIONS.replace(KERB, follow)
+
+
+def _clothoid_point(s_m: float) -> tuple[float, float]:
+    """The clothoid's point s_m along it, by numerical integration of its heading."""
+    heading = lambda u: 0.2 + 0.01 * u + 0.5 * 0.002 * u ** 2  # noqa: E731
+    return (50 + quad(lambda u: math.cos(heading(u)), 0, s_m)[0], -9 + quad(lambda u: math.sin(heading(u)), 0, s_m)[0])
+
+
+@pytest.mark.parametrize("from_catalog", [False, True])
+def test_a_clothoid_trajectory_is_walked_along_its_curve(from_catalog, tmp_path):
+    shape = (f'<Shape>{CLOTHOID}</Shape>' if not from_catalog else
+             '<CatalogReference catalogName="TrajectoryCatalog" entryName="bend"><ParameterAssignments>'
+             '<ParameterAssignment parameterRef="Length" value="30"/></ParameterAssignments></CatalogReference>')
+    path = write_conditions(tmp_path, _jogger_trajectory(shape))
+    (tmp_path / "catalogs" / "trajectories.xosc").write_text(
+        TRAJECTORIES.replace("CLOTHOID", CLOTHOID.replace('length="30"', 'length="$Length"')))
+    jogger = import_xosc(path).actors[JOGGER]
+    assert len(jogger.path) == MAX_PATH_POINTS
+    along = [30.0 * k / (MAX_PATH_POINTS - 1) for k in range(MAX_PATH_POINTS)]
+    for point, s_m in zip(jogger.path, along):
+        assert point == pytest.approx(_clothoid_point(s_m), abs=1e-6)
+    assert (jogger.x_m, jogger.y_m) == (50.0, -9.0)  # placed at its start, heading along its first chord
+    assert jogger.yaw_rad == pytest.approx(math.atan2(jogger.path[1][1] + 9, jogger.path[1][0] - 50))
+
+
+def test_a_trajectory_s_timing_sets_its_pace_with_its_scale():
+    from lxml import etree
+
+    from scenarios.openscenario_storyboard import trajectory_path
+    from sim.xml_reader import XmlReader
+
+    vertices = "".join(f'<Vertex time="{t}"><Position><WorldPosition x="{x}" y="0"/></Position></Vertex>'
+                       for t, x in ((2, 0), (4, 6), (12, 20)))
+    for timing, pace in (('<Timing domainAbsoluteRelative="relative" scale="2" offset="0"/>', 20 / 20),
+                         ('<Timing domainAbsoluteRelative="relative" scale="1" offset="3"/>', 20 / 10)):
+        body = etree.fromstring(f'<FollowTrajectoryAction><Trajectory name="t" closed="false"><Shape><Polyline>'
+                                f'{vertices}</Polyline></Shape></Trajectory><TimeReference>{timing}</TimeReference>'
+                                '</FollowTrajectoryAction>')
+        points, found = trajectory_path(XmlReader("t.xosc", ScenarioImportError, {}), body, lambda p: (
+            float(p[0].get("x")), float(p[0].get("y")), 0.0))
+        assert points == ((0.0, 0.0), (6.0, 0.0), (20.0, 0.0)) and found == pytest.approx(pace)
+
+
+TOO_LONG = "<Shape><Polyline>" + "".join(
+    f'<Vertex><Position><WorldPosition x="{50 + k}" y="-9"/></Position></Vertex>' for k in range(MAX_PATH_POINTS + 1)
+) + "</Polyline></Shape>"
+STROLL = '<Vertex><Position><WorldPosition x="70" y="4.25"/></Position></Vertex>'
+TRAJECTORY_REFUSALS = [
+    (_jogger_trajectory(TOO_LONG), f"<RoutingAction> has {MAX_PATH_POINTS + 1} points; an actor's path holds at most"),
+    (CONDITIONS.replace(speed_xml('<AbsoluteTargetSpeed value="3"/>'), '<RoutingAction>' + KERB + '</RoutingAction>'),
+     "<RoutingAction> gives jogger a trajectory, and its events another; the import walks one path per actor"),
+    (CONDITIONS.replace(speed_xml('<AbsoluteTargetSpeed value="2"/>'), '<RoutingAction>' + KERB + '</RoutingAction>'),
+     "<Event> gives walker a second trajectory; the import walks one path per actor"),
+    (CONDITIONS.replace('<Action name="jog_do"><PrivateAction>' + speed_xml('<AbsoluteTargetSpeed value="3"/>')
+                        + '</PrivateAction>', '<Action name="jog_do"><GlobalAction><EnvironmentAction><Environment '
+                        'name="e"/></EnvironmentAction></GlobalAction>'),
+     "<GlobalAction> is not an action the import carries out for jogger"),
+    (CONDITIONS.replace(speed_xml('<AbsoluteTargetSpeed value="3"/>'), '<TeleportAction><Position><WorldPosition '
+                        'x="1" y="2"/></Position></TeleportAction>'),
+     "<TeleportAction> is not an action the import carries out for jogger"),
+]
+
+
+@pytest.mark.parametrize("document, message", TRAJECTORY_REFUSALS)
+def test_trajectories_the_import_cannot_walk_and_other_actions_are_refused_with_their_line(document, message, tmp_path):
+    assert document != CONDITIONS
+    with pytest.raises(ScenarioImportError) as raised:
+        import_xosc(write_conditions(tmp_path, document))
+    text = str(raised.value)
+    assert re.search(r"cut_in.xosc:\d+: ", text) and message in text and "\n" not in text, text
