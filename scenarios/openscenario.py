@@ -58,7 +58,7 @@ from sim.world import BatchedWorld, WorldConfig
 CUSTOM_ACTIONS = ("open_door", "run_red_light")  # written as CustomCommandAction type nines:<kind>
 RAMP_DIMENSIONS = {"speed_rate": "rate", "speed_time": "time", "speed_distance": "distance"}
 # conditions measured on the actor, not the ego
-ACTOR_MEASURES = ("reach", "actor_speed", "actor_accel", "actor_still", "actor_headway")
+ACTOR_MEASURES = ("reach", "reach_box", "actor_speed", "actor_accel", "actor_still", "actor_headway")
 DATE = "2026-01-01T00:00:00"
 ROUTE_WAYPOINT_M = 50.0
 DAYLIGHT_LUX = 120_000.0  # clear-sky illuminance with the sun overhead
@@ -375,8 +375,9 @@ def _condition(group: ET.Element, name: str, actor: str, trigger: Trigger | None
     elif trigger.kind == "reach" and trigger.is_below:  # the actor comes within value of a point
         reach = _sub(entity_condition, "ReachPositionCondition", tolerance=trigger.value)
         _world_position(reach, trigger.x_m, trigger.y_m, 0.0)
-    elif trigger.kind in ("reach", "ego_reach"):  # the actor's or the ego's distance to a point
-        distance = _sub(entity_condition, "DistanceCondition", value=trigger.value, freespace=False, rule=rule)
+    elif trigger.kind in ("reach", "ego_reach", "reach_box", "ego_reach_box"):  # an entity's distance to a point
+        distance = _sub(entity_condition, "DistanceCondition", value=trigger.value,
+                        freespace=trigger.kind.endswith("_box"), rule=rule)
         _world_position(distance, trigger.x_m, trigger.y_m, 0.0)
     else:
         raise ValueError(f"{actor}: a {trigger.kind} trigger has no OpenSCENARIO condition of its own (after_any "

@@ -18,7 +18,8 @@ of them:
   RelativeSpeedCondition,
   CollisionCondition (their boxes touch);
 - on the ego or the event's actor: SpeedCondition, AccelerationCondition (longitudinal),
-  StandStillCondition;
+  StandStillCondition, DistanceCondition (centre to point, or box to point with freespace; the
+  ego's along its route where longitudinal in road coordinates);
 - on the ego alone: TraveledDistanceCondition (its progress along its route),
   ReachPositionCondition (its progress to within the tolerance of where the position lies along
   its route; a position off the route is refused);
@@ -375,20 +376,22 @@ def _own_measure(reader: XmlReader, body: etree._Element, of_ego: bool, cast: Ca
 
 def _distance_to(reader: XmlReader, body: etree._Element, of_ego: bool, cast: Cast) -> list[Trigger]:
     """A DistanceCondition: the entity's distance to a position, centre to point (freespace
-    false); the ego's along its route where measured longitudinally in road coordinates."""
-    if reader.text(body, "freespace") not in ("false", "0"):
-        raise reader.fail(body, "freespace=true; the import measures the distance from the entity's centre "
-                                "(freespace false)")
+    false) or box to point (freespace true); the ego's along its route where measured
+    longitudinally in road coordinates."""
+    freespace = reader.text(body, "freespace") not in ("false", "0")
     kind = reader.text(body, "relativeDistanceType", "cartesianDistance")
     along = kind == "longitudinal" and reader.text(body, "coordinateSystem", "entity") in ("road", "lane")
     if kind not in ("cartesianDistance", "euclidianDistance") and not (along and of_ego):
         raise reader.fail(body, f"relativeDistanceType={kind!r}; expected cartesianDistance (or, for the ego, "
                                 "longitudinal in road coordinates: along its route)")
+    if along and freespace:
+        raise reader.fail(body, "freespace=true along the ego's route; the import measures along its route from "
+                                "the ego's centre (freespace false)")
     position = reader.one(body, "Position")
     if not along:
         x, y, _ = cast.pose_of(position)
-        return [replace(t, x_m=x, y_m=y) for t in _compared(reader, body, "ego_reach" if of_ego else "reach",
-                                                             reader.number(body, "value"))]
+        measure = ("ego_reach" if of_ego else "reach") + ("_box" if freespace else "")
+        return [replace(t, x_m=x, y_m=y) for t in _compared(reader, body, measure, reader.number(body, "value"))]
     at = cast.progress_m(cast.ego, position)
     if at is None:
         raise reader.fail(body, "names a position off the ego's route; the import measures along its route")

@@ -12,14 +12,16 @@ from sim.weather import Weather
 
 TriggerKind = Literal["time", "distance", "ttc", "headway", "free_headway", "actor_headway", "ego_speed",
                       "relative_speed", "ego_progress", "actor_speed", "ego_accel", "actor_accel", "ego_still",
-                      "actor_still", "after", "after_end", "after_any", "reach", "ego_reach"]
+                      "actor_still", "after", "after_end", "after_any", "reach", "ego_reach", "reach_box",
+                      "ego_reach_box"]
 ActionKind = Literal["start_path", "brake", "change_lane", "drift", "open_door", "pull_out",
                      "run_red_light", "stop", "set_speed", "jump_speed", "ego_speed_times", "ego_speed_plus",
                      "end_scenario", "synchronize", "hold", "speed_rate", "speed_time", "speed_distance"]
 TRIGGER_KINDS: tuple[str, ...] = ("time", "distance", "ttc", "headway", "free_headway", "actor_headway", "ego_speed",
                                   "relative_speed", "ego_progress", "actor_speed", "ego_accel", "actor_accel",
-                                  "ego_still", "actor_still", "after", "after_end", "after_any", "reach", "ego_reach")
-BELOW_BY_DEFAULT = ("distance", "ttc", "reach", "ego_reach")
+                                  "ego_still", "actor_still", "after", "after_end", "after_any", "reach", "ego_reach",
+                                  "reach_box", "ego_reach_box")
+BELOW_BY_DEFAULT = ("distance", "ttc", "reach", "ego_reach", "reach_box", "ego_reach_box")
 MAX_ROUTE_LANES = 64  # the lanes an actor follows in order (then it takes each lane's first successor)
 MAX_LANES_CHANGED = 3  # the most lanes one lane change crosses
 ACTION_KINDS: tuple[str, ...] = ("start_path", "brake", "change_lane", "drift", "open_door", "pull_out",
@@ -32,7 +34,7 @@ ACTION_KINDS: tuple[str, ...] = ("start_path", "brake", "change_lane", "drift", 
 class Trigger:
     """Fires once, `delay_s` after its condition first holds. The condition, by kind, is a
     measure at or above `value` (at or below it when `below`; `below` defaults to True for
-    distance, ttc, reach and ego_reach, else False):
+    distance, ttc and the reach kinds, else False):
     time: episode time (s); distance: the ego's distance to the actor (m, box to box); ttc: the
     time-to-collision with the ego (s); headway: the ego's time headway to the actor (s: how far
     the actor's centre is ahead of the ego's along the ego's heading, over the ego's speed;
@@ -48,7 +50,8 @@ class Trigger:
     due; after_end: they have, and the actor's movement has settled since (no lane change or
     offset under way, not braking to a stop, not synchronizing); after_any: any of them has
     fired (the tick after; an OpenSCENARIO trigger's condition groups, each a hold event);
-    reach, ego_reach: the actor's or the ego's distance to (x_m, y_m) (m, centre to point).
+    reach, ego_reach: the actor's or the ego's distance to (x_m, y_m) (m, centre to point);
+    reach_box, ego_reach_box: the same from the actor's or the ego's box (0 inside it).
     `below` is unused by after, after_end and after_any. `with_events`: the actor's events
     whose bits it sets (as for after) must hold their own conditions on the same tick: an AND
     of conditions, the others carried by events whose action is `hold`; their delays are not

@@ -11,12 +11,13 @@ import torch
 
 from sim.actor_state import MOTION_CODES, ActorState
 from sim.compiled_step import nothing_to_do
-from sim.ego_dynamics import EGO_LENGTH_M, EgoState
+from sim.ego_dynamics import EGO_LENGTH_M, EGO_WIDTH_M, EgoState
 from sim.episode_spec import ACTION_KINDS, MAX_LANES_CHANGED, TRIGGER_KINDS
 from sim.map_bank import MapBank
 
-AFTER, AFTER_END, AFTER_ANY, REACH, EGO_REACH = (TRIGGER_KINDS.index(kind)
-                                                 for kind in ("after", "after_end", "after_any", "reach", "ego_reach"))
+AFTER, AFTER_END, AFTER_ANY, REACH, EGO_REACH, REACH_BOX, EGO_REACH_BOX = (
+    TRIGGER_KINDS.index(kind) for kind in ("after", "after_end", "after_any", "reach", "ego_reach", "reach_box",
+                                           "ego_reach_box"))
 SETTLED_M = 0.01  # an actor this close to its lateral target has ended its lane change or offset
 HEADWAY_MIN_SPEED_MPS = 0.1  # below it, a headway is a distance over this speed: large, with its sign
 STILL_MPS = 0.01  # below it, the ego or an actor stands still
@@ -68,7 +69,7 @@ def fire_triggers(actors: ActorState, ego: EgoState, slot: SlotMeasures, ego_gap
     live = (actors.trigger_kind >= 0) & actors.active.unsqueeze(-1) & ~actors.fired
     now = slot.time_s.view(-1, 1, 1).expand_as(actors.held_s)
     start = now
-    if not nothing_to_do(live & (kind >= AFTER)):  # after, after_end, after_any, reach, ego_reach: the last kinds
+    if not nothing_to_do(live & (kind >= AFTER)):  # after, after_end, after_any and the reach kinds: the last kinds
         holds, start = _on_events_and_points(actors, ego, kind, holds, now)
     if not nothing_to_do(live & (actors.trigger_with > 0)):
         holds = holds & _all_set(actors.trigger_with, holds)
@@ -92,14 +93,12 @@ def _all_set(mask: torch.Tensor, flags: torch.Tensor) -> torch.Tensor:
 def _on_events_and_points(actors: ActorState, ego: EgoState, kind: torch.Tensor, holds: torch.Tensor,
                           now: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(holds, when each condition started holding) [B, N, E] with the after, after_end,
-    after_any, reach and ego_reach triggers evaluated: "after" holds from when the last of the
-    events it waits for was due, "after_end" from the first tick they have all fired and the
-    actor's movement has settled, "after_any" from when the first of them was due, "reach" and
-    "ego_reach" while the actor's or the ego's distance to the point is below (or above) the
-    value."""
-    x = torch.where(kind == EGO_REACH, ego.x_m.view(-1, 1, 1), actors.x_m.unsqueeze(-1))
-    y = torch.where(kind == EGO_REACH, ego.y_m.view(-1, 1, 1), actors.y_m.unsqueeze(-1))
-    distance_m = torch.hypot(x - actors.trigger_x_m, y - actors.trigger_y_m)
+    after_any and reach triggers evaluated: "after" holds from when the last of the events it
+    waits for was due, "after_end" from the first tick they have all fired and the actor's
+    movement has settled, "after_any" from when the first of them was due, the reach kinds
+    while the actor's or the ego's distance to the point (from its centre, or its box) is below
+    (or above) the value."""
+    distance_m = _to_point(actors, ego, kind)
     near = torch.where(actors.trigger_below, distance_m <= actors.trigger_value, distance_m >= actors.trigger_value)
     holds = torch.where(kind >= REACH, near, holds)
     waits = _bits(actors.trigger_value.long())
@@ -115,6 +114,24 @@ def _on_events_and_points(actors: ActorState, ego: EgoState, kind: torch.Tensor,
     holds = torch.where(kind == AFTER_END, all_fired & settled.unsqueeze(-1), holds)
     holds = torch.where(any_of, waited_fired.any(-1), holds)
     return holds, torch.where(after, last_due, torch.where(any_of, first_due, now))
+
+
+def _to_point(actors: ActorState, ego: EgoState, kind: torch.Tensor) -> torch.Tensor:
+    """[B, N, E] the reach triggers' distances (m) from the actor or the ego to their points:
+    centre to point, or box to point (0 inside) for the _box kinds."""
+    of_ego = (kind == EGO_REACH) | (kind == EGO_REACH_BOX)
+
+    def pick(ego_value: torch.Tensor, actor_value: torch.Tensor) -> torch.Tensor:
+        return torch.where(of_ego, ego_value.view(-1, 1, 1), actor_value.unsqueeze(-1))
+
+    yaw = pick(ego.yaw_rad, actors.yaw_rad)
+    dx, dy = actors.trigger_x_m - pick(ego.x_m, actors.x_m), actors.trigger_y_m - pick(ego.y_m, actors.y_m)
+    along = dx * torch.cos(yaw) + dy * torch.sin(yaw)
+    across = dy * torch.cos(yaw) - dx * torch.sin(yaw)
+    box = (kind == REACH_BOX) | (kind == EGO_REACH_BOX)
+    half_length = pick(torch.full_like(ego.x_m, 0.5 * EGO_LENGTH_M), 0.5 * actors.length_m) * box
+    half_width = pick(torch.full_like(ego.x_m, 0.5 * EGO_WIDTH_M), 0.5 * actors.width_m) * box
+    return torch.hypot((along.abs() - half_length).clamp_min(0), (across.abs() - half_width).clamp_min(0))
 
 
 def _fired_value(new: torch.Tensor, actors: ActorState, action: str) -> tuple[torch.Tensor, torch.Tensor]:

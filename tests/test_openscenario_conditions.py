@@ -9,16 +9,21 @@ import math
 import re
 
 import pytest
+from lxml import etree
 from scipy.integrate import quad
 
 from planner.expert import ExpertDriver
+from scenarios.openscenario import export_episode
 from scenarios.openscenario_files import ScenarioImportError
 from scenarios.openscenario_import import import_xosc
+from scenarios.openscenario_storyboard import trajectory_path
 from sim.episode_spec import Action, ActorSpec, EpisodeSpec, ScriptedEvent, Trigger
 from sim.actor_kinds import ActorKind
 from sim.actor_state import MAX_PATH_POINTS
+from sim.ego_dynamics import EGO_LENGTH_M, EGO_WIDTH_M
 from sim.ground_truth import ground_truth
 from sim.world import OUTCOMES, BatchedWorld, WorldConfig
+from sim.xml_reader import XmlReader
 from xosc_features import CONDITIONS, KERB, MANEUVERS, speed_xml, write_conditions
 
 WALKER, LEAD, JOGGER = 0, 1, 4
@@ -76,6 +81,7 @@ def _drive(spec, seconds):
                           walker_xy=(float(world.actors.x_m[0, WALKER]), float(world.actors.y_m[0, WALKER])),
                           jogger_xy=(float(world.actors.x_m[0, JOGGER]), float(world.actors.y_m[0, JOGGER])),
                           ego_xy=(float(world.ego.x_m[0]), float(world.ego.y_m[0])),
+                          ego_yaw=float(world.ego.yaw_rad[0]), walker_yaw=float(world.actors.yaw_rad[0, WALKER]),
                           outcome=OUTCOMES[int(world.stats.outcome[0])]))
     world.close()
     return ticks
@@ -178,8 +184,6 @@ def test_the_ego_s_acceleration_and_standing_still_are_measured_each_tick():
 
 
 def test_the_conditions_exported_and_imported_back_drive_the_same(tmp_path):
-    from scenarios.openscenario import export_episode
-
     spec = import_xosc(write_conditions(tmp_path))
     _, xosc = export_episode(spec, tmp_path / "again", "conditions")
     back = import_xosc(xosc)
@@ -204,13 +208,16 @@ REFUSED = [
     ('RelativeLanePosition entityRef="hero"', 'RelativeLanePosition entityRef="nobody"',
      "is relative to nobody, which the Init does not place"),
     ('RelativeObjectPosition entityRef="hero"', 'RelativeObjectPosition entityRef="lead"', None),
-    ('<DistanceCondition value="5" freespace="false"', '<DistanceCondition value="5" freespace="true"',
-     "freespace=true; the import measures the distance from the entity's centre"),
+    ('<DistanceCondition value="20" freespace="false" rule="lessThan">', '<DistanceCondition value="20" '
+     'freespace="true" rule="lessThan" relativeDistanceType="longitudinal" coordinateSystem="road">',
+     "freespace=true along the ego's route; the import measures along its route from the ego's centre"),
     ('value="2.0" dynamicsDimension="rate"', 'value="2.0" dynamicsDimension="speed"',
      "dynamicsDimension='speed'; expected rate, time or distance"),
     ('<WorldPosition x="90" y="4.25"/>', '<RelativeWorldPosition entityRef="hero" dx="3" dy="0"/>',
      "is relative to hero, which moves; the import reads relative positions in the Init only"),
 ]
+
+
 @pytest.mark.parametrize("old, new, message", REFUSED)
 def test_what_the_conditions_cannot_honour_is_refused_with_its_line(old, new, message, tmp_path):
     assert old in CONDITIONS + MANEUVERS
@@ -346,11 +353,6 @@ def test_a_clothoid_trajectory_is_walked_along_its_curve(from_catalog, tmp_path)
 
 
 def test_a_trajectory_s_timing_sets_its_pace_with_its_scale():
-    from lxml import etree
-
-    from scenarios.openscenario_storyboard import trajectory_path
-    from sim.xml_reader import XmlReader
-
     vertices = "".join(f'<Vertex time="{t}"><Position><WorldPosition x="{x}" y="0"/></Position></Vertex>'
                        for t, x in ((2, 0), (4, 6), (12, 20)))
     for timing, pace in (('<Timing domainAbsoluteRelative="relative" scale="2" offset="0"/>', 20 / 20),
@@ -390,3 +392,30 @@ def test_trajectories_the_import_cannot_walk_and_other_actions_are_refused_with_
         import_xosc(write_conditions(tmp_path, document))
     text = str(raised.value)
     assert re.search(r"cut_in.xosc:\d+: ", text) and message in text and "\n" not in text, text
+
+
+def _box_to_point(xy, yaw, half_length, half_width, point):
+    """Distance (m) from a box centred at xy, heading yaw, to point (0 inside)."""
+    dx, dy = point[0] - xy[0], point[1] - xy[1]
+    along, across = dx * math.cos(yaw) + dy * math.sin(yaw), dy * math.cos(yaw) - dx * math.sin(yaw)
+    return math.hypot(max(abs(along) - half_length, 0.0), max(abs(across) - half_width, 0.0))
+
+
+def test_a_distance_with_freespace_is_measured_from_the_box(tmp_path):
+    """The walker's 5 m from where it stood and the ego's 20 m to (170, 4.25), box to point:
+    each event fires on the first tick its box is that far, measured here from the poses."""
+    document = CONDITIONS.replace('freespace="false" rule=', 'freespace="true" rule=')
+    assert document.count('freespace="true" rule=') == 2
+    spec = import_xosc(write_conditions(tmp_path, document))
+    assert [e.trigger.kind for e in spec.actors[WALKER].events[1:3]] == ["reach_box", "ego_reach_box"]
+    ticks = _drive(spec, 40.0)
+    brisk, halt = _first(ticks, WALKER, 1), _first(ticks, WALKER, 2)
+    assert brisk == next(k for k, t in enumerate(ticks)
+                         if _box_to_point(t["walker_xy"], t["walker_yaw"], 0.25, 0.25, (70.0, 4.25)) >= 5.0)
+    ego_near = [_box_to_point(t["ego_xy"], t["ego_yaw"], EGO_LENGTH_M / 2, EGO_WIDTH_M / 2, (170.0, 4.25)) <= 20.0
+                for t in ticks]
+    assert halt == ego_near.index(True)
+    centre_near = next(k for k, t in enumerate(ticks) if math.dist(t["ego_xy"], (170.0, 4.25)) <= 20.0)
+    assert halt < centre_near  # the box's front gets there first
+    _, xosc = export_episode(spec, tmp_path / "again", "freespace")
+    assert [a.events for a in import_xosc(xosc).actors] == [a.events for a in spec.actors]
