@@ -8,7 +8,7 @@ the sun's height); lens dirt, tunnels and sensor faults have no OpenSCENARIO 1.0
 listed in the file's description. Scripted events become Events whose StartTriggers are
 SimulationTime, RelativeDistance (freespace, to the ego), TimeToCollision, TimeHeadway (the
 ego's, freespace or not, or the actor's), Speed, Acceleration, StandStill and Distance to a
-point (the ego's or the actor's), TraveledDistance (the ego's), ReachPosition (the actor's) or
+point (the ego's or the actor's, freespace or not), TraveledDistance (the ego's), ReachPosition (the actor's) or
 StoryboardElementState (after another event, or all of the actor's maneuver) conditions with
 their delays, beside the conditions of the hold events they wait for in one ConditionGroup (an
 after_any trigger: one ConditionGroup per hold event); an end_scenario event is a StopTrigger
@@ -17,8 +17,9 @@ trigger waiting for some but not all of an actor's events, or on a relative spee
 condition and is refused. Actions map onto SpeedAction (brake, stop, set speed; a step for a
 speed taken at once; a linear ramp at a rate, in a time or over a distance; a continuous
 RelativeTargetSpeed to the ego), LaneChangeAction (change lane, pull out), LaneOffsetAction
-(drift) and FollowTrajectoryAction (walking a path). Opening a door and starting to ignore red
-lights have no OpenSCENARIO 1.0 action: they are written as CustomCommandActions of type
+(drift), TeleportAction (to a WorldPosition) and FollowTrajectoryAction (walking a path).
+Opening a door and starting to ignore red lights have no OpenSCENARIO 1.0 action: they are
+written as CustomCommandActions of type
 `nines:open_door` and `nines:run_red_light` (other tools skip them) and listed in the file's
 description; setting a speed the way IDM approaches it and pulling out are written as a
 SpeedAction for other tools beside a `nines:set_speed` or `nines:pull_out` command, which nines
@@ -243,6 +244,10 @@ def _actions(event: ET.Element, name: str, scripted: ScriptedEvent, path: tuple)
             _custom(event, name, kind, value)
     elif kind in CUSTOM_ACTIONS:
         _custom(event, name, kind, value)
+    elif kind == "teleport":
+        action = scripted.action
+        teleport = _sub(_sub(_sub(event, "Action", name=f"{name}_teleport"), "PrivateAction"), "TeleportAction")
+        _world_position(teleport, action.x_m, action.y_m, action.yaw_rad)
     elif kind == "drift":
         offset = _sub(_sub(_sub(_sub(event, "Action", name=f"{name}_drift"), "PrivateAction"), "LateralAction"),
                       "LaneOffsetAction", continuous=False)

@@ -51,7 +51,7 @@ from sim.actor_kinds import DEFAULT_SIZE_M, STATIC_KINDS, ActorKind
 from sim.actor_state import MAX_EVENTS
 from sim.ego_dynamics import EGO_LENGTH_M, weather_friction
 from sim.episode_spec import Action, ActorSpec, EpisodeSpec, ScriptedEvent, Sync, Trigger
-from sim.lane_graph import LaneGraph, build_lane_graph
+from sim.lane_graph import Lane, LaneGraph, build_lane_graph
 from sim.map_catalog import MapError, load_map
 from sim.map_templates import TEMPLATES
 from sim.opendrive import to_xodr
@@ -194,6 +194,7 @@ def import_xosc(path: str | Path, ego: str | None = None, seed: int = 0,
                 {**{n: _lane_id(graph, p.pose) for n, p in placed.items()}, ego_name: route_lanes[0][1]},
                 moving.pose, along, lambda name, lane_id: _beside(graph, placed[name].pose, lanes[name][0], lane_id),
                 lambda name, lane_id: (_road_of(graph, placed[name].pose), lane_id) in graph.index_of,
+                lands=lambda name, pose: entities[name].kind in STATIC_KINDS or _on_a_lane(graph, pose),
                 route_dead_end=not last.successors)
     story = storyboard_events(reader, root, cast)
     for name, start in placed.items():
@@ -205,6 +206,9 @@ def import_xosc(path: str | Path, ego: str | None = None, seed: int = 0,
             if any(path for _, path in story.events.get(name, ())):
                 raise reader.fail(init_trajectory, f"gives {name} a trajectory, and its events another; the import "
                                                    "walks one path per actor")
+            if any(event.action.kind == "teleport" for event, _ in story.events.get(name, ())):
+                raise reader.fail(init_trajectory, f"gives {name} a trajectory, and its events a teleport; the "
+                                                   "import teleports actors that follow lanes or stand")
     crowded = next((name for name, events in story.events.items() if len(events) > MAX_EVENTS), None)
     if crowded is not None:
         raise ScenarioImportError(f"{path}: {crowded} has {len(story.events[crowded])} actions in its events (stop "
@@ -472,11 +476,25 @@ def _route_progress(graph: LaneGraph, route: tuple[tuple[int, int], ...], start_
     before = 0.0
     for key in route:
         lane = graph.lanes[graph.index_of[key]]
-        s, lateral = project(lane, pose[:2])
-        if -ON_LANE_M <= s <= lane.s_m[-1] + ON_LANE_M and abs(lateral) <= 0.5 * lane.width_m + ON_LANE_M:
+        s = _on(lane, pose)
+        if s is not None:
             return before + s - start_s_m
         before += float(lane.s_m[-1])
     return None
+
+
+def _on(lane: Lane, pose: tuple[float, float, float]) -> float | None:
+    """How far along the lane a pose lies (m), if it lies on it (within ON_LANE_M of its ends
+    and edges); None if not."""
+    s, lateral = project(lane, pose[:2])
+    on = -ON_LANE_M <= s <= lane.s_m[-1] + ON_LANE_M and abs(lateral) <= 0.5 * lane.width_m + ON_LANE_M
+    return s if on else None
+
+
+def _on_a_lane(graph: LaneGraph, pose: tuple[float, float, float]) -> bool:
+    """Whether a pose lies on a lane of the map (within ON_LANE_M of its ends and edges)."""
+    nearest = nearest_lane(graph, pose, driving_only=False, any_heading=True)
+    return nearest >= 0 and _on(graph.lanes[nearest], pose) is not None
 
 
 def _lane_id(graph: LaneGraph, pose: tuple[float, float, float]) -> int | None:

@@ -29,9 +29,11 @@ together) and delays are kept; an event fires once, so a rising edge (the state 
 first tick counted as false, as esmini does) is the same as none. An act's StartTrigger starts
 its events: an act starting at time 0 adds nothing; one starting on conditions gives them to
 events that start with the act.
-Actions: SpeedAction to an absolute speed (step: taken at once; other shapes: a linear ramp at
-the rate, in the time or over the distance, the same start, end and duration for cubic and
-sinusoidal shapes; to 0 at a rate: braking; in no time: at 8 m/s^2) or to the ego's speed
+Actions: TeleportAction to an absolute position (an actor that follows lanes goes on along
+the lane there; one that walks a path is refused); SpeedAction to an absolute speed (step:
+taken at once; other shapes: a linear ramp at the rate, in the time or over the distance, the
+same start, end and duration for cubic and sinusoidal shapes; to 0 at a rate: braking; in no
+time: at 8 m/s^2) or to the ego's speed
 (RelativeTargetSpeed, factor or delta, continuous, step); LaneChangeAction of 1-3 lanes
 (RelativeTargetLane of the actor, or of another entity by the lanes they start in, or
 AbsoluteTargetLane) in a set time; LaneOffsetAction; FollowTrajectoryAction (one per actor) along
@@ -73,8 +75,9 @@ class Cast:
     the ego's route from where it starts, an actor's lanes from the start of the first; where
     the centre of a lane (by the file's id) lies left of the lane an actor follows, where it
     cannot change into it as a lane follower (None where it can); whether the road an actor
-    starts on has a lane (by the file's id); whether the ego's route ends where
-    its road does (no lane follows its last)."""
+    starts on has a lane (by the file's id); whether a teleport to a pose puts an actor where it
+    can go on (anywhere for a static object, on a lane for the others); whether the ego's route
+    ends where its road does (no lane follows its last)."""
 
     ego: str
     length_m: dict[str, float]
@@ -83,6 +86,7 @@ class Cast:
     progress_m: Callable[[str, etree._Element], float | None]
     offset_of: Callable[[str, int], float | None]
     has_lane: Callable[[str, int], bool]
+    lands: Callable[[str, tuple[float, float, float]], bool] = lambda name, pose: True
     route_dead_end: bool = False
 
 
@@ -129,6 +133,10 @@ def storyboard_events(reader: XmlReader, root: etree._Element, cast: Cast) -> St
                 if walked and any(path for e in mine.values() for _, path in e.actions):
                     raise reader.fail(event, f"gives {actors[0]} a second trajectory; the import walks one path per "
                                              "actor")
+                kinds = {a.kind for e in [*mine.values()] for a, _ in e.actions} | {a.kind for a, _ in actions}
+                if "teleport" in kinds and "start_path" in kinds:
+                    raise reader.fail(event, f"gives {actors[0]} a trajectory and a teleport; the import teleports "
+                                             "actors that follow lanes or stand")
                 for sync_element in event.findall("Action/PrivateAction/SynchronizeAction"):
                     if actors[0] in sync_elements:
                         raise reader.fail(sync_element, f"is a second SynchronizeAction of {actors[0]}; expected one")
@@ -496,12 +504,14 @@ def _actions(reader: XmlReader, event: etree._Element, actor: str, cast: Cast,
         for action in kind:
             if action.tag == "SynchronizeAction":
                 found.append((Action("synchronize"), ()))
+            elif action.tag == "TeleportAction":
+                found.append((_teleport(reader, action, actor, cast), ()))
             elif action.tag in ("LongitudinalAction", "LateralAction", "RoutingAction"):
                 found.extend(_private_action(reader, body, actor, cast, lanes) for body in action)
             else:
                 raise reader.fail(action, f"is not an action the import carries out for {actor}; expected a "
-                                          "SpeedAction, LaneChangeAction, LaneOffsetAction, FollowTrajectoryAction "
-                                          "or SynchronizeAction")
+                                          "SpeedAction, LaneChangeAction, LaneOffsetAction, FollowTrajectoryAction, "
+                                          "TeleportAction or SynchronizeAction")
     walking = [k for k, (a, _) in enumerate(found) if a.kind == "start_path"]
     paces = [a.value for a, _ in found if a.kind in ("set_speed", "jump_speed", *RAMPS.values())]
     if walking and paces:  # nines' export walks a path at the pace of the SpeedAction beside it
@@ -524,6 +534,16 @@ def _private_action(reader: XmlReader, body: etree._Element, actor: str, cast: C
         return Action("start_path", pace), walkable(reader, body, points)
     raise reader.fail(body, f"is not an action the import carries out for {actor}; expected SpeedAction, "
                             "LaneChangeAction, LaneOffsetAction or FollowTrajectoryAction")
+
+
+def _teleport(reader: XmlReader, element: etree._Element, actor: str, cast: Cast) -> Action:
+    """A TeleportAction of an actor to an absolute position (relative ones are refused: the
+    entity they refer to moves)."""
+    x, y, yaw = cast.pose_of(reader.one(element, "Position"))
+    if not cast.lands(actor, (x, y, yaw)):
+        raise reader.fail(element, f"puts {actor} off every lane of the map; the import teleports a vehicle or "
+                                   "walker onto a lane, where it goes on")
+    return Action("teleport", x_m=x, y_m=y, yaw_rad=yaw)
 
 
 def trajectory_path(reader: XmlReader, body: etree._Element, pose_of: Callable[[etree._Element], tuple]

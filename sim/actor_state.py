@@ -19,7 +19,8 @@ MAX_EVENTS, MAX_PATH_POINTS = 8, 16
 SYNC_FIELDS = ("sync_at_m", "sync_ego_at_m", "sync_tolerance_m", "sync_ego_tolerance_m", "sync_final_times",
                "sync_final_plus_mps")
 EVENT_FIELDS = ("trigger_kind", "trigger_value", "trigger_below", "trigger_delay_s", "trigger_x_m", "trigger_y_m",
-                "trigger_with", "held_s", "action_kind", "action_value", "action_over", "fired")
+                "trigger_with", "held_s", "action_kind", "action_value", "action_over", "action_x_m", "action_y_m",
+                "action_yaw_rad", "fired")
 
 
 @dataclass
@@ -79,6 +80,9 @@ class ActorState:
     action_kind: torch.Tensor  # [B, N, E] int64 index in ACTION_KINDS
     action_value: torch.Tensor  # [B, N, E]
     action_over: torch.Tensor  # [B, N, E] a speed ramp's rate, time or distance
+    action_x_m: torch.Tensor  # [B, N, E] where a teleport puts the actor
+    action_y_m: torch.Tensor  # [B, N, E]
+    action_yaw_rad: torch.Tensor  # [B, N, E]
     fired: torch.Tensor  # [B, N, E] bool
 
     @staticmethod
@@ -183,6 +187,9 @@ def _spec_rows(specs: tuple[ActorSpec, ...], bank: MapBank, template: int, actor
             rows["action_kind"][i, e] = ACTION_KINDS.index(event.action.kind)
             rows["action_value"][i, e] = event.action.value
             rows["action_over"][i, e] = event.action.over
+            action = event.action
+            rows["action_x_m"][i, e], rows["action_y_m"][i, e], rows["action_yaw_rad"][i, e] = (
+                action.x_m, action.y_m, action.yaw_rad)
     return rows
 
 

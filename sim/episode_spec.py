@@ -16,7 +16,8 @@ TriggerKind = Literal["time", "distance", "ttc", "headway", "free_headway", "act
                       "ego_reach_box"]
 ActionKind = Literal["start_path", "brake", "change_lane", "drift", "open_door", "pull_out",
                      "run_red_light", "stop", "set_speed", "jump_speed", "ego_speed_times", "ego_speed_plus",
-                     "end_scenario", "synchronize", "hold", "speed_rate", "speed_time", "speed_distance"]
+                     "end_scenario", "synchronize", "hold", "speed_rate", "speed_time", "speed_distance",
+                     "teleport"]
 TRIGGER_KINDS: tuple[str, ...] = ("time", "distance", "ttc", "headway", "free_headway", "actor_headway", "ego_speed",
                                   "relative_speed", "ego_progress", "actor_speed", "ego_accel", "actor_accel",
                                   "ego_still", "actor_still", "after", "after_end", "after_any", "reach", "ego_reach",
@@ -27,7 +28,7 @@ MAX_LANES_CHANGED = 3  # the most lanes one lane change crosses
 ACTION_KINDS: tuple[str, ...] = ("start_path", "brake", "change_lane", "drift", "open_door", "pull_out",
                                  "run_red_light", "stop", "set_speed", "jump_speed", "ego_speed_times",
                                  "ego_speed_plus", "end_scenario", "synchronize", "hold", "speed_rate", "speed_time",
-                                 "speed_distance")
+                                 "speed_distance", "teleport")
 
 
 @dataclass(frozen=True)
@@ -85,11 +86,16 @@ class Action:
     Trigger.with_events); speed_rate, speed_time, speed_distance: a new speed (m/s) reached
     linearly at `over` m/s^2, in `over` s or over `over` m (the rate fixed when it fires, from
     the actor's speed then), its leader still kept at a distance (the ramp replaces IDM's
-    free-road term); open_door, run_red_light, stop: unused."""
+    free-road term); teleport: the actor is put at (x_m, y_m) heading yaw_rad, a lane follower
+    on the lane there (going on along it, in its direction), a path walker stopped there;
+    open_door, run_red_light, stop: unused."""
 
     kind: ActionKind
     value: float = 0.0
     over: float = 0.0
+    x_m: float = 0.0
+    y_m: float = 0.0
+    yaw_rad: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from sim.actor_state import MOTION_CODES, ActorState
 from sim.compiled_step import nothing_to_do
 from sim.ego_dynamics import EGO_LENGTH_M, EGO_WIDTH_M, EgoState
 from sim.episode_spec import ACTION_KINDS, MAX_LANES_CHANGED, TRIGGER_KINDS
+from sim.lane_queries import project_to_lane
 from sim.map_bank import MapBank
 
 AFTER, AFTER_END, AFTER_ANY, REACH, EGO_REACH, REACH_BOX, EGO_REACH_BOX = (
@@ -195,10 +196,39 @@ def _new_speed(actors: ActorState, mask: torch.Tensor, speed_mps: torch.Tensor, 
     actors.syncing &= ~mask
 
 
-def apply_actions(actors: ActorState, bank: MapBank, new: torch.Tensor, ego_speed_mps: torch.Tensor) -> None:
-    """Carry out the actions of triggers that fired this tick (new [B, N, E]; ego_speed_mps [B])."""
+def _teleport(actors: ActorState, bank: MapBank, template: torch.Tensor, new: torch.Tensor) -> None:
+    """Put the actors whose teleport fired at its pose; a lane follower on the lane there
+    (the map's lane at the point), its s and offset from the point, following that lane on; a
+    path walker stops walking."""
+    mask = new & (actors.action_kind == ACTION_KINDS.index("teleport"))
+    moved = mask.any(-1)
+    if nothing_to_do(moved):
+        return
+    x, y, yaw = ((getattr(actors, name) * mask).sum(-1) for name in ("action_x_m", "action_y_m", "action_yaw_rad"))
+    actors.x_m, actors.y_m = torch.where(moved, x, actors.x_m), torch.where(moved, y, actors.y_m)
+    actors.yaw_rad = torch.where(moved, yaw, actors.yaw_rad)
+    actors.path_moving &= ~moved
+    xy = torch.stack([x, y], -1)
+    lane = bank.lane_at(template.unsqueeze(-1).expand_as(x), xy)
+    on_lane = moved & (actors.motion == MOTION_CODES["lane"]) & (lane >= 0)
+    s, offset, _ = project_to_lane(bank, lane.clamp_min(0).flatten(), xy.flatten(0, 1))
+    s, offset = s.view_as(x), offset.view_as(x)
+    actors.lane = torch.where(on_lane, lane, actors.lane)
+    actors.s_m = torch.where(on_lane, s, actors.s_m)
+    actors.offset_m = torch.where(on_lane, offset, actors.offset_m)
+    actors.offset_target_m = torch.where(on_lane, offset, actors.offset_target_m)
+    actors.route_lanes = torch.where(on_lane.unsqueeze(-1), -1, actors.route_lanes)
+    actors.route_lanes[..., 0] = torch.where(on_lane, lane, actors.route_lanes[..., 0])
+    actors.route_pos = torch.where(on_lane, torch.zeros_like(actors.route_pos), actors.route_pos)
+
+
+def apply_actions(actors: ActorState, bank: MapBank, template: torch.Tensor, new: torch.Tensor,
+                  ego_speed_mps: torch.Tensor) -> None:
+    """Carry out the actions of triggers that fired this tick (new [B, N, E]; template [B], the
+    slots' maps; ego_speed_mps [B])."""
     if nothing_to_do(new):
         return
+    _teleport(actors, bank, template, new)
     ego_speed_mps = ego_speed_mps.unsqueeze(-1)
     mask, value = _fired_value(new, actors, "start_path")
     actors.path_moving |= mask

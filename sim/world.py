@@ -194,7 +194,7 @@ class BatchedWorld:
         overlap = self._contacts(boxes, gap) & active & running.unsqueeze(-1)
         measures = SlotMeasures(self.stats.time_s, self.stats.km * 1000.0, self.ego_accel_mps2, self.ego_still_s)
         fired = fire_triggers(self.actors, self.ego, measures, gap, ttc)
-        apply_actions(self.actors, self.bank, fired, self.ego.speed_mps)
+        apply_actions(self.actors, self.bank, self.template, fired, self.ego.speed_mps)
         return self._events(running, prev_xy, lights, overlap, velocity, gap, ttc)
 
     def _advance_ego(self, control: torch.Tensor, running: torch.Tensor) -> None:

@@ -22,8 +22,9 @@ def scripted_episodes() -> list[EpisodeSpec]:
                        events=(ScriptedEvent(Trigger("distance", 30.0), Action("start_path", 1.5)),))
     cutter = ActorSpec(ActorKind.CAR, "lane", lanes=((1, -2),), s_m=30.0, speed_mps=8.0,
                        events=(ScriptedEvent(Trigger("time", 1.0), Action("change_lane", 2.0)),))
-    braking = ActorSpec(ActorKind.CAR, "lane", lanes=((1, -1),), s_m=25.0, speed_mps=8.0,
-                        events=(ScriptedEvent(Trigger("time", 1.5), Action("brake", 6.0)),))
+    braking = ActorSpec(ActorKind.CAR, "lane", lanes=((1, -2),), s_m=25.0, speed_mps=8.0, events=(
+        ScriptedEvent(Trigger("time", 0.5), Action("teleport", x_m=33.0, y_m=-1.75)),  # into the ego's lane
+        ScriptedEvent(Trigger("reach_box", 1.0, False, x_m=33.0, y_m=-1.75), Action("brake", 6.0))))
     standing = ActorSpec(ActorKind.PEDESTRIAN, "static", x_m=40.0, y_m=-1.75, yaw_rad=math.pi / 2)
     # the OpenSCENARIO vocabulary: following the ego's speed, a chain on an event's end, a point
     # reached, a synchronization, the episode's scripted end
@@ -65,8 +66,10 @@ def test_the_compiled_step_reports_what_the_eager_step_reports(bank):
     torch.testing.assert_close(fast.actors.y_m, eager.actors.y_m, atol=1e-3, rtol=0)
     torch.testing.assert_close(fast.stats.km, eager.stats.km, atol=1e-6, rtol=0)
     outcomes = [OUTCOMES[k] for k in fast.stats.outcome.tolist()]
-    # the car that cut in, the braking lead and the standing pedestrian are hit; the walker crossed
+    # the car that cut in, the lead teleported ahead that brakes once its box is 1 m past where it landed and the
+    # standing pedestrian are hit; the walker crossed
     assert outcomes[1] == outcomes[2] == outcomes[3] == "collision"
+    assert fast.actors.fired[2, 0, :2].all() and fast.actors.lane[2, 0].item() == bank.graphs[0].index_of[(1, -1)]
     # the chain ran to its scripted end in both modes, the synchronizing car arrived
     assert fast.actors.fired[4, 0, :5].all() and outcomes[4] == "success" and not fast.actors.syncing[4, 1]
     # the ramping car sped up, stopped over its distance, waited and set off again to 3 m/s

@@ -9,6 +9,7 @@ import math
 import re
 
 import pytest
+import torch
 from lxml import etree
 from scipy.integrate import quad
 
@@ -24,7 +25,7 @@ from sim.ego_dynamics import EGO_LENGTH_M, EGO_WIDTH_M
 from sim.ground_truth import ground_truth
 from sim.world import OUTCOMES, BatchedWorld, WorldConfig
 from sim.xml_reader import XmlReader
-from xosc_features import CONDITIONS, KERB, MANEUVERS, speed_xml, write_conditions
+from xosc_features import CONDITIONS, KERB, MANEUVERS, SCENARIO, speed_xml, write_conditions, write_cut_in
 
 WALKER, LEAD, JOGGER = 0, 1, 4
 HERO_Y = -1.75  # the centre of lane -1
@@ -380,8 +381,12 @@ TRAJECTORY_REFUSALS = [
                         'name="e"/></EnvironmentAction></GlobalAction>'),
      "<GlobalAction> is not an action the import carries out for jogger"),
     (CONDITIONS.replace(speed_xml('<AbsoluteTargetSpeed value="3"/>'), '<TeleportAction><Position><WorldPosition '
-                        'x="1" y="2"/></Position></TeleportAction>'),
-     "<TeleportAction> is not an action the import carries out for jogger"),
+                        'x="60" y="-1.75"/></Position></TeleportAction>'),
+     "<RoutingAction> gives jogger a trajectory, and its events a teleport; the import teleports actors that follow "
+     "lanes or stand"),
+    (CONDITIONS.replace(speed_xml('<AbsoluteTargetSpeed value="2"/>'), '<TeleportAction><Position><WorldPosition '
+                        'x="60" y="-1.75"/></Position></TeleportAction>'),
+     "<Event> gives walker a trajectory and a teleport"),
 ]
 
 
@@ -419,3 +424,53 @@ def test_a_distance_with_freespace_is_measured_from_the_box(tmp_path):
     assert halt < centre_near  # the box's front gets there first
     _, xosc = export_episode(spec, tmp_path / "again", "freespace")
     assert [a.events for a in import_xosc(xosc).actors] == [a.events for a in spec.actors]
+
+
+CUTTER_BRAKE = ('<SpeedActionDynamics dynamicsShape="linear" value="2" dynamicsDimension="rate"/>\n'
+                '              <SpeedActionTarget><AbsoluteTargetSpeed value="0"/></SpeedActionTarget></SpeedAction>\n'
+                '            </LongitudinalAction>')
+
+
+def _cutter_teleported(position: str) -> str:
+    """The cut-in scenario with the cutter's braking at 12 s replaced by a teleport at 2 s."""
+    brake = ('<Action name="stop"><PrivateAction><LongitudinalAction><SpeedAction>\n              ' + CUTTER_BRAKE
+             + '</PrivateAction></Action>')
+    assert SCENARIO.count(brake) == 1 and SCENARIO.count('<SimulationTimeCondition value="12"') == 1
+    teleport = (f'<Action name="jump"><PrivateAction><TeleportAction>{position}</TeleportAction></PrivateAction>'
+                '</Action>')
+    return SCENARIO.replace(brake, teleport).replace('<SimulationTimeCondition value="12"',
+                                                     '<SimulationTimeCondition value="2"')
+
+
+def test_a_teleport_puts_a_lane_follower_on_the_lane_there_and_it_goes_on(tmp_path):
+    spec = import_xosc(write_cut_in(tmp_path, _cutter_teleported(
+        '<Position><LanePosition roadId="1" laneId="-1" s="150" offset="0.5"/></Position>')))
+    cutter = spec.actors[0]
+    teleport = cutter.events[1].action
+    assert (teleport.kind, teleport.x_m, teleport.y_m, teleport.yaw_rad) == (
+        "teleport", pytest.approx(150.0), pytest.approx(HERO_Y + 0.5), pytest.approx(0.0))
+    world = BatchedWorld(WorldConfig(batch_size=1, max_actors=2, maps=(spec.template,)))
+    world.load(0, spec)
+    poses = []
+    while float(world.stats.time_s[0]) < 4.0:
+        world.step(torch.tensor([[0.0, 0.0, 0.0]]))  # the ego stands: the cut-in never starts
+        poses.append((float(world.stats.time_s[0]), float(world.actors.x_m[0, 0]), float(world.actors.y_m[0, 0]),
+                      float(world.actors.speed_mps[0, 0]), bool(world.actors.fired[0, 0, 1])))
+    jump = next(k for k, p in enumerate(poses) if p[4])
+    assert poses[jump][0] == pytest.approx(2.0 + 0.05, abs=1e-4)  # the tick after 2 s has passed
+    assert poses[jump - 1][1] < 50.0  # behind the ego it met (the cut-in fired as it passed the standing ego)
+    assert poses[jump][1:3] == (pytest.approx(150.0), pytest.approx(HERO_Y + 0.5))
+    for before, after in zip(poses[jump:], poses[jump + 1:]):  # on along lane -1 at its speed, at its offset
+        assert after[3] > 5.0
+        assert after[1] - before[1] == pytest.approx(after[3] * 0.05, abs=1e-4)
+        assert after[2] == pytest.approx(HERO_Y + 0.5)
+    world.close()
+    _, xosc = export_episode(spec, tmp_path / "again", "teleport")
+    assert import_xosc(xosc).actors[0].events == cutter.events
+
+
+def test_a_teleport_off_every_lane_is_refused_for_a_vehicle(tmp_path):
+    path = write_cut_in(tmp_path, _cutter_teleported('<Position><WorldPosition x="150" y="40"/></Position>'))
+    with pytest.raises(ScenarioImportError, match=r"cut_in.xosc:\d+: <TeleportAction> puts cutter off every lane of "
+                                                  r"the map"):
+        import_xosc(path)
