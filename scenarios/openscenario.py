@@ -7,9 +7,9 @@ contrast falls to 5 %, precipitation, cloud state, the road's friction and a tim
 the sun's height); lens dirt, tunnels and sensor faults have no OpenSCENARIO 1.0 form and are
 listed in the file's description. Scripted events become Events whose StartTriggers are
 SimulationTime, RelativeDistance (freespace, to the ego), TimeToCollision, TimeHeadway (the
-ego's, freespace or not, or the actor's), Speed, Acceleration, StandStill and Distance to a
-point (the ego's or the actor's, freespace or not), TraveledDistance (the ego's), ReachPosition (the actor's) or
-StoryboardElementState (after another event, or all of the actor's maneuver) conditions with
+ego's, freespace or not, or the actor's), Speed, Acceleration, StandStill, EndOfRoad (the
+actor's) and Distance to a point (the ego's or the actor's, freespace or not),
+TraveledDistance (the ego's), ReachPosition (the actor's) or StoryboardElementState (after another event, or all of the actor's maneuver) conditions with
 their delays, beside the conditions of the hold events they wait for in one ConditionGroup (an
 after_any trigger: one ConditionGroup per hold event); an end_scenario event is a StopTrigger
 group. A
@@ -59,7 +59,8 @@ from sim.world import BatchedWorld, WorldConfig
 CUSTOM_ACTIONS = ("open_door", "run_red_light")  # written as CustomCommandAction type nines:<kind>
 RAMP_DIMENSIONS = {"speed_rate": "rate", "speed_time": "time", "speed_distance": "distance"}
 # conditions measured on the actor, not the ego
-ACTOR_MEASURES = ("reach", "reach_box", "actor_speed", "actor_accel", "actor_still", "actor_headway")
+ACTOR_MEASURES = ("reach", "reach_box", "actor_speed", "actor_accel", "actor_still", "actor_headway",
+                  "actor_road_end")
 DATE = "2026-01-01T00:00:00"
 ROUTE_WAYPOINT_M = 50.0
 DAYLIGHT_LUX = 120_000.0  # clear-sky illuminance with the sun overhead
@@ -351,9 +352,9 @@ def _condition(group: ET.Element, name: str, actor: str, trigger: Trigger | None
         raise ValueError(f"{actor}: a relative-speed trigger has no OpenSCENARIO 1.0 condition (1.2's "
                          "RelativeSpeedCondition); expected time, distance, ttc, headway, ego_speed, ego_progress "
                          "or after")
-    if trigger.kind.endswith("_still") and trigger.is_below:
-        raise ValueError(f"{actor}: a trigger on standing still for less than a time has no OpenSCENARIO "
-                         "condition; expected one on standing still for at least a time")
+    if (trigger.kind.endswith("_still") or trigger.kind == "actor_road_end") and trigger.is_below:
+        raise ValueError(f"{actor}: a trigger on standing still or being at the road's end for less than a time "
+                         "has no OpenSCENARIO condition; expected one for at least a time")
     by_entity = _sub(condition, "ByEntityCondition")
     _sub(_sub(by_entity, "TriggeringEntities", triggeringEntitiesRule="any"), "EntityRef",
          entityRef=actor if trigger.kind in ACTOR_MEASURES else "ego")
@@ -375,6 +376,8 @@ def _condition(group: ET.Element, name: str, actor: str, trigger: Trigger | None
         _sub(entity_condition, "AccelerationCondition", value=trigger.value, rule=rule)
     elif trigger.kind in ("ego_still", "actor_still"):
         _sub(entity_condition, "StandStillCondition", duration=trigger.value)
+    elif trigger.kind == "actor_road_end":
+        _sub(entity_condition, "EndOfRoadCondition", duration=trigger.value)
     elif trigger.kind == "ego_progress":  # nines' ego starts its route where the episode starts
         _sub(entity_condition, "TraveledDistanceCondition", value=trigger.value)
     elif trigger.kind == "reach" and trigger.is_below:  # the actor comes within value of a point

@@ -17,6 +17,8 @@ of them:
   to the ego, centre to centre),
   RelativeSpeedCondition,
   CollisionCondition (their boxes touch);
+- on the event's actor: EndOfRoadCondition (how long since it came to the end of its road,
+  where it leaves the world);
 - on the ego or the event's actor: SpeedCondition, AccelerationCondition (longitudinal),
   StandStillCondition, DistanceCondition (centre to point, or box to point with freespace; the
   ego's along its route where longitudinal in road coordinates);
@@ -363,9 +365,11 @@ def _own_measure(reader: XmlReader, body: etree._Element, of_ego: bool, cast: Ca
         return _compared(reader, body, f"{who}_accel", reader.number(body, "value"))
     if body.tag == "StandStillCondition":
         return [Trigger(f"{who}_still", reader.number(body, "duration"))]
+    if body.tag == "EndOfRoadCondition" and not of_ego:
+        return [Trigger("actor_road_end", reader.number(body, "duration"))]
     if body.tag == "EndOfRoadCondition":
-        raise reader.fail(body, "starts an event; the import reads an end of road only as the ego's, in a "
-                                "StopTrigger group of its own (where the ego's route ends with its road)")
+        raise reader.fail(body, "is on the ego; the import reads the ego's end of road only in a StopTrigger "
+                                "group of its own (where the ego's route ends with its road)")
     if body.tag == "ReachPositionCondition" and not of_ego:
         x, y, _ = cast.pose_of(reader.one(body, "Position"))
         return [Trigger("reach", reader.number(body, "tolerance"), True, x_m=x, y_m=y)]

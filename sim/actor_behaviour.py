@@ -148,7 +148,9 @@ def _advance_lanes(actors: ActorState, bank: MapBank) -> None:
     actors.route_pos = torch.where(past & planned, actors.route_pos + 1, actors.route_pos)
     actors.s_m = torch.where(past, actors.s_m - length, actors.s_m)
     actors.lane = torch.where(past, following, actors.lane)
-    actors.active &= ~(past & (following < 0))
+    leaves = past & (following < 0)
+    actors.active &= ~leaves
+    actors.road_end_s = torch.where(leaves, torch.zeros_like(actors.road_end_s), actors.road_end_s)
 
 
 def step_lane_followers(actors: ActorState, bank: MapBank, template: torch.Tensor, lights: torch.Tensor,

@@ -37,6 +37,7 @@ class ActorState:
     speed_mps: torch.Tensor
     accel_mps2: torch.Tensor  # over the last tick
     still_s: torch.Tensor  # how long it has stood still
+    road_end_s: torch.Tensor  # how long ago it came to the end of its road and left (-inf: it has not)
     length_m: torch.Tensor
     width_m: torch.Tensor
     height_m: torch.Tensor
@@ -133,6 +134,7 @@ def _spec_rows(specs: tuple[ActorSpec, ...], bank: MapBank, template: int, actor
         "kind": np.zeros(actors), "active": np.zeros(actors, bool), "motion": np.zeros(actors),
         "x_m": np.zeros(actors), "y_m": np.zeros(actors), "yaw_rad": np.zeros(actors),
         "speed_mps": np.zeros(actors), "accel_mps2": np.zeros(actors), "still_s": np.zeros(actors),
+        "road_end_s": np.full(actors, -np.inf),
         "length_m": np.ones(actors), "width_m": np.ones(actors),
         "height_m": np.ones(actors), "colour": np.full((actors, 3), 0.5), "lane": np.full(actors, -1),
         "s_m": np.zeros(actors), "offset_m": np.zeros(actors), "curvature_1pm": np.zeros(actors),

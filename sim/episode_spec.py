@@ -12,16 +12,16 @@ from sim.weather import Weather
 
 TriggerKind = Literal["time", "distance", "ttc", "headway", "free_headway", "actor_headway", "ego_speed",
                       "relative_speed", "ego_progress", "actor_speed", "ego_accel", "actor_accel", "ego_still",
-                      "actor_still", "after", "after_end", "after_any", "reach", "ego_reach", "reach_box",
-                      "ego_reach_box"]
+                      "actor_still", "actor_road_end", "after", "after_end", "after_any", "reach", "ego_reach",
+                      "reach_box", "ego_reach_box"]
 ActionKind = Literal["start_path", "brake", "change_lane", "drift", "open_door", "pull_out",
                      "run_red_light", "stop", "set_speed", "jump_speed", "ego_speed_times", "ego_speed_plus",
                      "end_scenario", "synchronize", "hold", "speed_rate", "speed_time", "speed_distance",
                      "teleport"]
 TRIGGER_KINDS: tuple[str, ...] = ("time", "distance", "ttc", "headway", "free_headway", "actor_headway", "ego_speed",
                                   "relative_speed", "ego_progress", "actor_speed", "ego_accel", "actor_accel",
-                                  "ego_still", "actor_still", "after", "after_end", "after_any", "reach", "ego_reach",
-                                  "reach_box", "ego_reach_box")
+                                  "ego_still", "actor_still", "actor_road_end", "after", "after_end", "after_any",
+                                  "reach", "ego_reach", "reach_box", "ego_reach_box")
 BELOW_BY_DEFAULT = ("distance", "ttc", "reach", "ego_reach", "reach_box", "ego_reach_box")
 MAX_ROUTE_LANES = 64  # the lanes an actor follows in order (then it takes each lane's first successor)
 MAX_LANES_CHANGED = 3  # the most lanes one lane change crosses
@@ -46,7 +46,9 @@ class Trigger:
     ego_progress: how far the ego has advanced along its route (m); actor_speed: the actor's
     speed (m/s); ego_accel, actor_accel: the ego's or the actor's acceleration over the last
     tick (m/s^2, braking negative); ego_still, actor_still: how long the ego or the actor has
-    stood still (s, speed under 0.01 m/s); after: the actor's events whose bits `value` sets
+    stood still (s, speed under 0.01 m/s); actor_road_end: how long ago the actor came to the end
+    of its road, where it left the world (s; it may fire after, the actor's only live trigger);
+    after: the actor's events whose bits `value` sets
     (sum of 2^k, k 0-based) have all fired, counting the delay from when the last of them was
     due; after_end: they have, and the actor's movement has settled since (no lane change or
     offset under way, not braking to a stop, not synchronizing); after_any: any of them has

@@ -16,9 +16,9 @@ from sim.episode_spec import ACTION_KINDS, MAX_LANES_CHANGED, TRIGGER_KINDS
 from sim.lane_queries import project_to_lane
 from sim.map_bank import MapBank
 
-AFTER, AFTER_END, AFTER_ANY, REACH, EGO_REACH, REACH_BOX, EGO_REACH_BOX = (
+AFTER, AFTER_END, AFTER_ANY, REACH, EGO_REACH, REACH_BOX, EGO_REACH_BOX, ROAD_END = (
     TRIGGER_KINDS.index(kind) for kind in ("after", "after_end", "after_any", "reach", "ego_reach", "reach_box",
-                                           "ego_reach_box"))
+                                           "ego_reach_box", "actor_road_end"))
 SETTLED_M = 0.01  # an actor this close to its lateral target has ended its lane change or offset
 HEADWAY_MIN_SPEED_MPS = 0.1  # below it, a headway is a distance over this speed: large, with its sign
 STILL_MPS = 0.01  # below it, the ego or an actor stands still
@@ -63,11 +63,14 @@ def fire_triggers(actors: ActorState, ego: EgoState, slot: SlotMeasures, ego_gap
     actor_headway = ego_ahead_m / actors.speed_mps.clamp_min(HEADWAY_MIN_SPEED_MPS)
     measure = torch.stack([time_s, ego_gap_m, ego_ttc_s, ahead_m / headway_speed, free_m / headway_speed,
                            actor_headway, ego_speed, actors.speed_mps - ego_speed, progress_m, actors.speed_mps,
-                           ego_accel, actors.accel_mps2, ego_still, actors.still_s], -1)  # [B, N, M] by TRIGGER_KINDS
+                           ego_accel, actors.accel_mps2, ego_still, actors.still_s, actors.road_end_s],
+                          -1)  # [B, N, M] by TRIGGER_KINDS
     kind = actors.trigger_kind.clamp_min(0)
     value = measure.gather(-1, kind.clamp_max(measure.shape[-1] - 1))
     holds = torch.where(actors.trigger_below, value <= actors.trigger_value, value >= actors.trigger_value)
-    live = (actors.trigger_kind >= 0) & actors.active.unsqueeze(-1) & ~actors.fired
+    # an actor that has left at the end of its road keeps its triggers on having done so
+    present = actors.active.unsqueeze(-1) | (actors.trigger_kind == ROAD_END)
+    live = (actors.trigger_kind >= 0) & present & ~actors.fired
     now = slot.time_s.view(-1, 1, 1).expand_as(actors.held_s)
     start = now
     if not nothing_to_do(live & (kind >= AFTER)):  # after, after_end, after_any and the reach kinds: the last kinds

@@ -179,6 +179,7 @@ class BatchedWorld:
         self.stats.time_s += running.float() * dt
         lights = self.light_states()
         actor_speed = self.actors.speed_mps
+        self.actors.road_end_s = self.actors.road_end_s + dt
         step_synchronized(self.actors, self.bank, self.ego.speed_mps, self.stats.km * 1000.0, dt)
         step_path_followers(self.actors, self.ego.speed_mps, dt)
         step_lane_followers(self.actors, self.bank, self.template, lights, self.ego.box(), self.ego.speed_mps, dt)

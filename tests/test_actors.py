@@ -1,8 +1,10 @@
 """Actors: IDM following, traffic lights, and scripted triggers and actions."""
 import pytest
+import torch
 
 from sim.actor_kinds import ActorKind
 from sim.episode_spec import Action, ActorSpec, EpisodeSpec, ScriptedEvent, Trigger
+from sim.events import OUTCOMES
 from world_helpers import drive, hold_speed, make_world
 
 
@@ -136,3 +138,19 @@ def test_a_follower_sees_the_ego_standing_in_the_turn_it_is_about_to_take(bank):
     assert corridor_gap[0, 0].item() == float("inf")
     # 5 m to the lane's end and 12 m round the turn, less half of each car, to within a sample's spacing
     assert 5.0 + 12.0 - 4.6 - 5.0 <= way_gap[0, 0].item() <= 5.0 + 12.0 - 4.6 + 5.0
+
+
+def test_a_car_leaves_at_its_road_s_end_and_its_end_of_road_trigger_counts_from_then(bank):
+    """Lane 1 of the straight road runs 300 m with nothing after: the car at 260 m and 10 m/s
+    leaves the world as it passes the end, and its trigger on 1 s since then ends the episode."""
+    car = ActorSpec(ActorKind.CAR, "lane", lanes=((1, -1),), s_m=260.0, speed_mps=10.0,
+                    events=(ScriptedEvent(Trigger("actor_road_end", 1.0), Action("end_scenario")),))
+    world = make_world(bank, [EpisodeSpec("straight", "main", seed=0, actors=(car,))])
+    ticks = []
+    while int(world.stats.outcome[0]) == 0:
+        world.step(torch.zeros(1, 3))
+        ticks.append((float(world.stats.time_s[0]), bool(world.actors.active[0, 0]), float(world.actors.s_m[0, 0])))
+    left = next(k for k, (_, active, _) in enumerate(ticks) if not active)
+    assert ticks[left - 1][2] <= 300.0 < ticks[left - 1][2] + 10.0 * 0.05 + 1e-3  # it passed the end on that tick
+    assert ticks[-1][0] - ticks[left][0] == pytest.approx(1.0, abs=1e-4)
+    assert OUTCOMES[int(world.stats.outcome[0])] == "success"

@@ -200,8 +200,8 @@ REFUSED = [
      '<ByEntityCondition><TriggeringEntities triggeringEntitiesRule="any"><EntityRef entityRef="hero"/>'
      '</TriggeringEntities><EntityCondition><StandStillCondition duration="1"/>',
      "ends the scenario with other conditions, but nines ends every episode on it alone"),
-    ('<StandStillCondition duration="1.5"/>', '<EndOfRoadCondition duration="1.5"/>',
-     "starts an event; the import reads an end of road only as the ego's"),
+    ('<TraveledDistanceCondition value="25"/>', '<EndOfRoadCondition duration="1.5"/>',
+     "is on the ego; the import reads the ego's end of road only in a StopTrigger group of its own"),
     ('<SpeedCondition value="8" rule="equalTo"/>', '<SpeedCondition value="8" rule="equalTo" direction="lateral"/>',
      "direction='lateral'; the import measures along the heading"),
     ('<AccelerationCondition value="0.05" rule="lessThan"/>', '<CollisionCondition><ByType type="vehicle"/>'
@@ -474,3 +474,19 @@ def test_a_teleport_off_every_lane_is_refused_for_a_vehicle(tmp_path):
     with pytest.raises(ScenarioImportError, match=r"cut_in.xosc:\d+: <TeleportAction> puts cutter off every lane of "
                                                   r"the map"):
         import_xosc(path)
+
+
+def test_an_actor_s_end_of_road_imports_and_exports_as_the_time_since_it_left(tmp_path):
+    """A StopTrigger group on the cutter's EndOfRoad (1.5 s): its end_scenario event, on how
+    long since it came to the end of its road."""
+    stop = ('<ConditionGroup><Condition name="gone" delay="0" conditionEdge="rising"><ByEntityCondition>'
+            '<TriggeringEntities triggeringEntitiesRule="any"><EntityRef entityRef="cutter"/></TriggeringEntities>'
+            '<EntityCondition><EndOfRoadCondition duration="1.5"/></EntityCondition></ByEntityCondition></Condition>'
+            '</ConditionGroup></StopTrigger>')
+    assert SCENARIO.count("</StopTrigger>") == 1
+    spec = import_xosc(write_cut_in(tmp_path, SCENARIO.replace("</StopTrigger>", stop)))
+    last = spec.actors[0].events[-1]
+    assert (last.trigger.kind, last.trigger.value, last.trigger.is_below, last.action.kind) == (
+        "actor_road_end", 1.5, False, "end_scenario")
+    _, xosc = export_episode(spec, tmp_path / "again", "road_end")
+    assert import_xosc(xosc).actors[0].events == spec.actors[0].events
