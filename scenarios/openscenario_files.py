@@ -1,5 +1,6 @@
 """The files an OpenSCENARIO scenario reads: the scenario itself, parsed once while unchanged,
-and the catalogs its CatalogReferences name (entities, routes, maneuvers, trajectories)."""
+and the catalogs its CatalogReferences name (entities, routes, maneuvers, trajectories,
+environments)."""
 from __future__ import annotations
 
 import copy
@@ -68,12 +69,12 @@ def _entry_reader(reader: XmlReader, reference: etree._Element, file: Path, item
 
 
 # Where a CatalogReference stands for its entry in place, by its parent: the entry it must name
-INLINED = {"ManeuverGroup": "Maneuver", "TrajectoryRef": "Trajectory"}
+INLINED = {"ManeuverGroup": "Maneuver", "TrajectoryRef": "Trajectory", "EnvironmentAction": "Environment"}
 
 
 def inline_catalog_entries(reader: XmlReader, root: etree._Element) -> etree._Element:
-    """The scenario with each CatalogReference of a ManeuverGroup or a TrajectoryRef replaced
-    by the Maneuver or Trajectory it names, its parameters substituted, every element given the
+    """The scenario with each CatalogReference of a ManeuverGroup, TrajectoryRef or
+    EnvironmentAction replaced by the Maneuver, Trajectory or Environment it names, its parameters substituted, every element given the
     reference's line (so a refusal inside names where the scenario uses it); a copy where there
     are any: the parsed file stays as read."""
     if not any(r.getparent().tag in INLINED for r in root.iter("CatalogReference")):

@@ -12,7 +12,7 @@ What is read:
   ParameterDeclarations of the file (which must agree), values given replacing them;
 - entities: Vehicle (car, van, truck, bus, bicycle, motorbike), Pedestrian, MiscObject, with
   their bounding boxes; CatalogReferences (with ParameterAssignments) to the catalogs in the
-  CatalogLocations' directories (maneuvers and trajectories too, inlined by
+  CatalogLocations' directories (maneuvers, trajectories and environments too, inlined by
   `scenarios.openscenario_files`); an ObjectController on the ego only (its controller is the
   run's driver);
 - Init: TeleportAction to any position `scenarios.openscenario_positions` reads (relative ones
@@ -89,7 +89,7 @@ Controller ControllerAction AssignControllerAction RouteCatalog RoutePosition Ro
 FromLaneCoordinates FromRoadCoordinates SynchronizeAction TargetPositionMaster TargetPosition FinalSpeed AbsoluteSpeed
 RelativeSpeedToMaster AccelerationCondition StandStillCondition CollisionCondition ByType EndOfRoadCondition
 RelativeWorldPosition RelativeObjectPosition RelativeRoadPosition RelativeLanePosition ManeuverCatalog DistanceCondition
-TrajectoryRef Clothoid TrajectoryCatalog
+TrajectoryRef Clothoid TrajectoryCatalog EnvironmentCatalog
 """.split())
 
 

@@ -490,3 +490,20 @@ def test_an_actor_s_end_of_road_imports_and_exports_as_the_time_since_it_left(tm
         "actor_road_end", 1.5, False, "end_scenario")
     _, xosc = export_episode(spec, tmp_path / "again", "road_end")
     assert import_xosc(xosc).actors[0].events == spec.actors[0].events
+
+
+def test_an_init_environment_from_a_catalog_is_the_inline_one(tmp_path):
+    start, end = SCENARIO.index("<Environment name=\"fog\">"), SCENARIO.index("</Environment>") + len("</Environment>")
+    reference = '<CatalogReference catalogName="EnvironmentCatalog" entryName="fog"/>'
+    scenario = (SCENARIO[:start] + reference + SCENARIO[end:]).replace(
+        "</VehicleCatalog></CatalogLocations>",
+        '</VehicleCatalog><EnvironmentCatalog><Directory path="catalogs"/></EnvironmentCatalog></CatalogLocations>')
+    inline = import_xosc(write_cut_in(tmp_path / "inline"))
+    path = write_cut_in(tmp_path / "catalog", scenario)
+    (tmp_path / "catalog" / "catalogs" / "environments.xosc").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><OpenSCENARIO><FileHeader revMajor="1" revMinor="1" '
+        'date="2026-01-01T00:00:00" description="environments" author="t"/><Catalog name="EnvironmentCatalog">'
+        f'{SCENARIO[start:end]}</Catalog></OpenSCENARIO>')
+    from_catalog = import_xosc(path)
+    assert inline.weather.fog_density > 0 and inline.road_friction < 1.0
+    assert (from_catalog.weather, from_catalog.road_friction) == (inline.weather, inline.road_friction)
