@@ -9,11 +9,11 @@ listed in the file's description. Scripted events become Events whose StartTrigg
 SimulationTime, RelativeDistance (freespace, to the ego), TimeToCollision, TimeHeadway (the
 ego's, freespace or not, or the actor's), Speed, Acceleration, StandStill, EndOfRoad (the
 actor's) and Distance to a point (the ego's or the actor's, freespace or not),
-TraveledDistance (the ego's), ReachPosition (the actor's) or StoryboardElementState (after another event, or all of the actor's maneuver) conditions with
-their delays, beside the conditions of the hold events they wait for in one ConditionGroup (an
-after_any trigger: one ConditionGroup per hold event); an end_scenario event is a StopTrigger
-group. A
-trigger waiting for some but not all of an actor's events, or on a relative speed, has no 1.0
+TraveledDistance (the ego's), ReachPosition (the actor's) or StoryboardElementState (after
+another event, or all of the actor's maneuver) conditions with their delays, beside the
+conditions of the hold events they wait for in one ConditionGroup (an after_any trigger: one
+ConditionGroup per hold event); an end_scenario event is a StopTrigger group. A trigger
+waiting for some but not all of an actor's events, or on a relative speed, has no 1.0
 condition and is refused. Actions map onto SpeedAction (brake, stop, set speed; a step for a
 speed taken at once; a linear ramp at a rate, in a time or over a distance; a continuous
 RelativeTargetSpeed to the ego), LaneChangeAction (change lane, pull out), LaneOffsetAction

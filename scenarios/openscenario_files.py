@@ -74,9 +74,9 @@ INLINED = {"ManeuverGroup": "Maneuver", "TrajectoryRef": "Trajectory", "Environm
 
 def inline_catalog_entries(reader: XmlReader, root: etree._Element) -> etree._Element:
     """The scenario with each CatalogReference of a ManeuverGroup, TrajectoryRef or
-    EnvironmentAction replaced by the Maneuver, Trajectory or Environment it names, its parameters substituted, every element given the
-    reference's line (so a refusal inside names where the scenario uses it); a copy where there
-    are any: the parsed file stays as read."""
+    EnvironmentAction replaced by the Maneuver, Trajectory or Environment it names, its
+    parameters substituted, every element given the reference's line (so a refusal inside names
+    where the scenario uses it); a copy where there are any: the parsed file stays as read."""
     if not any(r.getparent().tag in INLINED for r in root.iter("CatalogReference")):
         return root
     root = copy.deepcopy(root)

@@ -346,8 +346,8 @@ def _placements(reader: XmlReader, positions: Positions, init: dict[str, list[et
             raise ScenarioImportError(f"{reader.source}: the Init places {' -> '.join(waiting + (name,))} each "
                                       "relative to the next; expected a chain that ends at an absolute position")
         for action in init.get(name, []):
-            references = action.iter(*RELATIVE) if action.tag == "TeleportAction" else action.iter("RelativeTargetSpeed")
-            for relative in references:
+            kinds = RELATIVE if action.tag == "TeleportAction" else ("RelativeTargetSpeed",)
+            for relative in action.iter(*kinds):
                 if relative.get("entityRef") in names:
                     place(relative.get("entityRef"), waiting + (name,))
         placed[name] = _placement(reader, positions, init.get(name, []), name, placed)
@@ -384,7 +384,8 @@ def _placement(reader: XmlReader, positions: Positions, actions: list[etree._Ele
             if other not in placed:
                 raise reader.fail(relative, f"entityRef={other!r} is no entity of the scenario")
             value, base = reader.number(relative, "value"), placed[other].speed_mps
-            speed = max(0.0, base * value if reader.text(relative, "speedTargetValueType") == "factor" else base + value)
+            factor = reader.text(relative, "speedTargetValueType") == "factor"
+            speed = max(0.0, base * value if factor else base + value)
             if reader.text(relative, "continuous", "false") in ("true", "1"):
                 follows = (other, relative)
     return _Placed(pose, speed, path, follows)

@@ -38,9 +38,10 @@ same start, end and duration for cubic and sinusoidal shapes; to 0 at a rate: br
 time: at 8 m/s^2) or to the ego's speed
 (RelativeTargetSpeed, factor or delta, continuous, step); LaneChangeAction of 1-3 lanes
 (RelativeTargetLane of the actor, or of another entity by the lanes they start in, or
-AbsoluteTargetLane) in a set time; LaneOffsetAction; FollowTrajectoryAction (one per actor) along
-a Polyline (of any positions, up to MAX_PATH_POINTS) or a Clothoid, its own or a TrajectoryRef's; SynchronizeAction with the ego as master (one per actor; its targets
-measured along the actor's lanes or path and the ego's route; a final AbsoluteSpeed or
+AbsoluteTargetLane) in a set time; LaneOffsetAction; FollowTrajectoryAction (one per actor)
+along a Polyline (of any positions, up to MAX_PATH_POINTS) or a Clothoid, its own or a
+TrajectoryRef's; SynchronizeAction with the ego as master (one per actor; its targets measured
+along the actor's lanes or path and the ego's route; a final AbsoluteSpeed or
 RelativeSpeedToMaster reached at the target, steady states refused).
 The StopTrigger's time alone is the episode's limit; each of its other condition groups
 becomes an `end_scenario` event, which ends the episode as a success, but for groups of one
@@ -88,7 +89,7 @@ class Cast:
     progress_m: Callable[[str, etree._Element], float | None]
     offset_of: Callable[[str, int], float | None]
     has_lane: Callable[[str, int], bool]
-    lands: Callable[[str, tuple[float, float, float]], bool] = lambda name, pose: True
+    lands: Callable[[str, tuple[float, float, float]], bool]
     route_dead_end: bool = False
 
 
@@ -135,7 +136,7 @@ def storyboard_events(reader: XmlReader, root: etree._Element, cast: Cast) -> St
                 if walked and any(path for e in mine.values() for _, path in e.actions):
                     raise reader.fail(event, f"gives {actors[0]} a second trajectory; the import walks one path per "
                                              "actor")
-                kinds = {a.kind for e in [*mine.values()] for a, _ in e.actions} | {a.kind for a, _ in actions}
+                kinds = {a.kind for e in mine.values() for a, _ in e.actions} | {a.kind for a, _ in actions}
                 if "teleport" in kinds and "start_path" in kinds:
                     raise reader.fail(event, f"gives {actors[0]} a trajectory and a teleport; the import teleports "
                                              "actors that follow lanes or stand")
@@ -555,7 +556,7 @@ def trajectory_path(reader: XmlReader, body: etree._Element, pose_of: Callable[[
     """A FollowTrajectoryAction's trajectory (its own, or its TrajectoryRef's) as points (x, y)
     and the pace its times give (m/s: its length over its time span, a Timing's scale applied;
     1.4, a walk, without times): a Polyline's vertices, or a Clothoid drawn from its position's
-    pose with PATH_POINTS points."""
+    pose with MAX_PATH_POINTS points."""
     trajectory = body.find("Trajectory")
     shape = reader.one(body.find("TrajectoryRef") if trajectory is None else body, "Trajectory/Shape")
     polyline, clothoid = shape.find("Polyline"), shape.find("Clothoid")

@@ -189,9 +189,8 @@ def _spec_rows(specs: tuple[ActorSpec, ...], bank: MapBank, template: int, actor
             rows["action_kind"][i, e] = ACTION_KINDS.index(event.action.kind)
             rows["action_value"][i, e] = event.action.value
             rows["action_over"][i, e] = event.action.over
-            action = event.action
-            rows["action_x_m"][i, e], rows["action_y_m"][i, e], rows["action_yaw_rad"][i, e] = (
-                action.x_m, action.y_m, action.yaw_rad)
+            rows["action_x_m"][i, e], rows["action_y_m"][i, e] = event.action.x_m, event.action.y_m
+            rows["action_yaw_rad"][i, e] = event.action.yaw_rad
     return rows
 
 

@@ -47,7 +47,7 @@ class Trigger:
     speed (m/s); ego_accel, actor_accel: the ego's or the actor's acceleration over the last
     tick (m/s^2, braking negative); ego_still, actor_still: how long the ego or the actor has
     stood still (s, speed under 0.01 m/s); actor_road_end: how long ago the actor came to the end
-    of its road, where it left the world (s; it may fire after, the actor's only live trigger);
+    of its road, where it left the world (s; of a gone actor's triggers only these stay live);
     after: the actor's events whose bits `value` sets
     (sum of 2^k, k 0-based) have all fired, counting the delay from when the last of them was
     due; after_end: they have, and the actor's movement has settled since (no lane change or

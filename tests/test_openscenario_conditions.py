@@ -284,8 +284,9 @@ def _jogger_speed(target: str) -> str:
 
 @pytest.mark.parametrize("continuous", ["false", "true"])
 def test_an_init_speed_relative_to_the_ego_s_is_taken_and_followed_when_continuous(continuous, tmp_path):
-    spec = import_xosc(write_conditions(tmp_path, _jogger_speed(
-        f'<RelativeTargetSpeed entityRef="hero" value="0.5" speedTargetValueType="factor" continuous="{continuous}"/>')))
+    relative = (f'<RelativeTargetSpeed entityRef="hero" value="0.5" speedTargetValueType="factor" '
+                f'continuous="{continuous}"/>')
+    spec = import_xosc(write_conditions(tmp_path, _jogger_speed(relative)))
     jogger = spec.actors[JOGGER]
     assert jogger.speed_mps == pytest.approx(6.0)  # half the hero's 12 m/s
     followed = [(e.trigger.kind, e.trigger.value, e.action.kind, e.action.value) for e in jogger.events[3:]]
