@@ -5,7 +5,7 @@ here is ground truth the camera stack could read: it goes to the renderer only.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 
@@ -42,3 +42,20 @@ class SceneBatch:
     @property
     def batch_size(self) -> int:
         return int(self.map_index.shape[0])
+
+    def with_actor(self, kind: int, pose: torch.Tensor, size_m: tuple[float, float, float],
+                   colour: tuple[float, float, float]) -> "SceneBatch":
+        """The scenes with one more actor each: kind, pose [B, 3] (x_m, y_m, yaw_rad), a size and
+        a colour (a camera outside the ego draws the ego this way)."""
+        b = self.batch_size
+
+        def column(value: torch.Tensor, existing: torch.Tensor) -> torch.Tensor:
+            return torch.cat([existing, value.to(existing.dtype).view(b, 1, *existing.shape[2:])], 1)
+
+        device = self.actor_pose.device
+        return replace(self, actor_kind=column(torch.full((b,), kind, device=device), self.actor_kind),
+                       actor_pose=column(pose, self.actor_pose),
+                       actor_size=column(torch.tensor(size_m, device=device).expand(b, 3), self.actor_size),
+                       actor_colour=column(torch.tensor(colour, device=device).expand(b, 3), self.actor_colour),
+                       actor_door_open=column(torch.zeros(b, dtype=torch.bool, device=device),
+                                              self.actor_door_open))

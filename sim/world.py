@@ -14,9 +14,10 @@ import torch
 from sim.actor_behaviour import step_lane_followers, step_path_followers, step_synchronized
 from sim.actor_state import ActorState
 from sim.box_geometry import boxes_overlap, gap_and_ttc
-from sim.camera import CameraConfig, RigCamera
+from sim.actor_kinds import ActorKind
+from sim.camera import CameraConfig, RigCamera, mounted_outside
 from sim.compiled_step import compiled, tracing
-from sim.ego_dynamics import EgoState, step_ego, weather_friction
+from sim.ego_dynamics import EGO_HEIGHT_M, EGO_LENGTH_M, EGO_WIDTH_M, EgoState, step_ego, weather_friction
 from sim.episode_spec import ACTION_KINDS, EpisodeSpec
 from sim.events import OUTCOMES, EpisodeRecord, EpisodeStats, EventRecord, TickEvents, count_collisions, crossed_segments
 from sim.lane_queries import lane_pose
@@ -31,6 +32,7 @@ from sim.weather import SENSOR_FAULTS, VECTOR_FIELDS, as_vector
 
 ROUTE_AHEAD_POINTS, ROUTE_AHEAD_SPACING_M = 40, 2.0
 DOOR_M = 0.9
+EGO_COLOUR = (0.85, 0.85, 0.9)  # how a camera outside the ego (a chase camera) draws it
 END_SCENARIO = ACTION_KINDS.index("end_scenario")
 SIGNAL_ON_ROUTE_M = 2.0
 SIGNAL_ALIGNED_COS = 0.7  # a stop line holds a route that crosses it within 45 degrees of its lane
@@ -361,7 +363,8 @@ class BatchedWorld:
         """Frames [B, H, W, 3] uint8 RGB of every slot from each camera of `rig`, by name; a
         camera that is the world's own reuses `frames` (this tick's render) when given. One
         renderer per distinct camera model, made on first use; frozen-frame faults apply to
-        the world's own camera only."""
+        the world's own camera only. A camera outside the ego's box (a chase camera) sees the
+        ego, drawn in EGO_COLOUR."""
         views = {}
         for member in rig:
             if frames is not None and member.camera == self.config.camera:
@@ -371,7 +374,11 @@ class BatchedWorld:
             if key not in self._rig_renderers:
                 from sim.render.renderer import Renderer
                 self._rig_renderers[key] = Renderer(self.bank.graphs, member.camera, self.config.batch_size)
-            views[member.name] = self._rig_renderers[key].render(self.scene())
+            scene = self.scene()
+            ego_size = (EGO_LENGTH_M, EGO_WIDTH_M, EGO_HEIGHT_M)
+            if mounted_outside(member.camera, ego_size):
+                scene = scene.with_actor(int(ActorKind.CAR), scene.ego_pose, ego_size, EGO_COLOUR)
+            views[member.name] = self._rig_renderers[key].render(scene)
         return views
 
     def observe(self, camera: bool = True, rig: tuple[RigCamera, ...] = (), pose: bool = False) -> Observation:

@@ -108,6 +108,17 @@ def test_weather_walkers_props_sensors_and_the_traffic_manager_work(server_port)
     assert second["autopilot_dx"] > 5.0 and abs(second["autopilot_dy"]) < 0.2 and second["left"] == []
 
 
+def test_cameras_go_anywhere_on_any_actor_or_on_none(server_port):
+    """A chase camera 5.5 m behind its car and a camera attached to nothing both see the red
+    car; the hood camera inside it does not; a camera looking straight down from 40 m renders."""
+    out = subprocess.run([sys.executable, str(ROOT / "tests" / "carla_camera_script.py"), str(server_port)],
+                         capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr
+    red = json.loads(out.stdout.strip().splitlines()[-1])
+    assert red["hood"] == 0.0 and red["chase"] > 0.02 and red["free"] > 0.001 and red["free_parent"]
+    assert 0.0 < red["top_down"] < red["free"] < red["chase"]  # the car from 40 m up: a few pixels
+
+
 def test_a_batch_spawns_traffic_for_the_traffic_manager_as_carlas_examples_do(server_port):
     """SpawnActor(...).then(SetAutopilot(FutureActor, ...)) in one apply_batch_sync: every
     vehicle spawns, the Traffic Manager drives each, and a batch of DestroyActor removes them."""

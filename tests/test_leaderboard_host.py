@@ -220,14 +220,14 @@ def test_road_options_turn_left_and_right_where_the_route_does():
 LIDAR = AGENT.replace('{"type": "sensor.speedometer", "id": "speed", "reading_frequency": 20},',
                       '{"type": "sensor.lidar.ray_cast", "id": "LIDAR", "x": 0.0, "y": 0.0, "z": 2.5},')
 ROLLED = AGENT.replace('"roll": 0.0, "pitch": -5.0', '"roll": 10.0, "pitch": -5.0')
-FAR = AGENT.replace('"x": 1.3, "y": 0.0, "z": 1.6', '"x": -5.5, "y": 0.0, "z": 2.8')
+FAR = AGENT.replace('"x": 1.3, "y": 0.0, "z": 1.6', '"x": -5.5, "y": 0.0, "z": 150.0')
 FAILS = AGENT.replace("self.steps = 0", "raise FileNotFoundError('model.ckpt')")
 
 
 @pytest.mark.parametrize("source, message", [
     (LIDAR, "sensor 'LIDAR' of type sensor.lidar.ray_cast cannot be served by the embedded simulator"),
     (ROLLED, "camera 'front' is rolled (10.0 deg)"),
-    (FAR, "camera 'front' cannot be placed: mount_x_m Input should be greater than or equal to -3"),
+    (FAR, "camera 'front' cannot be placed: mount_z_m Input should be less than or equal to 100"),
     (FAILS, "failed in setup (FileNotFoundError: model.ckpt)"),
     ("def get_entry_point(:\n", "does not load (SyntaxError"),
 ])

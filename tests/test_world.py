@@ -6,7 +6,7 @@ import torch
 
 from scenarios.background_traffic import sample_episode
 from sim.actor_kinds import ActorKind
-from sim.camera import CameraConfig
+from sim.camera import CameraConfig, RigCamera
 from sim.episode_spec import ActorSpec, EpisodeSpec
 from sim.ground_truth import BEV_CELLS, BEV_CHANNELS, BEV_RES_M, ground_truth
 from sim.traffic_lights import GREEN
@@ -133,3 +133,24 @@ def test_a_route_knows_its_speed_limits_point_by_point(bank):
     assert ramp[0] == ramp.min() == pytest.approx(60.0) and ramp[-1] == ramp.max() == pytest.approx(100.0)
     assert (abs(curve - 50.0) < 1e-3).all()
     assert (abs(ramp - 60.0) < 1e-3).sum() > 50 and (abs(ramp - 100.0) < 1e-3).sum() > 300
+
+
+def test_a_rig_camera_outside_the_ego_sees_the_ego_and_one_inside_does_not(bank):
+    """A chase camera 5.5 m behind the ego draws the ego's car, below the image centre; a hood
+    camera inside it draws exactly the scene without it."""
+    from sim.render.renderer import Renderer
+
+    world = make_world(bank, [EpisodeSpec("straight", "main", seed=0, ego_s_m=30.0)])
+    rig = (RigCamera("chase", CameraConfig(width=128, height=96, mount_x_m=-5.5, mount_z_m=2.8, pitch_deg=-15.0)),
+           RigCamera("hood", CameraConfig(width=128, height=96, mount_x_m=0.8, mount_z_m=1.3, pitch_deg=0.0)))
+    views = world.render_rig(rig)
+    for member in rig:
+        bare = Renderer(bank.graphs, member.camera, 1)
+        without_ego = bare.render(world.scene())[0]
+        bare.close()
+        changed = (views[member.name][0].int() - without_ego.int()).abs().sum(-1) > 0
+        if member.name == "hood":
+            assert not changed.any()
+        else:
+            rows, cols = changed.nonzero(as_tuple=True)
+            assert changed.float().mean() > 0.05 and rows.float().mean() > 48 and abs(cols.float().mean() - 64) < 8

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from sim.box_geometry import boxes_overlap
-from sim.camera import CameraConfig
+from sim.camera import CameraConfig, mounted_outside
 from sim.carla_wire.blueprints import Blueprint
 from sim.carla_wire.messages import ActorDescription, VehicleControl, WireError
 from sim.ego_dynamics import EgoState, step_ego, weather_friction
@@ -128,14 +128,14 @@ class WireWorld:
         return actor
 
     def _camera_config(self, description: ActorDescription, actor: WireActor) -> CameraConfig:
-        if not actor.parent or self.actors[actor.parent].role != "vehicle":
-            raise WireError("spawn failed: this server renders cameras attached to a vehicle only")
+        """The camera's model: attached to an actor (of any kind), mounted at its pose on it;
+        attached to nothing, at the ground under its own pose, which the scene is drawn from."""
+        x, y, yaw = (actor.x_m, actor.y_m, math.degrees(actor.yaw_rad)) if actor.parent else (0.0, 0.0, 0.0)
         try:
             return CameraConfig(width=int(description.attribute("image_size_x", "800")),
                                 height=int(description.attribute("image_size_y", "600")),
-                                fov_deg=float(description.attribute("fov", "90")), mount_x_m=actor.x_m,
-                                mount_y_m=actor.y_m, mount_z_m=actor.z_m, pitch_deg=actor.pitch_deg,
-                                yaw_deg=math.degrees(actor.yaw_rad))
+                                fov_deg=float(description.attribute("fov", "90")), mount_x_m=x, mount_y_m=y,
+                                mount_z_m=actor.z_m, pitch_deg=actor.pitch_deg, yaw_deg=yaw)
         except ValueError as exc:
             raise WireError(f"spawn failed: camera not supported here ({exc.errors()[0]['msg']})") from exc
 
@@ -237,10 +237,16 @@ class WireWorld:
         if camera.id not in self._renderers:
             from sim.render.renderer import Renderer
             self._renderers[camera.id] = Renderer(self.bank.graphs, camera.camera, 1)
-        return self._renderers[camera.id].render_bgra(self._scene(self.actors[camera.parent]))[0]
+        return self._renderers[camera.id].render_bgra(self._scene(camera))[0]
 
-    def _scene(self, ego: WireActor) -> SceneBatch:
-        others = [a for a in self.actors.values() if a.role in SOLID_ROLES and not a.parent and a.id != ego.id]
+    def _scene(self, camera: WireActor) -> SceneBatch:
+        """What the camera sees, from its parent's pose (its own where it has none): every solid
+        actor but the parent it sits inside (a chase camera behind its car sees the car)."""
+        base = self.actors[camera.parent] if camera.parent else camera
+        x, y, _, yaw = self.world_pose(base)
+        inside = not mounted_outside(camera.camera, base.blueprint.size_m)
+        others = [a for a in self.actors.values()
+                  if a.role in SOLID_ROLES and not a.parent and not (inside and a.id == base.id)]
         count = max(len(others), 1)
         kind = torch.zeros(1, count, dtype=torch.int64)
         pose, size, colour = torch.zeros(1, count, 3), torch.ones(1, count, 3), torch.full((1, count, 3), 0.5)
@@ -256,7 +262,7 @@ class WireWorld:
         index = torch.arange(lights.shape[-1])
         lights = torch.where(index < self.bank.signal_count[template], lights, torch.full_like(lights, -1))
         return SceneBatch(map_index=torch.tensor([template]),
-                          ego_pose=torch.tensor([[ego.x_m, ego.y_m, ego.yaw_rad]], dtype=torch.float32),
+                          ego_pose=torch.tensor([[x, y, yaw]], dtype=torch.float32),
                           actor_kind=kind, actor_pose=pose, actor_size=size, actor_colour=colour,
                           actor_door_open=door, light_state=lights,
                           weather=torch.tensor([as_vector(self.weather)], dtype=torch.float32),
