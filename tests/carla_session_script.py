@@ -22,6 +22,7 @@ start = world.get_map().get_spawn_points()[0]
 ego = world.spawn_actor(library.find("vehicle.tesla.model3"), start)
 ahead = carla.Transform(start.location + carla.Location(x=15.0), start.rotation)
 parked = world.spawn_actor(library.find("vehicle.audi.a2"), ahead)
+walker_speeds = library.find("walker.pedestrian.0001").get_attribute("speed").recommended_values
 walker = world.spawn_actor(library.find("walker.pedestrian.0001"),
                            carla.Transform(start.location + carla.Location(x=60.0, y=4.0)))
 cone = world.spawn_actor(library.find("static.prop.trafficcone01"),
@@ -37,7 +38,7 @@ walker.apply_control(carla.WalkerControl(carla.Vector3D(0.0, 1.0, 0.0), 1.5))
 for tick in range(60):
     ego.apply_control(carla.VehicleControl(throttle=1.0, steer=-0.1 if tick > 30 else 0.0))
     world.tick()
-summary.update(light=str(ego.get_traffic_light_state()), hits=hits[:1], hit_count=len(hits), crossings=crossings[:1],
+summary.update(walker_speeds=[float(v) for v in walker_speeds], light=str(ego.get_traffic_light_state()), hits=hits[:1], hit_count=len(hits), crossings=crossings[:1],
                walker_moved_y=walker.get_location().y - walker_start.y, cone_type=cone.type_id)
 traffic_manager = client.get_trafficmanager(8000)
 traffic_manager.set_synchronous_mode(True)

@@ -95,6 +95,7 @@ def test_weather_walkers_props_sensors_and_the_traffic_manager_work(server_port)
     assert summary["hits"][0][1] == "vehicle.audi.a2" and summary["hit_count"] >= 1
     assert summary["crossings"] == [["Broken"]]  # steering left over the centre line
     assert summary["walker_moved_y"] == pytest.approx(60 * 0.05 * 1.5, abs=1e-3)
+    assert summary["walker_speeds"] == [0.0, 1.4, 2.5]  # generate_traffic.py walks at [1], runs at [2]
     assert summary["cone_type"] == "static.prop.trafficcone01"
     assert summary["light"] == "Green"  # no light governs the ego here; CARLA then answers Green
     # the client's Traffic Manager drives the parked car away along its lane

@@ -57,7 +57,8 @@ def _vehicle(bp_id: str, kind: ActorKind) -> Blueprint:
 
 def _walker(bp_id: str, child: bool) -> Blueprint:
     attributes = (_role_name(), ActorAttribute("is_invincible", "bool", "true"),
-                  ActorAttribute("speed", "float", "1.4", ("1.4", "2.5")),
+                  # as CARLA: standing, walking, running, which generate_traffic.py picks by index
+                  ActorAttribute("speed", "float", "1.4", ("0.0", "1.4", "2.5")),
                   ActorAttribute("age", "string", "child" if child else "adult", modifiable=False),
                   ActorAttribute("generation", "int", "2", modifiable=False))
     return Blueprint(bp_id, "walker", ActorKind.PEDESTRIAN, attributes, CHILD_SIZE_M if child else None)
