@@ -52,10 +52,13 @@ for name, image in latest.items():
     blue, green, red = (pixels[..., k].astype(int) for k in range(3))
     summary[name] = float(((red > 150) & (green < 90) & (blue < 90)).mean())
 summary["free_parent"] = cameras["free"].parent is None
+# the car first, then its cameras, as CARLA's examples often do: the cameras outlive the car
+summary["car_destroyed"] = car.destroy()
+world.tick()
+summary["chase_after_car"] = cameras["chase"].is_alive
 for camera in cameras.values():
     camera.stop()
-    camera.destroy()
-car.destroy()
+summary["cameras_destroyed"] = [camera.destroy() for camera in cameras.values()]
 world.tick()
 settings.synchronous_mode = False
 world.apply_settings(settings)

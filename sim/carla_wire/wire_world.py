@@ -140,16 +140,25 @@ class WireWorld:
             raise WireError(f"spawn failed: camera not supported here ({exc.errors()[0]['msg']})") from exc
 
     def destroy(self, actor_id: int) -> bool:
+        """Remove the actor. Actors attached to it stay, where they were, attached to nothing, as
+        in CARLA: a script that destroys a car and then its sensors destroys each once."""
         if actor_id not in self.actors:
             return False
-        for child in [a.id for a in self.actors.values() if a.parent == actor_id]:
-            self.destroy(child)
-        renderer = self._renderers.pop(actor_id, None)
-        if renderer is not None:
-            renderer.close()
+        for child in [a for a in self.actors.values() if a.parent == actor_id]:
+            child.x_m, child.y_m, child.z_m, child.yaw_rad = self.world_pose(child)
+            child.parent = 0
+            if child.camera is not None:
+                child.camera = self._camera_config(child.description, child)
+                self._close_renderer(child.id)
+        self._close_renderer(actor_id)
         self._speed_limits.pop(actor_id, None)
         del self.actors[actor_id]
         return True
+
+    def _close_renderer(self, actor_id: int) -> None:
+        renderer = self._renderers.pop(actor_id, None)
+        if renderer is not None:
+            renderer.close()
 
     def actor(self, actor_id: int) -> WireActor:
         if actor_id not in self.actors:
