@@ -1,7 +1,7 @@
 """Cameras where CARLA's example scripts put them, through the real client: a hood camera
 inside the car, a chase camera behind it (manual_control's), one attached to nothing looking
 at the car from behind and above, and one straight down from 40 m. Prints, per camera, the
-share of its pixels in the car's red."""
+share of its pixels in the car's red; then reloads the world."""
 import json
 import queue
 import sys
@@ -62,4 +62,8 @@ summary["cameras_destroyed"] = [camera.destroy() for camera in cameras.values()]
 world.tick()
 settings.synchronous_mode = False
 world.apply_settings(settings)
+world.spawn_actor(car_blueprint, start)
+reloaded = client.reload_world()  # the same map afresh: the car just spawned is gone
+summary["reloaded"] = reloaded.get_map().name
+summary["after_reload"] = [a.type_id for a in reloaded.get_actors() if a.type_id.startswith("vehicle")]
 print(json.dumps(summary))

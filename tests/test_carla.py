@@ -112,7 +112,7 @@ def test_weather_walkers_props_sensors_and_the_traffic_manager_work(server_port)
 def test_cameras_go_anywhere_on_any_actor_or_on_none(server_port):
     """A chase camera 5.5 m behind its car and a camera attached to nothing both see the red
     car; the hood camera inside it does not; a camera looking straight down from 40 m renders;
-    the car's cameras outlive it."""
+    the car's cameras outlive it; reload_world then loads the map afresh."""
     out = subprocess.run([sys.executable, str(ROOT / "tests" / "carla_camera_script.py"), str(server_port)],
                          capture_output=True, text=True, timeout=180)
     assert out.returncode == 0, out.stderr
@@ -121,6 +121,7 @@ def test_cameras_go_anywhere_on_any_actor_or_on_none(server_port):
     assert 0.0 < red["top_down"] < red["free"] < red["chase"]  # the car from 40 m up: a few pixels
     # destroying the car leaves its cameras, each destroyed once afterwards, as in CARLA
     assert red["car_destroyed"] and red["chase_after_car"] and red["cameras_destroyed"] == [True] * 4
+    assert red["reloaded"].endswith("/straight") and red["after_reload"] == []  # reload_world: the map afresh
 
 
 def test_a_batch_spawns_traffic_for_the_traffic_manager_as_carlas_examples_do(server_port):

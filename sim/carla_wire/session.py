@@ -124,6 +124,10 @@ class Session:
         return value([MAP_PREFIX + name for name in self.maps])
 
     def rpc_load_new_episode(self, map_name: str, *_):
+        """load_world; reload_world sends no name: the map loaded now, afresh."""
+        if not map_name:
+            self.world.load(self.world.template)
+            return void()
         name = map_name.rsplit("/", 1)[-1]
         if name == OPENDRIVE_MAP and self._opendrive_template:
             name = self._opendrive_template
