@@ -502,11 +502,11 @@ def _actions(reader: XmlReader, event: etree._Element, actor: str, cast: Cast,
                 for c in custom]
     found: list[tuple[Action, tuple]] = []
     for element in event.findall("Action"):
-        kind = next(iter(element), element)
-        if kind.tag != "PrivateAction":  # a GlobalAction (weather, traffic) or another tool's command
-            raise reader.fail(kind, f"is not an action the import carries out for {actor}; expected a "
-                                    "PrivateAction (or nines' own CustomCommandAction)")
-        for action in kind:
+        category = next(iter(element), element)
+        if category.tag != "PrivateAction":  # a GlobalAction (weather, traffic) or another tool's command
+            raise reader.fail(category, f"is not an action the import carries out for {actor}; expected a "
+                                        "PrivateAction (or nines' own CustomCommandAction)")
+        for action in category:
             if action.tag == "SynchronizeAction":
                 found.append((Action("synchronize"), ()))
             elif action.tag == "TeleportAction":

@@ -366,6 +366,9 @@ class BatchedWorld:
         the world's own camera only. A camera outside the ego's box (a chase camera) sees the
         ego, drawn in EGO_COLOUR."""
         views = {}
+        scene = self.scene()
+        ego_size = (EGO_LENGTH_M, EGO_WIDTH_M, EGO_HEIGHT_M)
+        with_ego = scene.with_actor(int(ActorKind.CAR), scene.ego_pose, ego_size, EGO_COLOUR)
         for member in rig:
             if frames is not None and member.camera == self.config.camera:
                 views[member.name] = frames
@@ -374,11 +377,8 @@ class BatchedWorld:
             if key not in self._rig_renderers:
                 from sim.render.renderer import Renderer
                 self._rig_renderers[key] = Renderer(self.bank.graphs, member.camera, self.config.batch_size)
-            scene = self.scene()
-            ego_size = (EGO_LENGTH_M, EGO_WIDTH_M, EGO_HEIGHT_M)
-            if mounted_outside(member.camera, ego_size):
-                scene = scene.with_actor(int(ActorKind.CAR), scene.ego_pose, ego_size, EGO_COLOUR)
-            views[member.name] = self._rig_renderers[key].render(scene)
+            seen = with_ego if mounted_outside(member.camera, ego_size) else scene
+            views[member.name] = self._rig_renderers[key].render(seen)
         return views
 
     def observe(self, camera: bool = True, rig: tuple[RigCamera, ...] = (), pose: bool = False) -> Observation:

@@ -253,7 +253,7 @@ class WireWorld:
         actor but the parent it sits inside (a chase camera behind its car sees the car)."""
         base = self.actors[camera.parent] if camera.parent else camera
         x, y, _, yaw = self.world_pose(base)
-        inside = not mounted_outside(camera.camera, base.blueprint.size_m)
+        inside = bool(camera.parent) and not mounted_outside(camera.camera, base.blueprint.size_m)
         others = [a for a in self.actors.values()
                   if a.role in SOLID_ROLES and not a.parent and not (inside and a.id == base.id)]
         count = max(len(others), 1)
