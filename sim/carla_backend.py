@@ -14,6 +14,7 @@ runner reconnects (`reconnect`, with backoff) and retries the episode.
 """
 from __future__ import annotations
 
+import ctypes
 import math
 import queue
 import time
@@ -23,24 +24,34 @@ import numpy as np
 import torch
 
 from sim.actor_kinds import CHILD_SIZE_M, ActorKind
+from sim.carla_catalogue import closest_vehicle
 from sim.carla_frame import from_carla, to_carla, vector_from_carla, vector_to_carla
 from sim.carla_weather import to_carla as weather_to_carla
 from sim.carla_weather import untranslatable
+from sim.ego_dynamics import EGO_HEIGHT_M, EGO_LENGTH_M, EGO_WIDTH_M
 from sim.episode_spec import EpisodeSpec
 from sim.events import EventRecord
 from sim.map_templates import TEMPLATES
 from sim.opendrive import to_xodr
 from sim.world import BatchedWorld, WorldConfig
 
-EGO_BLUEPRINT = "vehicle.tesla.model3"
-KIND_BLUEPRINTS = {ActorKind.CAR: "vehicle.tesla.model3", ActorKind.TRUCK: "vehicle.carlamotors.carlacola",
-                   ActorKind.CYCLIST: "vehicle.bh.crossbike", ActorKind.PEDESTRIAN: "walker.pedestrian.0001",
-                   ActorKind.CONE: "static.prop.trafficcone01", ActorKind.BARRIER: "static.prop.streetbarrier",
-                   ActorKind.DEBRIS: "static.prop.dirtdebris01"}
+# vehicles: the CARLA model whose box is closest to the simulated one (the ego's, an actor's)
+EGO_BLUEPRINT = closest_vehicle(ActorKind.CAR, (EGO_LENGTH_M, EGO_WIDTH_M, EGO_HEIGHT_M)).id
+OTHER_BLUEPRINTS = {ActorKind.PEDESTRIAN: "walker.pedestrian.0001", ActorKind.CONE: "static.prop.trafficcone01",
+                    ActorKind.BARRIER: "static.prop.streetbarrier", ActorKind.DEBRIS: "static.prop.dirtdebris01"}
 CHILD_BLUEPRINT = "walker.pedestrian.0009"
 SPAWN_Z_M = 0.5  # CARLA drops spawned vehicles onto the road from just above it
 WARM_UP_TICKS = 2  # the camera's stream connects after listen(); the Leaderboard ticks 10
 IMAGE_WAIT_S = 10.0
+
+# LibCarla's streaming client closes a sensor stream's socket on the calling thread (in
+# sensor.stop() and in a listening sensor's destructor) while its own io thread may be closing
+# the same socket to reconnect. After a server failure every stream reconnects in a loop, and
+# that race aborts the whole process ("close: Bad file descriptor"). So the actors and client
+# of a failed connection are never stopped or freed: they are kept here, and this list is
+# never freed either, not even when the interpreter exits.
+_FAILED_CONNECTIONS: list = []
+ctypes.pythonapi.Py_IncRef(ctypes.py_object(_FAILED_CONNECTIONS))
 
 
 class InfrastructureError(Exception):
@@ -82,6 +93,9 @@ class CarlaWorld(BatchedWorld):
         """Connect (again), trying `retries` times with doubling back-off."""
         import carla
 
+        if self._client is not None:
+            _FAILED_CONNECTIONS.append((self._client, self._carla_world, self._spawned))
+            self._client, self._carla_world, self._spawned, self._ego = None, None, [], None
         delay = self.endpoint.backoff_s
         for attempt in range(self.endpoint.retries + 1):
             try:
@@ -174,7 +188,8 @@ class CarlaWorld(BatchedWorld):
         for index in torch.nonzero(a.active[0]).flatten().tolist():
             kind = ActorKind(int(a.kind[0, index]))
             size = tuple(round(float(v), 2) for v in (a.length_m[0, index], a.width_m[0, index], a.height_m[0, index]))
-            bp = library.find(CHILD_BLUEPRINT if size == CHILD_SIZE_M else KIND_BLUEPRINTS[kind])
+            bp = library.find(CHILD_BLUEPRINT if size == CHILD_SIZE_M else OTHER_BLUEPRINTS[kind]
+                              if kind in OTHER_BLUEPRINTS else closest_vehicle(kind, size).id)
             if bp.has_attribute("color"):
                 bp.set_attribute("color", ",".join(str(int(255 * float(c))) for c in a.colour[0, index]))
             actor = self._spawn(world, bp, self._transform(float(a.x_m[0, index]), float(a.y_m[0, index]),

@@ -25,6 +25,8 @@ class SceneBatch:
     weather [B, K] float32: rows from `sim.weather.as_vector`.
     time_s [B] float32: episode time (tunnel and fault timing, moving rain).
     seed [B] int64: per-episode seed for procedural effects (lens dirt, noise).
+    actor_label [B, N] int64 or None: tag + 256 * instance id of each actor for the label
+        cameras (`sim.render.labels`); None: each kind's tag, instance 0.
     """
 
     map_index: torch.Tensor
@@ -38,15 +40,17 @@ class SceneBatch:
     weather: torch.Tensor
     time_s: torch.Tensor
     seed: torch.Tensor
+    actor_label: torch.Tensor | None = None
 
     @property
     def batch_size(self) -> int:
         return int(self.map_index.shape[0])
 
     def with_actor(self, kind: int, pose: torch.Tensor, size_m: tuple[float, float, float],
-                   colour: tuple[float, float, float]) -> "SceneBatch":
+                   colour: tuple[float, float, float], label: int = 0) -> "SceneBatch":
         """The scenes with one more actor each: kind, pose [B, 3] (x_m, y_m, yaw_rad), a size and
-        a colour (a camera outside the ego draws the ego this way)."""
+        a colour (a camera outside the ego draws the ego this way), and its label where the
+        scenes carry actor labels."""
         b = self.batch_size
 
         def column(value: torch.Tensor, existing: torch.Tensor) -> torch.Tensor:
@@ -58,4 +62,6 @@ class SceneBatch:
                        actor_size=column(torch.tensor(size_m, device=device).expand(b, 3), self.actor_size),
                        actor_colour=column(torch.tensor(colour, device=device).expand(b, 3), self.actor_colour),
                        actor_door_open=column(torch.zeros(b, dtype=torch.bool, device=device),
-                                              self.actor_door_open))
+                                              self.actor_door_open),
+                       actor_label=None if self.actor_label is None else column(
+                           torch.full((b,), label, device=device), self.actor_label))

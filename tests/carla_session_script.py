@@ -23,6 +23,11 @@ ego = world.spawn_actor(library.find("vehicle.tesla.model3"), start)
 ahead = carla.Transform(start.location + carla.Location(x=15.0), start.rotation)
 parked = world.spawn_actor(library.find("vehicle.audi.a2"), ahead)
 walker_speeds = library.find("walker.pedestrian.0001").get_attribute("speed").recommended_values
+summary["vehicle_blueprints"] = len(library.filter("vehicle.*"))
+summary["walker_blueprints"] = len(library.filter("walker.pedestrian.*"))
+summary["a2_extent"] = [round(v, 3) for v in (parked.bounding_box.extent.x, parked.bounding_box.extent.y,
+                                              parked.bounding_box.extent.z)]
+summary["a2_wheels"] = library.find("vehicle.audi.a2").get_attribute("number_of_wheels").as_int()
 walker = world.spawn_actor(library.find("walker.pedestrian.0001"),
                            carla.Transform(start.location + carla.Location(x=60.0, y=4.0)))
 cone = world.spawn_actor(library.find("static.prop.trafficcone01"),

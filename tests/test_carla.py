@@ -96,6 +96,9 @@ def test_weather_walkers_props_sensors_and_the_traffic_manager_work(server_port)
     assert summary["crossings"] == [["Broken"]]  # steering left over the centre line
     assert summary["walker_moved_y"] == pytest.approx(60 * 0.05 * 1.5, abs=1e-3)
     assert summary["walker_speeds"] == [0.0, 1.4, 2.5]  # generate_traffic.py walks at [1], runs at [2]
+    # CARLA 0.9.16's vehicle library, each model with its own box; its 49 walkers
+    assert summary["vehicle_blueprints"] == 41 and summary["walker_blueprints"] == 49
+    assert summary["a2_extent"] == [1.855, 0.895, 0.775] and summary["a2_wheels"] == 4
     assert summary["cone_type"] == "static.prop.trafficcone01"
     assert summary["light"] == "Green"  # no light governs the ego here; CARLA then answers Green
     # the client's Traffic Manager drives the parked car away along its lane
@@ -122,6 +125,32 @@ def test_cameras_go_anywhere_on_any_actor_or_on_none(server_port):
     # destroying the car leaves its cameras, each destroyed once afterwards, as in CARLA
     assert red["car_destroyed"] and red["chase_after_car"] and red["cameras_destroyed"] == [True] * 4
     assert red["reloaded"].endswith("/straight") and red["after_reload"] == []  # reload_world: the map afresh
+
+
+def test_every_sensor_type_measures_the_car_ahead_in_carlas_layouts(server_port):
+    """Depth, semantic and instance cameras, lidar, semantic lidar and radar on a car driving at
+    10 m/s towards a parked car: the real client decodes each (its own classes, its palette),
+    and each measures the parked car where it is."""
+    out = subprocess.run([sys.executable, str(ROOT / "tests" / "carla_sensor_script.py"), str(server_port)],
+                         capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen["types"] == {"depth": "Image", "semantic_segmentation": "Image", "instance_segmentation": "Image",
+                             "lidar": "LidarMeasurement", "semantic_lidar": "SemanticLidarMeasurement",
+                             "radar": "RadarMeasurement", "free_depth": "Image"}
+    gap = seen["gap_m"]
+    assert abs(seen["depth_car_m"] - gap) < 0.05 and seen["depth_sky_m"] == 1000.0
+    assert seen["semantic_car"] == 14 and seen["semantic_bottom"] == 1  # Car, then Roads under the bonnet
+    assert seen["palette_car"] == [142, 0, 0]  # CityScapes' car colour (B, G, R), converted by the client
+    assert seen["instance_car"] == [14, seen["parked_id"]]
+    assert seen["lidar_channels"] == 32 and seen["lidar_points"][0] == seen["lidar_points"][1] > 1000
+    assert abs(seen["lidar_ahead_x"] - gap) < 0.3
+    on_car, tags = seen["semantic_lidar_on_car"]
+    assert on_car > 5 and tags == [14] and 1 in seen["semantic_lidar_tags"]
+    detections, depth, velocity, azimuth_deg = seen["radar"]
+    assert detections > 10 and abs(depth - gap) < 1.5 and azimuth_deg <= 5.0
+    assert abs(velocity + seen["ego_speed"]) < 0.5  # closing on a parked car at the ego's speed
+    assert 28.0 < seen["free_depth_m"] < 30.0  # 30 m up, looking down on the ego's roof or the road
 
 
 def test_a_batch_spawns_traffic_for_the_traffic_manager_as_carlas_examples_do(server_port):

@@ -357,3 +357,41 @@ def test_two_worlds_in_one_process_render_independently():
     second.close()
     assert torch.equal(first.render(), before)
     first.close()
+
+
+def test_label_cameras_see_the_rgb_cameras_geometry_with_carlas_encodings(graphs, camera, renderer):
+    """Semantic, instance and depth renders of the scene the RGB camera draws: the walker's
+    pixels are those the RGB frame changes, tagged Pedestrians with its instance id; depth there is
+    project_points' depth, and on open ground the camera height over the ray's descent."""
+    from sim.render.labels import DEPTH_FAR_M, DEPTH_LEVELS, ImageKind, Tag
+    from sim.render.renderer import Renderer
+
+    lane = straight_lane(graphs)
+    ego, walker = lane_point(lane, 10.0), lane_point(lane, 22.0, -0.5)
+    tiles = [{"ego": ego, "actors": [(ActorKind.PEDESTRIAN, walker, MAGENTA)]}, {"ego": ego}]
+    rgb = renderer.render_bgra(scene(graphs, tiles))
+    labelled = scene(graphs, tiles)
+    labelled.actor_label = torch.tensor([[Tag.PEDESTRIANS + 256 * 300], [0]])
+    frames = {}
+    for kind in (ImageKind.SEMANTIC, ImageKind.INSTANCE, ImageKind.DEPTH):
+        label_renderer = Renderer(graphs, camera, max_batch=8, image=kind)
+        frames[kind] = label_renderer.render_bgra(labelled).astype(np.int64)
+        label_renderer.close()
+    drawn = (rgb[0].astype(int) != rgb[1].astype(int)).any(-1)  # the walker, in the RGB frames
+    walker_pixels = frames[ImageKind.SEMANTIC][0, ..., 2] == Tag.PEDESTRIANS
+    assert drawn.sum() > 50 and (drawn & walker_pixels).sum() >= 0.95 * max(drawn.sum(), walker_pixels.sum())
+    instance = frames[ImageKind.INSTANCE][0]
+    assert set((instance[..., 1] + 256 * instance[..., 0])[walker_pixels].tolist()) == {300}
+    assert not (frames[ImageKind.SEMANTIC][1, ..., 2] == Tag.PEDESTRIANS).any()
+    assert (frames[ImageKind.SEMANTIC][1, :10, :, 2] == Tag.SKY).all()
+    depth = frames[ImageKind.DEPTH]
+    metres = DEPTH_FAR_M * (depth[..., 2] + 256 * depth[..., 1] + 65536 * depth[..., 0]) / DEPTH_LEVELS
+    torso_z = np.mean(PEDESTRIAN_TORSO_Z) * DEFAULT_SIZE_M[ActorKind.PEDESTRIAN][2]
+    u, v, expected = project_points(camera, torch.tensor([ego]), torch.tensor([[[walker[0], walker[1], torso_z]]]))
+    assert metres[0, int(v.item()), int(u.item())] == pytest.approx(expected.item(), abs=0.15)
+    assert (metres[1, :10] == DEPTH_FAR_M).all()
+    # the bottom row sees the road: depth = h / tan(angle below the axis) at pitch -5 degrees
+    k_focal = 0.5 * camera.width / np.tan(np.radians(camera.fov_deg / 2))
+    below = np.arctan((camera.height - 0.5 - 0.5 * camera.height) / k_focal) + np.radians(-camera.pitch_deg)
+    along_axis = camera.mount_z_m / np.sin(below) * np.cos(below - np.radians(-camera.pitch_deg))
+    assert metres[1, -1, camera.width // 2] == pytest.approx(along_axis, rel=0.01)

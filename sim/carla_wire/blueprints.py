@@ -1,32 +1,31 @@
-"""The blueprint library the wire server offers: CARLA's usual ids, each mapped to what the
-embedded simulator has (an `ActorKind`, a box, a colour), plus the sensors it can serve."""
+"""The blueprint library the wire server offers: CARLA 0.9.16's vehicles (with their boxes,
+`sim.carla_catalogue`), walkers and the props we draw, each mapped to what the embedded
+simulator has (an `ActorKind`, a box, a colour), plus the sensors it can serve."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from sim.actor_kinds import CHILD_SIZE_M, DEFAULT_SIZE_M, ActorKind
+from sim.carla_catalogue import VEHICLES, VehicleModel
 from sim.carla_wire.messages import ActorAttribute, ActorDefinition
 
-CAR_IDS = ("vehicle.tesla.model3", "vehicle.lincoln.mkz_2020", "vehicle.audi.a2", "vehicle.nissan.patrol",
-           "vehicle.mercedes.coupe_2020")
-TRUCK_IDS = ("vehicle.carlamotors.carlacola", "vehicle.mitsubishi.fusorosa")
-BIKE_IDS = ("vehicle.bh.crossbike", "vehicle.diamondback.century")
-WALKER_IDS = tuple(f"walker.pedestrian.{i:04d}" for i in range(1, 9))
-CHILD_IDS = tuple(f"walker.pedestrian.{i:04d}" for i in range(9, 13))
+CHILD_NUMBERS = (9, 10, 11, 12, 13, 14, 48, 49)  # CARLA 0.9.16's walker.pedestrian.0001-0049: these are children
 PROP_IDS = {"static.prop.trafficcone01": ActorKind.CONE, "static.prop.constructioncone": ActorKind.CONE,
             "static.prop.streetbarrier": ActorKind.BARRIER, "static.prop.warningconstruction": ActorKind.BARRIER,
             "static.prop.dirtdebris01": ActorKind.DEBRIS, "static.prop.garbage01": ActorKind.DEBRIS}
 CAMERA, COLLISION, LANE_INVASION = "sensor.camera.rgb", "sensor.other.collision", "sensor.other.lane_invasion"
-GNSS, IMU = "sensor.other.gnss", "sensor.other.imu"
+GNSS, IMU, RADAR = "sensor.other.gnss", "sensor.other.imu", "sensor.other.radar"
+LABEL_CAMERAS = {"sensor.camera.depth": "depth_camera", "sensor.camera.semantic_segmentation": "semantic_camera",
+                 "sensor.camera.instance_segmentation": "instance_camera"}
+LIDARS = {"sensor.lidar.ray_cast": "lidar", "sensor.lidar.ray_cast_semantic": "semantic_lidar"}
+CAMERA_ROLES = ("camera", *LABEL_CAMERAS.values())
 FRICTION_TRIGGER = "static.trigger.friction"
-# CARLA 0.9.16 semantic tags (CityObjectLabel) by kind
-SEMANTIC_TAG = {ActorKind.CAR: 14, ActorKind.TRUCK: 15, ActorKind.PEDESTRIAN: 12, ActorKind.CYCLIST: 19,
-                ActorKind.CONE: 5, ActorKind.BARRIER: 5, ActorKind.DEBRIS: 20}
 
 
 @dataclass(frozen=True)
 class Blueprint:
-    """role: vehicle, walker, prop, camera, collision, lane_invasion, gnss, imu or friction."""
+    """role: vehicle, walker, prop, camera (and the CAMERA_ROLES of the label cameras),
+    collision, lane_invasion, gnss, imu, lidar, semantic_lidar, radar or friction."""
 
     id: str
     role: str
@@ -44,15 +43,14 @@ def _role_name() -> ActorAttribute:
     return ActorAttribute("role_name", "string", "autopilot", ("autopilot", "scenario", "ego", "hero"))
 
 
-def _vehicle(bp_id: str, kind: ActorKind) -> Blueprint:
-    wheels = "2" if kind == ActorKind.CYCLIST else "4"
+def _vehicle(model: VehicleModel) -> Blueprint:
     attributes = (_role_name(), ActorAttribute("color", "color", "120,120,130", ("120,120,130", "200,30,30")),
-                  ActorAttribute("number_of_wheels", "int", wheels, modifiable=False),
-                  ActorAttribute("base_type", "string", "bicycle" if kind == ActorKind.CYCLIST else "car",
-                                 modifiable=False),
-                  ActorAttribute("generation", "int", "2", modifiable=False),
+                  ActorAttribute("number_of_wheels", "int", str(model.wheels), modifiable=False),
+                  ActorAttribute("base_type", "string", model.base_type, modifiable=False),
+                  ActorAttribute("generation", "int", str(model.generation), modifiable=False),
+                  ActorAttribute("has_lights", "bool", "true", modifiable=False),
                   ActorAttribute("sticky_control", "bool", "true"))
-    return Blueprint(bp_id, "vehicle", kind, attributes)
+    return Blueprint(model.id, "vehicle", model.kind, attributes, model.size_m)
 
 
 def _walker(bp_id: str, child: bool) -> Blueprint:
@@ -64,11 +62,35 @@ def _walker(bp_id: str, child: bool) -> Blueprint:
     return Blueprint(bp_id, "walker", ActorKind.PEDESTRIAN, attributes, CHILD_SIZE_M if child else None)
 
 
-def _camera(width: int, height: int) -> Blueprint:
+def _camera(bp_id: str, role: str, width: int, height: int) -> Blueprint:
     attributes = (_role_name(), ActorAttribute("image_size_x", "int", str(width)),
                   ActorAttribute("image_size_y", "int", str(height)), ActorAttribute("fov", "float", "90.0"),
-                  ActorAttribute("sensor_tick", "float", "0.0"), ActorAttribute("gamma", "float", "2.2"))
-    return Blueprint(CAMERA, "camera", attributes=attributes)
+                  ActorAttribute("sensor_tick", "float", "0.0"))
+    if role == "camera":
+        attributes += (ActorAttribute("gamma", "float", "2.2"),)
+    return Blueprint(bp_id, role, attributes=attributes)
+
+
+def _floats(**defaults: str) -> tuple[ActorAttribute, ...]:
+    return tuple(ActorAttribute(name, "float", text) for name, text in defaults.items())
+
+
+def _lidar(bp_id: str, role: str) -> Blueprint:
+    """CARLA 0.9.16's lidar attributes and defaults; the plain lidar adds its drop-off and noise."""
+    attributes = (_role_name(), ActorAttribute("channels", "int", "32")) + _floats(
+        range="10.0", points_per_second="56000", rotation_frequency="10.0", upper_fov="10.0", lower_fov="-30.0",
+        horizontal_fov="360.0", sensor_tick="0.0")
+    if role == "lidar":
+        attributes += _floats(atmosphere_attenuation_rate="0.004", dropoff_general_rate="0.45",
+                              dropoff_intensity_limit="0.8", dropoff_zero_intensity="0.4", noise_stddev="0.0")
+        attributes += (ActorAttribute("noise_seed", "int", "0"),)
+    return Blueprint(bp_id, role, attributes=attributes)
+
+
+def _radar() -> Blueprint:
+    attributes = (_role_name(),) + _floats(horizontal_fov="30.0", vertical_fov="30.0", range="100.0",
+                                           points_per_second="1500", sensor_tick="0.0")
+    return Blueprint(RADAR, "radar", attributes=attributes)
 
 
 def _friction() -> Blueprint:
@@ -79,14 +101,15 @@ def _friction() -> Blueprint:
 
 def library(camera_size: tuple[int, int] = (800, 600)) -> list[Blueprint]:
     """Every blueprint, the RGB camera defaulting to camera_size (width, height) pixels."""
-    blueprints = [_vehicle(i, ActorKind.CAR) for i in CAR_IDS]
-    blueprints += [_vehicle(i, ActorKind.TRUCK) for i in TRUCK_IDS]
-    blueprints += [_vehicle(i, ActorKind.CYCLIST) for i in BIKE_IDS]
-    blueprints += [_walker(i, child=False) for i in WALKER_IDS] + [_walker(i, child=True) for i in CHILD_IDS]
+    blueprints = [_vehicle(model) for model in VEHICLES]
+    blueprints += [_walker(f"walker.pedestrian.{n:04d}", child=n in CHILD_NUMBERS) for n in range(1, 50)]
     blueprints += [Blueprint(i, "prop", kind, (_role_name(), ActorAttribute("size", "string", "small",
                                                                             modifiable=False)))
                    for i, kind in PROP_IDS.items()]
-    blueprints += [_camera(*camera_size), Blueprint(COLLISION, "collision", attributes=(_role_name(),)),
+    blueprints += [_camera(CAMERA, "camera", *camera_size)]
+    blueprints += [_camera(bp_id, role, *camera_size) for bp_id, role in LABEL_CAMERAS.items()]
+    blueprints += [_lidar(bp_id, role) for bp_id, role in LIDARS.items()] + [_radar()]
+    blueprints += [Blueprint(COLLISION, "collision", attributes=(_role_name(),)),
                    Blueprint(LANE_INVASION, "lane_invasion", attributes=(_role_name(),)),
                    Blueprint(GNSS, "gnss", attributes=(_role_name(), ActorAttribute("sensor_tick", "float", "0.0"))),
                    Blueprint(IMU, "imu", attributes=(_role_name(), ActorAttribute("sensor_tick", "float", "0.0"))),

@@ -13,11 +13,14 @@ import time
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+import torch
+
 from sim.carla_frame import from_carla, to_carla, to_compass, to_gnss, vector_from_carla, vector_to_carla
 from sim.carla_weather import from_carla as weather_from_carla
 from sim.carla_weather import to_carla as weather_to_carla
 from sim.carla_wire import stream_frames
-from sim.carla_wire.blueprints import SEMANTIC_TAG, Blueprint, definitions, library
+from sim.carla_wire.blueprints import CAMERA_ROLES, Blueprint, definitions, library
 from sim.carla_wire.messages import (CARLA_VERSION, Actor, ActorDescription, EpisodeSettings, Transform,
                                      VehicleControl, WalkerControl, WireError, error, value, void, void_error)
 from sim.carla_wire.wire_world import Contact, WireActor, WireWorld
@@ -27,9 +30,12 @@ from sim.map_catalog import load_map
 from sim.map_templates import TEMPLATES
 from sim.opendrive import to_xodr
 from sim.opendrive_import import MapImportError, parse_xodr
+from sim.render.labels import ACTOR_TAG
 
 WORLD_STREAM = 1
-STREAMED_ROLES = ("camera", "collision", "gnss", "imu")
+STREAMED_ROLES = (*CAMERA_ROLES, "collision", "gnss", "imu", "lidar", "semantic_lidar", "radar")
+CAMERA_STREAM = {"camera": stream_frames.RGB_CAMERA, "depth_camera": stream_frames.DEPTH_CAMERA,
+                 "semantic_camera": stream_frames.SEMANTIC_CAMERA, "instance_camera": stream_frames.INSTANCE_CAMERA}
 SENSOR_STREAM_BASE = 1000
 SPAWN_POINT_SPACING_M = 25.0
 MAP_PREFIX = "/Game/nines/Maps/"
@@ -227,7 +233,7 @@ class Session:
 
     def _actor(self, actor: WireActor) -> Actor:
         length, width, height = actor.blueprint.size_m
-        tags = bytes([SEMANTIC_TAG[actor.blueprint.kind]]) if actor.blueprint.kind in SEMANTIC_TAG else b""
+        tags = bytes([ACTOR_TAG[actor.blueprint.kind]]) if actor.blueprint.kind in ACTOR_TAG else b""
         token = stream_frames.token(actor.stream_id, self.stream_port) if actor.role in STREAMED_ROLES else b""
         return Actor(actor.id, actor.parent, actor.description, (0.0, 0.0, 0.5 * height),
                      (0.5 * length, 0.5 * width, 0.5 * height), tags, token)
@@ -345,11 +351,19 @@ class Session:
         return frame
 
     def _publish_measurement(self, actor: WireActor, frame: int, stamp: float) -> None:
-        """A camera image, GNSS fix or IMU reading of the sensor `actor` for this frame."""
+        """A camera image, lidar sweep, radar scan, GNSS fix or IMU reading of the sensor `actor`
+        for this frame."""
         pose = self._pose(actor)
-        if actor.role == "camera":
+        if actor.role in CAMERA_ROLES:
             bgra = self.world.render(actor)
-            self.publish(actor.stream_id, stream_frames.image(frame, stamp, pose, bgra, actor.camera.fov_deg))
+            self.publish(actor.stream_id, stream_frames.image(frame, stamp, pose, bgra, actor.camera.fov_deg,
+                                                              CAMERA_STREAM[actor.role]))
+        elif actor.role in ("lidar", "semantic_lidar"):
+            self.publish(actor.stream_id, self._lidar_frame(actor, frame, stamp, pose))
+        elif actor.role == "radar":
+            scan = self.world.radar_scan(actor)
+            detections = torch.stack([scan.velocity_mps, scan.azimuth_rad, scan.altitude_rad, scan.depth_m], 1)
+            self.publish(actor.stream_id, stream_frames.radar(frame, stamp, pose, detections.numpy()))
         elif actor.role == "gnss":
             x, y, z, _ = self.world.world_pose(actor)
             self.publish(actor.stream_id, stream_frames.gnss(frame, stamp, pose, *to_gnss(x, y, z)))
@@ -357,6 +371,18 @@ class Session:
             _, _, _, yaw = self.world.world_pose(actor)
             self.publish(actor.stream_id, stream_frames.imu(frame, stamp, pose, (0.0, 0.0, GRAVITY_MPS2),
                                                             (0.0, 0.0, 0.0), to_compass(yaw)))
+
+    def _lidar_frame(self, sensor: WireActor, frame: int, stamp: float, pose) -> list:
+        scan, actor_id, tag = self.world.lidar_scan(sensor)
+        if sensor.role == "lidar":
+            points = torch.cat([scan.points, scan.intensity[:, None]], 1).numpy()
+            return stream_frames.lidar(frame, stamp, pose, scan.horizontal_angle_rad, scan.points_per_channel, points)
+        points = np.zeros(len(tag), dtype=stream_frames.SEMANTIC_LIDAR_POINT)
+        for name, column in zip("xyz", scan.points.numpy().T):
+            points[name] = column
+        points["cos_incidence"], points["actor_id"], points["tag"] = scan.cos_incidence.numpy(), actor_id, tag
+        return stream_frames.lidar(frame, stamp, pose, scan.horizontal_angle_rad, scan.points_per_channel, points,
+                                   stream_frames.SEMANTIC_LIDAR)
 
     def _publish_contact(self, contact: Contact, frame: int, stamp: float) -> None:
         sensor = self.world.actors[contact.sensor]
@@ -378,15 +404,8 @@ class Session:
             c = actor.control
             union = stream_frames.vehicle_union(c.throttle, c.steer, c.brake, c.hand_brake, c.reverse,
                                                 self.world.speed_limit_kmh(actor))
-        velocity = vector_to_carla(*self._world_velocity(actor))
+        velocity = vector_to_carla(*self.world.world_velocity(actor))
         return stream_frames.actor_state(actor.id, self._pose(actor), velocity, union)
-
-    def _world_velocity(self, actor: WireActor) -> tuple[float, float, float]:
-        if actor.parent:
-            return self._world_velocity(self.world.actors[actor.parent])
-        if actor.role == "vehicle" and actor.physics:
-            return actor.speed_mps * math.cos(actor.yaw_rad), actor.speed_mps * math.sin(actor.yaw_rad), 0.0
-        return actor.velocity[0], actor.velocity[1], 0.0
 
     def _pose(self, actor: WireActor):
         x, y, z, yaw = self.world.world_pose(actor)

@@ -11,7 +11,8 @@ import numpy as np
 
 # indices into the 0.9.16 client's compiled sensor registry; other versions differ. (6, the
 # lane-invasion sensor, never crosses the wire: the client computes it from the map.)
-COLLISION, GNSS, IMU, RGB_CAMERA, WORLD_STATE = 0, 4, 5, 13, 17
+COLLISION, DEPTH_CAMERA, GNSS, IMU, RADAR, SEMANTIC_LIDAR, LIDAR = 0, 1, 4, 5, 9, 10, 11
+RGB_CAMERA, SEMANTIC_CAMERA, INSTANCE_CAMERA, WORLD_STATE = 13, 14, 15, 17
 ACTIVE = 1  # rpc::ActorState::Active
 NO_LIGHT_STATE = 2  # a vehicle no traffic light governs reports Green (carla.TrafficLightState), as CARLA does
 
@@ -60,11 +61,12 @@ def world_state(frame: int, timestamp_s: float, episode_id: int, platform_s: flo
     return head + EPISODE_HEADER.pack(episode_id, platform_s, delta_s, 0, 0, 0, 0) + b"".join(actors)
 
 
-def image(frame: int, timestamp_s: float, transform, bgra: np.ndarray, fov_deg: float) -> list:
-    """bgra uint8 [H, W, 4] (contiguous) -> an RGB camera frame, as buffers to send in order
-    (the pixels are not copied)."""
+def image(frame: int, timestamp_s: float, transform, bgra: np.ndarray, fov_deg: float,
+          sensor_type: int = RGB_CAMERA) -> list:
+    """bgra uint8 [H, W, 4] (contiguous) -> a camera frame (RGB, depth, semantic or instance
+    segmentation: one layout), as buffers to send in order (the pixels are not copied)."""
     height, width, _ = bgra.shape
-    head = header(RGB_CAMERA, frame, timestamp_s, transform) + IMAGE_HEADER.pack(width, height, fov_deg)
+    head = header(sensor_type, frame, timestamp_s, transform) + IMAGE_HEADER.pack(width, height, fov_deg)
     return [head, memoryview(np.ascontiguousarray(bgra)).cast("B")]
 
 
@@ -84,3 +86,24 @@ def imu(frame: int, timestamp_s: float, transform, accelerometer, gyroscope, com
     """accelerometer m/s^2 and gyroscope rad/s in CARLA's frame; compass from north, clockwise."""
     body = msgpack.packb([list(accelerometer), list(gyroscope), compass_rad])
     return header(IMU, frame, timestamp_s, transform) + body
+
+
+def lidar(frame: int, timestamp_s: float, transform, horizontal_angle_rad: float, points_per_channel: list[int],
+          points: np.ndarray, sensor_type: int = LIDAR) -> list:
+    """A lidar sweep: the header (u32 words: the horizontal angle's f32 bits, the channel
+    count, the points of each channel), then the points, in channel order: float32 [P, 4]
+    (x, y, z, intensity) for the lidar, SEMANTIC_LIDAR_POINT [P] for the semantic one."""
+    words = struct.pack(f"<fI{len(points_per_channel)}I", horizontal_angle_rad, len(points_per_channel),
+                        *points_per_channel)
+    head = header(sensor_type, frame, timestamp_s, transform) + words
+    return [head, memoryview(np.ascontiguousarray(points)).cast("B")]
+
+
+# sensor::data::SemanticLidarDetection: point, cos of the incidence angle, actor id, tag
+SEMANTIC_LIDAR_POINT = np.dtype([("x", "<f4"), ("y", "<f4"), ("z", "<f4"), ("cos_incidence", "<f4"),
+                                 ("actor_id", "<u4"), ("tag", "<u4")])
+
+
+def radar(frame: int, timestamp_s: float, transform, detections: np.ndarray) -> list:
+    """Radar detections float32 [D, 4]: velocity (m/s), azimuth, altitude (rad), depth (m)."""
+    return [header(RADAR, frame, timestamp_s, transform), memoryview(np.ascontiguousarray(detections)).cast("B")]

@@ -18,10 +18,13 @@ import torch
 
 from sim.box_geometry import boxes_overlap
 from sim.camera import CameraConfig, mounted_outside
-from sim.carla_wire.blueprints import Blueprint
+from sim.carla_wire.blueprints import CAMERA_ROLES, Blueprint
 from sim.carla_wire.messages import ActorDescription, VehicleControl, WireError
+from sim.carla_wire.range_sensors import Lidar, LidarScan, Radar, RadarScan, SensorPose
 from sim.ego_dynamics import EgoState, step_ego, weather_friction
-from sim.map_bank import MapBank, build_map_bank
+from sim.map_bank import LANE_TYPE_CODES, MapBank, build_map_bank
+from sim.ray_cast import Boxes
+from sim.render.labels import ACTOR_TAG, ImageKind, Tag
 from sim.scene_batch import SceneBatch
 from sim.traffic_lights import light_states
 from sim.weather import Weather, as_vector
@@ -29,6 +32,8 @@ from sim.world import DOOR_M
 
 SOLID_ROLES = ("vehicle", "walker", "prop")
 SPEED_LIMIT_LOOKUP_M = 1.0
+IMAGE_OF_ROLE = {"camera": ImageKind.RGB, "depth_camera": ImageKind.DEPTH, "semantic_camera": ImageKind.SEMANTIC,
+                 "instance_camera": ImageKind.INSTANCE}
 
 
 @dataclass
@@ -55,6 +60,7 @@ class WireActor:
     door_open: bool = False
     colour: tuple[float, float, float] = (0.6, 0.6, 0.65)
     camera: CameraConfig | None = None
+    ranging: Lidar | Radar | None = None
     stream_id: int = 0
 
     @property
@@ -121,8 +127,12 @@ class WireWorld:
         colour = description.attribute("color")
         if colour:
             actor.colour = tuple(min(max(int(c) / 255.0, 0.0), 1.0) for c in colour.split(",")[:3])
-        if blueprint.role == "camera":
+        if blueprint.role in CAMERA_ROLES:
             actor.camera = self._camera_config(description, actor)
+        elif blueprint.role in ("lidar", "semantic_lidar"):
+            actor.ranging = Lidar(description, seed=self._next_id)
+        elif blueprint.role == "radar":
+            actor.ranging = Radar(description, seed=self._next_id)
         self._next_id += 1
         self.actors[actor.id] = actor
         return actor
@@ -242,11 +252,53 @@ class WireWorld:
 
     def render(self, camera: WireActor) -> np.ndarray:
         """The camera's frame, uint8 [H, W, 4] BGRA (CARLA's layout), drawn with the embedded
-        renderer."""
+        renderer: an RGB, depth, semantic or instance segmentation image, by the camera's role."""
         if camera.id not in self._renderers:
             from sim.render.renderer import Renderer
-            self._renderers[camera.id] = Renderer(self.bank.graphs, camera.camera, 1)
+            self._renderers[camera.id] = Renderer(self.bank.graphs, camera.camera, 1, IMAGE_OF_ROLE[camera.role])
         return self._renderers[camera.id].render_bgra(self._scene(camera))[0]
+
+    def world_velocity(self, actor: WireActor) -> tuple[float, float]:
+        """(vx, vy) m/s in the world; attached actors move with their parent."""
+        if actor.parent:
+            return self.world_velocity(self.actors[actor.parent])
+        if actor.role == "vehicle" and actor.physics:
+            return actor.speed_mps * math.cos(actor.yaw_rad), actor.speed_mps * math.sin(actor.yaw_rad)
+        return actor.velocity
+
+    def _solids(self) -> tuple[list[WireActor], Boxes]:
+        """The actors rays can hit, and their boxes."""
+        solids = [a for a in self.actors.values() if a.role in SOLID_ROLES and not a.parent]
+        return solids, Boxes.of([(a.x_m, a.y_m, a.yaw_rad, *a.blueprint.size_m) for a in solids])
+
+    def _sensor_pose(self, sensor: WireActor) -> SensorPose:
+        x, y, z, yaw = self.world_pose(sensor)
+        return SensorPose((x, y, z), yaw, math.radians(sensor.pitch_deg), self.world_velocity(sensor))
+
+    def lidar_scan(self, sensor: WireActor) -> tuple[LidarScan, np.ndarray, np.ndarray]:
+        """This tick's sweep of a lidar, and the CARLA actor id (0: the map) and semantic tag
+        of each point [P] (uint32)."""
+        solids, boxes = self._solids()
+        scan = sensor.ranging.scan(self._sensor_pose(sensor), boxes, self.dt_s)
+        ids = np.array([a.id for a in solids] + [0], dtype=np.uint32)
+        tags = np.array([int(ACTOR_TAG.get(a.blueprint.kind, Tag.UNLABELED)) for a in solids] + [0], dtype=np.uint32)
+        box = scan.box.numpy()
+        on_actor = box >= 0
+        tag = np.where(on_actor, tags[box], self._ground_tags(scan.world_points[:, :2]))
+        return scan, np.where(on_actor, ids[box], 0).astype(np.uint32), tag.astype(np.uint32)
+
+    def _ground_tags(self, xy: torch.Tensor) -> np.ndarray:
+        """The semantic tag of the ground at points xy [P, 2]: sidewalk, road, or terrain off the lanes."""
+        lane = self.bank.lane_at(torch.tensor(self.template_index), xy)
+        kind = self.bank.lane_type[lane.clamp_min(0)]
+        tag = torch.where(kind == LANE_TYPE_CODES["sidewalk"], int(Tag.SIDEWALKS), int(Tag.ROADS))
+        return torch.where(lane >= 0, tag, int(Tag.TERRAIN)).numpy()
+
+    def radar_scan(self, sensor: WireActor) -> RadarScan:
+        """This tick's detections of a radar."""
+        solids, boxes = self._solids()
+        velocities = torch.tensor([self.world_velocity(a) for a in solids], dtype=torch.float32).reshape(-1, 2)
+        return sensor.ranging.scan(self._sensor_pose(sensor), boxes, velocities, self.dt_s)
 
     def _scene(self, camera: WireActor) -> SceneBatch:
         """What the camera sees, from its parent's pose (its own where it has none): every solid
@@ -260,12 +312,14 @@ class WireWorld:
         kind = torch.zeros(1, count, dtype=torch.int64)
         pose, size, colour = torch.zeros(1, count, 3), torch.ones(1, count, 3), torch.full((1, count, 3), 0.5)
         door = torch.zeros(1, count, dtype=torch.bool)
+        label = torch.zeros(1, count, dtype=torch.int64)
         for i, actor in enumerate(others):
             kind[0, i] = int(actor.blueprint.kind)
             pose[0, i] = torch.tensor([actor.x_m, actor.y_m, actor.yaw_rad])
             size[0, i] = torch.tensor(actor.blueprint.size_m)
             colour[0, i] = torch.tensor(actor.colour)
             door[0, i] = actor.door_open
+            label[0, i] = int(ACTOR_TAG.get(actor.blueprint.kind, Tag.UNLABELED)) + 256 * actor.id
         template = self.template_index
         lights = light_states(self.bank.signal_phase[template].unsqueeze(0), torch.tensor([self.time_s]))
         index = torch.arange(lights.shape[-1])
@@ -276,7 +330,7 @@ class WireWorld:
                           actor_door_open=door, light_state=lights,
                           weather=torch.tensor([as_vector(self.weather)], dtype=torch.float32),
                           time_s=torch.tensor([self.time_s], dtype=torch.float32),
-                          seed=torch.tensor([self.episode_id]))
+                          seed=torch.tensor([self.episode_id]), actor_label=label)
 
     def speed_limit_kmh(self, actor: WireActor) -> float:
         """The limit of the lane under the actor (0 off the lanes), looked up again once it has

@@ -16,9 +16,10 @@ from sim.lane_graph import LaneGraph
 from sim.render import indirect
 from sim.render.actor_mesh import FAR_VERSION, MESH_OF_ACTOR, TRAFFIC_LIGHT_SIZE_M, MeshKind
 from sim.render.camera_model import FAR_M, intrinsics
+from sim.render.labels import Tag
 from sim.traffic_lights import place_signals
 
-INSTANCE_FLOATS = 11  # tile, x, y, yaw, length, width, height, r, g, b, state
+INSTANCE_FLOATS = 11  # tile, x, y, yaw, length, width, height, r, g, b, state (or label)
 FAR_BELOW_PX = 16.0  # an actor less tall than this on screen is drawn with its *_FAR mesh
 
 
@@ -84,15 +85,17 @@ def _view_test(camera: CameraConfig, rows: np.ndarray, instances: np.ndarray) ->
 
 def actor_instances(camera: CameraConfig, rows: np.ndarray, signals: SignalTable, map_index: np.ndarray,
                     kind: np.ndarray, pose: np.ndarray, size: np.ndarray, colour: np.ndarray, door_open: np.ndarray,
-                    light_state: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                    light_state: np.ndarray, label: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Scene arrays (numpy, B tiles, N actors, S lights; as in SceneBatch) and camera rows
     [B, 3, 4] -> (instances float32 [n, INSTANCE_FLOATS], mesh kind int64 [n]) of the visible
-    instances, sorted by mesh kind; small ones get their far mesh."""
+    instances, sorted by mesh kind; small ones get their far mesh. For a label render, label
+    [B, N] (float, see labels.py) takes the state column: the actors' labels, and the traffic
+    lights' tag instead of their state."""
     b, n = np.nonzero((kind > 0) & (kind < len(MESH_LOOKUP)))
     mesh = MESH_LOOKUP[kind[b, n]]
     known = mesh >= 0
     b, n, mesh = b[known], n[known], mesh[known]
-    actors = _rows(b, pose[b, n], size[b, n], colour[b, n], np.zeros(len(b)))
+    actors = _rows(b, pose[b, n], size[b, n], colour[b, n], np.zeros(len(b)) if label is None else label[b, n])
     doors = door_open[b, n] & (mesh == MeshKind.CAR)
 
     tb, s = np.nonzero(np.arange(signals.pose.shape[1])[None] < signals.count[map_index][:, None])
@@ -100,7 +103,7 @@ def actor_instances(camera: CameraConfig, rows: np.ndarray, signals: SignalTable
     width = min(light_state.shape[1], padded.shape[1])
     padded[:, :width] = light_state[:, :width]
     lights = _rows(tb, signals.pose[map_index[tb], s], np.broadcast_to(TRAFFIC_LIGHT_SIZE_M, (len(tb), 3)),
-                   np.zeros((len(tb), 3)), padded[tb, s])
+                   np.zeros((len(tb), 3)), padded[tb, s] if label is None else np.full(len(tb), Tag.TRAFFIC_LIGHT))
 
     instances = np.concatenate([actors, actors[doors], lights])
     meshes = np.concatenate([mesh, np.full(int(doors.sum()), MeshKind.CAR_DOOR),

@@ -20,10 +20,12 @@ from sim.render import conditions
 from sim.render.background_pass import BackgroundPass, horizon_row
 from sim.render.camera_model import camera_rows, depth_coefficients, intrinsics
 from sim.render.gl_context import create_context, flush
+from sim.render.label_pass import LabelBackground
+from sim.render.labels import ImageKind, actor_labels
 from sim.render.lighting_cache import LightingCache
 from sim.render.overlay_pass import OverlayPass
 from sim.render.shader_source import PROGRAMS, program_sources
-from sim.render.surface_pass import SurfacePass
+from sim.render.surface_pass import LABEL_VARIANT, SurfacePass
 from sim.render.tile_layout import tile_layout
 from sim.scene_batch import SceneBatch
 
@@ -32,11 +34,13 @@ TILE_TEXTURE_UNIT, FRAME_COPY_UNIT = 0, 1
 
 class Renderer:
     """Renders SceneBatches of up to max_batch scenes on the maps `graphs` (map_index
-    indexes this list) with one camera model."""
+    indexes this list) with one camera model, as `image` frames."""
 
-    def __init__(self, graphs: list[LaneGraph], camera: CameraConfig, max_batch: int):
+    def __init__(self, graphs: list[LaneGraph], camera: CameraConfig, max_batch: int,
+                 image: ImageKind = ImageKind.RGB):
         self.camera = camera
         self.max_batch = max_batch
+        self.image = image
         self.layout = tile_layout(camera.width, camera.height, max_batch)
         self.ctx = create_context()
         programs = {name: self.ctx.program(*program_sources(name)) for name in PROGRAMS}
@@ -47,6 +51,7 @@ class Renderer:
         self._surfaces = SurfacePass(self.ctx, programs, graphs, camera, self.layout, max_batch)
         self._background = BackgroundPass(self.ctx, programs, size, max_batch)
         self._overlays = OverlayPass(self.ctx, programs, self._fbo, camera, max_batch)
+        self._label_background = LabelBackground(self.ctx, programs, image, max_batch)
         self._readback = np.empty(size[0] * size[1] * 4, dtype=np.uint8)
         self._lighting = LightingCache(max_batch)
 
@@ -72,7 +77,10 @@ class Renderer:
             for name, value in values.items():
                 if name in program:
                     program[name].value = value
-        programs["ground"]["u_ground"].value = 1.0
+        for name in ("ground", "ground_label"):
+            programs[name]["u_ground"].value = 1.0
+        for name in ("map_label", "actor_label", "ground_label"):
+            programs[name]["u_image"].value = int(self.image)
 
     def render(self, scene: SceneBatch) -> torch.Tensor:
         """Frames uint8 [B, H, W, 3] (RGB, row 0 at the top) on scene.ego_pose's device."""
@@ -100,14 +108,20 @@ class Renderer:
                                          self._lighting)
         self._tiles.write(tile_rows.tobytes(), viewport=(0, 0, len(conditions.TILE_ROWS), batch))
         self._tiles.use(TILE_TEXTURE_UNIT)
-        self._background.prepare(tile_rows, conditions.in_tunnel(tile_rows), conditions.sun_in_view(tile_rows))
-        self._background.fill(self._fbo, self._used_region(batch))
-        self._clear_depth(batch)
         actors = {name: getattr(scene, field).detach().cpu().numpy() for name, field in (
             ("kind", "actor_kind"), ("pose", "actor_pose"), ("size", "actor_size"), ("colour", "actor_colour"),
             ("door_open", "actor_door_open"), ("light_state", "light_state"))}
-        self._surfaces.draw(rows, scene.map_index.detach().cpu().numpy(), conditions.surface_variant(tile_rows),
-                            actors)
+        map_index = scene.map_index.detach().cpu().numpy()
+        if self.image != ImageKind.RGB:
+            self._label_background.fill(self._fbo, self._used_region(batch), batch)
+            actors["label"] = (actor_labels(actors["kind"]) if scene.actor_label is None
+                               else scene.actor_label.detach().cpu().numpy().astype(np.float32))
+            self._surfaces.draw(rows, map_index, np.full(batch, LABEL_VARIANT), actors)
+            return self._read_frames(batch, conversion)
+        self._background.prepare(tile_rows, conditions.in_tunnel(tile_rows), conditions.sun_in_view(tile_rows))
+        self._background.fill(self._fbo, self._used_region(batch))
+        self._clear_depth(batch)
+        self._surfaces.draw(rows, map_index, conditions.surface_variant(tile_rows), actors)
         flush()
         self._background.draw_sun()
         self._overlays.draw(weather, time_s, tile_rows)

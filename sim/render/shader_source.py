@@ -9,16 +9,18 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from sim.render import conditions, materials
+from sim.render import conditions, labels, materials
 
 SHADER_DIR = Path(__file__).with_name("shaders")
 VERSION = "#version 330 core\n"
 
 SURFACE_VERTEX = ("common.glsl", "camera.glsl", "surface_vertex.glsl")
+LABEL_VERTEX = ("common.glsl", "camera.glsl", "label_vertex.glsl")
 OVERLAY_FRAGMENT = ("common.glsl", "hash.glsl", "overlay_in.glsl")
 
 WET_SHEEN = ("WET_SHEEN",)
 POINT_LIGHTS = ("WET_SHEEN", "POINT_LIGHTS")
+LABELS = ("LABELS",)
 
 # name: (vertex files, fragment files[, defines])
 PROGRAMS: dict[str, tuple] = {
@@ -28,6 +30,9 @@ PROGRAMS: dict[str, tuple] = {
     "actor": (SURFACE_VERTEX + ("actor.vert",), ("surface.frag",)),
     "actor_wet": (SURFACE_VERTEX + ("actor.vert",), ("surface.frag",), WET_SHEEN),
     "actor_lit": (SURFACE_VERTEX + ("actor.vert",), ("surface.frag",), POINT_LIGHTS),
+    "map_label": (LABEL_VERTEX + ("map.vert",), ("label_out.glsl", "label.frag"), LABELS),
+    "actor_label": (LABEL_VERTEX + ("actor.vert",), ("label_out.glsl", "label.frag"), LABELS),
+    "ground_label": (("common.glsl", "background.vert"), ("background_in.glsl", "label_out.glsl", "ground_label.frag")),
     "ground": (("common.glsl", "background.vert"), ("background_in.glsl", "ground.frag")),
     "sky": (("common.glsl", "background.vert"), ("background_in.glsl", "sky.frag")),
     "sun": (("common.glsl", "camera.glsl", "sun.vert"), ("common.glsl", "sun.frag")),
@@ -48,7 +53,7 @@ def _file(name: str) -> str:
 
 def _source(files: tuple[str, ...], defines: tuple[str, ...]) -> str:
     header = VERSION + "".join(f"#define {name}\n" for name in defines) + materials.glsl_defines() \
-        + conditions.glsl_defines() + conditions.shader_constants()
+        + labels.glsl_defines() + conditions.glsl_defines() + conditions.shader_constants()
     return header + "".join(f"// --- {name}\n{_file(name)}" for name in files)
 
 

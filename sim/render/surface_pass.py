@@ -4,7 +4,7 @@ Each is one multi-draw-indirect per shader variant: the maps as a command per vi
 instanced over the tiles that see it (`map_chunks`), the actors and traffic lights as a
 command per mesh kind instanced over the (tile, actor) pairs in view (`instances`). Tiles
 with a wet road use the WET_SHEEN variant, tiles with point lights the POINT_LIGHTS one, the
-others the cheapest (`conditions.surface_variant`).
+others the cheapest (`conditions.surface_variant`); label cameras' tiles the LABELS one.
 The maps are flushed before the actors are worked out, so a software rasteriser fills them
 on its threads meanwhile (about 5 % of a 64-tile step on 2 cores).
 
@@ -30,7 +30,9 @@ from sim.render.tile_layout import TileLayout
 VERTEX_FORMAT = ("3f 3f 3f 2f", "in_position", "in_normal", "in_colour", "in_material_s")
 ACTOR_FORMAT = ("1f 3f 3f 3f 1f/i", "i_tile", "i_pose", "i_size", "i_colour", "i_state")
 GL_CLIP_DISTANCE0 = 0x3000
-VARIANTS = ("", "_wet", "_lit")  # program name suffixes: plain, WET_SHEEN, POINT_LIGHTS
+VARIANTS = ("", "_wet", "_lit", "_label")  # program name suffixes: plain, WET_SHEEN, POINT_LIGHTS, LABELS
+LABEL_VARIANT = 3
+LABEL_SUFFIX = VARIANTS[LABEL_VARIANT]  # its programs read positions only: the other attributes are skipped
 
 
 def _by_variant(variant: np.ndarray) -> list[np.ndarray]:
@@ -54,7 +56,8 @@ class SurfacePass:
         self._map_commands = ctx.buffer(reserve=len(VARIANTS) * indirect.COMMAND_BYTES * chunk_count)
         self._map_vaos = [ctx.vertex_array(programs["map" + v], [(self._map_vertices, *VERTEX_FORMAT),
                                                                  (self._map_instances, "1f/i", "i_tile")],
-                                           index_buffer=self._map_indices, index_element_size=4) for v in VARIANTS]
+                                           index_buffer=self._map_indices, index_element_size=4,
+                                           skip_errors=v == LABEL_SUFFIX) for v in VARIANTS]
         vertices, indices = zip(*[mesh.indexed() for mesh in build_actor_meshes()])
         vertex_count, index_count = np.array([len(v) for v in vertices]), np.array([len(i) for i in indices])
         self._actor_ranges = (np.cumsum(index_count) - index_count, index_count, np.cumsum(vertex_count) - vertex_count)
@@ -76,7 +79,7 @@ class SurfacePass:
         self._actor_instances = self.ctx.buffer(reserve=4 * INSTANCE_FLOATS * self._actor_capacity)
         self._actor_vaos = [self.ctx.vertex_array(self._programs["actor" + v], [
             (self._actor_vertices, *VERTEX_FORMAT), (self._actor_instances, *ACTOR_FORMAT)],
-            index_buffer=self._actor_indices, index_element_size=4) for v in VARIANTS]
+            index_buffer=self._actor_indices, index_element_size=4, skip_errors=v == LABEL_SUFFIX) for v in VARIANTS]
 
     def _clip_planes(self) -> list[int]:
         """gl_ClipDistance planes that keep tiles apart: x planes only with several columns, y
@@ -87,7 +90,7 @@ class SurfacePass:
              actors: dict[str, np.ndarray]) -> None:
         """Camera rows [B, 3, 4], map_index [B], variant [B] (an index into VARIANTS), actors:
         the SceneBatch actor and light fields as numpy (kind, pose, size, colour, door_open,
-        light_state)."""
+        light_state, and label for a label render)."""
         ctx = self.ctx
         ctx.enable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
         ctx.disable(moderngl.BLEND)

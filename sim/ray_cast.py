@@ -1,0 +1,91 @@
+"""Rays against the world the simulator knows: the flat ground (z = 0) and the actors' boxes
+(standing on it, x_m, y_m, yaw_rad, length_m, width_m, height_m). The lidar and radar of the
+wire server and its cast_ray / ground projection calls all trace rays here, batched over rays
+and boxes. (The renderer's roadside buildings and trees are scenery only: rays pass them.)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+GROUND, NOTHING = -1, -2  # RayHits.actor of a ray that met the ground, or nothing within range
+
+
+@dataclass
+class Boxes:
+    """N upright boxes on the ground: each field [N] float32 (m, rad)."""
+
+    x_m: torch.Tensor
+    y_m: torch.Tensor
+    yaw_rad: torch.Tensor
+    length_m: torch.Tensor
+    width_m: torch.Tensor
+    height_m: torch.Tensor
+
+    @staticmethod
+    def of(rows: list[tuple[float, float, float, float, float, float]]) -> "Boxes":
+        """Boxes from (x, y, yaw, length, width, height) tuples."""
+        columns = torch.tensor(rows, dtype=torch.float32).reshape(-1, 6).unbind(1)
+        return Boxes(*columns)
+
+
+@dataclass
+class RayHits:
+    """Where R rays stopped. distance_m [R] (inf: nothing within range); actor [R] int64 (index
+    into the boxes, GROUND or NOTHING); normal [R, 3] unit, of the surface hit (zero for
+    NOTHING); point [R, 3] (m, world)."""
+
+    distance_m: torch.Tensor
+    actor: torch.Tensor
+    normal: torch.Tensor
+    point: torch.Tensor
+
+
+def cast_rays(origin: torch.Tensor, direction: torch.Tensor, range_m: float, boxes: Boxes) -> RayHits:
+    """The first hit of each ray: origin [R, 3] or [3] (m, world), direction [R, 3] (unit)."""
+    rays = direction.shape[0]
+    origin = origin.expand(rays, 3)
+    best = torch.full((rays,), float("inf"))
+    actor = torch.full((rays,), NOTHING, dtype=torch.int64)
+    normal = torch.zeros(rays, 3)
+    down = direction[:, 2] < -1e-9
+    ground_t = torch.where(down, -origin[:, 2] / torch.where(down, direction[:, 2], torch.ones(())), best)
+    hit_ground = down & (ground_t >= 0) & (ground_t <= range_m)
+    best = torch.where(hit_ground, ground_t, best)
+    actor[hit_ground] = GROUND
+    normal[hit_ground] = torch.tensor([0.0, 0.0, 1.0])
+    if len(boxes.x_m):
+        box_t, box_normal = _box_entries(origin, direction, boxes)  # [R, N], [R, N, 3]
+        nearest, index = box_t.min(1)
+        closer = (nearest < best) & (nearest <= range_m)
+        best = torch.where(closer, nearest, best)
+        actor = torch.where(closer, index, actor)
+        normal = torch.where(closer[:, None], box_normal[torch.arange(rays), index], normal)
+    point = origin + direction * torch.where(torch.isfinite(best), best, torch.zeros(()))[:, None]
+    return RayHits(best, actor, normal, point)
+
+
+def _box_entries(origin: torch.Tensor, direction: torch.Tensor, boxes: Boxes) -> tuple[torch.Tensor, torch.Tensor]:
+    """Slab test in each box's frame: the distance [R, N] at which each ray enters each box
+    (inf: it misses, or starts inside) and the world normal [R, N, 3] of the face it enters by."""
+    c, s = torch.cos(boxes.yaw_rad), torch.sin(boxes.yaw_rad)
+    dx, dy = origin[:, None, 0] - boxes.x_m, origin[:, None, 1] - boxes.y_m
+    local_origin = torch.stack([c * dx + s * dy, -s * dx + c * dy,
+                                origin[:, None, 2] - 0.5 * boxes.height_m], -1)
+    local_direction = torch.stack([c * direction[:, None, 0] + s * direction[:, None, 1],
+                                   -s * direction[:, None, 0] + c * direction[:, None, 1],
+                                   direction[:, None, 2].expand_as(c * direction[:, None, 0])], -1)
+    half = torch.stack([boxes.length_m, boxes.width_m, boxes.height_m], -1) * 0.5
+    safe = torch.where(local_direction.abs() < 1e-12, torch.full_like(local_direction, 1e-12), local_direction)
+    t1, t2 = (-half - local_origin) / safe, (half - local_origin) / safe
+    near, far = torch.minimum(t1, t2), torch.maximum(t1, t2)
+    entry, axis = near.max(-1)
+    leave = far.min(-1).values
+    hit = (entry <= leave) & (entry > 0)
+    entry = torch.where(hit, entry, torch.full_like(entry, float("inf")))
+    sign = -torch.sign(torch.gather(local_direction, -1, axis[..., None]))[..., 0]
+    local_normal = torch.nn.functional.one_hot(axis, 3).to(torch.float32) * sign[..., None]
+    world_normal = torch.stack([c * local_normal[..., 0] - s * local_normal[..., 1],
+                                s * local_normal[..., 0] + c * local_normal[..., 1], local_normal[..., 2]], -1)
+    return entry, world_normal
