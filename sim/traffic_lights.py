@@ -17,9 +17,12 @@ class PlacedSignal:
 
     stop_line_xy [2, 2]: the line's two ends (m). pole_xy [2]: the pole (m), facing yaw
     `facing_rad` (towards approaching traffic). lane: the lane index it controls, stop_s_m
-    the stop line's position along that lane.
+    the stop line's position along that lane. signal: the map's signal id; junction: the
+    junction its lane leads into (-1: none), whose signals form its group.
     """
 
+    signal: int
+    junction: int
     lane: int
     stop_s_m: float
     stop_line_xy: np.ndarray
@@ -34,6 +37,8 @@ def place_signals(graph: LaneGraph) -> list[PlacedSignal]:
     for signal in graph.network.signals:
         road = graph.network.road(signal.road)
         for lane_id in signal.lanes:
+            ahead = road.successor if lane_id < 0 else road.predecessor
+            junction = ahead.id if ahead is not None and ahead.kind == "junction" else -1
             lane = graph.lanes[graph.index_of[(signal.road, lane_id)]]
             stop_s = signal.s_m if lane_id < 0 else road.length_m - signal.s_m
             k = int(np.clip(np.searchsorted(lane.s_m, stop_s), 0, len(lane.s_m) - 1))
@@ -42,7 +47,7 @@ def place_signals(graph: LaneGraph) -> list[PlacedSignal]:
             half = 0.5 * lane.width_m
             phase = signal.phase
             placed.append(PlacedSignal(
-                lane=lane.index, stop_s_m=float(lane.s_m[k]),
+                signal=signal.id, junction=junction, lane=lane.index, stop_s_m=float(lane.s_m[k]),
                 stop_line_xy=np.stack([centre - half * right, centre + half * right]),
                 pole_xy=centre + (half + 0.8) * right, facing_rad=float(hdg + np.pi),
                 phase=(phase.green_s, phase.yellow_s, phase.red_s, phase.offset_s)))

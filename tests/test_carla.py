@@ -153,6 +153,24 @@ def test_every_sensor_type_measures_the_car_ahead_in_carlas_layouts(server_port)
     assert 28.0 < seen["free_depth_m"] < 30.0  # 30 m up, looking down on the ego's roof or the road
 
 
+def test_traffic_lights_are_actors_the_traffic_manager_and_carlas_agents_obey(server_port):
+    """The map's signals are traffic-light actors with trigger volumes on their lanes; a frozen
+    red light holds a car the Traffic Manager drives up to it (the car is at that light), and
+    turned green lets it go; set_state, freeze, groups, landmarks and stop waypoints work."""
+    tm_port = free_port_block(1)
+    out = subprocess.run([sys.executable, str(ROOT / "tests" / "carla_traffic_light_script.py"), str(server_port),
+                          str(tm_port)], capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen["lights"] == 4 and seen["group"] == seen["same_junction"]  # one junction: one group
+    assert seen["trigger_on_lane"] and seen["stop_waypoints"] == [seen["stop_lane"]]
+    assert seen["light_of_landmark"] == seen["light_id"]
+    assert seen["at_light"] and seen["its_light"] == seen["light_id"] and seen["light_state"] == "Red"
+    assert seen["frozen"] and seen["held_speed"] < 0.1 and seen["held_before_stop_m"] < 4.0
+    assert seen["after_green_speed"] > 5.0 and seen["after_green_moved_m"] > 15.0
+    assert seen["light_boxes"] == 1 and seen["destroy_refused"]
+
+
 def test_a_batch_spawns_traffic_for_the_traffic_manager_as_carlas_examples_do(server_port):
     """SpawnActor(...).then(SetAutopilot(FutureActor, ...)) in one apply_batch_sync: every
     vehicle spawns, the Traffic Manager drives each, and a batch of DestroyActor removes them."""

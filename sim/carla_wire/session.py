@@ -23,6 +23,7 @@ from sim.carla_wire import stream_frames
 from sim.carla_wire.blueprints import CAMERA_ROLES, Blueprint, definitions, library
 from sim.carla_wire.messages import (CARLA_VERSION, Actor, ActorDescription, EpisodeSettings, Transform,
                                      VehicleControl, WalkerControl, WireError, error, value, void, void_error)
+from sim.carla_wire.wire_lights import carla_state
 from sim.carla_wire.wire_world import Contact, WireActor, WireWorld
 from sim.ego_dynamics import GRAVITY_MPS2
 from sim.lane_graph import LaneGraph
@@ -30,7 +31,7 @@ from sim.map_catalog import load_map
 from sim.map_templates import TEMPLATES
 from sim.opendrive import to_xodr
 from sim.opendrive_import import MapImportError, parse_xodr
-from sim.render.labels import ACTOR_TAG
+from sim.render.labels import ACTOR_TAG, Tag
 
 WORLD_STREAM = 1
 STREAMED_ROLES = (*CAMERA_ROLES, "collision", "gnss", "imu", "lidar", "semantic_lidar", "radar")
@@ -38,11 +39,15 @@ CAMERA_STREAM = {"camera": stream_frames.RGB_CAMERA, "depth_camera": stream_fram
                  "semantic_camera": stream_frames.SEMANTIC_CAMERA, "instance_camera": stream_frames.INSTANCE_CAMERA}
 SENSOR_STREAM_BASE = 1000
 SPAWN_POINT_SPACING_M = 25.0
+TRIGGER_HALF_HEIGHT_M = 1.0
+LAMP_HEIGHT_M, LAMP_HALF_EXTENT_M = 3.6, (0.2, 0.2, 0.6)  # a light's lamps: centre above the pole's foot
 MAP_PREFIX = "/Game/nines/Maps/"
 OPENDRIVE_MAP = "OpenDriveMap"  # the map name CARLA gives a world generated from OpenDRIVE
 # CARLA methods whose answer is Response<void>: their errors take that shape
 VOID_METHODS = {"load_new_episode", "copy_opendrive_to_file", "reset_all_traffic_lights", "freeze_all_traffic_lights",
-                "set_actor_simulate_physics", "load_map_layer", "unload_map_layer"}
+                "set_actor_simulate_physics", "load_map_layer", "unload_map_layer", "set_traffic_light_state",
+                "freeze_traffic_light", "set_traffic_light_green_time", "set_traffic_light_yellow_time",
+                "set_traffic_light_red_time", "reset_group_traffic_lights"}
 
 
 def _is_0916_call(params: list) -> bool:
@@ -186,9 +191,48 @@ class Session:
     def rpc_query_lights_state(self, *_):
         return value([])
 
+    # -- traffic lights ------------------------------------------------------------------
     def rpc_reset_all_traffic_lights(self):
-        """The lights run on their map phases from the episode start; nothing to reset."""
-        return void()
+        for light in self.world.lights.values():
+            light.reset()
+
+    def rpc_freeze_all_traffic_lights(self, frozen: bool):
+        for light in self.world.lights.values():
+            light.freeze(bool(frozen), self.world.time_s)
+
+    def rpc_set_traffic_light_state(self, actor_id: int, state: int):
+        self.world.light(int(actor_id)).set_state(carla_state(int(state)), self.world.time_s)
+
+    def rpc_freeze_traffic_light(self, actor_id: int, frozen: bool):
+        self.world.light(int(actor_id)).freeze(bool(frozen), self.world.time_s)
+
+    def rpc_set_traffic_light_green_time(self, actor_id: int, seconds: float):
+        self.world.light(int(actor_id)).green_s = float(seconds)
+
+    def rpc_set_traffic_light_yellow_time(self, actor_id: int, seconds: float):
+        self.world.light(int(actor_id)).yellow_s = float(seconds)
+
+    def rpc_set_traffic_light_red_time(self, actor_id: int, seconds: float):
+        self.world.light(int(actor_id)).red_s = float(seconds)
+
+    def _group(self, actor_id: int) -> list[int]:
+        """The lights of the junction `actor_id`'s light leads into (itself alone off junctions)."""
+        junction = self.world.light(actor_id).placed.junction
+        return [i for i, light in self.world.lights.items()
+                if i == actor_id or (junction >= 0 and light.placed.junction == junction)]
+
+    def rpc_get_group_traffic_lights(self, actor_id: int):
+        return value(self._group(int(actor_id)))
+
+    def rpc_reset_group_traffic_lights(self, actor_id: int):
+        for light_id in self._group(int(actor_id)):
+            self.world.lights[light_id].reset()
+
+    def rpc_get_light_boxes(self, actor_id: int):
+        """The lamps' box, in the world, as CARLA's get_light_boxes."""
+        actor = self.world.actors[self.world.light(int(actor_id)).actor_id]
+        location, rotation = to_carla(actor.x_m, actor.y_m, LAMP_HEIGHT_M, actor.yaw_rad)
+        return value([[list(location), list(LAMP_HALF_EXTENT_M), list(rotation), actor.id]])
 
     def rpc_is_traffic_manager_running(self, port: int):
         return value(int(port) in self.traffic_managers)
@@ -232,6 +276,10 @@ class Session:
         return actor
 
     def _actor(self, actor: WireActor) -> Actor:
+        if actor.role == "traffic_light":  # its bounding box is its trigger volume, as in CARLA
+            (x, y), (half_x, half_y) = self.world.light(actor.id).trigger_in_actor_frame()
+            return Actor(actor.id, 0, actor.description, (x, -y, TRIGGER_HALF_HEIGHT_M),
+                         (half_x, half_y, TRIGGER_HALF_HEIGHT_M), bytes([Tag.TRAFFIC_LIGHT]))
         length, width, height = actor.blueprint.size_m
         tags = bytes([ACTOR_TAG[actor.blueprint.kind]]) if actor.blueprint.kind in ACTOR_TAG else b""
         token = stream_frames.token(actor.stream_id, self.stream_port) if actor.role in STREAMED_ROLES else b""
@@ -242,6 +290,10 @@ class Session:
         return value([self._actor(self.world.actors[i]).pack() for i in ids if i in self.world.actors])
 
     def rpc_get_actor_bounding_box(self, actor_id: int):
+        """CARLA answers an empty box for an actor it does not have (the Traffic Manager asks
+        for one it saw in the last world state that a script has destroyed since)."""
+        if int(actor_id) not in self.world.actors:
+            return value([[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0], 0])
         actor = self._actor(self.world.actor(int(actor_id)))
         return value([list(actor.box_centre), list(actor.box_extent), [0.0, 0.0, 0.0], actor.id])
 
@@ -400,10 +452,18 @@ class Session:
 
     def _state_record(self, actor: WireActor) -> bytes:
         union = b""
+        now = self.world.time_s
         if actor.role == "vehicle":
             c = actor.control
-            union = stream_frames.vehicle_union(c.throttle, c.steer, c.brake, c.hand_brake, c.reverse,
-                                                self.world.speed_limit_kmh(actor))
+            light = self.world.light_at(actor)
+            union = stream_frames.vehicle_union(
+                c.throttle, c.steer, c.brake, c.hand_brake, c.reverse, self.world.speed_limit_kmh(actor),
+                *((light.actor_id, carla_state(light.state(now))) if light else ()))
+        elif actor.role == "traffic_light":
+            light = self.world.light(actor.id)
+            union = stream_frames.traffic_light_union(str(light.placed.signal), light.green_s, light.yellow_s,
+                                                      light.red_s, light.elapsed_s(now),
+                                                      light.frozen_at_s is not None, carla_state(light.state(now)))
         velocity = vector_to_carla(*self.world.world_velocity(actor))
         return stream_frames.actor_state(actor.id, self._pose(actor), velocity, union)
 

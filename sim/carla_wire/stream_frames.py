@@ -20,6 +20,7 @@ HEADER = struct.Struct("<QQd6f")  # sensor type, frame, timestamp, x y z pitch y
 EPISODE_HEADER = struct.Struct("<Qdf3ii")  # episode id, platform time, delta s, map origin, state
 ACTOR_STATE = struct.Struct("<IB6f3f3f3f54s")  # 119 bytes
 VEHICLE_UNION = struct.Struct("<3f3?ifB?IB")  # packed control (19), speed limit, light state, ...
+TRAFFIC_LIGHT_UNION = struct.Struct("<32s4fI?B")  # 54 bytes: sign id, times, pole index, frozen, state
 IMAGE_HEADER = struct.Struct("<IIf")
 TOKEN = struct.Struct("<IHBB16s")
 SIZE = struct.Struct("<I")
@@ -42,10 +43,19 @@ def header(sensor_type: int, frame: int, timestamp_s: float, transform) -> bytes
 
 
 def vehicle_union(throttle: float, steer: float, brake: float, hand_brake: bool, reverse: bool,
-                  speed_limit_kmh: float) -> bytes:
+                  speed_limit_kmh: float, light_id: int = 0, light_state: int = NO_LIGHT_STATE) -> bytes:
+    """A vehicle's state; light_id: the traffic-light actor it is at (0: none), whose
+    carla.TrafficLightState is light_state."""
     packed = VEHICLE_UNION.pack(throttle, steer, brake, hand_brake, reverse, False, 1, speed_limit_kmh,
-                                NO_LIGHT_STATE, False, 0, 0)
+                                light_state, light_id != 0, light_id, 0)
     return packed.ljust(54, b"\0")
+
+
+def traffic_light_union(sign_id: str, green_s: float, yellow_s: float, red_s: float, elapsed_s: float,
+                        frozen: bool, state: int) -> bytes:
+    """A traffic light's state: its OpenDRIVE signal id, times (s), frozen flag and
+    carla.TrafficLightState (pole index 0)."""
+    return TRAFFIC_LIGHT_UNION.pack(sign_id.encode()[:31], green_s, yellow_s, red_s, elapsed_s, 0, frozen, state)
 
 
 def actor_state(actor_id: int, transform, velocity, union: bytes = b"") -> bytes:

@@ -21,16 +21,18 @@ from sim.camera import CameraConfig, mounted_outside
 from sim.carla_wire.blueprints import CAMERA_ROLES, Blueprint
 from sim.carla_wire.messages import ActorDescription, VehicleControl, WireError
 from sim.carla_wire.range_sensors import Lidar, LidarScan, Radar, RadarScan, SensorPose
+from sim.carla_wire.wire_lights import WireLight
 from sim.ego_dynamics import EgoState, step_ego, weather_friction
 from sim.map_bank import LANE_TYPE_CODES, MapBank, build_map_bank
 from sim.ray_cast import Boxes
 from sim.render.labels import ACTOR_TAG, ImageKind, Tag
 from sim.scene_batch import SceneBatch
-from sim.traffic_lights import light_states
+from sim.traffic_lights import place_signals
 from sim.weather import Weather, as_vector
 from sim.world import DOOR_M
 
 SOLID_ROLES = ("vehicle", "walker", "prop")
+TRAFFIC_LIGHT = Blueprint("traffic.traffic_light", "traffic_light")
 SPEED_LIMIT_LOOKUP_M = 1.0
 IMAGE_OF_ROLE = {"camera": ImageKind.RGB, "depth_camera": ImageKind.DEPTH, "semantic_camera": ImageKind.SEMANTIC,
                  "instance_camera": ImageKind.INSTANCE}
@@ -100,18 +102,38 @@ class WireWorld:
         self._next_id = 1
         self._renderers: dict[int, object] = {}
         self._speed_limits: dict[int, tuple[float, float, float]] = {}  # actor id: (x_m, y_m, km/h) looked up there
+        self.lights: dict[int, WireLight] = {}  # by actor id, in the map's signal order
         self.load(template)
 
     def load(self, template: str) -> None:
-        """A fresh episode on `template`: every actor is gone, time restarts at 0. A map the
-        bank does not hold (an imported one) replaces the imported map it held, if any."""
-        for actor_id in list(self.actors):
+        """A fresh episode on `template`: every actor is gone, time restarts at 0, and the map's
+        traffic lights stand as actors. A map the bank does not hold (an imported one) replaces
+        the imported map it held, if any."""
+        for actor_id in [i for i in self.actors if i not in self.lights]:
             self.destroy(actor_id)
+        for actor_id in self.lights:
+            del self.actors[actor_id]
         if template not in self.bank.names:
             self.bank = build_map_bank("cpu", (template,))
         self.template = template
         self.time_s = 0.0
         self.episode_id += 1
+        self.lights = {}
+        for placed in place_signals(self.bank.graphs[self.template_index]):
+            light = WireLight.of(self._next_id, placed)
+            self.actors[self._next_id] = WireActor(self._next_id, TRAFFIC_LIGHT, ActorDescription(0, TRAFFIC_LIGHT.id),
+                                                   0, *placed.pole_xy, 0.0, light.pole_yaw_rad, physics=False)
+            self.lights[self._next_id] = light
+            self._next_id += 1
+
+    def light(self, actor_id: int) -> WireLight:
+        if actor_id not in self.lights:
+            raise WireError(f"actor {actor_id} is not a traffic light")
+        return self.lights[actor_id]
+
+    def light_at(self, vehicle: WireActor) -> WireLight | None:
+        """The light whose trigger volume holds the vehicle's centre, if any."""
+        return next((light for light in self.lights.values() if light.covers(vehicle.x_m, vehicle.y_m)), None)
 
     @property
     def template_index(self) -> int:
@@ -154,6 +176,8 @@ class WireWorld:
         in CARLA: a script that destroys a car and then its sensors destroys each once."""
         if actor_id not in self.actors:
             return False
+        if actor_id in self.lights:
+            raise WireError(f"destroy failed: actor {actor_id} is a traffic light, part of the map")
         for child in [a for a in self.actors.values() if a.parent == actor_id]:
             child.x_m, child.y_m, child.z_m, child.yaw_rad = self.world_pose(child)
             child.parent = 0
@@ -320,11 +344,8 @@ class WireWorld:
             colour[0, i] = torch.tensor(actor.colour)
             door[0, i] = actor.door_open
             label[0, i] = int(ACTOR_TAG.get(actor.blueprint.kind, Tag.UNLABELED)) + 256 * actor.id
-        template = self.template_index
-        lights = light_states(self.bank.signal_phase[template].unsqueeze(0), torch.tensor([self.time_s]))
-        index = torch.arange(lights.shape[-1])
-        lights = torch.where(index < self.bank.signal_count[template], lights, torch.full_like(lights, -1))
-        return SceneBatch(map_index=torch.tensor([template]),
+        lights = torch.tensor([[light.state(self.time_s) for light in self.lights.values()] or [-1]])
+        return SceneBatch(map_index=torch.tensor([self.template_index]),
                           ego_pose=torch.tensor([[x, y, yaw]], dtype=torch.float32),
                           actor_kind=kind, actor_pose=pose, actor_size=size, actor_colour=colour,
                           actor_door_open=door, light_state=lights,
