@@ -55,15 +55,23 @@ def cast_rays(origin: torch.Tensor, direction: torch.Tensor, range_m: float, box
     best = torch.where(hit_ground, ground_t, best)
     actor[hit_ground] = GROUND
     normal[hit_ground] = torch.tensor([0.0, 0.0, 1.0])
-    if len(boxes.x_m):
-        box_t, box_normal = _box_entries(origin, direction, boxes)  # [R, N], [R, N, 3]
-        nearest, index = box_t.min(1)
+    # only boxes some ray can reach (a town has hundreds of buildings; a sensor sees a few)
+    centre = origin.mean(0)
+    reach = torch.hypot(boxes.length_m, boxes.width_m) * 0.5 + range_m + (origin - centre).norm(dim=1).max()
+    near = torch.nonzero(torch.hypot(boxes.x_m - centre[0], boxes.y_m - centre[1]) <= reach).flatten()
+    if len(near):
+        box_t, box_normal = _box_entries(origin, direction, Boxes(*(column[near] for column in _columns(boxes))))
+        nearest, index = box_t.min(1)  # [R] over the near boxes
         closer = (nearest < best) & (nearest <= range_m)
         best = torch.where(closer, nearest, best)
-        actor = torch.where(closer, index, actor)
+        actor = torch.where(closer, near[index], actor)
         normal = torch.where(closer[:, None], box_normal[torch.arange(rays), index], normal)
     point = origin + direction * torch.where(torch.isfinite(best), best, torch.zeros(()))[:, None]
     return RayHits(best, actor, normal, point)
+
+
+def _columns(boxes: Boxes) -> tuple[torch.Tensor, ...]:
+    return boxes.x_m, boxes.y_m, boxes.yaw_rad, boxes.length_m, boxes.width_m, boxes.height_m
 
 
 def _box_entries(origin: torch.Tensor, direction: torch.Tensor, boxes: Boxes) -> tuple[torch.Tensor, torch.Tensor]:
@@ -89,3 +97,24 @@ def _box_entries(origin: torch.Tensor, direction: torch.Tensor, boxes: Boxes) ->
     world_normal = torch.stack([c * local_normal[..., 0] - s * local_normal[..., 1],
                                 s * local_normal[..., 0] + c * local_normal[..., 1], local_normal[..., 2]], -1)
     return entry, world_normal
+
+
+def ray_hits_along(origin: torch.Tensor, direction: torch.Tensor, length_m: float, boxes: Boxes,
+                   first_only: bool) -> RayHits:
+    """The surfaces one ray (origin [3] m, direction [3] unit) enters within length_m, nearest
+    first: every one (a box it enters, the ground it crosses), or only the first. H hits."""
+    if first_only:
+        hits = cast_rays(origin[None], direction[None], length_m, boxes)
+        keep = torch.isfinite(hits.distance_m)
+        return RayHits(hits.distance_m[keep], hits.actor[keep], hits.normal[keep], hits.point[keep])
+    ground = cast_rays(origin[None], direction[None], length_m, Boxes.of([]))
+    distance, actor, normal = [ground.distance_m], [ground.actor], [ground.normal]
+    if len(boxes.x_m):
+        entry, box_normal = _box_entries(origin[None], direction[None], boxes)
+        distance.append(entry[0])
+        actor.append(torch.arange(len(boxes.x_m)))
+        normal.append(box_normal[0])
+    distance, actor, normal = torch.cat(distance), torch.cat(actor), torch.cat(normal)
+    order = torch.argsort(distance)
+    order = order[distance[order] <= length_m]
+    return RayHits(distance[order], actor[order], normal[order], origin + direction * distance[order, None])

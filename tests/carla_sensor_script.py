@@ -106,6 +106,19 @@ summary["radar"] = [len(radar), float(np.median([d.depth for d in radar])) if ra
                     max(abs(math.degrees(d.azimuth)) for d in radar) if radar else None]
 summary["ego_speed"] = ego.get_velocity().length()
 summary["free_depth_m"] = float(metres(pixels(latest["free_depth"])[60, 80]))
+above, below = parked_at + carla.Location(z=10.0), parked_at + carla.Location(z=-1.0)
+summary["cast_ray"] = [[str(p.label), round(p.location.z, 2)] for p in world.cast_ray(above, below)]
+projected = world.ground_projection(above, 20.0)
+summary["ground_projection"] = [str(projected.label), round(projected.location.z, 2)]
+summary["nothing_below"] = world.ground_projection(parked_at + carla.Location(z=30.0), 5.0) is None
+buildings = world.get_level_bbs(carla.CityObjectLabel.Buildings)
+objects = world.get_environment_objects(carla.CityObjectLabel.Buildings)
+summary["buildings"] = [len(buildings), len(objects), len(world.get_level_bbs(carla.CityObjectLabel.Any))]
+summary["building_names"] = sorted({o.name.split("_")[0] for o in objects})
+summary["building_box_matches"] = all(abs(a.extent.z - o.bounding_box.extent.z) < 1e-3
+                                      for a, o in zip(buildings, objects))
+level_centre = carla.Location(buildings[0].location.x, buildings[0].location.y, 1.0)
+summary["towards_building"] = [str(p.label) for p in world.cast_ray(parked_at + carla.Location(z=1.0), level_centre)]
 for sensor in sensors.values():
     sensor.stop()
     sensor.destroy()

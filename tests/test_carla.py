@@ -151,6 +151,12 @@ def test_every_sensor_type_measures_the_car_ahead_in_carlas_layouts(server_port)
     assert detections > 10 and abs(depth - gap) < 1.5 and azimuth_deg <= 5.0
     assert abs(velocity + seen["ego_speed"]) < 0.5  # closing on a parked car at the ego's speed
     assert 28.0 < seen["free_depth_m"] < 30.0  # 30 m up, looking down on the ego's roof or the road
+    # the map's geometry: rays from 10 m over the parked car meet its roof, then the road
+    assert seen["cast_ray"] == [["Car", 1.55], ["Roads", 0.0]] and seen["ground_projection"] == ["Car", 1.55]
+    assert seen["nothing_below"]  # 30 m up, a 5 m search finds nothing
+    assert seen["buildings"][0] == seen["buildings"][1] > 0 and seen["building_box_matches"]
+    assert seen["buildings"][2] >= seen["buildings"][0] and seen["building_names"] == ["Building"]
+    assert seen["towards_building"][-1] == "Buildings"
 
 
 def test_traffic_lights_are_actors_the_traffic_manager_and_carlas_agents_obey(server_port):

@@ -6,7 +6,7 @@ import torch
 
 from sim.carla_wire.messages import ActorDescription, WireError
 from sim.carla_wire.range_sensors import Lidar, Radar, SensorPose
-from sim.ray_cast import GROUND, NOTHING, Boxes, cast_rays
+from sim.ray_cast import GROUND, NOTHING, Boxes, cast_rays, ray_hits_along
 
 
 def _description(bp_id: str, **attributes: str) -> ActorDescription:
@@ -74,3 +74,17 @@ def test_a_sensor_attribute_out_of_range_is_refused_by_name():
         Lidar(_description("sensor.lidar.ray_cast", channels="0"), seed=1)
     with pytest.raises(WireError, match="'range' = 'far' is not a number"):
         Radar(_description("sensor.other.radar", range="far"), seed=1)
+
+
+def test_a_ray_reports_every_surface_it_enters_nearest_first_or_only_the_first():
+    boxes = Boxes.of([(20.0, 0.0, 0.0, 2.0, 2.0, 3.0), (10.0, 0.0, 0.0, 2.0, 2.0, 3.0)])
+    direction = torch.tensor([1.0, 0.0, -0.05])
+    direction = direction / direction.norm()
+    every = ray_hits_along(torch.tensor([0.0, 0.0, 1.5]), direction, 100.0, boxes, first_only=False)
+    assert every.actor.tolist() == [1, 0, GROUND]  # the near box, the far one, then the ground at 30 m
+    assert every.distance_m.tolist() == pytest.approx([9.0 / direction[0].item(), 19.0 / direction[0].item(),
+                                                       30.0 / direction[0].item()], rel=1e-5)
+    first = ray_hits_along(torch.tensor([0.0, 0.0, 1.5]), direction, 100.0, boxes, first_only=True)
+    assert first.actor.tolist() == [1]
+    short = ray_hits_along(torch.tensor([0.0, 0.0, 1.5]), direction, 5.0, boxes, first_only=False)
+    assert short.actor.tolist() == []

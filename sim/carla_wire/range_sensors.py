@@ -104,10 +104,11 @@ class Lidar:
         horizontal = torch.deg2rad(step - 0.5 * self.horizontal_fov_deg)
         spread = 0.0 if self.channels == 1 else (self.upper_fov_deg - self.lower_fov_deg) / (self.channels - 1)
         vertical = torch.deg2rad(self.upper_fov_deg - spread * torch.arange(self.channels, dtype=torch.float32))
-        v, h = torch.meshgrid(vertical, horizontal, indexing="ij")  # [C, K]: rays ordered by channel
-        # CARLA's horizontal angle grows to the right; ours (y left) to the left
-        local = torch.stack([torch.cos(v) * torch.cos(h), -torch.cos(v) * torch.sin(h), torch.sin(v)], -1)
-        local = local.reshape(-1, 3)
+        # [C, K] rays ordered by channel; trigonometry of the C + K angles only. CARLA's
+        # horizontal angle grows to the right; ours (y left) to the left.
+        cos_v, sin_v = torch.cos(vertical)[:, None], torch.sin(vertical)[:, None]
+        cos_h, sin_h = torch.cos(horizontal)[None], torch.sin(horizontal)[None]
+        local = torch.stack([cos_v * cos_h, -cos_v * sin_h, sin_v.expand(-1, len(horizontal))], -1).reshape(-1, 3)
         direction = pose.to_world(local)
         hits = cast_rays(torch.tensor(pose.origin), direction, self.range_m, boxes)
         kept = torch.isfinite(hits.distance_m) & (torch.rand(len(local), generator=self._random) >= self.general_drop)

@@ -40,6 +40,7 @@ CAMERA_STREAM = {"camera": stream_frames.RGB_CAMERA, "depth_camera": stream_fram
 SENSOR_STREAM_BASE = 1000
 SPAWN_POINT_SPACING_M = 25.0
 TRIGGER_HALF_HEIGHT_M = 1.0
+ANY_TAG = 255  # carla.CityObjectLabel.Any
 LAMP_HEIGHT_M, LAMP_HALF_EXTENT_M = 3.6, (0.2, 0.2, 0.6)  # a light's lamps: centre above the pole's foot
 MAP_PREFIX = "/Game/nines/Maps/"
 OPENDRIVE_MAP = "OpenDriveMap"  # the map name CARLA gives a world generated from OpenDRIVE
@@ -382,6 +383,45 @@ class Session:
             self._batch_command(int(index), [actor.id if after and after[0] == FUTURE_ACTOR else after[0], *after[1:]]
                                 if after else after)
         return actor.id
+
+    # -- the map's geometry ---------------------------------------------------------------
+    def rpc_cast_ray(self, start: list, end: list):
+        """Every surface between two points, nearest first, as CARLA's LabelledPoints."""
+        a, b = (from_carla(tuple(point), (0.0, 0.0, 0.0))[:3] for point in (start, end))
+        return value([self._labelled(point, tag) for point, tag in self.world.cast(a, b, first_only=False)])
+
+    def rpc_project_point(self, location: list, direction: list, search_distance: float):
+        """ground_projection: the first surface along `direction` within search_distance."""
+        a = from_carla(tuple(location), (0.0, 0.0, 0.0))[:3]
+        d = vector_from_carla(tuple(direction))
+        norm = math.sqrt(sum(v * v for v in d)) or 1.0
+        b = tuple(p + float(search_distance) * v / norm for p, v in zip(a, d))
+        hits = self.world.cast(a, b, first_only=True)
+        return value([True, self._labelled(*hits[0])] if hits else [False, self._labelled((0.0, 0.0, 0.0), 0)])
+
+    def _labelled(self, point: tuple[float, float, float], tag: int) -> list:
+        location, _ = to_carla(*point, 0.0)
+        return [list(location), tag]
+
+    def _level(self, tag: int) -> list:
+        return [(name, kind, box) for name, kind, box in self.world.level_boxes() if tag in (ANY_TAG, kind)]
+
+    def _bounding_box(self, box: tuple[float, ...]) -> list:
+        x, y, z, yaw, length, width, height = box
+        location, rotation = to_carla(x, y, z, yaw)
+        return [list(location), [0.5 * length, 0.5 * width, 0.5 * height], list(rotation), 0]
+
+    def rpc_get_all_level_BBs(self, tag: int):
+        return value([self._bounding_box(box) for _, _, box in self._level(int(tag))])
+
+    def rpc_get_environment_objects(self, tag: int):
+        """rpc::EnvironmentObject [transform, bounding box, id, name, type] of the map's objects."""
+        objects = []
+        for name, kind, box in self._level(int(tag)):
+            location, rotation = to_carla(box[0], box[1], 0.0, box[3])
+            objects.append([[list(location), list(rotation)], self._bounding_box(box),
+                            int(hashlib.sha1(name.encode()).hexdigest()[:15], 16), name, kind])
+        return value(objects)
 
     # -- ticking -------------------------------------------------------------------------
     def rpc_tick_cue(self):

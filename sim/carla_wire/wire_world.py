@@ -24,8 +24,10 @@ from sim.carla_wire.range_sensors import Lidar, LidarScan, Radar, RadarScan, Sen
 from sim.carla_wire.wire_lights import WireLight
 from sim.ego_dynamics import EgoState, step_ego, weather_friction
 from sim.map_bank import LANE_TYPE_CODES, MapBank, build_map_bank
-from sim.ray_cast import Boxes
+from sim.ray_cast import Boxes, ray_hits_along
+from sim.render.actor_mesh import TRAFFIC_LIGHT_SIZE_M
 from sim.render.labels import ACTOR_TAG, ImageKind, Tag
+from sim.render.roadside import Building, roadside_layout
 from sim.scene_batch import SceneBatch
 from sim.traffic_lights import place_signals
 from sim.weather import Weather, as_vector
@@ -34,6 +36,7 @@ from sim.world import DOOR_M
 SOLID_ROLES = ("vehicle", "walker", "prop")
 TRAFFIC_LIGHT = Blueprint("traffic.traffic_light", "traffic_light")
 SPEED_LIMIT_LOOKUP_M = 1.0
+LOWEST_CAMERA_M = 0.1  # CameraConfig's lowest mount: the road is at 0
 IMAGE_OF_ROLE = {"camera": ImageKind.RGB, "depth_camera": ImageKind.DEPTH, "semantic_camera": ImageKind.SEMANTIC,
                  "instance_camera": ImageKind.INSTANCE}
 
@@ -78,6 +81,17 @@ class WireActor:
 
 
 @dataclass(frozen=True)
+class Obstacles:
+    """N boxes rays can hit, with the CARLA actor id (0: part of the map), semantic tag
+    (uint32 [N]) and velocity [N, 2] (m/s) of each."""
+
+    ids: np.ndarray
+    tags: np.ndarray
+    velocity: torch.Tensor
+    boxes: Boxes
+
+
+@dataclass(frozen=True)
 class Contact:
     """A collision sensor's report for one tick: its actor, its parent and what it hit."""
 
@@ -103,6 +117,7 @@ class WireWorld:
         self._renderers: dict[int, object] = {}
         self._speed_limits: dict[int, tuple[float, float, float]] = {}  # actor id: (x_m, y_m, km/h) looked up there
         self.lights: dict[int, WireLight] = {}  # by actor id, in the map's signal order
+        self._building_cache: dict[str, list[Building]] = {}
         self.load(template)
 
     def load(self, template: str) -> None:
@@ -161,15 +176,17 @@ class WireWorld:
 
     def _camera_config(self, description: ActorDescription, actor: WireActor) -> CameraConfig:
         """The camera's model: attached to an actor (of any kind), mounted at its pose on it;
-        attached to nothing, at the ground under its own pose, which the scene is drawn from."""
+        attached to nothing, at the ground under its own pose, which the scene is drawn from. A
+        camera at or below the road (a script's carla.Transform()) sees from just above it."""
         x, y, yaw = (actor.x_m, actor.y_m, math.degrees(actor.yaw_rad)) if actor.parent else (0.0, 0.0, 0.0)
         try:
             return CameraConfig(width=int(description.attribute("image_size_x", "800")),
                                 height=int(description.attribute("image_size_y", "600")),
                                 fov_deg=float(description.attribute("fov", "90")), mount_x_m=x, mount_y_m=y,
-                                mount_z_m=actor.z_m, pitch_deg=actor.pitch_deg, yaw_deg=yaw)
+                                mount_z_m=max(actor.z_m, LOWEST_CAMERA_M), pitch_deg=actor.pitch_deg, yaw_deg=yaw)
         except ValueError as exc:
-            raise WireError(f"spawn failed: camera not supported here ({exc.errors()[0]['msg']})") from exc
+            problem = exc.errors()[0]
+            raise WireError(f"spawn failed: {description.id} {problem['loc'][0]}: {problem['msg']}") from exc
 
     def destroy(self, actor_id: int) -> bool:
         """Remove the actor. Actors attached to it stay, where they were, attached to nothing, as
@@ -290,10 +307,23 @@ class WireWorld:
             return actor.speed_mps * math.cos(actor.yaw_rad), actor.speed_mps * math.sin(actor.yaw_rad)
         return actor.velocity
 
-    def _solids(self) -> tuple[list[WireActor], Boxes]:
-        """The actors rays can hit, and their boxes."""
+    def _obstacles(self) -> Obstacles:
+        """What rays can hit: the solid actors free in the world, then the map's buildings."""
         solids = [a for a in self.actors.values() if a.role in SOLID_ROLES and not a.parent]
-        return solids, Boxes.of([(a.x_m, a.y_m, a.yaw_rad, *a.blueprint.size_m) for a in solids])
+        buildings = self._buildings()
+        rows = [(a.x_m, a.y_m, a.yaw_rad, *a.blueprint.size_m) for a in solids]
+        rows += [(b.x_m, b.y_m, b.heading_rad, b.length_m, b.depth_m, b.height_m) for b in buildings]
+        ids = np.array([a.id for a in solids] + [0] * len(buildings), dtype=np.uint32)
+        tags = np.array([int(ACTOR_TAG.get(a.blueprint.kind, Tag.UNLABELED)) for a in solids]
+                        + [int(Tag.BUILDINGS)] * len(buildings), dtype=np.uint32)
+        velocity = torch.tensor([self.world_velocity(a) for a in solids] + [(0.0, 0.0)] * len(buildings),
+                                dtype=torch.float32).reshape(-1, 2)
+        return Obstacles(ids, tags, velocity, Boxes.of(rows))
+
+    def _buildings(self) -> list[Building]:
+        if self.template not in self._building_cache:
+            self._building_cache[self.template] = roadside_layout(self.bank.graphs[self.template_index]).buildings
+        return self._building_cache[self.template]
 
     def _sensor_pose(self, sensor: WireActor) -> SensorPose:
         x, y, z, yaw = self.world_pose(sensor)
@@ -302,14 +332,19 @@ class WireWorld:
     def lidar_scan(self, sensor: WireActor) -> tuple[LidarScan, np.ndarray, np.ndarray]:
         """This tick's sweep of a lidar, and the CARLA actor id (0: the map) and semantic tag
         of each point [P] (uint32)."""
-        solids, boxes = self._solids()
-        scan = sensor.ranging.scan(self._sensor_pose(sensor), boxes, self.dt_s)
-        ids = np.array([a.id for a in solids] + [0], dtype=np.uint32)
-        tags = np.array([int(ACTOR_TAG.get(a.blueprint.kind, Tag.UNLABELED)) for a in solids] + [0], dtype=np.uint32)
-        box = scan.box.numpy()
-        on_actor = box >= 0
-        tag = np.where(on_actor, tags[box], self._ground_tags(scan.world_points[:, :2]))
-        return scan, np.where(on_actor, ids[box], 0).astype(np.uint32), tag.astype(np.uint32)
+        obstacles = self._obstacles()
+        scan = sensor.ranging.scan(self._sensor_pose(sensor), obstacles.boxes, self.dt_s)
+        return scan, *self._owners(obstacles, scan.box, scan.world_points)
+
+    def _owners(self, obstacles: Obstacles, box: torch.Tensor, points: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+        """The CARLA actor id (0: the map) and semantic tag [P] (uint32) of hits on boxes box [P]
+        (or the ground, GROUND) at points [P, 3]."""
+        index = box.numpy()
+        on_box = index >= 0
+        safe = np.maximum(index, 0)
+        ids = np.where(on_box, obstacles.ids[safe] if len(obstacles.ids) else 0, 0)
+        tags = np.where(on_box, obstacles.tags[safe] if len(obstacles.tags) else 0, self._ground_tags(points[:, :2]))
+        return ids.astype(np.uint32), tags.astype(np.uint32)
 
     def _ground_tags(self, xy: torch.Tensor) -> np.ndarray:
         """The semantic tag of the ground at points xy [P, 2]: sidewalk, road, or terrain off the lanes."""
@@ -320,9 +355,33 @@ class WireWorld:
 
     def radar_scan(self, sensor: WireActor) -> RadarScan:
         """This tick's detections of a radar."""
-        solids, boxes = self._solids()
-        velocities = torch.tensor([self.world_velocity(a) for a in solids], dtype=torch.float32).reshape(-1, 2)
-        return sensor.ranging.scan(self._sensor_pose(sensor), boxes, velocities, self.dt_s)
+        obstacles = self._obstacles()
+        return sensor.ranging.scan(self._sensor_pose(sensor), obstacles.boxes, obstacles.velocity, self.dt_s)
+
+    def cast(self, start: tuple[float, float, float], end: tuple[float, float, float],
+             first_only: bool) -> list[tuple[tuple[float, float, float], int]]:
+        """What the segment start -> end (m, world) meets, nearest first, as (point, semantic
+        tag): everything along it, or only the first hit."""
+        obstacles = self._obstacles()
+        origin, target = torch.tensor([start]), torch.tensor([end])
+        length = float((target - origin).norm())
+        if length == 0.0:
+            return []
+        hits = ray_hits_along(origin[0], (target - origin)[0] / length, length, obstacles.boxes, first_only)
+        _, tags = self._owners(obstacles, hits.actor, hits.point)
+        return [(tuple(point), int(tag)) for point, tag in zip(hits.point.tolist(), tags.tolist())]
+
+    def level_boxes(self) -> list[tuple[str, int, tuple[float, ...]]]:
+        """The map's static objects: (name, semantic tag, box (x, y, z centre, yaw, length,
+        width, height) in the world): its buildings, then its traffic lights' poles."""
+        boxes = [(f"Building_{k}", int(Tag.BUILDINGS), (b.x_m, b.y_m, 0.5 * b.height_m, b.heading_rad, b.length_m,
+                                                        b.depth_m, b.height_m))
+                 for k, b in enumerate(self._buildings())]
+        length, width, height = TRAFFIC_LIGHT_SIZE_M
+        boxes += [(f"TrafficLight_{light.actor_id}", int(Tag.TRAFFIC_LIGHT),
+                   (*light.placed.pole_xy, 0.5 * height, light.pole_yaw_rad, length, width, height))
+                  for light in self.lights.values()]
+        return boxes
 
     def _scene(self, camera: WireActor) -> SceneBatch:
         """What the camera sees, from its parent's pose (its own where it has none): every solid

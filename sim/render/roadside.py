@@ -4,11 +4,13 @@ depth cues and a skyline instead of roads on an empty plane.
 Placement is a fixed function of the map (a generator seeded from the map's name), so a map
 always looks the same. Urban roads with sidewalks get buildings right behind the sidewalk;
 other roads get trees near the verge and houses further out. A prop is dropped when it
-would stand on any lane, including lanes of other roads.
+would stand on any lane, including lanes of other roads. `roadside_layout` says where each
+stands (the wire server's rays hit the buildings); `build_roadside` makes the mesh.
 """
 from __future__ import annotations
 
 import zlib
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -39,29 +41,51 @@ def _lane_clearance(graph: LaneGraph, xy: np.ndarray) -> np.ndarray:
     return gap.min(axis=1)
 
 
-def _tree(builder: MeshBuilder, xy: np.ndarray, rng: np.random.Generator) -> None:
-    """A trunk and a crown as camera-facing cards: 6 triangles, none facing away, since every
-    tile in view draws every tree."""
+@dataclass(frozen=True)
+class Tree:
+    x_m: float
+    y_m: float
+    radius_m: float
+    height_m: float
+    leaves: int  # index into LEAVES
+
+
+@dataclass(frozen=True)
+class Building:
+    """A box standing on the ground: centre x, y (m), heading (rad), length along the heading,
+    depth across it and height (m), facade colour index into FACADES."""
+
+    x_m: float
+    y_m: float
+    heading_rad: float
+    length_m: float
+    depth_m: float
+    height_m: float
+    facade: int
+
+
+@dataclass
+class RoadsideLayout:
+    trees: list[Tree] = field(default_factory=list)
+    buildings: list[Building] = field(default_factory=list)
+
+
+def _tree(xy: np.ndarray, rng: np.random.Generator) -> Tree:
     radius = rng.uniform(1.6, 2.4)
     height = rng.uniform(4.5, 7.0)
-    anchor = (xy[0], xy[1], 0.0)
-    builder.card(anchor, np.array([[-0.17, 0.0], [0.17, 0.0], [0.17, 2.4], [-0.17, 2.4]]), TRUNK)
-    centre = np.array([0.0, 0.5 * (1.8 + height)])
-    crown = centre + HEXAGON * np.array([radius, 0.5 * (height - 1.8) / 0.87])
-    builder.card(anchor, crown, LEAVES[rng.integers(len(LEAVES))])
+    return Tree(float(xy[0]), float(xy[1]), radius, height, int(rng.integers(len(LEAVES))))
 
 
-def _building(builder: MeshBuilder, xy: np.ndarray, heading: float, depth: float, rng: np.random.Generator) -> None:
+def _building(xy: np.ndarray, heading: float, depth: float, rng: np.random.Generator) -> Building:
     width = rng.uniform(9.0, 15.0)
     height = rng.uniform(6.0, 16.0)
-    facade = FACADES[rng.integers(len(FACADES))]
-    builder.box((xy[0], xy[1], height / 2), (width, depth, height), facade, Material.PLAIN, heading)
+    return Building(float(xy[0]), float(xy[1]), float(heading), width, depth, height, int(rng.integers(len(FACADES))))
 
 
-def build_roadside(graph: LaneGraph) -> Mesh:
+def roadside_layout(graph: LaneGraph) -> RoadsideLayout:
     """Trees and buildings along every road of the map behind `graph` that is not a junction."""
     rng = np.random.default_rng(zlib.crc32(graph.network.name.encode()))
-    builder = MeshBuilder()
+    layout = RoadsideLayout()
     for road in graph.network.roads:
         if road.junction != -1:
             continue
@@ -75,17 +99,34 @@ def build_roadside(graph: LaneGraph) -> Mesh:
                 spots = offset_points(xy, hdg, edge + side * (0.6 + depth / 2))
                 clear = _lane_clearance(graph, spots) > 0.5 * depth
                 for k in np.flatnonzero(clear):
-                    _building(builder, spots[k], hdg[k], depth, rng)
+                    layout.buildings.append(_building(spots[k], hdg[k], depth, rng))
                 continue
             gaps = rng.uniform(3.0, 9.0, len(s))
             spots = offset_points(xy, hdg, 0.0) + (edge + side * gaps)[:, None] * np.column_stack(
                 [-np.sin(hdg), np.cos(hdg)])
             trees = (_lane_clearance(graph, spots) > 2.5) & (rng.uniform(size=len(s)) < 0.7)
             for k in np.flatnonzero(trees):
-                _tree(builder, spots[k], rng)
+                layout.trees.append(_tree(spots[k], rng))
             houses = offset_points(xy, hdg, 0.0) + (edge + side * rng.uniform(18.0, 30.0, len(s)))[:, None] * \
                 np.column_stack([-np.sin(hdg), np.cos(hdg)])
             keep = (_lane_clearance(graph, houses) > 8.0) & (rng.uniform(size=len(s)) < 0.4)
             for k in np.flatnonzero(keep):
-                _building(builder, houses[k], hdg[k], 9.0, rng)
+                layout.buildings.append(_building(houses[k], hdg[k], 9.0, rng))
+    return layout
+
+
+def build_roadside(graph: LaneGraph) -> Mesh:
+    """The roadside layout's mesh. Trees are a trunk and a crown as camera-facing cards: 6
+    triangles, none facing away, since every tile in view draws every tree."""
+    builder = MeshBuilder()
+    layout = roadside_layout(graph)
+    for tree in layout.trees:
+        anchor = (tree.x_m, tree.y_m, 0.0)
+        builder.card(anchor, np.array([[-0.17, 0.0], [0.17, 0.0], [0.17, 2.4], [-0.17, 2.4]]), TRUNK)
+        centre = np.array([0.0, 0.5 * (1.8 + tree.height_m)])
+        crown = centre + HEXAGON * np.array([tree.radius_m, 0.5 * (tree.height_m - 1.8) / 0.87])
+        builder.card(anchor, crown, LEAVES[tree.leaves])
+    for b in layout.buildings:
+        builder.box((b.x_m, b.y_m, b.height_m / 2), (b.length_m, b.depth_m, b.height_m), FACADES[b.facade],
+                    Material.PLAIN, b.heading_rad)
     return builder.build()
