@@ -1,8 +1,9 @@
 """The built-in map templates, made in code as `RoadNetwork`s.
 
-Six templates: a straight multi-lane road, a curved road (left then right), a highway with
-an on-ramp, a signalised 4-way junction, a T-junction, and an urban two-way street with
-parking lanes, sidewalks and crosswalks. Scenario families pick one by name.
+Seven templates: a straight multi-lane road, a curved road (left then right), a highway with
+an on-ramp, a signalised 4-way junction, a T-junction, an urban two-way street with parking
+lanes, sidewalks and crosswalks, and a town: a grid of streets and signalised junctions with
+no dead ends. Scenario families pick one by name.
 """
 from __future__ import annotations
 
@@ -160,6 +161,87 @@ def urban_street() -> RoadNetwork:
                        routes={"forward": [(1, -1)], "reverse": [(1, 1)]})
 
 
+GRID_NODES = 3  # the town's junctions per side
+GRID_SPACING_M = 120.0
+
+
+def _arm_poses(road: Road, contact: str) -> tuple[Pose, Pose, int, int]:
+    """Where a street meets a junction at its `contact` end: (the pose entering the junction,
+    the pose leaving it, both on the street's reference line; the lane that drives in, the lane
+    that drives out)."""
+    if contact == "start":
+        start = road.segments[0].start
+        return Pose(start.x_m, start.y_m, start.hdg_rad + math.pi), start, 1, -1
+    end = road.segments[-1].end
+    return end, Pose(end.x_m, end.y_m, end.hdg_rad + math.pi), -1, 1
+
+
+def town() -> RoadNetwork:
+    """A town of 3 x 3 junctions on a 120 m grid joined by 12 two-way streets (a lane and a
+    sidewalk each side, 40 km/h): every street has a junction at both ends, so every lane leads
+    to every other. Junctions with three or four arms are signalised, east-west and
+    north-south alternating (20 s green, 3 s yellow); the corners are plain bends."""
+    half_m, speed = 12.0, 40 * KMH
+    lanes = _two_way(LANE_WIDTH_M, speed) + [LaneSpec(2, "sidewalk", 2.0, speed), LaneSpec(-2, "sidewalk", 2.0, speed)]
+    junctions = {(i, j): Junction(100 + GRID_NODES * i + j) for i in range(GRID_NODES) for j in range(GRID_NODES)}
+    arms: dict[tuple[int, int], list[tuple[Road, str]]] = {node: [] for node in junctions}
+    streets: dict[tuple[tuple[int, int], tuple[int, int]], Road] = {}
+    roads: list[Road] = []
+    for (i, j), junction in junctions.items():
+        for di, dj in ((1, 0), (0, 1)):
+            other = (i + di, j + dj)
+            if other not in junctions:
+                continue
+            heading = math.atan2(dj, di)
+            start = Pose(i * GRID_SPACING_M + half_m * di, j * GRID_SPACING_M + half_m * dj, heading)
+            road = Road(len(roads) + 1, chain(start, [(GRID_SPACING_M - 2 * half_m, 0.0)]), lanes,
+                        predecessor=RoadLink("junction", junction.id),
+                        successor=RoadLink("junction", junctions[other].id))
+            roads.append(road)
+            arms[(i, j)].append((road, "start"))
+            arms[other].append((road, "end"))
+            streets[((i, j), other)] = streets[(other, (i, j))] = road
+    connectors: dict[tuple[int, int], int] = {}  # (street in, street out): connecting road
+    signals: list[Signal] = []
+    for node, node_arms in arms.items():
+        junction = junctions[node]
+        for road_in, contact_in in node_arms:
+            entry, _, lane_in, _ = _arm_poses(road_in, contact_in)
+            for road_out, contact_out in node_arms:
+                if road_out is road_in:
+                    continue
+                _, exit_, _, lane_out = _arm_poses(road_out, contact_out)
+                conn_id = 1000 + 100 * (junction.id - 100) + len(junction.connections)
+                lane = LaneSpec(-1, "driving", LANE_WIDTH_M, speed, predecessor=lane_in, successor=lane_out)
+                roads.append(Road(conn_id, _connector(entry, exit_), [lane], junction=junction.id,
+                                  predecessor=RoadLink("road", road_in.id, contact_in),
+                                  successor=RoadLink("road", road_out.id, contact_out)))
+                junction.connections.append(Connection(road_in.id, conn_id, "start", ((lane_in, -1),)))
+                connectors[(road_in.id, road_out.id)] = conn_id
+            if len(node_arms) >= 3:
+                offset = 0.0 if abs(math.cos(road_in.segments[0].start.hdg_rad)) > 0.5 else 23.0
+                stop_s = 6.0 if contact_in == "start" else road_in.length_m - 6.0
+                signals.append(Signal(len(signals) + 1, road_in.id, stop_s, (lane_in,),
+                                      SignalPhase(20.0, 3.0, 23.0, offset)))
+    ring = [(0, 0), (1, 0), (2, 0), (2, 1), (2, 2), (1, 2), (0, 2), (0, 1), (0, 0), (1, 0)]
+    cross = [(0, 1), (1, 1), (2, 1), (2, 2)]
+    routes = {name: _grid_route(path, streets, connectors) for name, path in (("ring", ring), ("cross", cross))}
+    return RoadNetwork("town", roads, list(junctions.values()), signals, routes=routes)
+
+
+def _grid_route(path: list[tuple[int, int]], streets: dict, connectors: dict[tuple[int, int], int]) -> list:
+    """The (road, lane) sequence driving through the town's junctions `path` in order."""
+    route, previous = [], None
+    for a, b in zip(path, path[1:]):
+        street = streets[(a, b)]
+        if previous is not None:
+            route.append((connectors[(previous.id, street.id)], -1))
+        starts_here = street.predecessor.id == 100 + GRID_NODES * a[0] + a[1]
+        route.append((street.id, -1 if starts_here else 1))
+        previous = street
+    return route
+
+
 TEMPLATES: dict[str, Callable[[], RoadNetwork]] = {
     "straight": straight,
     "curve": curve,
@@ -167,4 +249,5 @@ TEMPLATES: dict[str, Callable[[], RoadNetwork]] = {
     "junction_4way": junction_4way,
     "t_junction": t_junction,
     "urban_street": urban_street,
+    "town": town,
 }

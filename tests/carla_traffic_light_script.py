@@ -58,4 +58,22 @@ summary["destroy_refused"] = not light.destroy()  # the client logs the server's
 traffic_manager.set_synchronous_mode(False)
 settings.synchronous_mode = False
 world.apply_settings(settings)
+# the town: its full topology has no dead end, every lane reaches every other, lights at its junctions
+town = client.load_world("town").get_map()
+topology = town.get_topology()
+successors = {}
+for entry, exit_ in topology:
+    entry_lane, exit_lane = (entry.road_id, entry.lane_id), (exit_.road_id, exit_.lane_id)
+    successors.setdefault(entry_lane, set()).add(exit_lane)
+    successors.setdefault(exit_lane, set()).update((n.road_id, n.lane_id) for n in exit_.next(1.0))
+first = (topology[0][0].road_id, topology[0][0].lane_id)
+reached, frontier = {first}, [first]
+while frontier:
+    for lane in successors.get(frontier.pop(), ()):
+        if lane not in reached:
+            reached.add(lane)
+            frontier.append(lane)
+summary["town"] = {"segments": len(topology), "dead_ends": sum(not exit_.next(2.0) for _, exit_ in topology),
+                   "unreached": len(set(successors) - reached),
+                   "lights": len(client.get_world().get_actors().filter("traffic.traffic_light"))}
 print(json.dumps(summary))

@@ -175,6 +175,7 @@ def test_traffic_lights_are_actors_the_traffic_manager_and_carlas_agents_obey(se
     assert seen["frozen"] and seen["held_speed"] < 0.1 and seen["held_before_stop_m"] < 4.0
     assert seen["after_green_speed"] > 5.0 and seen["after_green_moved_m"] > 15.0
     assert seen["light_boxes"] == 1 and seen["destroy_refused"]
+    assert seen["town"] == {"segments": 88, "dead_ends": 0, "unreached": 0, "lights": 16}
 
 
 def test_a_batch_spawns_traffic_for_the_traffic_manager_as_carlas_examples_do(server_port):
@@ -203,7 +204,7 @@ def test_every_template_loads_through_carla_map_and_get_map(server_port):
         ours, theirs = served.generate_waypoints(5.0), offline.generate_waypoints(5.0)
         assert len(ours) == len(theirs) > 20
     # any other document is imported as a map of its own; one that is not OpenDRIVE is refused
-    moved = xodr.replace('name="urban_street"', 'name="elsewhere"')
+    moved = to_xodr(TEMPLATES["urban_street"]()).replace('name="urban_street"', 'name="elsewhere"')
     world = client.generate_opendrive_world(moved, carla.OpendriveGenerationParameters())
     assert world.get_map().to_opendrive() == moved and len(world.get_map().get_spawn_points()) > 10
     with pytest.raises(RuntimeError, match="is the root element; expected <OpenDRIVE>"):
