@@ -45,17 +45,18 @@ for tick in range(60):
     world.tick()
 summary.update(walker_speeds=[float(v) for v in walker_speeds], light=str(ego.get_traffic_light_state()), hits=hits[:1], hit_count=len(hits), crossings=crossings[:1],
                walker_moved_y=walker.get_location().y - walker_start.y, cone_type=cone.type_id)
-traffic_manager = client.get_trafficmanager(8000)
+tm_port = int(sys.argv[2])
+traffic_manager = client.get_trafficmanager(tm_port)
 traffic_manager.set_synchronous_mode(True)
 traffic_manager.set_random_device_seed(7)
 before = parked.get_location()
-parked.set_autopilot(True, 8000)
+parked.set_autopilot(True, tm_port)
 for _ in range(60):
     world.tick()
 after = parked.get_location()
 summary.update(autopilot_dx=after.x - before.x, autopilot_dy=after.y - before.y,
                autopilot_speed=parked.get_velocity().length())
-parked.set_autopilot(False, 8000)
+parked.set_autopilot(False, tm_port)
 world.tick()
 for actor in (collisions, lanes):
     actor.stop()

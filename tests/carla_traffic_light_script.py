@@ -9,13 +9,34 @@ import carla
 
 client = carla.Client("127.0.0.1", int(sys.argv[1]))
 client.set_timeout(20.0)
+summary = {}
+# the town first, before this script's Traffic Manager exists (loading a world under a running
+# one can crash the client library): its full topology has no dead end, every lane reaches
+# every other, lights stand at its junctions
+town = client.load_world("town").get_map()
+topology = town.get_topology()
+successors = {}
+for entry, exit_ in topology:
+    entry_lane, exit_lane = (entry.road_id, entry.lane_id), (exit_.road_id, exit_.lane_id)
+    successors.setdefault(entry_lane, set()).add(exit_lane)
+    successors.setdefault(exit_lane, set()).update((n.road_id, n.lane_id) for n in exit_.next(1.0))
+first = (topology[0][0].road_id, topology[0][0].lane_id)
+reached, frontier = {first}, [first]
+while frontier:
+    for lane in successors.get(frontier.pop(), ()):
+        if lane not in reached:
+            reached.add(lane)
+            frontier.append(lane)
+summary["town"] = {"segments": len(topology), "dead_ends": sum(not exit_.next(2.0) for _, exit_ in topology),
+                   "unreached": len(set(successors) - reached),
+                   "lights": len(client.get_world().get_actors().filter("traffic.traffic_light"))}
 world = client.load_world("junction_4way")
 settings = world.get_settings()
 settings.synchronous_mode, settings.fixed_delta_seconds = True, 0.05
 world.apply_settings(settings)
 world_map = world.get_map()
 lights = list(world.get_actors().filter("traffic.traffic_light"))
-summary = {"lights": len(lights), "states": sorted({str(light.state) for light in lights})}
+summary.update(lights=len(lights), states=sorted({str(light.state) for light in lights}))
 light = lights[0]
 summary["group"] = sorted(other.id for other in light.get_group_traffic_lights())
 summary["same_junction"] = sorted(other.id for other in lights)
@@ -58,22 +79,4 @@ summary["destroy_refused"] = not light.destroy()  # the client logs the server's
 traffic_manager.set_synchronous_mode(False)
 settings.synchronous_mode = False
 world.apply_settings(settings)
-# the town: its full topology has no dead end, every lane reaches every other, lights at its junctions
-town = client.load_world("town").get_map()
-topology = town.get_topology()
-successors = {}
-for entry, exit_ in topology:
-    entry_lane, exit_lane = (entry.road_id, entry.lane_id), (exit_.road_id, exit_.lane_id)
-    successors.setdefault(entry_lane, set()).add(exit_lane)
-    successors.setdefault(exit_lane, set()).update((n.road_id, n.lane_id) for n in exit_.next(1.0))
-first = (topology[0][0].road_id, topology[0][0].lane_id)
-reached, frontier = {first}, [first]
-while frontier:
-    for lane in successors.get(frontier.pop(), ()):
-        if lane not in reached:
-            reached.add(lane)
-            frontier.append(lane)
-summary["town"] = {"segments": len(topology), "dead_ends": sum(not exit_.next(2.0) for _, exit_ in topology),
-                   "unreached": len(set(successors) - reached),
-                   "lights": len(client.get_world().get_actors().filter("traffic.traffic_light"))}
 print(json.dumps(summary))

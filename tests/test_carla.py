@@ -86,7 +86,8 @@ def test_an_ordinary_carla_script_runs_unchanged(server_port):
 
 
 def test_weather_walkers_props_sensors_and_the_traffic_manager_work(server_port):
-    out = subprocess.run([sys.executable, str(ROOT / "tests" / "carla_session_script.py"), str(server_port)],
+    tm_port = str(free_port_block(1))  # one port for both scripts: the second finds the first's Traffic Manager gone
+    out = subprocess.run([sys.executable, str(ROOT / "tests" / "carla_session_script.py"), str(server_port), tm_port],
                          capture_output=True, text=True, timeout=180)
     assert out.returncode == 0, out.stderr
     summary = json.loads(out.stdout.strip().splitlines()[-1])
@@ -105,7 +106,7 @@ def test_weather_walkers_props_sensors_and_the_traffic_manager_work(server_port)
     assert summary["autopilot_dx"] > 5.0 and abs(summary["autopilot_dy"]) < 0.2 and summary["autopilot_speed"] > 3.0
     assert summary["left"] == []
     # a second script on the same server finds the first one's Traffic Manager gone and starts its own
-    again = subprocess.run([sys.executable, str(ROOT / "tests" / "carla_session_script.py"), str(server_port)],
+    again = subprocess.run([sys.executable, str(ROOT / "tests" / "carla_session_script.py"), str(server_port), tm_port],
                            capture_output=True, text=True, timeout=180)
     assert again.returncode == 0, again.stderr
     second = json.loads(again.stdout.strip().splitlines()[-1])
