@@ -57,7 +57,17 @@ after = parked.get_location()
 summary.update(autopilot_dx=after.x - before.x, autopilot_dy=after.y - before.y,
                autopilot_speed=parked.get_velocity().length())
 parked.set_autopilot(False, tm_port)
+ego.apply_control(carla.VehicleControl())  # coasting: our model keeps its speed
 world.tick()
+control = ego.get_physics_control()
+summary["physics"] = [control.mass, len(control.wheels), round(control.wheels[0].max_steer_angle, 1)]
+control.mass = 2000.0
+ego.apply_physics_control(control)
+speed = ego.get_velocity().length()
+ego.add_impulse(ego.get_transform().get_forward_vector() * 2000.0 * 3.0)  # 3 m/s for 2,000 kg
+world.tick()
+summary["impulse_dv"] = ego.get_velocity().length() - speed
+summary["mass_kept"] = ego.get_physics_control().mass
 for actor in (collisions, lanes):
     actor.stop()
 for actor in (collisions, lanes, walker, cone, parked, ego):

@@ -19,7 +19,7 @@ import torch
 from sim.carla_frame import from_carla, to_carla, to_compass, to_gnss, vector_from_carla, vector_to_carla
 from sim.carla_weather import from_carla as weather_from_carla
 from sim.carla_weather import to_carla as weather_to_carla
-from sim.carla_wire import stream_frames
+from sim.carla_wire import physics_control, stream_frames
 from sim.carla_wire.blueprints import CAMERA_ROLES, Blueprint, definitions, library
 from sim.carla_wire.messages import (CARLA_VERSION, Actor, ActorDescription, EpisodeSettings, Transform,
                                      VehicleControl, WalkerControl, WireError, error, value, void, void_error)
@@ -48,7 +48,8 @@ OPENDRIVE_MAP = "OpenDriveMap"  # the map name CARLA gives a world generated fro
 VOID_METHODS = {"load_new_episode", "copy_opendrive_to_file", "reset_all_traffic_lights", "freeze_all_traffic_lights",
                 "set_actor_simulate_physics", "load_map_layer", "unload_map_layer", "set_traffic_light_state",
                 "freeze_traffic_light", "set_traffic_light_green_time", "set_traffic_light_yellow_time",
-                "set_traffic_light_red_time", "reset_group_traffic_lights"}
+                "set_traffic_light_red_time", "reset_group_traffic_lights", "apply_physics_control",
+                "add_actor_impulse", "add_actor_force"}
 
 
 def _is_0916_call(params: list) -> bool:
@@ -334,6 +335,34 @@ class Session:
         actor = self.world.actor(int(actor_id))
         vx, vy, _ = vector_from_carla(tuple(velocity))
         actor.speed_mps = math.hypot(vx, vy)
+
+    def _vehicle(self, actor_id: int) -> WireActor:
+        actor = self.world.actor(int(actor_id))
+        if actor.role != "vehicle":
+            raise WireError(f"actor {actor_id} is not a vehicle")
+        if actor.physics_control is None:
+            actor.physics_control = physics_control.default_control()
+        return actor
+
+    def rpc_get_physics_control(self, actor_id: int):
+        return value(self._vehicle(actor_id).physics_control)
+
+    def rpc_apply_physics_control(self, actor_id: int, raw: list):
+        self._vehicle(actor_id).physics_control = physics_control.checked(raw)
+
+    def _push(self, actor_id: int, vector: list, seconds: float) -> None:
+        """Change a vehicle's speed by the forward part of a push (N s, or N over `seconds`)."""
+        actor = self._vehicle(actor_id)
+        fx, fy, _ = vector_from_carla(tuple(vector))
+        forward = fx * math.cos(actor.yaw_rad) + fy * math.sin(actor.yaw_rad)
+        mass = float(actor.physics_control[physics_control.MASS])
+        actor.speed_mps = max(actor.speed_mps + forward * seconds / mass, 0.0)
+
+    def rpc_add_actor_impulse(self, actor_id: int, impulse: list):
+        self._push(actor_id, impulse, 1.0)
+
+    def rpc_add_actor_force(self, actor_id: int, force: list):
+        self._push(actor_id, force, self.world.dt_s)
 
     def rpc_open_vehicle_door(self, actor_id: int, door: int):
         self.world.actor(int(actor_id)).door_open = True

@@ -66,6 +66,7 @@ class WireActor:
     colour: tuple[float, float, float] = (0.6, 0.6, 0.65)
     camera: CameraConfig | None = None
     ranging: Lidar | Radar | None = None
+    physics_control: list | None = None  # a vehicle's carla.VehiclePhysicsControl (physics_control.py)
     stream_id: int = 0
 
     @property
