@@ -182,6 +182,28 @@ def test_traffic_lights_are_actors_the_traffic_manager_and_carlas_agents_obey(se
     assert seen["town"] == {"segments": 88, "dead_ends": 0, "unreached": 0, "lights": 16}
 
 
+def test_the_recorder_writes_a_file_it_reads_back_and_replays(server_port, tmp_path):
+    """A car runs into a parked one while recording: the file info lists both, the collision
+    list has the pair, the parked car is blocked, and the replay moves a car along the
+    recorded path."""
+    recording = tmp_path / "run.log"
+    out = subprocess.run([sys.executable, str(ROOT / "tests" / "carla_recorder_script.py"), str(server_port),
+                          str(recording)], capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    runner, parked = seen["ids"]
+    assert seen["path"] == str(recording) and recording.is_file()
+    assert f"Create {runner}: vehicle.tesla.model3" in seen["info"]
+    assert f"Create {parked}: vehicle.audi.a2" in seen["info"]
+    assert "Frames: 61" in seen["info"] and "Map: straight" in seen["info"]
+    collisions = [line.split() for line in seen["collisions"].splitlines() if line.strip()[:1].isdigit()]
+    assert [(row[1], row[2], int(row[3]), int(row[5])) for row in collisions] == [("v", "v", runner, parked)]
+    blocked = [line.split() for line in seen["blocked"].splitlines()[1:] if line.strip()]
+    assert [int(row[1]) for row in blocked] == [parked]
+    assert seen["replayed_offset"] < 1e-3 and seen["replayed_vehicles"] == ["vehicle.audi.a2", "vehicle.tesla.model3"]
+    assert seen["missing"] == f"recorder file '{recording}.missing' not found"
+
+
 def test_a_batch_spawns_traffic_for_the_traffic_manager_as_carlas_examples_do(server_port):
     """SpawnActor(...).then(SetAutopilot(FutureActor, ...)) in one apply_batch_sync: every
     vehicle spawns, the Traffic Manager drives each, and a batch of DestroyActor removes them."""

@@ -20,6 +20,7 @@ from sim.carla_frame import from_carla, to_carla, to_compass, to_gnss, vector_fr
 from sim.carla_weather import from_carla as weather_from_carla
 from sim.carla_weather import to_carla as weather_to_carla
 from sim.carla_wire import physics_control, stream_frames
+from sim.carla_wire.recorder import CATEGORIES, Recorder, Recording, Replay
 from sim.carla_wire.blueprints import CAMERA_ROLES, Blueprint, definitions, library
 from sim.carla_wire.messages import (CARLA_VERSION, Actor, ActorDescription, EpisodeSettings, Transform,
                                      VehicleControl, WalkerControl, WireError, error, value, void, void_error)
@@ -45,7 +46,8 @@ LAMP_HEIGHT_M, LAMP_HALF_EXTENT_M = 3.6, (0.2, 0.2, 0.6)  # a light's lamps: cen
 MAP_PREFIX = "/Game/nines/Maps/"
 OPENDRIVE_MAP = "OpenDriveMap"  # the map name CARLA gives a world generated from OpenDRIVE
 # CARLA methods whose answer is Response<void>: their errors take that shape
-VOID_METHODS = {"load_new_episode", "copy_opendrive_to_file", "reset_all_traffic_lights", "freeze_all_traffic_lights",
+VOID_METHODS = {"load_new_episode", "stop_recorder", "stop_replayer", "copy_opendrive_to_file",
+                "reset_all_traffic_lights", "freeze_all_traffic_lights",
                 "set_actor_simulate_physics", "load_map_layer", "unload_map_layer", "set_traffic_light_state",
                 "freeze_traffic_light", "set_traffic_light_green_time", "set_traffic_light_yellow_time",
                 "set_traffic_light_red_time", "reset_group_traffic_lights", "apply_physics_control",
@@ -75,6 +77,8 @@ class Session:
         self.settings = EpisodeSettings()
         self.subscribed: set[int] = set()  # stream ids with a client reading them (kept by the server)
         self.traffic_managers: dict[int, str] = {}
+        self.recorder: Recorder | None = None
+        self.replay: Replay | None = None
         self._opendrive_template = ""
         self._generated = Path(tempfile.mkdtemp(prefix="nines-opendrive-"))
         self.maps = {client_map_name(name): name for name in (*TEMPLATES, world.template, *extra_maps)}
@@ -452,13 +456,93 @@ class Session:
                             int(hashlib.sha1(name.encode()).hexdigest()[:15], 16), name, kind])
         return value(objects)
 
+    # -- the recorder --------------------------------------------------------------------
+    def rpc_start_recorder(self, name: str, additional_data: bool = False):
+        """Record to `name` (relative: in the server's working directory); answers the path."""
+        path = Path(name).expanduser().resolve()
+        self.recorder = Recorder(path)
+        self.recorder.start(client_map_name(self.world.template))
+        return value(str(path))
+
+    def rpc_stop_recorder(self):
+        self.recorder = None
+
+    def rpc_show_recorder_file_info(self, name: str, show_all: bool):
+        return value(Recording.read(Path(name).expanduser().resolve()).file_info(bool(show_all)))
+
+    def rpc_show_recorder_collisions(self, name: str, first, second):
+        kinds = [chr(k) if isinstance(k, int) else str(k) for k in (first, second)]
+        if any(k not in CATEGORIES for k in kinds):
+            raise WireError(f"show_recorder_collisions: categories are {', '.join(CATEGORIES)}; got {kinds}")
+        return value(Recording.read(Path(name).expanduser().resolve()).collisions(*kinds))
+
+    def rpc_show_recorder_actors_blocked(self, name: str, min_time_s: float, min_distance_m: float):
+        recording = Recording.read(Path(name).expanduser().resolve())
+        return value(recording.actors_blocked(float(min_time_s), float(min_distance_m)))
+
+    def rpc_replay_file(self, name: str, start_s: float, duration_s: float, follow_id: int, *_):
+        """Load the recording's map and play it from start_s for duration_s (0: to the end),
+        one recorded tick per tick, the recorded actors moved with physics off."""
+        recording = Recording.read(Path(name).expanduser().resolve())
+        if recording.header["map"] not in self.maps:
+            raise WireError(f"replay_file: the recording's map '{recording.header['map']}' is not on this server")
+        self.world.load(self.maps[recording.header["map"]])
+        self.replay = Replay.of(recording, float(start_s), float(duration_s))
+        actors = recording.actors()
+        return value(f"Replaying file: {recording.path}\nReplaying from {start_s} s for {duration_s} s "
+                     f"(0: to the end); {len(actors)} actors recorded\n")
+
+    def rpc_stop_replayer(self, keep_actors: bool = False):
+        if self.replay is not None and not keep_actors:
+            for live in self.replay.ids.values():
+                self.world.destroy(live)
+        self.replay = None
+
+    def _play(self) -> None:
+        """Move the replayed actors to the next recorded tick (create and destroy as recorded)."""
+        tick = self.replay.next()
+        if tick is None:
+            self.replay = None
+            return
+        library = {bp.id: bp for bp in self.blueprints}
+        poses = {pose[0]: pose[1:] for pose in tick["poses"]}
+        for recorded, type_id, role in tick["created"]:
+            if type_id in library and library[type_id].role in ("vehicle", "walker", "prop"):
+                x, y, z, yaw = poses.get(recorded, (0.0, 0.0, 0.0, 0.0))
+                description = ActorDescription(0, type_id, (("role_name", 4, role),))
+                actor = self.world.spawn(library[type_id], description, from_carla((x, y, z), (0.0, yaw, 0.0)), 0.0, 0)
+                actor.physics = False
+                self.replay.ids[recorded] = actor.id
+        for recorded in tick["destroyed"]:
+            live = self.replay.ids.pop(recorded, None)
+            if live is not None:
+                self.world.destroy(live)
+        for recorded, live in self.replay.ids.items():
+            if recorded in poses and live in self.world.actors:
+                actor = self.world.actors[live]
+                x, y, z, yaw = poses[recorded]
+                actor.x_m, actor.y_m, _, actor.yaw_rad = from_carla((x, y, z), (0.0, yaw, 0.0))
+
+    def _record(self) -> None:
+        actors = [(a.id, a.description.id, a.description.attribute("role_name")) for a in self.world.actors.values()]
+        poses = []
+        for actor in self.world.actors.values():
+            if not actor.parent:
+                (x, y, z), (_, yaw, _) = self._pose(actor)
+                poses.append((actor.id, round(x, 4), round(y, 4), round(z, 4), round(yaw, 3)))
+        self.recorder.record(self.world.frame, self.world.time_s, actors, poses, self.world.touching_pairs())
+
     # -- ticking -------------------------------------------------------------------------
     def rpc_tick_cue(self):
         return value(self.tick())
 
     def tick(self) -> int:
         """Step the world, then publish the world state and every subscribed sensor's data."""
+        if self.replay is not None:
+            self._play()
         contacts = self.world.tick()
+        if self.recorder is not None:
+            self._record()
         frame, stamp = self.world.frame, self.world.time_s
         # contacts and images go out before the world state that ends a client's tick()
         for contact in contacts:

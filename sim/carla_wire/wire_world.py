@@ -292,6 +292,16 @@ class WireWorld:
                     contacts.append(Contact(sensor.id, owner.id, other.id, relative))
         return contacts
 
+    def touching_pairs(self) -> list[tuple[int, int]]:
+        """Every pair of free solid actors (ids, lower first) whose boxes overlap now."""
+        solids = [a for a in self.actors.values() if a.role in SOLID_ROLES and not a.parent]
+        if len(solids) < 2:
+            return []
+        first, second = torch.triu_indices(len(solids), len(solids), offset=1)
+        boxes = torch.tensor([a.box() for a in solids], dtype=torch.float32)
+        hit = boxes_overlap(tuple(boxes[first].unbind(1)), tuple(boxes[second].unbind(1)))
+        return [(solids[i].id, solids[j].id) for i, j in zip(first[hit].tolist(), second[hit].tolist())]
+
     def render(self, camera: WireActor) -> np.ndarray:
         """The camera's frame, uint8 [H, W, 4] BGRA (CARLA's layout), drawn with the embedded
         renderer: an RGB, depth, semantic or instance segmentation image, by the camera's role."""
