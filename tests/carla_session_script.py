@@ -70,7 +70,9 @@ summary["impulse_dv"] = ego.get_velocity().length() - speed
 summary["mass_kept"] = ego.get_physics_control().mass
 for actor in (collisions, lanes):
     actor.stop()
-for actor in (collisions, lanes, walker, cone, parked, ego):
+controller = world.spawn_actor(library.find("controller.ai.walker"), carla.Transform(), walker)
+summary["controller"] = [controller.type_id, controller.parent.id == walker.id]
+for actor in (controller, collisions, lanes, walker, cone, parked, ego):
     actor.destroy()
 world.tick()
 summary["left"] = [a.type_id for a in world.get_actors() if not a.type_id.startswith(("spectator", "traffic"))]

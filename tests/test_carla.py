@@ -107,6 +107,7 @@ def test_weather_walkers_props_sensors_and_the_traffic_manager_work(server_port)
     # physics control: our model's steering lock, the mass a script sets moves an impulse's speed change
     assert summary["physics"] == [1500.0, 4, 34.4] and summary["mass_kept"] == 2000.0
     assert summary["impulse_dv"] == pytest.approx(3.0, abs=1e-3)
+    assert summary["controller"] == ["controller.ai.walker", True]  # generate_traffic.py attaches one per walker
     assert summary["left"] == []
     # a second script on the same server finds the first one's Traffic Manager gone and starts its own
     again = subprocess.run([sys.executable, str(ROOT / "tests" / "carla_session_script.py"), str(server_port), tm_port],

@@ -20,12 +20,16 @@ LABEL_CAMERAS = {"sensor.camera.depth": "depth_camera", "sensor.camera.semantic_
 LIDARS = {"sensor.lidar.ray_cast": "lidar", "sensor.lidar.ray_cast_semantic": "semantic_lidar"}
 CAMERA_ROLES = ("camera", *LABEL_CAMERAS.values())
 FRICTION_TRIGGER = "static.trigger.friction"
+# spawnable so scripts that attach one to each walker run; CARLA's client steers walkers with it
+# on a navigation mesh, which this server does not have (see docs/carla.md)
+WALKER_CONTROLLER = "controller.ai.walker"
 
 
 @dataclass(frozen=True)
 class Blueprint:
     """role: vehicle, walker, prop, camera (and the CAMERA_ROLES of the label cameras),
-    collision, lane_invasion, gnss, imu, lidar, semantic_lidar, radar or friction."""
+    collision, lane_invasion, gnss, imu, lidar, semantic_lidar, radar, friction or
+    walker_controller."""
 
     id: str
     role: str
@@ -113,7 +117,7 @@ def library(camera_size: tuple[int, int] = (800, 600)) -> list[Blueprint]:
                    Blueprint(LANE_INVASION, "lane_invasion", attributes=(_role_name(),)),
                    Blueprint(GNSS, "gnss", attributes=(_role_name(), ActorAttribute("sensor_tick", "float", "0.0"))),
                    Blueprint(IMU, "imu", attributes=(_role_name(), ActorAttribute("sensor_tick", "float", "0.0"))),
-                   _friction()]
+                   _friction(), Blueprint(WALKER_CONTROLLER, "walker_controller")]
     return blueprints
 
 
