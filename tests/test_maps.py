@@ -95,9 +95,8 @@ def test_the_town_has_no_dead_ends_and_the_expert_drives_it_obeying_its_lights()
     no collision, off-road, wrong-way or red-light event."""
     from nines.closed_loop import finished_episodes
     from planner.expert import ExpertDriver
-    from scenarios.catalog import find_family
-    from scenarios.episode_plan import EpisodeTask
     from sim.world import BatchedWorld, WorldConfig
+    from world_helpers import clear_route_tasks
 
     graph = build_lane_graph(TEMPLATES["town"]())
     driving = [lane.index for lane in graph.lanes if lane.type == "driving"]
@@ -110,13 +109,7 @@ def test_the_town_has_no_dead_ends_and_the_expert_drives_it_obeying_its_lights()
                 frontier.append(successor)
     assert reached == set(driving)
     assert len(place_signals(graph)) == 4 * 3 + 4  # four T-junctions and the crossing in the middle
-    family = find_family("nominal_route@town")
-    rng = np.random.default_rng(5)
-    tasks = []
-    for index, params in enumerate(family.from_unit(rng.uniform(size=(4, len(family.all_parameters))))):
-        params["condition"] = "clear"
-        tasks.append(EpisodeTask(f"t:{index}", family.name, "check", 0, index, index, params, 0.0, 0.0,
-                                 family.build(params, index)))
+    tasks = clear_route_tasks("town", 4, seed=5)
     world = BatchedWorld(WorldConfig(batch_size=4, max_actors=4))
     records = [e.record for e in finished_episodes(world, ExpertDriver(), tasks, keep_clips=False)]
     assert [r.outcome for r in records] == ["success"] * 4

@@ -21,6 +21,7 @@ from sim.episode_spec import EpisodeSpec
 from sim.events import OUTCOMES
 from sim.route_planner import random_route, route_length_m, shortest_route
 from sim.world import BatchedWorld, WorldConfig
+from world_helpers import clear_route_tasks
 from xodr_features import features_xodr, overpass_xodr, sidewalk_crossing_xodr
 
 
@@ -123,18 +124,10 @@ def test_signals_take_turns_as_their_junctions_controllers(features):
 def test_the_expert_drives_routes_on_an_imported_map(features, tmp_path, map_folder):
     from nines.closed_loop import finished_episodes
     from planner.expert import ExpertDriver
-    from scenarios.episode_plan import EpisodeTask
-    from sim.world import BatchedWorld, WorldConfig
 
     path = tmp_path / "features.xodr"
     path.write_text(features_xodr())
-    family = find_family(f"nominal_route@{path}")
-    rng = np.random.default_rng(3)
-    tasks = []
-    for index, params in enumerate(family.from_unit(rng.uniform(size=(4, len(family.all_parameters))))):
-        params["condition"] = "clear"
-        tasks.append(EpisodeTask(f"r:{index}", family.name, "check", 0, index, index, params, 0.0, 0.0,
-                                 family.build(params, index)))
+    tasks = clear_route_tasks(str(path), 4, seed=3)
     assert all(len(task.spec.route_lanes) >= 3 for task in tasks)
     world = BatchedWorld(WorldConfig(batch_size=4, max_actors=4, maps=(str(path),)))
     records = [e.record for e in finished_episodes(world, ExpertDriver(), tasks, keep_clips=False)]

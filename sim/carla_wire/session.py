@@ -20,10 +20,10 @@ from sim.carla_frame import from_carla, to_carla, to_compass, to_gnss, vector_fr
 from sim.carla_weather import from_carla as weather_from_carla
 from sim.carla_weather import to_carla as weather_to_carla
 from sim.carla_wire import physics_control, stream_frames
-from sim.carla_wire.recorder import CATEGORIES, Recorder, Recording, Replay
 from sim.carla_wire.blueprints import CAMERA_ROLES, Blueprint, definitions, library
 from sim.carla_wire.messages import (CARLA_VERSION, Actor, ActorDescription, EpisodeSettings, Transform,
                                      VehicleControl, WalkerControl, WireError, error, value, void, void_error)
+from sim.carla_wire.recorder import CATEGORIES, Recorder, Recording, Replay
 from sim.carla_wire.wire_lights import carla_state
 from sim.carla_wire.wire_world import Contact, WireActor, WireWorld
 from sim.ego_dynamics import GRAVITY_MPS2
