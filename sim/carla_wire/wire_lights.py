@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -88,23 +89,26 @@ class WireLight:
         self.green_s, self.yellow_s, self.red_s, self.offset_s = self.placed.phase
         self.frozen_at_s = None
 
-    def trigger(self) -> tuple[np.ndarray, float, float]:
-        """(centre xy [2] m, half length along the lane, half width across it) of the trigger volume."""
+    @cached_property
+    def trigger(self) -> tuple[tuple[float, float], float, float]:
+        """((x, y) m of its centre, half length along the lane, half width across it) of the
+        trigger volume; asked for every vehicle every tick, and fixed with the map."""
         line = self.placed.stop_line_xy
         heading = self.lane_heading_rad
         centre = line.mean(0) - 0.5 * TRIGGER_LENGTH_M * np.array([math.cos(heading), math.sin(heading)])
-        return centre, 0.5 * TRIGGER_LENGTH_M, 0.5 * float(np.linalg.norm(line[1] - line[0]))
+        half_width = 0.5 * float(np.linalg.norm(line[1] - line[0]))
+        return (float(centre[0]), float(centre[1])), 0.5 * TRIGGER_LENGTH_M, half_width
 
     def covers(self, x_m: float, y_m: float) -> bool:
-        centre, half_length, half_width = self.trigger()
-        dx, dy = x_m - centre[0], y_m - centre[1]
+        (cx, cy), half_length, half_width = self.trigger
+        dx, dy = x_m - cx, y_m - cy
         c, s = math.cos(self.lane_heading_rad), math.sin(self.lane_heading_rad)
         return abs(c * dx + s * dy) <= half_length and abs(-s * dx + c * dy) <= half_width
 
     def trigger_in_actor_frame(self) -> tuple[tuple[float, float], tuple[float, float]]:
         """The trigger volume in the actor's own frame (ours: x across the road, y against the
         lane's direction): (centre x, y) m and half extents (x across, y along) m."""
-        centre, half_length, half_width = self.trigger()
-        dx, dy = centre[0] - self.placed.pole_xy[0], centre[1] - self.placed.pole_xy[1]
+        (cx, cy), half_length, half_width = self.trigger
+        dx, dy = cx - self.placed.pole_xy[0], cy - self.placed.pole_xy[1]
         c, s = math.cos(self.pole_yaw_rad), math.sin(self.pole_yaw_rad)
         return (c * dx + s * dy, -s * dx + c * dy), (half_width, half_length)
