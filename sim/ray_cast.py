@@ -1,7 +1,8 @@
-"""Rays against the world the simulator knows: the flat ground (z = 0) and the actors' boxes
-(standing on it, x_m, y_m, yaw_rad, length_m, width_m, height_m). The lidar and radar of the
-wire server and its cast_ray / ground projection calls all trace rays here, batched over rays
-and boxes. (The renderer's roadside buildings and trees are scenery only: rays pass them.)
+"""Rays against the world the simulator knows: the flat ground (z = 0) and upright boxes
+standing on it (x_m, y_m, yaw_rad, length_m, width_m, height_m): the actors, and in the wire
+server the map's buildings (its trees are scenery only: rays pass them). The wire server's
+lidar and radar and its cast_ray / ground projection calls all trace rays here, batched over
+rays and boxes.
 """
 from __future__ import annotations
 

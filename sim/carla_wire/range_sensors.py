@@ -1,8 +1,8 @@
 """The wire server's ray-cast sensors, as CARLA 0.9.16 simulates them: the lidar (plain and
 semantic) sweeping its channels round at its rotation frequency, and the radar shooting random
-rays into its cone. Rays are traced by `sim.ray_cast` against the ground and the actors'
-boxes; results are in the sensor's own frame as CARLA gives them (x forward, y right, z up,
-m; angles in radians).
+rays into its cone. Rays are traced by `sim.ray_cast` against the ground and the boxes the
+world gives (actors, buildings); results are in the sensor's own frame as CARLA gives them
+(x forward, y right, z up, m; angles in radians).
 """
 from __future__ import annotations
 
