@@ -28,6 +28,8 @@ for name in ("depth", "semantic_segmentation", "instance_segmentation"):
     blueprints[name].set_attribute("image_size_x", "160")
     blueprints[name].set_attribute("image_size_y", "120")
 blueprints["lidar"] = library.find("sensor.lidar.ray_cast")
+# as in CARLA's library, an attribute recommends its default (visualize_multiple_sensors.py reads [0])
+recommended = blueprints["lidar"].get_attribute("dropoff_general_rate").recommended_values
 blueprints["semantic_lidar"] = library.find("sensor.lidar.ray_cast_semantic")
 for name in ("lidar", "semantic_lidar"):
     for attribute, setting in (("channels", "32"), ("range", "50"), ("points_per_second", "100000"),
@@ -70,7 +72,7 @@ def pixels(image):
 
 
 ego_at, parked_at = ego.get_transform().location, parked.get_transform().location
-summary = {"types": {name: type(m).__name__ for name, m in latest.items()}}
+summary = {"types": {name: type(m).__name__ for name, m in latest.items()}, "recommended": list(recommended)}
 # the sensors are 1.5 m ahead of the ego's centre; the parked car's back is half its length behind its centre
 summary["parked_id"] = parked.id
 summary["gap_m"] = parked_at.distance(ego_at) - 1.5 - parked.bounding_box.extent.x

@@ -143,6 +143,7 @@ def test_every_sensor_type_measures_the_car_ahead_in_carlas_layouts(server_port)
     assert seen["types"] == {"depth": "Image", "semantic_segmentation": "Image", "instance_segmentation": "Image",
                              "lidar": "LidarMeasurement", "semantic_lidar": "SemanticLidarMeasurement",
                              "radar": "RadarMeasurement", "free_depth": "Image"}
+    assert seen["recommended"] == ["0.45"]
     gap = seen["gap_m"]
     assert abs(seen["depth_car_m"] - gap) < 0.05 and seen["depth_sky_m"] == 1000.0
     assert seen["semantic_car"] == 14 and seen["semantic_bottom"] == 1  # Car, then Roads under the bonnet

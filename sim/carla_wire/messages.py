@@ -66,7 +66,10 @@ class ActorAttribute:
     modifiable: bool = True
 
     def pack(self) -> list:
-        return [self.id, ATTRIBUTE_TYPES[self.type], self.value, list(self.recommended), self.modifiable, False]
+        """As CARLA's blueprint library: an attribute with no list of recommended values
+        recommends its default (scripts read recommended_values[0])."""
+        recommended = list(self.recommended or (self.value,))
+        return [self.id, ATTRIBUTE_TYPES[self.type], self.value, recommended, self.modifiable, False]
 
 
 @dataclass(frozen=True)
