@@ -30,6 +30,16 @@ class Boxes:
         columns = torch.tensor(rows, dtype=torch.float32).reshape(-1, 6).unbind(1)
         return Boxes(*columns)
 
+    def columns(self) -> tuple[torch.Tensor, ...]:
+        return self.x_m, self.y_m, self.yaw_rad, self.length_m, self.width_m, self.height_m
+
+    def select(self, index: torch.Tensor) -> "Boxes":
+        return Boxes(*(column[index] for column in self.columns()))
+
+    def then(self, other: "Boxes") -> "Boxes":
+        """These boxes, then `other`'s."""
+        return Boxes(*(torch.cat([a, b]) for a, b in zip(self.columns(), other.columns())))
+
 
 @dataclass
 class RayHits:
@@ -61,7 +71,7 @@ def cast_rays(origin: torch.Tensor, direction: torch.Tensor, range_m: float, box
     reach = torch.hypot(boxes.length_m, boxes.width_m) * 0.5 + range_m + (origin - centre).norm(dim=1).max()
     near = torch.nonzero(torch.hypot(boxes.x_m - centre[0], boxes.y_m - centre[1]) <= reach).flatten()
     if len(near):
-        box_t, box_normal = _box_entries(origin, direction, Boxes(*(column[near] for column in _columns(boxes))))
+        box_t, box_normal = _box_entries(origin, direction, boxes.select(near))
         nearest, index = box_t.min(1)  # [R] over the near boxes
         closer = (nearest < best) & (nearest <= range_m)
         best = torch.where(closer, nearest, best)
@@ -69,10 +79,6 @@ def cast_rays(origin: torch.Tensor, direction: torch.Tensor, range_m: float, box
         normal = torch.where(closer[:, None], box_normal[torch.arange(rays), index], normal)
     point = origin + direction * torch.where(torch.isfinite(best), best, torch.zeros(()))[:, None]
     return RayHits(best, actor, normal, point)
-
-
-def _columns(boxes: Boxes) -> tuple[torch.Tensor, ...]:
-    return boxes.x_m, boxes.y_m, boxes.yaw_rad, boxes.length_m, boxes.width_m, boxes.height_m
 
 
 def _box_entries(origin: torch.Tensor, direction: torch.Tensor, boxes: Boxes) -> tuple[torch.Tensor, torch.Tensor]:

@@ -72,8 +72,8 @@ class Session:
         self.world = world
         self.stream_port = stream_port
         self.publish = publish
-        self.blueprints = library(camera_size)
-        self._definitions = definitions(self.blueprints)
+        self.blueprints = {bp.id: bp for bp in library(camera_size)}  # by id
+        self._definitions = definitions(list(self.blueprints.values()))
         self.settings = EpisodeSettings()
         self.subscribed: set[int] = set()  # stream ids with a client reading them (kept by the server)
         self.traffic_managers: dict[int, str] = {}
@@ -258,10 +258,9 @@ class Session:
 
     # -- actors --------------------------------------------------------------------------
     def _blueprint(self, description: ActorDescription) -> Blueprint:
-        for bp in self.blueprints:
-            if bp.id == description.id:
-                return bp
-        raise WireError(f"spawn failed: no blueprint '{description.id}' on this server")
+        if description.id not in self.blueprints:
+            raise WireError(f"spawn failed: no blueprint '{description.id}' on this server")
+        return self.blueprints[description.id]
 
     def rpc_spawn_actor(self, description: list, transform: list):
         return self._spawn(description, transform, 0)
@@ -504,13 +503,13 @@ class Session:
         if tick is None:
             self.replay = None
             return
-        library = {bp.id: bp for bp in self.blueprints}
         poses = {pose[0]: pose[1:] for pose in tick["poses"]}
         for recorded, type_id, role in tick["created"]:
-            if type_id in library and library[type_id].role in ("vehicle", "walker", "prop"):
+            blueprint = self.blueprints.get(type_id)
+            if blueprint is not None and blueprint.role in ("vehicle", "walker", "prop"):
                 x, y, z, yaw = poses.get(recorded, (0.0, 0.0, 0.0, 0.0))
                 description = ActorDescription(0, type_id, (("role_name", 4, role),))
-                actor = self.world.spawn(library[type_id], description, from_carla((x, y, z), (0.0, yaw, 0.0)), 0.0, 0)
+                actor = self.world.spawn(blueprint, description, from_carla((x, y, z), (0.0, yaw, 0.0)), 0.0, 0)
                 actor.physics = False
                 self.replay.ids[recorded] = actor.id
         for recorded in tick["destroyed"]:

@@ -91,6 +91,11 @@ class Obstacles:
     velocity: torch.Tensor
     boxes: Boxes
 
+    def then(self, other: "Obstacles") -> "Obstacles":
+        """These obstacles, then `other`'s."""
+        return Obstacles(np.concatenate([self.ids, other.ids]), np.concatenate([self.tags, other.tags]),
+                         torch.cat([self.velocity, other.velocity]), self.boxes.then(other.boxes))
+
 
 @dataclass(frozen=True)
 class Contact:
@@ -118,7 +123,7 @@ class WireWorld:
         self._renderers: dict[int, object] = {}
         self._speed_limits: dict[int, tuple[float, float, float]] = {}  # actor id: (x_m, y_m, km/h) looked up there
         self.lights: dict[int, WireLight] = {}  # by actor id, in the map's signal order
-        self._building_cache: dict[str, list[Building]] = {}
+        self._building_cache: dict[str, tuple[list[Building], Obstacles]] = {}
         self.load(template)
 
     def load(self, template: str) -> None:
@@ -321,19 +326,23 @@ class WireWorld:
     def _obstacles(self) -> Obstacles:
         """What rays can hit: the solid actors free in the world, then the map's buildings."""
         solids = [a for a in self.actors.values() if a.role in SOLID_ROLES and not a.parent]
-        buildings = self._buildings()
-        rows = [(a.x_m, a.y_m, a.yaw_rad, *a.blueprint.size_m) for a in solids]
-        rows += [(b.x_m, b.y_m, b.heading_rad, b.length_m, b.depth_m, b.height_m) for b in buildings]
-        ids = np.array([a.id for a in solids] + [0] * len(buildings), dtype=np.uint32)
-        tags = np.array([int(ACTOR_TAG.get(a.blueprint.kind, Tag.UNLABELED)) for a in solids]
-                        + [int(Tag.BUILDINGS)] * len(buildings), dtype=np.uint32)
-        velocity = torch.tensor([self.world_velocity(a) for a in solids] + [(0.0, 0.0)] * len(buildings),
-                                dtype=torch.float32).reshape(-1, 2)
-        return Obstacles(ids, tags, velocity, Boxes.of(rows))
+        actors = Obstacles(np.array([a.id for a in solids], dtype=np.uint32),
+                           np.array([int(ACTOR_TAG.get(a.blueprint.kind, Tag.UNLABELED)) for a in solids],
+                                    dtype=np.uint32),
+                           torch.tensor([self.world_velocity(a) for a in solids], dtype=torch.float32).reshape(-1, 2),
+                           Boxes.of([(a.x_m, a.y_m, a.yaw_rad, *a.blueprint.size_m) for a in solids]))
+        return actors.then(self._buildings()[1])
 
-    def _buildings(self) -> list[Building]:
+    def _buildings(self) -> tuple[list[Building], Obstacles]:
+        """The map's buildings, and as obstacles (standing still, part of the map): laid out
+        once per map, not for every sensor every tick."""
         if self.template not in self._building_cache:
-            self._building_cache[self.template] = roadside_layout(self.bank.graphs[self.template_index]).buildings
+            buildings = roadside_layout(self.bank.graphs[self.template_index]).buildings
+            count = len(buildings)
+            obstacles = Obstacles(np.zeros(count, dtype=np.uint32), np.full(count, int(Tag.BUILDINGS), dtype=np.uint32),
+                                  torch.zeros(count, 2), Boxes.of([(b.x_m, b.y_m, b.heading_rad, b.length_m,
+                                                                    b.depth_m, b.height_m) for b in buildings]))
+            self._building_cache[self.template] = buildings, obstacles
         return self._building_cache[self.template]
 
     def _sensor_pose(self, sensor: WireActor) -> SensorPose:
@@ -387,7 +396,7 @@ class WireWorld:
         width, height) in the world): its buildings, then its traffic lights' poles."""
         boxes = [(f"Building_{k}", int(Tag.BUILDINGS), (b.x_m, b.y_m, 0.5 * b.height_m, b.heading_rad, b.length_m,
                                                         b.depth_m, b.height_m))
-                 for k, b in enumerate(self._buildings())]
+                 for k, b in enumerate(self._buildings()[0])]
         length, width, height = TRAFFIC_LIGHT_SIZE_M
         boxes += [(f"TrafficLight_{light.actor_id}", int(Tag.TRAFFIC_LIGHT),
                    (*light.placed.pole_xy, 0.5 * height, light.pole_yaw_rad, length, width, height))
